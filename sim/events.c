@@ -1,0 +1,58 @@
+/* Deterministic timer queue: a list sorted by (virtual time, arming sequence). The
+ * queue stays short (a handful of device timers), so a sorted list beats a heap. */
+#include "events.h"
+
+void events_init(EventQueue *q)
+{
+    q->head = NULL;
+    q->seq = 0;
+}
+
+void timer_init(Timer *t, const char *name, TimerFn *fn, void *opaque)
+{
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    t->fn = fn;
+    t->opaque = opaque;
+}
+
+void timer_del(EventQueue *q, Timer *t)
+{
+    if (!t->armed)
+        return;
+    for (Timer **pp = &q->head; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    }
+    t->armed = false;
+    t->next = NULL;
+}
+
+void timer_mod(EventQueue *q, Timer *t, uint64_t when)
+{
+    timer_del(q, t);
+    t->when = when;
+    t->seq = q->seq++;
+    Timer **pp = &q->head;
+    while (*pp && ((*pp)->when < when || ((*pp)->when == when && (*pp)->seq < t->seq)))
+        pp = &(*pp)->next;
+    t->next = *pp;
+    *pp = t;
+    t->armed = true;
+}
+
+unsigned events_run_due(EventQueue *q, uint64_t now)
+{
+    unsigned n = 0;
+    while (q->head && q->head->when <= now) {
+        Timer *t = q->head;
+        q->head = t->next;
+        t->next = NULL;
+        t->armed = false;
+        t->fn(t->opaque);
+        n++;
+    }
+    return n;
+}

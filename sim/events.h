@@ -1,0 +1,42 @@
+/* The deterministic event queue (DESIGN.md §3, §8).
+ *
+ * Timers fire at a virtual time (the machine's clock: instructions retired plus time
+ * skipped by wfi). Ties are broken by the order in which timers were armed, never by
+ * addresses. A device embeds a Timer and arms it; the machine runs due timers between
+ * CPU blocks, and the CPU's block budget ends exactly at the next timer. */
+#ifndef RINGSIDE_EVENTS_H
+#define RINGSIDE_EVENTS_H
+
+#include "common.h"
+
+typedef struct Timer Timer;
+typedef void TimerFn(void *opaque);
+
+struct Timer {
+    uint64_t when;
+    uint64_t seq;            /* arming order: breaks ties deterministically */
+    TimerFn *fn;
+    void *opaque;
+    const char *name;
+    Timer *next;
+    bool armed;
+};
+
+typedef struct EventQueue {
+    Timer *head;             /* sorted by (when, seq) */
+    uint64_t seq;
+} EventQueue;
+
+#define EVENT_NEVER UINT64_MAX
+
+void events_init(EventQueue *q);
+void timer_init(Timer *t, const char *name, TimerFn *fn, void *opaque);
+/* Arms (or re-arms) t to fire at virtual time when. */
+void timer_mod(EventQueue *q, Timer *t, uint64_t when);
+void timer_del(EventQueue *q, Timer *t);
+/* Virtual time of the earliest armed timer, or EVENT_NEVER. */
+static inline uint64_t events_next(const EventQueue *q) { return q->head ? q->head->when : EVENT_NEVER; }
+/* Fires every timer due at or before now, in order; returns how many fired. */
+unsigned events_run_due(EventQueue *q, uint64_t now);
+
+#endif

@@ -1,0 +1,95 @@
+/* Guest DRAM and its per-page flags (see ram.h). */
+#include "ram.h"
+
+#include <stdlib.h>
+
+#include "bus.h"
+
+int ram_init(Ram *r, uint64_t base, uint64_t size, Err *err)
+{
+    memset(r, 0, sizeof *r);
+    if (size == 0 || size % RAM_PAGE_SIZE)
+        return err_set(err, "RAM size must be a non-zero multiple of 4 KiB");
+    r->host = calloc(1, size);
+    r->page_flags = calloc(size >> RAM_PAGE_SHIFT, 1);
+    r->watch_count = calloc(size >> RAM_PAGE_SHIFT, sizeof *r->watch_count);
+    if (!r->host || !r->page_flags || !r->watch_count) {
+        ram_destroy(r);
+        return err_set(err, "cannot allocate %llu MiB of guest RAM", (unsigned long long)(size >> 20));
+    }
+    r->base = base;
+    r->size = size;
+    return 0;
+}
+
+void ram_destroy(Ram *r)
+{
+    free(r->host);
+    free(r->page_flags);
+    free(r->watch_count);
+    r->host = r->page_flags = NULL;
+    r->watch_count = NULL;
+}
+
+int ram_read(const Ram *r, uint64_t addr, void *buf, uint64_t len)
+{
+    const uint8_t *p = ram_ptr(r, addr, len);
+    if (!p)
+        return -1;
+    memcpy(buf, p, len);
+    return 0;
+}
+
+static void invalidate_code(Ram *r, uint64_t addr, uint64_t len)
+{
+    if (!r->code_written || len == 0)
+        return;
+    uint64_t first = (addr - r->base) >> RAM_PAGE_SHIFT;
+    uint64_t last = (addr - r->base + len - 1) >> RAM_PAGE_SHIFT;
+    for (uint64_t pg = first; pg <= last; pg++)
+        if (r->page_flags[pg] & RAM_PAGE_CODE)
+            r->code_written(r->code_opaque, r->base + (pg << RAM_PAGE_SHIFT));
+}
+
+int ram_write(Ram *r, uint64_t addr, const void *buf, uint64_t len)
+{
+    uint8_t *p = ram_ptr(r, addr, len);
+    if (!p)
+        return -1;
+    memcpy(p, buf, len);
+    invalidate_code(r, addr, len);
+    return 0;
+}
+
+void ram_watch(Ram *r, uint64_t addr, uint64_t len, bool on)
+{
+    if (len == 0 || !ram_contains(r, addr, len))
+        return;
+    uint64_t first = (addr - r->base) >> RAM_PAGE_SHIFT;
+    uint64_t last = (addr - r->base + len - 1) >> RAM_PAGE_SHIFT;
+    for (uint64_t pg = first; pg <= last; pg++) {
+        if (on)
+            r->watch_count[pg]++;
+        else if (r->watch_count[pg])
+            r->watch_count[pg]--;
+        if (r->watch_count[pg])
+            r->page_flags[pg] |= RAM_PAGE_WATCH;
+        else
+            r->page_flags[pg] &= (uint8_t)~RAM_PAGE_WATCH;
+    }
+}
+
+void ram_store_slow(Ram *r, uint64_t addr, unsigned size, uint64_t val)
+{
+    uint8_t *p = ram_ptr(r, addr, size);
+    if (!p)
+        return;
+    stn_le(p, size, val);
+    uint8_t fl = r->page_flags[(addr - r->base) >> RAM_PAGE_SHIFT];
+    if (fl & RAM_PAGE_CODE)
+        invalidate_code(r, addr, size);
+    if ((fl & RAM_PAGE_WATCH) && r->watch_space) {
+        BusAccess a = { SPACE_MEM, ACC_RAM_WATCH, true, size, addr, val, NULL };
+        as_notify(r->watch_space, &a);
+    }
+}

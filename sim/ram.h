@@ -1,0 +1,54 @@
+/* Guest DRAM: one host buffer, reached by the CPU without the region table.
+ *
+ * Each 4 KiB page carries flags. A store to a page with any flag set leaves the CPU's
+ * fast path: RAM_PAGE_CODE pages hold decoded instructions (the store invalidates them,
+ * so self-modifying code stays correct) and RAM_PAGE_WATCH pages are observed through
+ * the memory space's access hook (the trace watches the rings the driver registered). */
+#ifndef RINGSIDE_RAM_H
+#define RINGSIDE_RAM_H
+
+#include "common.h"
+
+#define RAM_PAGE_SHIFT 12
+#define RAM_PAGE_SIZE (1u << RAM_PAGE_SHIFT)
+
+enum { RAM_PAGE_CODE = 1, RAM_PAGE_WATCH = 2 };
+
+struct AddrSpace;
+
+typedef struct Ram {
+    uint64_t base, size;
+    uint8_t *host;
+    uint8_t *page_flags;                 /* size >> RAM_PAGE_SHIFT entries */
+    /* Called when a store hits a RAM_PAGE_CODE page (set by the CPU). */
+    void (*code_written)(void *opaque, uint64_t addr);
+    void *code_opaque;
+    struct AddrSpace *watch_space;       /* whose hook sees watched stores */
+    uint32_t *watch_count;               /* per page: how many watchers */
+} Ram;
+
+int ram_init(Ram *r, uint64_t base, uint64_t size, Err *err);
+void ram_destroy(Ram *r);
+
+static inline bool ram_contains(const Ram *r, uint64_t addr, uint64_t len)
+{
+    return addr >= r->base && len <= r->size && addr - r->base <= r->size - len;
+}
+
+/* Host pointer for [addr, addr+len), or NULL if any of it is outside RAM. */
+static inline uint8_t *ram_ptr(const Ram *r, uint64_t addr, uint64_t len)
+{
+    return ram_contains(r, addr, len) ? r->host + (addr - r->base) : NULL;
+}
+
+/* Device-side (DMA) access. Writes keep decoded code coherent. Return -1 when the
+ * range is not entirely inside RAM. */
+int ram_read(const Ram *r, uint64_t addr, void *buf, uint64_t len);
+int ram_write(Ram *r, uint64_t addr, const void *buf, uint64_t len);
+
+/* Turns watching of the pages covering [addr, addr+len) on or off. Watches nest. */
+void ram_watch(Ram *r, uint64_t addr, uint64_t len, bool on);
+/* Called by stores that left the fast path: invalidates code and reports watches. */
+void ram_store_slow(Ram *r, uint64_t addr, unsigned size, uint64_t val);
+
+#endif
