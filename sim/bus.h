@@ -27,6 +27,9 @@ typedef struct MemOps {
     /* Optional: names the register at an offset (for the trace); NULL if unnamed. */
     const char *(*reg_name)(void *opaque, uint64_t off, unsigned size);
     bool passthrough;        /* forwards to another space: the hook sees the far side */
+    /* Optional, for executable read-only memory (the boot ROM): host bytes at off, or
+     * NULL. The CPU fetches instructions through it; data loads still use read(). */
+    const uint8_t *(*fetch_ptr)(void *opaque, uint64_t off);
 } MemOps;
 
 typedef struct Region {

@@ -1,0 +1,70 @@
+/* The machine: assembles the CPU, RAM, platform devices, PCI host and device tree into
+ * QEMU virt's memory map (DESIGN.md §2) and runs it against the event queue. */
+#ifndef RINGSIDE_MACHINE_H
+#define RINGSIDE_MACHINE_H
+
+#include "bootrom.h"
+#include "bus.h"
+#include "clint.h"
+#include "cpu.h"
+#include "events.h"
+#include "loader.h"
+#include "plic.h"
+#include "ram.h"
+#include "sifive_test.h"
+#include "uart.h"
+
+#define RAM_BASE 0x80000000ull
+#define DEFAULT_RAM_MIB 128
+#define DEFAULT_INSNS_PER_TICK 10
+#define TIMEBASE_HZ 10000000u
+
+typedef struct MachineConfig {
+    const char *fw_path;         /* ELF or raw image */
+    uint64_t ram_mib;
+    const char *bootargs;        /* /chosen/bootargs, NULL for none */
+    const uint8_t *serial_input; /* bytes fed to the UART */
+    size_t serial_input_len;
+    uint64_t max_insns;          /* 0 = no limit */
+    bool strict;                 /* unmapped accesses fault */
+    uint32_t insns_per_tick;
+    bool pci_testdev;            /* attach the PCI test device */
+    FILE *console;               /* UART output (stdout) */
+} MachineConfig;
+
+typedef enum StopReason {
+    STOP_NONE,
+    STOP_POWEROFF,               /* the guest wrote the test device */
+    STOP_RESET,                  /* the guest asked for a reset */
+    STOP_MAX_INSNS,              /* --max-insns ran out */
+    STOP_IDLE,                   /* wfi with nothing ever to come */
+} StopReason;
+
+typedef struct PciHost PciHost;
+
+typedef struct Machine {
+    MachineConfig cfg;
+    AddrSpace mem, io;
+    Ram ram;
+    Cpu *cpu;
+    EventQueue events;
+    BootRom bootrom;
+    Plic plic;
+    Clint clint;
+    Uart uart;
+    SifiveTest test;
+    PciHost *pci;
+    FwImage fw;
+    void *dtb;
+    size_t dtb_size;
+    uint64_t dtb_addr;
+    StopReason stop;
+    int exit_code;
+} Machine;
+
+Machine *machine_create(const MachineConfig *cfg, Err *err);
+void machine_destroy(Machine *m);
+/* Runs until the guest powers off, the instruction limit, or an idle forever. */
+StopReason machine_run(Machine *m);
+
+#endif

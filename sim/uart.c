@@ -1,0 +1,157 @@
+/* UART 16550A (PC16550D datasheet): RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR,
+ * divisor latches behind LCR.DLAB. Transmission is instantaneous (THR is always
+ * empty again by the next access), so LSR reports THRE and TEMT at all times. */
+#include "uart.h"
+
+#include <stdlib.h>
+
+enum { RBR = 0, THR = 0, IER = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
+enum { IER_RDI = 1, IER_THRI = 2, IER_RLSI = 4, IER_MSI = 8 };
+enum { LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40 };
+enum { IIR_NONE = 0x01, IIR_THRI = 0x02, IIR_RDI = 0x04 };
+#define LCR_DLAB 0x80
+
+static uint8_t uart_iir(const Uart *u)
+{
+    uint8_t fifo = (u->fcr & 1) ? 0xc0 : 0;
+    if ((u->ier & IER_RDI) && u->rbr_full)
+        return IIR_RDI | fifo;
+    if ((u->ier & IER_THRI) && u->thre_int)
+        return IIR_THRI | fifo;
+    return IIR_NONE | fifo;
+}
+
+static void uart_update_irq(Uart *u)
+{
+    int lvl = (uart_iir(u) & IIR_NONE) == 0;
+    if (lvl != u->irq_level) {
+        u->irq_level = lvl;
+        irq_set(&u->irq, lvl);
+    }
+}
+
+static void uart_schedule_rx(Uart *u)
+{
+    if (!u->rbr_full && u->in_pos < u->in_len && !u->rx_timer.armed && u->now)
+        timer_mod(u->q, &u->rx_timer, u->now(u->now_ctx) + UART_INPUT_GAP);
+}
+
+static void uart_rx_fire(void *opaque)
+{
+    Uart *u = opaque;
+    if (u->rbr_full || u->in_pos >= u->in_len)
+        return;
+    u->rbr = u->in[u->in_pos++];
+    u->rbr_full = true;
+    if (u->on_input)
+        u->on_input(u->on_input_ctx, u->rbr);
+    uart_update_irq(u);
+}
+
+void uart_init(Uart *u, IrqLine irq, EventQueue *q, FILE *out,
+               uint64_t (*now)(void *ctx), void *now_ctx)
+{
+    memset(u, 0, sizeof *u);
+    u->irq = irq;
+    u->q = q;
+    u->out = out;
+    u->now = now;
+    u->now_ctx = now_ctx;
+    u->lcr = 0x03;
+    timer_init(&u->rx_timer, "uart.rx", uart_rx_fire, u);
+}
+
+void uart_destroy(Uart *u)
+{
+    free(u->in);
+    u->in = NULL;
+}
+
+int uart_queue_input(Uart *u, const uint8_t *data, size_t len)
+{
+    uint8_t *n = realloc(u->in, u->in_len + len + 1);
+    if (!n)
+        return -1;
+    memcpy(n + u->in_len, data, len);
+    u->in = n;
+    u->in_len += len;
+    uart_schedule_rx(u);
+    return 0;
+}
+
+static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
+{
+    Uart *u = opaque;
+    uint8_t v = 0;
+    switch (off) {
+    case RBR:
+        if (u->lcr & LCR_DLAB)
+            return u->dll;
+        v = u->rbr_full ? u->rbr : 0;
+        u->rbr_full = false;
+        uart_schedule_rx(u);
+        break;
+    case IER:
+        return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+    case IIR:
+        v = uart_iir(u);
+        if ((v & 0x0f) == IIR_THRI)
+            u->thre_int = false; /* reading IIR clears a THRE interrupt it reports */
+        break;
+    case LCR: return u->lcr;
+    case MCR: return u->mcr;
+    case LSR: return (u->rbr_full ? LSR_DR : 0) | LSR_THRE | LSR_TEMT;
+    case MSR: return (u->mcr & 0x10) ? 0 : 0xb0; /* CTS, DSR, DCD asserted */
+    case SCR: return u->scr;
+    default: return 0;
+    }
+    uart_update_irq(u);
+    return v;
+}
+
+static void uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+    Uart *u = opaque;
+    uint8_t b = (uint8_t)val;
+    switch (off) {
+    case THR:
+        if (u->lcr & LCR_DLAB) {
+            u->dll = b;
+            return;
+        }
+        if (u->out) {
+            fputc(b, u->out);
+            if (b == '\n')
+                fflush(u->out);
+        }
+        u->thre_int = true; /* the byte left at once: THR is empty again */
+        break;
+    case IER:
+        if (u->lcr & LCR_DLAB) {
+            u->dlm = b;
+            return;
+        }
+        /* Enabling the THRE interrupt while THR is empty raises it at once. */
+        if ((b & IER_THRI) && !(u->ier & IER_THRI))
+            u->thre_int = true;
+        u->ier = b & 0x0f;
+        break;
+    case FCR: u->fcr = b & 0xc9; break;
+    case LCR: u->lcr = b; return;
+    case MCR: u->mcr = b & 0x1f; return;
+    case SCR: u->scr = b; return;
+    default: return;
+    }
+    uart_update_irq(u);
+}
+
+static const char *uart_reg_name(void *opaque, uint64_t off, unsigned size)
+{
+    static const char *const names[8] = { "rbr_thr", "ier", "iir_fcr", "lcr", "mcr", "lsr", "msr", "scr" };
+    return off < 8 ? names[off] : NULL;
+}
+
+const MemOps uart_ops = {
+    .read = uart_read, .write = uart_write, .min_size = 1, .max_size = 1,
+    .reg_name = uart_reg_name,
+};

@@ -1,0 +1,50 @@
+/* UART 16550A as on QEMU's virt board (PC16550D datasheet register set). Output goes
+ * to a host FILE; input bytes come from a queue that is fed deterministically: a byte
+ * is offered only when the receive buffer is empty, a fixed virtual delay after the
+ * guest took the previous one, so a patient typist never loses a character. */
+#ifndef RINGSIDE_UART_H
+#define RINGSIDE_UART_H
+
+#include "bus.h"
+#include "events.h"
+#include "irq.h"
+
+#define UART_BASE 0x10000000u
+#define UART_SIZE 0x100u
+#define UART_IRQ 10
+#define UART_CLOCK 3686400u
+
+/* Virtual-clock units between input bytes (about 10 µs of guest time at the default
+ * rate: far slower than any prompt loop polls, far faster than a human types). */
+#define UART_INPUT_GAP 1000u
+
+typedef struct Uart {
+    IrqLine irq;
+    EventQueue *q;
+    Timer rx_timer;
+    FILE *out;
+    /* registers */
+    uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+    bool rbr_full;
+    uint8_t rbr;
+    bool thre_int;           /* THR-empty interrupt pending until IIR read or THR write */
+    int irq_level;
+    /* input queue */
+    uint8_t *in;
+    size_t in_len, in_pos;
+    uint64_t (*now)(void *ctx);
+    void *now_ctx;
+    /* observers of consumed input bytes (the trace records them) */
+    void (*on_input)(void *ctx, uint8_t byte);
+    void *on_input_ctx;
+} Uart;
+
+extern const MemOps uart_ops;
+
+void uart_init(Uart *u, IrqLine irq, EventQueue *q, FILE *out,
+               uint64_t (*now)(void *ctx), void *now_ctx);
+void uart_destroy(Uart *u);
+/* Appends bytes to the input queue; they are delivered one at a time as above. */
+int uart_queue_input(Uart *u, const uint8_t *data, size_t len);
+
+#endif

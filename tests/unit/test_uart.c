@@ -1,0 +1,100 @@
+/* Unit tests of the 16550A UART (sim/uart.c): output, deterministic paced input, the
+ * interrupt identification priorities, and the divisor latch. */
+#include <CUnit/CUnit.h>
+#include <stdlib.h>
+
+#include "sim/uart.h"
+
+static uint64_t clock_now;
+static uint64_t now(void *ctx) { return clock_now; }
+static int irq_level;
+static void sink(void *o, unsigned n, int level) { irq_level = level; }
+
+static uint8_t rd(Uart *u, unsigned r) { return (uint8_t)uart_ops.read(u, r, 1); }
+static void wr(Uart *u, unsigned r, uint8_t v) { uart_ops.write(u, r, 1, v); }
+
+static void test_output(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    EventQueue q;
+    Uart u;
+    events_init(&q);
+    uart_init(&u, (IrqLine){ sink, NULL, 10 }, &q, f, now, NULL);
+    CU_ASSERT_EQUAL(rd(&u, 5) & 0x60, 0x60);  /* THRE and TEMT */
+    wr(&u, 0, 'h');
+    wr(&u, 0, 'i');
+    wr(&u, 3, 0x83);                           /* DLAB: offset 0 is now the divisor */
+    wr(&u, 0, 0x12);
+    CU_ASSERT_EQUAL(rd(&u, 0), 0x12);
+    wr(&u, 3, 0x03);
+    fclose(f);
+    CU_ASSERT_EQUAL(len, 2);
+    CU_ASSERT(memcmp(buf, "hi", 2) == 0);
+    free(buf);
+    uart_destroy(&u);
+}
+
+static void test_paced_input(void)
+{
+    EventQueue q;
+    Uart u;
+    events_init(&q);
+    irq_level = 0;
+    clock_now = 100;
+    uart_init(&u, (IrqLine){ sink, NULL, 10 }, &q, NULL, now, NULL);
+    wr(&u, 1, 1);                               /* IER: received data available */
+    uart_queue_input(&u, (const uint8_t *)"ab", 2);
+    CU_ASSERT_EQUAL(events_next(&q), 100 + UART_INPUT_GAP);
+    CU_ASSERT_EQUAL(rd(&u, 5) & 1, 0);
+    clock_now = events_next(&q);
+    events_run_due(&q, clock_now);
+    CU_ASSERT_EQUAL(rd(&u, 5) & 1, 1);
+    CU_ASSERT_EQUAL(irq_level, 1);
+    CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x04);   /* IIR: received data */
+    /* The next byte waits until the guest took this one: nothing is lost. */
+    clock_now += 10 * UART_INPUT_GAP;
+    events_run_due(&q, clock_now);
+    CU_ASSERT_EQUAL(events_next(&q), EVENT_NEVER);
+    CU_ASSERT_EQUAL(rd(&u, 0), 'a');
+    CU_ASSERT_EQUAL(irq_level, 0);
+    CU_ASSERT_EQUAL(events_next(&q), clock_now + UART_INPUT_GAP);
+    clock_now = events_next(&q);
+    events_run_due(&q, clock_now);
+    CU_ASSERT_EQUAL(rd(&u, 0), 'b');
+    CU_ASSERT_EQUAL(rd(&u, 5) & 1, 0);
+    CU_ASSERT_EQUAL(events_next(&q), EVENT_NEVER);
+    uart_destroy(&u);
+}
+
+static void test_thre_interrupt(void)
+{
+    EventQueue q;
+    Uart u;
+    events_init(&q);
+    irq_level = 0;
+    uart_init(&u, (IrqLine){ sink, NULL, 10 }, &q, NULL, now, NULL);
+    CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x01);   /* no interrupt */
+    wr(&u, 1, 2);                               /* enable THRE: THR is empty, so it fires */
+    CU_ASSERT_EQUAL(irq_level, 1);
+    CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x02);
+    CU_ASSERT_EQUAL(irq_level, 0);              /* reading IIR cleared it */
+    CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x01);
+    wr(&u, 0, 'x');                             /* the byte leaves at once: THRE again */
+    CU_ASSERT_EQUAL(irq_level, 1);
+    wr(&u, 1, 0);
+    CU_ASSERT_EQUAL(irq_level, 0);
+    uart_destroy(&u);
+}
+
+int suite_uart(void)
+{
+    CU_pSuite s = CU_add_suite("uart", NULL, NULL);
+    if (!s)
+        return -1;
+    CU_add_test(s, "output and divisor latch", test_output);
+    CU_add_test(s, "paced input", test_paced_input);
+    CU_add_test(s, "THRE interrupt", test_thre_interrupt);
+    return 0;
+}
