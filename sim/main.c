@@ -19,6 +19,7 @@ enum {
 typedef struct RunOpts {
     MachineConfig mc;
     const char *dump_dtb;
+    bool stats;
     const char *serial_input_path;
     uint8_t *serial_buf;
 } RunOpts;
@@ -34,7 +35,7 @@ typedef struct OptDesc {
     int id;
 } OptDesc;
 
-enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV };
+enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS };
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000 (default: the bundled firmware)", O_FW },
@@ -46,6 +47,7 @@ static const OptDesc run_opts[] = {
     { "--strict", NULL, ARG_NONE, NULL, "unmapped loads and stores raise access faults instead of reading all-ones / being dropped", O_STRICT },
     { "--insns-per-tick", NULL, ARG_U64, "N", "virtual-clock units per 10 MHz mtime tick (default 10)", O_TICK },
     { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2", O_TESTDEV },
+    { "--stats", NULL, ARG_NONE, NULL, "print retired instructions and virtual time to stderr at the end", O_STATS },
 };
 
 static void usage(FILE *f)
@@ -205,6 +207,7 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
             ro->mc.insns_per_tick = (uint32_t)num;
             break;
         case O_TESTDEV: ro->mc.pci_testdev = true; break;
+        case O_STATS: ro->stats = true; break;
         }
     }
     if (!ro->mc.fw_path)
@@ -277,6 +280,9 @@ static int cmd_run(int argc, char **argv)
         rc = EXIT_SETUP;
         break;
     }
+    if (ro.stats)
+        fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu\n",
+                (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu));
     machine_destroy(m);
     free(ro.serial_buf);
     return rc;

@@ -1,0 +1,54 @@
+/* The firmware's network-interface abstraction, the small cousin of Linux's
+ * struct net_device: the virtio-net driver registers one, the network stack
+ * (guestfw/net/) sends and receives Ethernet frames through it. */
+#ifndef GUESTFW_NETDEV_H
+#define GUESTFW_NETDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct netdev;
+
+/* Called for every received frame (without any virtio header), from netdev_poll or
+ * from the interrupt handler's bottom half; the frame is only valid during the call. */
+typedef void netdev_rx_fn(struct netdev *nd, const uint8_t *frame, size_t len, void *ctx);
+
+struct netdev_ops {
+    /* Queues one frame (Ethernet header onwards) for transmission on queue pair qp.
+     * Returns 0, or -1 when the ring is full (after reclaiming) or the device failed. */
+    int (*xmit)(struct netdev *nd, unsigned qp, const void *frame, size_t len);
+    /* Reclaims transmitted buffers and delivers received frames to rx_fn; returns the
+     * number of frames delivered. Safe to call with interrupts on or off. */
+    int (*poll)(struct netdev *nd);
+    /* Control-queue operations; -1 when the feature was not negotiated or the device
+     * answered VIRTIO_NET_ERR. */
+    int (*set_mac)(struct netdev *nd, const uint8_t mac[6]);
+    int (*set_rx_mode)(struct netdev *nd, unsigned cmd /* VIRTIO_NET_CTRL_RX_* */, bool on);
+    int (*set_mac_table)(struct netdev *nd, const uint8_t (*uni)[6], unsigned n_uni,
+                         const uint8_t (*multi)[6], unsigned n_multi);
+    int (*vlan)(struct netdev *nd, bool add, uint16_t vid);
+    int (*set_queue_pairs)(struct netdev *nd, unsigned n);
+    int (*announce_ack)(struct netdev *nd);
+};
+
+struct netdev {
+    const char *name;              /* "eth0" */
+    uint8_t mac[6];
+    uint16_t mtu;
+    bool link_up;
+    unsigned max_queue_pairs, queue_pairs;
+    const struct netdev_ops *ops;
+    netdev_rx_fn *rx_fn;
+    void *rx_ctx;
+    void *priv;                    /* the driver's state */
+    /* statistics, as `ip -s link` shows them */
+    uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_dropped, rx_dropped, irqs;
+    struct netdev *next;
+};
+
+/* Registers an interface (register_netdev); the stack finds it with netdev_first. */
+int netdev_register(struct netdev *nd);
+struct netdev *netdev_first(void);
+
+#endif

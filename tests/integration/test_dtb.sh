@@ -1,0 +1,13 @@
+# --dump-dtb writes the tree the guest gets; dtc decompiles it cleanly and it has the
+# shape of QEMU's virt board.
+. tests/integration/lib.sh
+[ -n "${DTC:-}" ] && command -v "$DTC" >/dev/null 2>&1 || skip "dtc not installed (Debian: device-tree-compiler)"
+run_fw "$WORK/out" --dump-dtb "$WORK/virt.dtb" -append "scenario=hello x=1" || fail "run exited $?"
+"$DTC" -I dtb -O dts -o "$WORK/virt.dts" "$WORK/virt.dtb" 2>"$WORK/dtc.err" || { cat "$WORK/dtc.err"; fail "dtc failed"; }
+[ -s "$WORK/dtc.err" ] && { cat "$WORK/dtc.err"; fail "dtc warned"; }
+for s in 'bootargs = "scenario=hello x=1"' 'compatible = "sifive,plic-1.0.0", "riscv,plic0"' \
+         'compatible = "ns16550a"' 'riscv,isa = "rv64imac_zicsr_zifencei"' 'timebase-frequency = <0x989680>' \
+         'memory@80000000' 'compatible = "syscon-poweroff"'; do
+    grep -qF "$s" "$WORK/virt.dts" || { cat "$WORK/virt.dts"; fail "DTS lacks: $s"; }
+done
+exit 0

@@ -1,0 +1,483 @@
+"""Reader of ringside trace files (docs/trace-format.md), the Python twin of trace/reader.c.
+
+The event types come from parsing trace/events.def at run time, so this module and the
+C writer cannot drift; Event.format() gives the same canonical line as
+trace_event_format() in C. Standard library only.
+"""
+
+import mmap
+import os
+import re
+import zlib
+
+__all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader",
+           "load_events_def", "find_events_def", "FAMILIES"]
+
+MAGIC = b"RINGTRC\0"
+VERSION = 1
+FIXED_HEADER = 16
+MAX_HEADER = 16 << 20
+MAX_RECORD = 1 << 20
+MAX_STRING = 65535
+REC_STRING = 0
+REC_END = 1
+HDR_CONFIG, HDR_ARGV, HDR_FW_SHA256 = 1, 2, 3
+
+INT_TYPES = {"u8": 0xff, "u16": 0xffff, "u32": 0xffffffff, "u64": (1 << 64) - 1,
+             "x8": 0xff, "x16": 0xffff, "x32": 0xffffffff, "x64": (1 << 64) - 1,
+             "bdf": 0xffff}
+FIELD_TYPES = set(INT_TYPES) | {"name", "str", "bytes", "descs"}
+FAMILIES = ("cpu", "bus", "pci", "virtio", "ring_drv", "ring_dev", "net", "input", "run", "note")
+
+
+class TraceError(Exception):
+    """A trace that cannot be read: says what and at which byte offset."""
+
+    def __init__(self, message, offset=None, path=None):
+        self.message = message
+        self.offset = offset
+        self.path = path
+        text = message
+        if offset is not None:
+            text = "byte offset %d: %s" % (offset, text)
+        if path is not None:
+            text = "%s: %s" % (path, text)
+        super().__init__(text)
+
+
+class EventType:
+    """One line of events.def: stable id, name, family, [(type, field name)]."""
+
+    def __init__(self, id, name, family, fields):
+        self.id = id
+        self.name = name
+        self.family = family
+        self.fields = fields
+
+    def __repr__(self):
+        return "EventType(%d, %s, %s, %r)" % (self.id, self.name, self.family, self.fields)
+
+
+def find_events_def():
+    """events.def: $RINGSIDE_EVENTS_DEF, else beside this module (the source tree, or
+    the install directory when the Makefile installs it there)."""
+    env = os.environ.get("RINGSIDE_EVENTS_DEF")
+    if env:
+        return env
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "events.def")
+
+
+_EV_START = re.compile(r"\bEV\s*\(")
+_FIELD = re.compile(r"F\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
+_IDENT = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def load_events_def(path=None):
+    """Parses events.def into {id: EventType}; TraceError if it is not what the C
+    preprocessor would accept in the shape the writer expects."""
+    path = path or find_events_def()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise TraceError("cannot read the event definitions %s: %s" % (path, e.strerror)) from None
+    text = re.sub(r"/\*.*?\*/", lambda m: " " * len(m.group(0)), text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    types, names = {}, set()
+    pos = 0
+    while True:
+        m = _EV_START.search(text, pos)
+        if not m:
+            break
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        if depth:
+            raise TraceError("%s: unbalanced EV(" % path)
+        body = text[m.end():i - 1]
+        pos = i
+        parts = body.split(",", 3)
+        if len(parts) != 4:
+            raise TraceError("%s: malformed EV(%s)" % (path, body.strip()))
+        sid, name, family = (p.strip() for p in parts[:3])
+        fields = _FIELD.findall(parts[3])
+        leftover = _FIELD.sub("", parts[3]).strip()
+        if not sid.isdigit() or not _IDENT.match(name) or not _IDENT.match(family) or leftover or not fields:
+            raise TraceError("%s: malformed EV(%s)" % (path, body.strip()))
+        eid = int(sid)
+        for t, fname in fields:
+            if t not in FIELD_TYPES:
+                raise TraceError("%s: event %s: unknown field type %s" % (path, name, t))
+        if eid < 16 or eid > 0xffff or eid in types or name in names:
+            raise TraceError("%s: event %s: id %d reserved or repeated, or name repeated" % (path, name, eid))
+        types[eid] = EventType(eid, name, family, fields)
+        names.add(name)
+    if not types:
+        raise TraceError("%s: no events defined" % path)
+    return types
+
+
+def _escape(b, quoted):
+    """Same escaping as put_escaped() in trace/format.c."""
+    lo = 0x20 if quoted else 0x21
+    out = []
+    for c in b:
+        if lo <= c <= 0x7e and c not in (0x5c, 0x22):
+            out.append(chr(c))
+        else:
+            out.append("\\x%02x" % c)
+    return "".join(out)
+
+
+def _text_bytes(s):
+    return s.encode("utf-8", "surrogateescape")
+
+
+def _format_value(t, v):
+    if t in ("u8", "u16", "u32", "u64"):
+        return "%d" % v
+    if t in ("x8", "x16", "x32", "x64"):
+        return "0x%x" % v
+    if t == "bdf":
+        return "%02x:%02x.%x" % (v >> 8, (v >> 3) & 31, v & 7)
+    if t == "name":
+        return "-" if v is None else _escape(_text_bytes(v), False)
+    if t == "str":
+        return '"%s"' % _escape(_text_bytes(v), True)
+    if t == "bytes":
+        return "%d:%s" % (len(v), v.hex())
+    if t == "descs":
+        return "[%s]" % ",".join("%d:0x%x:%d:0x%x:%d" % (d["index"], d["addr"], d["len"], d["flags"], d["next"])
+                                 for d in v)
+    raise ValueError(t)
+
+
+class Event:
+    """One event: its EventType, virtual time, pc, symbol (or None) and field values
+    (ints; str for name/str (None for an absent name); bytes; list of dicts for descs).
+    offset and size locate its record in the file."""
+
+    __slots__ = ("type", "vtime", "pc", "sym", "fields", "offset", "size")
+
+    def __init__(self, type, vtime, pc, sym, fields, offset=None, size=None):
+        self.type = type
+        self.vtime = vtime
+        self.pc = pc
+        self.sym = sym
+        self.fields = fields
+        self.offset = offset
+        self.size = size
+
+    @property
+    def name(self):
+        return self.type.name
+
+    @property
+    def family(self):
+        return self.type.family
+
+    def __getitem__(self, field):
+        return self.fields[field]
+
+    def get(self, field, default=None):
+        return self.fields.get(field, default)
+
+    def format(self):
+        """The canonical one-line text, identical to trace_event_format() in C."""
+        parts = ["%d" % self.vtime, "0x%x" % self.pc,
+                 "-" if self.sym is None else _escape(_text_bytes(self.sym), False), self.type.name]
+        for t, fname in self.type.fields:
+            parts.append("%s=%s" % (fname, _format_value(t, self.fields[fname])))
+        return " ".join(parts)
+
+    def __str__(self):
+        return self.format()
+
+
+class Header:
+    """The trace header: format version, machine configuration, command line, firmware hash."""
+
+    def __init__(self, version, config, argv, fw_sha256, length):
+        self.version = version
+        self.config = config
+        self.argv = argv
+        self.fw_sha256 = fw_sha256
+        self.length = length
+
+    def config_dict(self):
+        out = {}
+        for line in self.config.splitlines():
+            if "=" in line:
+                k, v = line.split("=", 1)
+                out[k] = v
+        return out
+
+
+class _Bad(Exception):
+    pass
+
+
+class _Cursor:
+    __slots__ = ("buf", "pos", "end")
+
+    def __init__(self, buf, pos, end):
+        self.buf, self.pos, self.end = buf, pos, end
+
+    def uleb(self, limit, what):
+        """Minimal-length LEB128, as leb128_get() in trace/codec.c."""
+        buf, p, end = self.buf, self.pos, self.end
+        v = shift = 0
+        for i in range(10):
+            if p >= end:
+                raise _Bad(what)
+            b = buf[p]
+            p += 1
+            if i == 9 and b > 1:
+                raise _Bad(what)
+            v |= (b & 0x7f) << shift
+            shift += 7
+            if not b & 0x80:
+                if i > 0 and b == 0:
+                    raise _Bad(what)
+                if v > limit:
+                    raise _Bad(what)
+                self.pos = p
+                return v
+        raise _Bad(what)
+
+    def raw(self, limit, what):
+        n = self.uleb(limit, what)
+        if n > self.end - self.pos:
+            raise _Bad(what)
+        b = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
+        return b
+
+
+def _crc8(data, crc=0):
+    for c in data:
+        crc ^= c
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xff if crc & 0x80 else (crc << 1) & 0xff
+    return crc
+
+
+_CRC8_TABLE = bytes(_crc8(bytes([i])) for i in range(256))
+
+
+def crc8(data):
+    """CRC-8 (polynomial 0x07, initial 0) as trace_crc8() in trace/codec.c."""
+    crc = 0
+    t = _CRC8_TABLE
+    for c in data:
+        crc = t[crc ^ c]
+    return crc
+
+
+class TraceReader:
+    """Reads a trace: .header, then iterate for Events. Raises TraceError (with the byte
+    offset) on anything corrupt or truncated; a trace without its end record is an error.
+    .stats collects bytes per record kind while reading."""
+
+    def __init__(self, path, types=None):
+        self.path = path
+        self.types = types if types is not None else load_events_def()
+        self._map = None
+        try:
+            with open(path, "rb") as f:
+                try:
+                    self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                    self.buf = self._map
+                except (ValueError, OSError):  # empty file, pipe
+                    self.buf = f.read()
+        except OSError as e:
+            raise TraceError("cannot open trace: %s" % e.strerror, path=path) from None
+        self.names = [None]
+        self.count = 0
+        self.string_bytes = 0
+        self.end_bytes = 0
+        self.header = self._read_header()
+        self.pos = self.header.length
+
+    def close(self):
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _fail(self, offset, message):
+        raise TraceError(message, offset, self.path)
+
+    def _read_header(self):
+        buf = self.buf
+        n = len(buf)
+        if n < 8 or bytes(buf[:8]) != MAGIC:
+            self._fail(0, "not a ringside trace (bad magic)")
+        if n < FIXED_HEADER:
+            self._fail(n, "truncated header")
+        version = int.from_bytes(buf[8:10], "little")
+        if version != VERSION:
+            self._fail(8, "trace format version %d, this reader knows %d" % (version, VERSION))
+        length = int.from_bytes(buf[12:16], "little")
+        if length < FIXED_HEADER + 4 or length > MAX_HEADER:
+            self._fail(12, "bad header length %d" % length)
+        if n < length:
+            self._fail(n, "truncated header")
+        if int.from_bytes(buf[length - 4:length], "little") != zlib.crc32(buf[:length - 4]):
+            self._fail(length - 4, "header checksum mismatch")
+        cur = _Cursor(buf, FIXED_HEADER, length - 4)
+        seen = {}
+        while cur.pos < cur.end:
+            at = cur.pos
+            try:
+                tag = cur.uleb((1 << 64) - 1, "")
+                data = cur.raw((1 << 64) - 1, "")
+            except _Bad:
+                self._fail(at, "malformed header field")
+            if tag in seen:
+                self._fail(at, "header field %d repeated" % tag)
+            if tag == HDR_ARGV:
+                argv, c = [], _Cursor(data, 0, len(data))
+                try:
+                    while c.pos < c.end:
+                        argv.append(c.raw((1 << 64) - 1, "").decode("utf-8", "surrogateescape"))
+                except _Bad:
+                    self._fail(at, "malformed header field %d" % tag)
+                data = argv
+            elif tag == HDR_FW_SHA256 and len(data) != 32:
+                self._fail(at, "malformed header field %d" % tag)
+            elif tag == HDR_CONFIG:
+                data = data.decode("utf-8", "surrogateescape")
+            seen[tag] = data
+        if not all(t in seen for t in (HDR_CONFIG, HDR_ARGV, HDR_FW_SHA256)):
+            self._fail(FIXED_HEADER, "header lacks a required field")
+        return Header(version, seen[HDR_CONFIG], seen[HDR_ARGV], seen[HDR_FW_SHA256], length)
+
+    def __iter__(self):
+        buf = self.buf
+        n = len(buf)
+        crc = 0
+        last = 0
+        while True:
+            start = self.pos
+            if start >= n:
+                self._fail(start, "truncated: no end record after %d events" % self.count)
+            # the length prefix: at most 3 bytes for MAX_RECORD
+            p, length, shift = start, 0, 0
+            while True:
+                if p >= n:
+                    self._fail(start, "truncated record")
+                b = buf[p]
+                p += 1
+                length |= (b & 0x7f) << shift
+                shift += 7
+                if not b & 0x80:
+                    break
+                if p - start == 4:
+                    self._fail(start, "bad record length")
+            if (p - start > 1 and b == 0) or length == 0 or length > MAX_RECORD:
+                self._fail(start, "bad record length")
+            body_end = p + length
+            if body_end + 1 > n:
+                self._fail(start, "truncated record (%d bytes short)" % (body_end + 1 - n))
+            if crc8(buf[start:body_end]) != buf[body_end]:
+                self._fail(start, "record checksum mismatch")
+            size = body_end + 1 - start
+            crc_before = crc
+            crc = zlib.crc32(buf[start:body_end + 1], crc)
+            self.pos = body_end + 1
+            cur = _Cursor(buf, p, body_end)
+            try:
+                kind = cur.uleb(0xffff, "bad record type")
+            except _Bad as e:
+                self._fail(start, "malformed record: %s" % e)
+            if kind == REC_STRING:
+                self._define_string(cur, start)
+                self.string_bytes += size
+                continue
+            if kind == REC_END:
+                self._end(cur, start, crc_before)
+                self.end_bytes = size
+                return
+            et = self.types.get(kind)
+            if et is None:
+                self._fail(start, "unknown event type %d (written by a newer ringside?)" % kind)
+            try:
+                vtime = last + cur.uleb((1 << 64) - 1 - last, "virtual time overflows")
+                pc = cur.uleb((1 << 64) - 1, "bad pc")
+                sym = self.names[cur.uleb(len(self.names) - 1, "undefined symbol id")]
+                fields = {}
+                for t, fname in et.fields:
+                    fields[fname] = self._field(cur, t)
+                if cur.pos != cur.end:
+                    raise _Bad("trailing bytes in record")
+            except _Bad as e:
+                self._fail(start, "malformed %s record: %s" % (et.name, e))
+            last = vtime
+            self.count += 1
+            yield Event(et, vtime, pc, sym, fields, start, size)
+
+    def _field(self, cur, t):
+        limit = INT_TYPES.get(t)
+        if limit is not None:
+            return cur.uleb(limit, "field value out of range")
+        if t == "name":
+            return self.names[cur.uleb(len(self.names) - 1, "undefined string id")]
+        if t == "str":
+            b = cur.raw(MAX_STRING, "bad string length")
+            if 0 in b:
+                raise _Bad("NUL inside a string")
+            return b.decode("utf-8", "surrogateescape")
+        if t == "bytes":
+            return cur.raw(MAX_RECORD, "bad bytes length")
+        if t == "descs":
+            count = cur.uleb((cur.end - cur.pos) // 5, "bad descriptor count")
+            out = []
+            for _ in range(count):
+                out.append({"index": cur.uleb(0xffff, "bad descriptor"),
+                            "addr": cur.uleb((1 << 64) - 1, "bad descriptor"),
+                            "len": cur.uleb(0xffffffff, "bad descriptor"),
+                            "flags": cur.uleb(0xffff, "bad descriptor"),
+                            "next": cur.uleb(0xffff, "bad descriptor")})
+            return out
+        raise _Bad("unknown field type %s" % t)
+
+    def _define_string(self, cur, start):
+        try:
+            sid = cur.uleb((1 << 64) - 1, "bad string id")
+            b = cur.raw(MAX_STRING, "bad string length")
+            if sid != len(self.names):
+                raise _Bad("string ids out of order")
+            if cur.pos != cur.end:
+                raise _Bad("trailing bytes in record")
+            if 0 in b:
+                raise _Bad("NUL inside a string")
+        except _Bad as e:
+            self._fail(start, "malformed string record: %s" % e)
+        self.names.append(b.decode("utf-8", "surrogateescape"))
+
+    def _end(self, cur, start, crc_before):
+        try:
+            count = cur.uleb((1 << 64) - 1, "bad event count")
+            if cur.end - cur.pos != 4:
+                raise _Bad("bad length")
+        except _Bad as e:
+            self._fail(start, "malformed end record: %s" % e)
+        if count != self.count:
+            self._fail(start, "end record counts %d events, %d were read" % (count, self.count))
+        if int.from_bytes(self.buf[cur.pos:cur.end], "little") != crc_before:
+            self._fail(start, "trace checksum mismatch (a record was altered)")
+        if self.pos != len(self.buf):
+            self._fail(self.pos, "data after the end record")
+
+
+def read_events(path, types=None):
+    """All events of a trace as a list (small traces, tests)."""
+    with TraceReader(path, types) as r:
+        return list(r)

@@ -1,0 +1,158 @@
+/* The trace: one writer and one reader of the binary format in docs/trace-format.md,
+ * with every event type, its C struct and its typed emitter generated from
+ * trace/events.def. trace calls no one; everyone calls trace (DESIGN.md §8). */
+#ifndef RINGSIDE_TRACE_H
+#define RINGSIDE_TRACE_H
+
+#include "sim/common.h"
+
+#define TRACE_MAGIC "RINGTRC"        /* 8 bytes on disk, with its NUL */
+#define TRACE_VERSION 1
+#define TRACE_MAX_RECORD (1u << 20)  /* largest record body, bytes */
+#define TRACE_MAX_STRING 65535u      /* longest name or str field */
+
+/* One virtqueue descriptor as the device fetched it. */
+typedef struct TraceDesc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t index, flags, next;
+} TraceDesc;
+
+typedef struct TraceBytes {
+    const uint8_t *data;
+    size_t len;
+} TraceBytes;
+
+typedef struct TraceDescList {
+    const TraceDesc *d;
+    size_t n;
+} TraceDescList;
+
+/* C storage of each field type of events.def; name and str are NUL-terminated
+ * (name may be NULL, str may not). */
+#define TRACE_CTYPE_u8    uint8_t
+#define TRACE_CTYPE_u16   uint16_t
+#define TRACE_CTYPE_u32   uint32_t
+#define TRACE_CTYPE_u64   uint64_t
+#define TRACE_CTYPE_x8    uint8_t
+#define TRACE_CTYPE_x16   uint16_t
+#define TRACE_CTYPE_x32   uint32_t
+#define TRACE_CTYPE_x64   uint64_t
+#define TRACE_CTYPE_bdf   uint16_t
+#define TRACE_CTYPE_name  const char *
+#define TRACE_CTYPE_str   const char *
+#define TRACE_CTYPE_bytes TraceBytes
+#define TRACE_CTYPE_descs TraceDescList
+
+typedef enum TraceEventType {
+    TRACE_EV_NONE = 0,
+#define EV(id, name, family, ...) TRACE_EV_##name = id,
+#include "trace/events.def"
+#undef EV
+} TraceEventType;
+
+#define F(type, fname) TRACE_CTYPE_##type fname;
+#define EV(id, name, family, ...) typedef struct TraceEv_##name { __VA_ARGS__ } TraceEv_##name;
+#include "trace/events.def"
+#undef EV
+#undef F
+
+/* One event, as emitted or as read back. Pointers (sym, names, str, bytes, descs) belong
+ * to whoever filled the event: the caller when emitting, the reader until its next
+ * trace_read_next when reading. */
+typedef struct TraceEvent {
+    TraceEventType type;
+    uint64_t vtime;          /* virtual time, instructions retired (DESIGN.md §3) */
+    uint64_t pc;             /* guest pc when the event happened */
+    const char *sym;         /* function containing pc, or NULL */
+    union {
+#define EV(id, name, family, ...) TraceEv_##name name;
+#include "trace/events.def"
+#undef EV
+    } u;
+} TraceEvent;
+
+/* The header: what is needed to re-run the recording. */
+typedef struct TraceHeader {
+    const char *config;          /* "key=value\n" lines, machine configuration */
+    int argc;
+    const char *const *argv;     /* the full command line */
+    uint8_t fw_sha256[32];       /* SHA-256 of the firmware file */
+} TraceHeader;
+
+/* ---- writing ---- */
+
+typedef struct TraceWriter TraceWriter;
+
+/* Creates (truncates) path and writes the header. path NULL: no file, events only reach
+ * the tap (replay compares them). */
+TraceWriter *trace_open(const char *path, const TraceHeader *hdr, Err *err);
+/* As trace_open on an open descriptor (a pipe, stdout); trace_close closes it. */
+TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err);
+
+/* Called with every event emitted, before it is encoded. */
+typedef void (*TraceTapFn)(void *opaque, const TraceEvent *ev);
+void trace_set_tap(TraceWriter *tw, TraceTapFn fn, void *opaque);
+
+/* Writes one event. tw NULL: nothing, returns 0. Returns -1 once any error happened
+ * (a failed write, virtual time going backwards, a field too long): errors are sticky,
+ * trace_error says what, and the file keeps only the records flushed before. */
+int trace_emit(TraceWriter *tw, const TraceEvent *ev);
+
+/* Typed emitters, one per event: trace_ev_NAME(tw, vtime, pc, sym, fields...) where a
+ * bytes field takes (const uint8_t *p, size_t len) and a descs field
+ * (const TraceDesc *d, size_t n). */
+#define TRACE_PARAM_u8(n)    , uint8_t n
+#define TRACE_PARAM_u16(n)   , uint16_t n
+#define TRACE_PARAM_u32(n)   , uint32_t n
+#define TRACE_PARAM_u64(n)   , uint64_t n
+#define TRACE_PARAM_x8(n)    , uint8_t n
+#define TRACE_PARAM_x16(n)   , uint16_t n
+#define TRACE_PARAM_x32(n)   , uint32_t n
+#define TRACE_PARAM_x64(n)   , uint64_t n
+#define TRACE_PARAM_bdf(n)   , uint16_t n
+#define TRACE_PARAM_name(n)  , const char *n
+#define TRACE_PARAM_str(n)   , const char *n
+#define TRACE_PARAM_bytes(n) , const uint8_t *n, size_t n##_len
+#define TRACE_PARAM_descs(n) , const TraceDesc *n, size_t n##_count
+#define F(type, fname) TRACE_PARAM_##type(fname)
+#define EV(id, name, family, ...) \
+    int trace_ev_##name(TraceWriter *tw, uint64_t vtime, uint64_t pc, const char *sym __VA_ARGS__);
+#include "trace/events.def"
+#undef EV
+#undef F
+
+/* Writes buffered records out. */
+int trace_flush(TraceWriter *tw, Err *err);
+/* The sticky error, or NULL. */
+const char *trace_error(const TraceWriter *tw);
+/* Events emitted so far. */
+uint64_t trace_count(const TraceWriter *tw);
+/* Writes the end record, flushes and frees; -1 if anything failed since trace_open. */
+int trace_close(TraceWriter *tw, Err *err);
+
+/* ---- reading ---- */
+
+typedef struct TraceReader TraceReader;
+
+TraceReader *trace_reader_open(const char *path, Err *err);
+/* 1: an event in *ev; 0: clean end (end record seen, counts agree, nothing after it);
+ * -1: corrupt or truncated, err says at which byte offset. Errors are sticky. */
+int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err);
+const TraceHeader *trace_reader_header(const TraceReader *r);
+unsigned trace_reader_version(const TraceReader *r);
+/* Byte offset of the record read last (of the next one before the first read). */
+uint64_t trace_reader_offset(const TraceReader *r);
+void trace_reader_close(TraceReader *r);
+
+/* ---- events as data ---- */
+
+const char *trace_event_name(TraceEventType type);    /* NULL if unknown */
+const char *trace_event_family(TraceEventType type);  /* NULL if unknown */
+/* The canonical one-line text (no newline) that `ringside-trace show` prints too;
+ * snprintf-like: returns the full length, writes at most n bytes with the NUL. */
+int trace_event_format(const TraceEvent *ev, char *buf, size_t n);
+/* Same type, time, pc, symbol and field values (strings and bytes by content). */
+bool trace_event_equal(const TraceEvent *a, const TraceEvent *b);
+
+#endif
