@@ -1,6 +1,8 @@
 /* Core-Local Interruptor (SiFive CLINT, as on QEMU's virt board): msip at +0x0,
  * mtimecmp at +0x4000, mtime at +0xbff8. mtime is derived from the virtual clock
- * (DESIGN.md §3), so the timer interrupt is an event at an exact instruction count. */
+ * (DESIGN.md §3), so the timer interrupt is an event at an exact instruction count.
+ * mtime is read-only here: a guest store to it is dropped, so that the `time` CSR and
+ * the CLINT's mtime can never disagree (no firmware ringside targets writes it). */
 #ifndef RINGSIDE_CLINT_H
 #define RINGSIDE_CLINT_H
 
@@ -17,7 +19,6 @@ typedef struct Clint {
     Timer timer;
     uint32_t insns_per_tick;
     uint64_t mtimecmp;
-    int64_t mtime_offset;    /* guest writes to mtime shift it against the clock */
     uint32_t msip;
 } Clint;
 

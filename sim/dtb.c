@@ -88,6 +88,9 @@ void *dtb_build(const DtbConfig *cfg, size_t *size, Err *err)
     }
     TRY(intc = fdt_add_subnode(fdt, cpu, "interrupt-controller"));
     TRY(fdt_setprop_u32(fdt, intc, "#interrupt-cells", 1));
+    /* #address-cells = 0: an interrupt provider that an interrupt-map may name (dtc
+     * checks it; newer QEMU adds it too). */
+    TRY(fdt_setprop_u32(fdt, intc, "#address-cells", 0));
     TRY(fdt_setprop(fdt, intc, "interrupt-controller", NULL, 0));
     TRY(fdt_setprop_string(fdt, intc, "compatible", "riscv,cpu-intc"));
     TRY(fdt_setprop_u32(fdt, intc, "phandle", PH_CPU_INTC));

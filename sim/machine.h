@@ -5,6 +5,7 @@
 
 #include "bootrom.h"
 #include "bus.h"
+#include "bus_trace.h"
 #include "clint.h"
 #include "cpu.h"
 #include "events.h"
@@ -30,6 +31,8 @@ typedef struct MachineConfig {
     uint32_t insns_per_tick;
     bool pci_testdev;            /* attach the PCI test device */
     FILE *console;               /* UART output (stdout) */
+    TraceWriter *trace;          /* NULL: no trace */
+    uint64_t hash_interval;      /* state_hash event every N instructions (0: 1000000) */
 } MachineConfig;
 
 typedef enum StopReason {
@@ -38,9 +41,11 @@ typedef enum StopReason {
     STOP_RESET,                  /* the guest asked for a reset */
     STOP_MAX_INSNS,              /* --max-insns ran out */
     STOP_IDLE,                   /* wfi with nothing ever to come */
+    STOP_ABORTED,                /* machine_abort: replay divergence, trace write error */
 } StopReason;
 
 typedef struct PciHost PciHost;
+struct PciDev;
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -54,11 +59,16 @@ typedef struct Machine {
     Uart uart;
     SifiveTest test;
     PciHost *pci;
+    struct PciDev *testdev;
+    Tracer tracer;
+    BusTrace bus_trace;
+    Timer hash_timer;
     FwImage fw;
     void *dtb;
     size_t dtb_size;
     uint64_t dtb_addr;
     StopReason stop;
+    bool abort_requested;
     int exit_code;
 } Machine;
 
@@ -66,5 +76,8 @@ Machine *machine_create(const MachineConfig *cfg, Err *err);
 void machine_destroy(Machine *m);
 /* Runs until the guest powers off, the instruction limit, or an idle forever. */
 StopReason machine_run(Machine *m);
+/* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
+void machine_abort(Machine *m);
+const char *machine_stop_name(StopReason why);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "machine.h"
+#include "trace/sha256.h"
 
 /* Exit statuses of the simulator itself; anything else is the guest's poweroff code. */
 enum {
@@ -14,6 +15,8 @@ enum {
     EXIT_MAX_INSNS = 124,    /* --max-insns ran out */
     EXIT_IDLE = 125,         /* the guest waits for an interrupt that can never come */
     EXIT_RESET = 126,        /* the guest asked for a reset */
+    EXIT_TRACE = 122,        /* the trace could not be written */
+    EXIT_DIVERGED = 123,     /* replay: the run differs from the recording */
 };
 
 typedef struct RunOpts {
@@ -22,6 +25,7 @@ typedef struct RunOpts {
     bool stats;
     const char *serial_input_path;
     uint8_t *serial_buf;
+    const char *trace_path;
 } RunOpts;
 
 typedef enum { ARG_NONE, ARG_STR, ARG_U64 } ArgKind;
@@ -35,7 +39,8 @@ typedef struct OptDesc {
     int id;
 } OptDesc;
 
-enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS };
+enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS,
+       O_TRACE };
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000 (default: the bundled firmware)", O_FW },
@@ -48,17 +53,20 @@ static const OptDesc run_opts[] = {
     { "--insns-per-tick", NULL, ARG_U64, "N", "virtual-clock units per 10 MHz mtime tick (default 10)", O_TICK },
     { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2", O_TESTDEV },
     { "--stats", NULL, ARG_NONE, NULL, "print retired instructions and virtual time to stderr at the end", O_STATS },
+    { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)", O_TRACE },
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: ringside run [OPTION]...\n"
+            "       ringside replay TRACE\n"
             "       ringside --help | --version\n"
             "\n"
             "ringside is a deterministic full-system simulator of a RISC-V machine (QEMU virt\n"
             "memory map) with a PCI host bridge. `run` boots the firmware and runs it until it\n"
-            "powers off; the process exits with the guest's poweroff code.\n"
+            "powers off; the process exits with the guest's poweroff code. `replay` re-runs a\n"
+            "recorded trace's configuration with its recorded inputs and compares every event.\n"
             "\n"
             "Options of `run`:\n");
     for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
@@ -73,8 +81,9 @@ static void usage(FILE *f)
             "Exit status: the guest's poweroff code (0 = success), or\n"
             "  %d  bad command line          %d  bad firmware or input file\n"
             "  %d  --max-insns reached       %d  guest idle with nothing scheduled\n"
+            "  %d  trace write error         %d  replay diverged from the recording\n"
             "  %d  guest requested a reset\n",
-            EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_RESET);
+            EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -208,6 +217,7 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
             break;
         case O_TESTDEV: ro->mc.pci_testdev = true; break;
         case O_STATS: ro->stats = true; break;
+        case O_TRACE: ro->trace_path = val; break;
         }
     }
     if (!ro->mc.fw_path)
@@ -226,29 +236,101 @@ static int write_file(const char *path, const void *data, size_t len, Err *err)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* ---- replay: compares each event the run emits with the recording ---- */
+
+#define REPLAY_CONTEXT 4
+
+typedef struct Replay {
+    TraceReader *r;
+    Machine *m;
+    uint64_t matched;
+    bool diverged;
+    char before[REPLAY_CONTEXT][320];  /* the last matched events, as text */
+    char want[320], got[320];
+    Err err;
+} Replay;
+
+static void replay_tap(void *opaque, const TraceEvent *ev)
 {
-    RunOpts ro;
+    Replay *rp = opaque;
+    if (rp->diverged)
+        return;
+    TraceEvent want;
+    int rc = trace_read_next(rp->r, &want, &rp->err);
+    if (rc == 1 && trace_event_equal(&want, ev)) {
+        trace_event_format(ev, rp->before[rp->matched % REPLAY_CONTEXT], sizeof rp->before[0]);
+        rp->matched++;
+        return;
+    }
+    rp->diverged = true;
+    if (rc == 1)
+        trace_event_format(&want, rp->want, sizeof rp->want);
+    else if (rc == 0)
+        snprintf(rp->want, sizeof rp->want, "(end of the recording)");
+    else
+        snprintf(rp->want, sizeof rp->want, "(unreadable: %s)", rp->err.msg);
+    trace_event_format(ev, rp->got, sizeof rp->got);
+    machine_abort(rp->m);
+}
+
+static void replay_report(const Replay *rp, const char *path)
+{
+    fprintf(stderr, "ringside replay: %s: diverged at event %llu\n", path,
+            (unsigned long long)rp->matched);
+    uint64_t first = rp->matched > REPLAY_CONTEXT ? rp->matched - REPLAY_CONTEXT : 0;
+    for (uint64_t i = first; i < rp->matched; i++)
+        fprintf(stderr, "    #%-8llu %s\n", (unsigned long long)i, rp->before[i % REPLAY_CONTEXT]);
+    fprintf(stderr, "  expected #%-8llu %s\n", (unsigned long long)rp->matched, rp->want);
+    fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
+}
+
+/* The machine configuration as "key=value" lines for the trace header. */
+static void config_lines(const MachineConfig *mc, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "ringside=%s\nfw=%s\nram_mib=%llu\nbootargs=%s\ninsns_per_tick=%u\nstrict=%d\n"
+             "max_insns=%llu\npci_testdev=%d\n",
+             RINGSIDE_VERSION, mc->fw_path, (unsigned long long)(mc->ram_mib ? mc->ram_mib : DEFAULT_RAM_MIB),
+             mc->bootargs ? mc->bootargs : "",
+             mc->insns_per_tick ? mc->insns_per_tick : DEFAULT_INSNS_PER_TICK, mc->strict,
+             (unsigned long long)mc->max_insns, mc->pci_testdev);
+}
+
+/* Runs the machine configured by ro. With rp, compares the run against a recording;
+ * with ro->trace_path, records. argc/argv are the command line kept in the header. */
+static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
+{
     Err err = { "" };
-    if (parse_run(argc, argv, &ro) != 0)
-        return EXIT_USAGE;
-    if (ro.serial_input_path) {
-        if (read_file(ro.serial_input_path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
-            fprintf(stderr, "ringside: --serial-input %s\n", err.msg);
+    TraceWriter *tw = NULL;
+    if (ro->trace_path || rp) {
+        char cfg[2048];
+        config_lines(&ro->mc, cfg, sizeof cfg);
+        TraceHeader h = { .config = cfg, .argc = argc, .argv = (const char *const *)argv };
+        if (sha256_file(ro->mc.fw_path, h.fw_sha256, &err) != 0) {
+            fprintf(stderr, "ringside: firmware %s\n", err.msg);
             return EXIT_SETUP;
         }
-        ro.mc.serial_input = ro.serial_buf;
+        tw = trace_open(rp ? NULL : ro->trace_path, &h, &err);
+        if (!tw) {
+            fprintf(stderr, "ringside: --trace %s\n", err.msg);
+            return EXIT_TRACE;
+        }
+        if (rp)
+            trace_set_tap(tw, replay_tap, rp);
     }
-    Machine *m = machine_create(&ro.mc, &err);
+    ro->mc.trace = tw;
+    Machine *m = machine_create(&ro->mc, &err);
     if (!m) {
         fprintf(stderr, "ringside: %s\n", err.msg);
-        free(ro.serial_buf);
+        trace_close(tw, &err);
         return EXIT_SETUP;
     }
-    if (ro.dump_dtb && write_file(ro.dump_dtb, m->dtb, m->dtb_size, &err) != 0) {
+    if (rp)
+        rp->m = m;
+    if (ro->dump_dtb && write_file(ro->dump_dtb, m->dtb, m->dtb_size, &err) != 0) {
         fprintf(stderr, "ringside: --dump-dtb %s\n", err.msg);
         machine_destroy(m);
-        free(ro.serial_buf);
+        trace_close(tw, &err);
         return EXIT_SETUP;
     }
     StopReason why = machine_run(m);
@@ -276,15 +358,178 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringside: the guest requested a reset; stopping\n");
         rc = EXIT_RESET;
         break;
+    case STOP_ABORTED:
+        rc = rp && rp->diverged ? EXIT_DIVERGED : EXIT_TRACE;
+        break;
     default:
         rc = EXIT_SETUP;
         break;
     }
-    if (ro.stats)
-        fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu\n",
-                (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu));
+    if (ro->stats)
+        fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu%s%llu%s\n",
+                (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu),
+                tw ? ", " : "", (unsigned long long)(tw ? trace_count(tw) : 0), tw ? " trace events" : "");
+    if (tw && trace_error(tw) && !(rp && rp->diverged)) {
+        fprintf(stderr, "ringside: trace %s: %s; the file holds the events before it\n",
+                ro->trace_path ? ro->trace_path : "", trace_error(tw));
+        rc = EXIT_TRACE;
+    }
+    if (tw && trace_close(tw, &err) != 0 && rc != EXIT_TRACE && !(rp && rp->diverged)) {
+        fprintf(stderr, "ringside: trace %s: %s\n", ro->trace_path ? ro->trace_path : "", err.msg);
+        rc = EXIT_TRACE;
+    }
     machine_destroy(m);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    RunOpts ro;
+    Err err = { "" };
+    if (parse_run(argc - 2, argv + 2, &ro) != 0)
+        return EXIT_USAGE;
+    if (ro.serial_input_path) {
+        if (read_file(ro.serial_input_path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
+            fprintf(stderr, "ringside: --serial-input %s\n", err.msg);
+            return EXIT_SETUP;
+        }
+        ro.mc.serial_input = ro.serial_buf;
+    }
+    /* The header keeps the command line minus the names of output files, so that the
+     * same run traced to two different files gives two identical files. */
+    char **kept = calloc((size_t)argc + 1, sizeof *kept);
+    if (!kept) {
+        free(ro.serial_buf);
+        return EXIT_SETUP;
+    }
+    int nk = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i >= 2 && (strcmp(argv[i], "--trace") == 0 || strcmp(argv[i], "--dump-dtb") == 0)) {
+            i++;
+            continue;
+        }
+        if (i >= 2 && (strncmp(argv[i], "--trace=", 8) == 0 || strncmp(argv[i], "--dump-dtb=", 11) == 0))
+            continue;
+        kept[nk++] = argv[i];
+    }
+    int rc = execute(&ro, NULL, nk, kept);
+    free(kept);
     free(ro.serial_buf);
+    return rc;
+}
+
+/* The recorded console input, in order: replay feeds it instead of the original file
+ * or terminal, so a replay needs nothing but the trace and the firmware. */
+static int recorded_input(const char *path, uint8_t **buf, size_t *len, Err *err)
+{
+    TraceReader *r = trace_reader_open(path, err);
+    if (!r)
+        return -1;
+    size_t cap = 0, n = 0;
+    uint8_t *b = NULL;
+    TraceEvent ev;
+    int rc;
+    while ((rc = trace_read_next(r, &ev, err)) == 1) {
+        if (ev.type != TRACE_EV_console_in)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            uint8_t *nb = realloc(b, cap);
+            if (!nb) {
+                free(b);
+                trace_reader_close(r);
+                return err_set(err, "out of memory");
+            }
+            b = nb;
+        }
+        b[n++] = ev.u.console_in.byte;
+    }
+    trace_reader_close(r);
+    if (rc < 0) {
+        free(b);
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    if (argc != 3 || argv[2][0] == '-') {
+        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            printf("Usage: ringside replay TRACE\n\nRe-runs the configuration recorded in TRACE (firmware, options, console input)\n"
+                   "and compares every event with the recording. Exit 0 on a match; %d and the\n"
+                   "first divergent event beside the expected one otherwise.\n", EXIT_DIVERGED);
+            return 0;
+        }
+        fprintf(stderr, "Usage: ringside replay TRACE\n");
+        return EXIT_USAGE;
+    }
+    const char *path = argv[2];
+    Err err = { "" };
+    Replay rp;
+    memset(&rp, 0, sizeof rp);
+    rp.r = trace_reader_open(path, &err);
+    if (!rp.r) {
+        fprintf(stderr, "ringside replay: %s\n", err.msg);
+        return EXIT_SETUP;
+    }
+    const TraceHeader *h = trace_reader_header(rp.r);
+    if (h->argc < 2 || strcmp(h->argv[1], "run") != 0) {
+        fprintf(stderr, "ringside replay: %s: the header holds no `ringside run` command line\n", path);
+        trace_reader_close(rp.r);
+        return EXIT_SETUP;
+    }
+    /* The recorded command line, minus what only mattered to the recording. */
+    char **args = calloc((size_t)h->argc + 1, sizeof *args);
+    if (!args) {
+        trace_reader_close(rp.r);
+        return EXIT_SETUP;
+    }
+    for (int i = 0; i < h->argc; i++)
+        args[i] = (char *)h->argv[i];
+    RunOpts ro;
+    int rc = EXIT_SETUP;
+    if (parse_run(h->argc - 2, args + 2, &ro) != 0)
+        goto out;
+    ro.trace_path = NULL;
+    ro.dump_dtb = NULL;
+    ro.serial_input_path = NULL;
+    if (recorded_input(path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
+        fprintf(stderr, "ringside replay: %s\n", err.msg);
+        goto out;
+    }
+    ro.mc.serial_input = ro.serial_buf;
+    uint8_t sha[32];
+    if (sha256_file(ro.mc.fw_path, sha, &err) == 0 && memcmp(sha, h->fw_sha256, 32) != 0)
+        fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n",
+                ro.mc.fw_path);
+    rc = execute(&ro, &rp, h->argc, args);
+    if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && !rp.diverged) {
+        TraceEvent ev;
+        int more = trace_read_next(rp.r, &ev, &err);
+        if (more != 0) {
+            rp.diverged = true;
+            if (more == 1)
+                trace_event_format(&ev, rp.want, sizeof rp.want);
+            else
+                snprintf(rp.want, sizeof rp.want, "(unreadable: %s)", err.msg);
+            snprintf(rp.got, sizeof rp.got, "(the run ended)");
+        }
+    }
+    if (rp.diverged) {
+        replay_report(&rp, path);
+        rc = EXIT_DIVERGED;
+    } else if (rc != EXIT_SETUP && rc != EXIT_TRACE) {
+        printf("ringside replay: %s: %llu events match (guest exit %d)\n", path,
+               (unsigned long long)rp.matched, rc);
+        rc = 0;
+    }
+out:
+    free(ro.serial_buf);
+    free(args);
+    trace_reader_close(rp.r);
     return rc;
 }
 
@@ -303,7 +548,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "run") == 0)
-        return cmd_run(argc - 2, argv + 2);
+        return cmd_run(argc, argv);
+    if (strcmp(argv[1], "replay") == 0)
+        return cmd_replay(argc, argv);
     fprintf(stderr, "ringside: unknown command '%s' (try 'ringside --help')\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -10,7 +10,8 @@ import os
 import re
 import zlib
 
-__all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader",
+__all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader", "TraceWriter",
+           "read_events", "diff", "Divergence", "event_differences", "events_table",
            "load_events_def", "find_events_def", "FAMILIES"]
 
 MAGIC = b"RINGTRC\0"
@@ -481,3 +482,188 @@ def read_events(path, types=None):
     """All events of a trace as a list (small traces, tests)."""
     with TraceReader(path, types) as r:
         return list(r)
+
+
+# ---- writing (tests, synthetic traces): the twin of trace/writer.c, byte for byte ----
+
+def _uleb(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7f) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+class TraceWriter:
+    """Writes a trace exactly as trace/writer.c does (same interning order, same bytes),
+    so that tests can build traces without the simulator:
+
+        with TraceWriter(path, config="mem=128M\\n", argv=["ringside"]) as w:
+            w.emit("virtio_notify", vtime, pc, "vp_notify", dev="virtio-net", queue=1)
+    """
+
+    def __init__(self, path, config="", argv=(), fw_sha256=bytes(32), types=None):
+        self.types = types if types is not None else load_events_def()
+        self.by_name = {t.name: t for t in self.types.values()}
+        self.f = open(path, "wb")
+        self.names = {}
+        self.crc = 0
+        self.count = 0
+        self.last = 0
+        argv_b = b"".join(_uleb(len(a)) + a for a in (_text_bytes(x) for x in argv))
+        cfg = _text_bytes(config)
+        body = b"".join(_uleb(tag) + _uleb(len(d)) + d
+                        for tag, d in ((HDR_CONFIG, cfg), (HDR_ARGV, argv_b), (HDR_FW_SHA256, bytes(fw_sha256))))
+        length = FIXED_HEADER + len(body) + 4
+        head = MAGIC + VERSION.to_bytes(2, "little") + bytes(2) + length.to_bytes(4, "little") + body
+        self.f.write(head + zlib.crc32(head).to_bytes(4, "little"))
+
+    def _record(self, body):
+        rec = _uleb(len(body)) + body
+        rec += bytes([crc8(rec)])
+        self.crc = zlib.crc32(rec, self.crc)
+        self.f.write(rec)
+
+    def _intern(self, s):
+        if s is None:
+            return 0
+        sid = self.names.get(s)
+        if sid is None:
+            sid = self.names[s] = len(self.names) + 1
+            b = _text_bytes(s)
+            self._record(_uleb(REC_STRING) + _uleb(sid) + _uleb(len(b)) + b)
+        return sid
+
+    def emit(self, name, vtime, pc=0, sym=None, **fields):
+        et = self.by_name[name]
+        if vtime < self.last:
+            raise TraceError("event %s at virtual time %d is before the previous event (%d)" % (name, vtime, self.last))
+        self._intern(sym)
+        for t, fname in et.fields:
+            if t == "name":
+                self._intern(fields.get(fname))
+        body = bytearray(_uleb(et.id) + _uleb(vtime - self.last) + _uleb(pc) + _uleb(self._intern(sym)))
+        for t, fname in et.fields:
+            v = fields.get(fname)
+            if t in INT_TYPES:
+                body += _uleb(v or 0)
+            elif t == "name":
+                body += _uleb(self._intern(v))
+            elif t in ("str", "bytes"):
+                b = _text_bytes(v or "") if t == "str" else bytes(v or b"")
+                body += _uleb(len(b)) + b
+            else:
+                v = v or []
+                body += _uleb(len(v))
+                for d in v:
+                    for k in ("index", "addr", "len", "flags", "next"):
+                        body += _uleb(d.get(k, 0))
+        self._record(bytes(body))
+        self.last = vtime
+        self.count += 1
+
+    def close(self):
+        if self.f is not None:
+            self._record(_uleb(REC_END) + _uleb(self.count) + self.crc.to_bytes(4, "little"))
+            self.f.close()
+            self.f = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---- semantic diff (golden traces, `ringside-trace diff`) ----
+
+class Divergence:
+    """Where two traces first differ: index (0-based event number), expected and actual
+    (Event, or None where that trace ended), fields (names that differ) and context (the
+    equal events just before, from the expected trace)."""
+
+    def __init__(self, index, expected, actual, fields, context):
+        self.index = index
+        self.expected = expected
+        self.actual = actual
+        self.fields = fields
+        self.context = context
+
+    def report(self, names=("expected", "actual")):
+        """Human text: context, then the two events side by side."""
+        lines = ["traces diverge at event %d%s" % (
+            self.index, " (%s)" % ", ".join(self.fields) if self.fields else "")]
+        for i, ev in self.context:
+            lines.append("    #%-6d %s" % (i, ev.format()))
+        w = max(len(n) for n in names)
+        for tag, n, ev in (("-", names[0], self.expected), ("+", names[1], self.actual)):
+            lines.append("  %s %-*s #%-6d %s" % (tag, w, n, self.index,
+                                                  ev.format() if ev is not None else "(end of trace)"))
+        return "\n".join(lines)
+
+
+DIFF_KEYS = ("time", "pc", "sym")
+
+
+def event_differences(a, b, ignore=()):
+    """The names of what differs between two events ('type', 'time', 'pc', 'sym' or a
+    field name), skipping those in ignore."""
+    if a.type.id != b.type.id:
+        return ["type"]
+    out = []
+    if "time" not in ignore and a.vtime != b.vtime:
+        out.append("time")
+    if "pc" not in ignore and a.pc != b.pc:
+        out.append("pc")
+    if "sym" not in ignore and a.sym != b.sym:
+        out.append("sym")
+    for _t, fname in a.type.fields:
+        if fname not in ignore and a.fields[fname] != b.fields[fname]:
+            out.append(fname)
+    return out
+
+
+def _events(src, types):
+    if isinstance(src, (str, bytes, os.PathLike)):
+        with TraceReader(src, types) as r:
+            yield from r
+    else:
+        yield from src
+
+
+def diff(a, b, ignore=(), context=3, types=None):
+    """Compares two traces (paths or iterables of Events) event by event, in order.
+    Returns None when equal, else a Divergence. ignore: 'time', 'pc', 'sym' and/or
+    field names, left out of the comparison. Raises TraceError on an unreadable trace."""
+    import collections
+    types = types if types is not None else load_events_def()
+    ignore = set(ignore)
+    before = collections.deque(maxlen=max(context, 0) or None) if context else None
+    ia, ib = _events(a, types), _events(b, types)
+    i = 0
+    while True:
+        ea, eb = next(ia, None), next(ib, None)
+        if ea is None and eb is None:
+            return None
+        if ea is None or eb is None:
+            fields = ["length"]
+        else:
+            fields = event_differences(ea, eb, ignore)
+        if fields:
+            return Divergence(i, ea, eb, fields, list(before) if before is not None else [])
+        if before is not None:
+            before.append((i, ea))
+        i += 1
+
+
+def events_table(types=None):
+    """The event table of docs/trace-format.md, in Markdown, generated from events.def
+    (tests/integration/test_trace_vectors.sh checks that the document carries it)."""
+    types = types if types is not None else load_events_def()
+    lines = ["| id | event | family | fields |", "| ---: | --- | --- | --- |"]
+    for eid in sorted(types):
+        t = types[eid]
+        lines.append("| %d | `%s` | %s | %s |" % (eid, t.name, t.family,
+                                                ", ".join("%s `%s`" % (ft, fn) for ft, fn in t.fields)))
+    return "\n".join(lines) + "\n"

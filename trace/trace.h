@@ -95,8 +95,10 @@ typedef void (*TraceTapFn)(void *opaque, const TraceEvent *ev);
 void trace_set_tap(TraceWriter *tw, TraceTapFn fn, void *opaque);
 
 /* Writes one event. tw NULL: nothing, returns 0. Returns -1 once any error happened
- * (a failed write, virtual time going backwards, a field too long): errors are sticky,
- * trace_error says what, and the file keeps only the records flushed before. */
+ * (a failed write, virtual time going backwards, a field too long): errors are sticky
+ * and trace_error says what. The file then ends, without an end record, after the last
+ * complete record before the error (a failed write cuts it back to that record), so
+ * readers see every event before the error, then "no end record". */
 int trace_emit(TraceWriter *tw, const TraceEvent *ev);
 
 /* Typed emitters, one per event: trace_ev_NAME(tw, vtime, pc, sym, fields...) where a

@@ -34,7 +34,8 @@ struct TraceWriter {
     size_t names_cap, names_used;
     TraceTapFn tap;
     void *tap_opaque;
-    bool failed;
+    bool failed;               /* sticky: nothing more is recorded */
+    bool io_failed;            /* the file itself failed: nothing more is written */
     char error[256];
 };
 
@@ -56,7 +57,7 @@ static int fail(TraceWriter *tw, const char *fmt, ...)
 static int flush_out(TraceWriter *tw)
 {
     size_t done = 0;
-    if (tw->failed)
+    if (tw->io_failed)
         return -1;
     while (done < tw->out_len) {
         ssize_t k = write(tw->fd, tw->out + done, tw->out_len - done);
@@ -66,6 +67,7 @@ static int flush_out(TraceWriter *tw)
             int e = k < 0 ? errno : ENOSPC;
             if (done && ftruncate(tw->fd, (off_t)tw->flushed) == 0)
                 lseek(tw->fd, (off_t)tw->flushed, SEEK_SET);
+            tw->io_failed = true;
             return fail(tw, "cannot write trace %s: %s", tw->path, strerror(e));
         }
         done += (size_t)k;
@@ -276,7 +278,7 @@ static int pre_name(TraceWriter *tw, const char *s)
 
 #define F(type, fname) if (pre_##type(tw, p->fname) < 0) return -1;
 #define EV(id, name, family, ...) \
-    static int names_##name(TraceWriter *tw, const TraceEv_##name *p) { __VA_ARGS__ return 0; }
+    static int names_##name(TraceWriter *tw, const TraceEv_##name *p) { (void)tw; (void)p; __VA_ARGS__ return 0; }
 #include "trace/events.def"
 #undef EV
 #undef F
@@ -449,7 +451,8 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
         trace_close(tw, NULL);
         return NULL;
     }
-    if (fd >= 0 && put_header(tw, hdr) < 0) {
+    static const TraceHeader empty;
+    if (fd >= 0 && put_header(tw, hdr ? hdr : &empty) < 0) {
         err_set(err, "%s", tw->error);
         trace_close(tw, NULL);
         return NULL;
@@ -479,13 +482,17 @@ TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err)
 
 void trace_set_tap(TraceWriter *tw, TraceTapFn fn, void *opaque)
 {
+    if (!tw)
+        return;
     tw->tap = fn;
     tw->tap_opaque = opaque;
 }
 
 int trace_flush(TraceWriter *tw, Err *err)
 {
-    if (tw && tw->fd >= 0 && flush_out(tw) < 0)
+    if (tw && tw->fd >= 0)
+        flush_out(tw);
+    if (tw && tw->failed)
         return err_set(err, "%s", tw->error);
     return 0;
 }
@@ -508,6 +515,11 @@ int trace_close(TraceWriter *tw, Err *err)
         rec_bytes(tw, crc, 4);
         if (rec_finish(tw) == 0)
             flush_out(tw);
+    } else if (tw->fd >= 0 && tw->out) {
+        /* A refused event (time going back, a field too long) failed before it reached
+         * the buffer: the records before it are whole and still go out, without an end
+         * record, so the file reads as a truncated trace up to the refusal. */
+        flush_out(tw);
     }
     if (tw->fd >= 0 && close(tw->fd) < 0)
         fail(tw, "cannot write trace %s: %s", tw->path, strerror(errno));

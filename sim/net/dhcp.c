@@ -1,6 +1,7 @@
 /* The peer's DHCP server (RFC 2131, options from RFC 2132): one lease, 10.0.2.15,
  * for whichever client asks. DISCOVER gets an OFFER, REQUEST an ACK (or a NAK for
- * another address), INFORM an ACK without a lease; the client's xid is echoed, so no
+ * another address), INFORM an ACK without a lease, a plain BOOTP request (no option
+ * 53) the lease at once; the client's xid is echoed, so no
  * randomness is needed. Replies are addressed as RFC 2131 §4.1 says. */
 #include "peer_priv.h"
 
@@ -133,13 +134,15 @@ static int dhcp_reply(NetPeer *p, const UdpIn *u, const DhcpReq *q, int type, Pe
 int peer_dhcp_input(NetPeer *p, const UdpIn *u, PeerAction *act)
 {
     DhcpReq q;
-    if (u->sport != PORT_DHCP_CLIENT || !dhcp_parse(u->data, u->len, &q) || q.type == 0)
+    if (u->sport != PORT_DHCP_CLIENT || !dhcp_parse(u->data, u->len, &q))
         return peer_drop(act, PEER_DROP_DHCP_BAD);
     /* Relayed requests would need answers through the relay: there is none here. */
     if (ld32_be(q.msg + BP_GIADDR) != 0)
         return peer_drop(act, PEER_DROP_DHCP_IGNORED);
     uint32_t ciaddr = ld32_be(q.msg + BP_CIADDR);
     switch (q.type) {
+    case 0:                    /* plain BOOTP (RFC 951): answered at once, as slirp does */
+        return dhcp_reply(p, u, &q, DHCPACK, act);
     case DHCPDISCOVER:
         return dhcp_reply(p, u, &q, DHCPOFFER, act);
     case DHCPREQUEST: {

@@ -17,7 +17,7 @@ static inline void st32_be(void *p, uint32_t v) { uint8_t *b = p; b[0] = (uint8_
 #define ETH_MTU 1500
 #define ETH_FRAME_MAX (ETH_HLEN + 65535) /* the largest IPv4 datagram, unfragmented */
 enum { ETH_DST = 0, ETH_SRC = 6, ETH_TYPE = 12 };
-enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_ARP = 0x0806 };
+enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_ARP = 0x0806, ETHERTYPE_VLAN = 0x8100 };
 
 /* ARP for IPv4 over Ethernet (RFC 826): 28 bytes after the Ethernet header. */
 #define ARP_LEN 28

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 enum { BT_SHB = 0x0a0d0d0a, BT_IDB = 1, BT_EPB = 6 };
-enum { OPT_END = 0, SHB_USERAPPL = 4, IF_TSRESOL = 9, EPB_FLAGS = 2 };
+enum { OPT_END = 0, SHB_USERAPPL = 4, IF_NAME = 2, IF_TSRESOL = 9, EPB_FLAGS = 2 };
 enum { LINKTYPE_ETHERNET = 1 };
 enum { EPB_INBOUND = 1, EPB_OUTBOUND = 2 };   /* epb_flags bits 0-1 */
 #define BYTE_ORDER_MAGIC 0x1a2b3c4du
@@ -52,17 +52,23 @@ static int write_headers(Pcapng *w, Err *err)
     st32_le(o, OPT_END);
     st32_le(o + 4, (uint32_t)shb_len);
 
-    uint8_t idb[16 + 8 + 4 + 4];
+    /* if_name names the capture point in Wireshark's "on interface ..." line. */
+    static const char ifname[] = "virtio-net";
+    uint8_t idb[16 + 4 + 12 + 8 + 4 + 4];
     st32_le(idb, BT_IDB);
     st32_le(idb + 4, sizeof idb);
     st16_le(idb + 8, LINKTYPE_ETHERNET);
     st16_le(idb + 10, 0);
     st32_le(idb + 12, 0);                  /* snaplen: no limit */
-    st16_le(idb + 16, IF_TSRESOL);
-    st16_le(idb + 18, 1);
-    st32_le(idb + 20, 9);                  /* 10^-9 s: virtual nanoseconds */
-    st32_le(idb + 24, OPT_END);
-    st32_le(idb + 28, sizeof idb);
+    st16_le(idb + 16, IF_NAME);
+    st16_le(idb + 18, sizeof ifname - 1);
+    memset(idb + 20, 0, 12);
+    memcpy(idb + 20, ifname, sizeof ifname - 1);
+    st16_le(idb + 32, IF_TSRESOL);
+    st16_le(idb + 34, 1);
+    st32_le(idb + 36, 9);                  /* 10^-9 s: virtual nanoseconds */
+    st32_le(idb + 40, OPT_END);
+    st32_le(idb + 44, sizeof idb);
     if (put(w, shb, sizeof shb, err) || put(w, idb, sizeof idb, err))
         return -1;
     return flush(w, err);

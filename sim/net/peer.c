@@ -219,6 +219,9 @@ int peer_input(NetPeer *p, const uint8_t *frame, size_t len, PeerAction *act)
         case ETHERTYPE_IPV4:
             ipv4_input(p, frame, len, act);
             break;
+        case ETHERTYPE_VLAN:   /* like slirp: no VLANs; said apart for the trace */
+            peer_drop(act, PEER_DROP_VLAN);
+            break;
         default:
             peer_drop(act, PEER_DROP_ETHERTYPE);
             break;

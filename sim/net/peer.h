@@ -55,6 +55,7 @@ typedef enum {
     X(PEER_DROP_RUNT,          "truncated ethernet header")\
     X(PEER_DROP_NOT_FOR_US,    "not addressed to the peer")\
     X(PEER_DROP_ETHERTYPE,     "unsupported ethertype")    \
+    X(PEER_DROP_VLAN,          "802.1Q tagged frame: the peer is untagged") \
     X(PEER_DROP_ARP_BAD,       "malformed arp")            \
     X(PEER_DROP_ARP_OTHER,     "arp for another address")  \
     X(PEER_DROP_IP_TRUNCATED,  "truncated ip datagram")    \
@@ -72,7 +73,8 @@ typedef enum {
     X(PEER_DROP_DHCP_BAD,      "malformed dhcp")           \
     X(PEER_DROP_DHCP_IGNORED,  "dhcp message not for this server") \
     X(PEER_DROP_TFTP_BAD,      "malformed tftp")           \
-    X(PEER_DROP_TFTP_STALE,    "tftp ack out of sequence")
+    X(PEER_DROP_TFTP_STALE,    "tftp ack out of sequence") \
+    X(PEER_DROP_TFTP_DUP_ACK,  "tftp duplicate ack")
 
 typedef enum {
 #define X(id, name) id,

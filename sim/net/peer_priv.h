@@ -25,6 +25,7 @@ typedef struct TftpSession {
     uint64_t size;
     uint32_t blksize;
     uint64_t block;            /* last block sent (0: OACK sent, awaiting ACK 0) */
+    unsigned dup_acks;         /* duplicate ACKs of block - 1 since block was sent */
 } TftpSession;
 
 struct NetPeer {

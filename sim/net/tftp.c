@@ -1,7 +1,7 @@
 /* The peer's read-only TFTP server (RFC 1350; options RFC 2347, blksize RFC 2348,
  * timeout and tsize RFC 2349). It has no timer: retransmission is the client's job,
- * and a repeated ACK of the previous block makes the server send the current one
- * again. Files come from one directory; nothing outside it is ever opened. */
+ * and a second repeated ACK of the previous block makes the server send the current
+ * one again. Files come from one directory; nothing outside it is ever opened. */
 #include "peer_priv.h"
 
 #include <errno.h>
@@ -98,8 +98,12 @@ static int resolve(const NetPeer *p, const char *name, char *path, size_t size,
     *why = "File not found";
     if (!p->tftp_dir)
         return TERR_NOT_FOUND;
-    while (*name == '/')       /* "/boot.scr" means the same file as "boot.scr" */
-        name++;
+    /* Absolute names are refused outright rather than re-rooted: a client asking for
+     * "/etc/passwd" should learn that it cannot have it, not get a namesake. */
+    if (*name == '/') {
+        *why = "Access violation: absolute path";
+        return TERR_ACCESS;
+    }
     if (!*name)
         return TERR_NOT_FOUND;
     /* No way up: reject any ".." component, and backslashes that some clients use
@@ -124,12 +128,17 @@ static int resolve(const NetPeer *p, const char *name, char *path, size_t size,
         return errno == EACCES ? (*why = "Access violation", TERR_ACCESS) : TERR_NOT_FOUND;
     size_t dl = strlen(p->tftp_dir);
     bool inside = strncmp(real, p->tftp_dir, dl) == 0 && (real[dl] == '/' || (dl == 1 && real[0] == '/'));
+    /* The caller opens the resolved path, not the requested one, so that a symlink
+     * swapped in between this check and the open cannot lead outside. */
+    bool fits = strlen(real) < size;
+    if (inside && fits)
+        memcpy(path, real, strlen(real) + 1);
     free(real);
     if (!inside) {
         *why = "Access violation: path leaves the TFTP directory";
         return TERR_ACCESS;
     }
-    return 0;
+    return fits ? 0 : TERR_NOT_FOUND;
 }
 
 static TftpSession *session_new(NetPeer *p, const UdpIn *u)
@@ -193,7 +202,7 @@ static int tftp_request(NetPeer *p, const UdpIn *u, PeerAction *act)
     struct stat st;
     if (code == 0) {
         /* O_NONBLOCK: a FIFO in the directory must not hang the simulator. */
-        s->fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        s->fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
         if (s->fd < 0)
             code = errno == EACCES ? (why = "Access violation", TERR_ACCESS) : TERR_NOT_FOUND;
         else if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
@@ -206,9 +215,12 @@ static int tftp_request(NetPeer *p, const UdpIn *u, PeerAction *act)
     }
     s->size = (uint64_t)st.st_size;
 
-    /* Options: acknowledge the ones we honour, in the order asked, ignore the rest. */
+    /* Options: acknowledge the ones we honour, in the order asked, ignore the rest.
+     * Each is answered once at most (RFC 2347 lists each once), which also bounds the
+     * OACK whatever the request repeats. */
     uint8_t *b = p->tx + PEER_UDP_PAYLOAD;
     size_t olen = 2;
+    bool seen_blksize = false, seen_tsize = false, seen_timeout = false;
     st16_be(b, TFTP_OACK);
     for (const char *k, *v; (k = next_str(u, &pos)) && (v = next_str(u, &pos)); ) {
         char *end;
@@ -216,12 +228,15 @@ static int tftp_request(NetPeer *p, const UdpIn *u, PeerAction *act)
         unsigned long long n = strtoull(v, &end, 10);
         if (errno || end == v || *end || *v == '-')
             continue;
-        if (strcasecmp(k, "blksize") == 0 && n >= TFTP_BLKSIZE_MIN) {
+        if (!seen_blksize && strcasecmp(k, "blksize") == 0 && n >= TFTP_BLKSIZE_MIN) {
+            seen_blksize = true;
             s->blksize = n > TFTP_BLKSIZE_MAX ? TFTP_BLKSIZE_MAX : (uint32_t)n;
             olen = oack_put(b, olen, "blksize", s->blksize);
-        } else if (strcasecmp(k, "tsize") == 0) {
+        } else if (!seen_tsize && strcasecmp(k, "tsize") == 0) {
+            seen_tsize = true;
             olen = oack_put(b, olen, "tsize", s->size);
-        } else if (strcasecmp(k, "timeout") == 0 && n >= 1 && n <= 255) {
+        } else if (!seen_timeout && strcasecmp(k, "timeout") == 0 && n >= 1 && n <= 255) {
+            seen_timeout = true;
             olen = oack_put(b, olen, "timeout", n);   /* the client's timer, not ours */
         }
     }
@@ -274,6 +289,7 @@ static int tftp_transfer(NetPeer *p, const UdpIn *u, PeerAction *act)
     }
     uint16_t ack = ld16_be(u->data + 2);
     if (ack == (uint16_t)s->block) {
+        s->dup_acks = 0;
         if (s->block > 0 && is_last_block(s, s->block)) {
             peer_act(act, PEER_ACT_TFTP_DONE, "%llu bytes in %llu blocks to port %u",
                      (unsigned long long)s->size, (unsigned long long)s->block, s->client_port);
@@ -283,8 +299,18 @@ static int tftp_transfer(NetPeer *p, const UdpIn *u, PeerAction *act)
         s->block++;
         return send_block(p, s, act);
     }
-    if (s->block > 0 && ack == (uint16_t)(s->block - 1))
-        return send_block(p, s, act);   /* the client timed out waiting: resend */
+    /* A duplicate ACK of the previous block. The peer has no timer, so only the
+     * client's retransmission can recover a lost block; but answering every
+     * duplicate is the Sorcerer's Apprentice bug (RFC 1123 §4.2.3.1): one duplicated
+     * DATA would double every block after it. So the first duplicate is ignored and
+     * a second one (the client timed out twice) resends. */
+    if (s->block > 0 && ack == (uint16_t)(s->block - 1)) {
+        if (++s->dup_acks >= 2) {
+            s->dup_acks = 0;
+            return send_block(p, s, act);
+        }
+        return peer_drop(act, PEER_DROP_TFTP_DUP_ACK);
+    }
     return peer_drop(act, PEER_DROP_TFTP_STALE);
 }
 

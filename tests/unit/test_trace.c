@@ -3,12 +3,41 @@
  * byte for byte (RINGSIDE_REGEN_VECTORS=1 rewrites the vector instead). */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "trace/trace.h"
 
 #define VEC_TRACE "tests/trace-vectors/all-events.trace"
 #define VEC_TEXT "tests/trace-vectors/all-events.txt"
-#define OUT_TRACE "build/test-all-events.trace"
+#define OUT_TRACE trace_test_path("all-events.trace")
+
+/* Scratch files are per process (build/test-PID-STEM), so that the plain and the
+ * sanitizer test binaries can run at the same time, and are removed after the suite. */
+static char scratch[8][96];
+static unsigned n_scratch;
+
+const char *trace_test_path(const char *stem);
+const char *trace_test_path(const char *stem)
+{
+    char want[96];
+    snprintf(want, sizeof want, "build/test-%ld-%s", (long)getpid(), stem);
+    for (unsigned i = 0; i < n_scratch; i++)
+        if (strcmp(scratch[i], want) == 0)
+            return scratch[i];
+    if (n_scratch == ARRAY_SIZE(scratch))
+        return "build/test-scratch-overflow";
+    memcpy(scratch[n_scratch], want, sizeof want);
+    return scratch[n_scratch++];
+}
+
+int trace_test_cleanup(void);
+int trace_test_cleanup(void)
+{
+    for (unsigned i = 0; i < n_scratch; i++)
+        unlink(scratch[i]);
+    n_scratch = 0;
+    return 0;
+}
 
 /* The emitted events, captured by the tap (their pointers are to static data). */
 static TraceEvent emitted[128];
@@ -313,7 +342,7 @@ static void test_misuse_is_sticky(void)
     Err err;
     TraceHeader h;
     trace_test_header(&h);
-    TraceWriter *tw = trace_open("build/test-misuse.trace", &h, &err);
+    TraceWriter *tw = trace_open(trace_test_path("misuse.trace"), &h, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
     CU_ASSERT_EQUAL(trace_ev_note(tw, 100, 0, NULL, "a"), 0);
     CU_ASSERT_EQUAL(trace_ev_note(tw, 99, 0, NULL, "time went back"), -1);
@@ -326,7 +355,7 @@ static void test_misuse_is_sticky(void)
     char *big = malloc(TRACE_MAX_STRING + 2);
     memset(big, 'a', TRACE_MAX_STRING + 1);
     big[TRACE_MAX_STRING + 1] = 0;
-    tw = trace_open("build/test-misuse.trace", &h, &err);
+    tw = trace_open(trace_test_path("misuse.trace"), &h, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
     CU_ASSERT_EQUAL(trace_ev_note(tw, 1, 0, NULL, big), -1);
     CU_ASSERT_EQUAL(trace_close(tw, &err), -1);
@@ -348,13 +377,13 @@ static void test_interning_is_compact(void)
     trace_test_header(&h);
     long size[3];
     for (int n = 0; n < 3; n++) {
-        TraceWriter *tw = trace_open("build/test-intern.trace", &h, &err);
+        TraceWriter *tw = trace_open(trace_test_path("intern.trace"), &h, &err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
         for (int i = 0; i < n; i++)
             trace_ev_mmio_read(tw, 1, 0x80000000, "long_function_name", 0x10000005, 1, 0x60,
                                "uart16550", "LSR (line status)");
         CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
-        FILE *f = fopen("build/test-intern.trace", "rb");
+        FILE *f = fopen(trace_test_path("intern.trace"), "rb");
         fseek(f, 0, SEEK_END);
         size[n] = ftell(f);
         fclose(f);
@@ -366,7 +395,7 @@ static void test_interning_is_compact(void)
 
 int suite_trace(void)
 {
-    CU_pSuite s = CU_add_suite("trace", NULL, NULL);
+    CU_pSuite s = CU_add_suite("trace", NULL, trace_test_cleanup);
     if (!s)
         return -1;
     CU_add_test(s, "writer output equals the checked-in vector", test_vector_bytes);

@@ -15,8 +15,11 @@
 void trace_test_header(TraceHeader *h);
 int trace_test_write_all_events(const char *path, TraceTapFn tap, Err *err);
 
-#define SMALL "build/test-errors.trace"
-#define MUTANT "build/test-errors-mutant.trace"
+const char *trace_test_path(const char *stem);
+int trace_test_cleanup(void);
+
+#define SMALL trace_test_path("errors.trace")
+#define MUTANT trace_test_path("errors-mutant.trace")
 
 static void test_dev_full(void)
 {
@@ -98,6 +101,38 @@ static void test_file_size_limit(void)
     char want[64];
     snprintf(want, sizeof want, "byte offset %lld:", (long long)st.st_size);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
+    trace_reader_close(r);
+}
+
+/* A refused event (time going back) stops the recording, but the events before it
+ * reach the file whole: a reader gets them all, then "no end record". */
+static void test_refused_event_keeps_earlier(void)
+{
+    Err err;
+    TraceHeader h;
+    trace_test_header(&h);
+    TraceWriter *tw = trace_open(SMALL, &h, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    for (uint64_t i = 0; i < 10; i++)
+        CU_ASSERT_EQUAL(trace_ev_virtio_notify(tw, 100 + i, 0x80000000 + i, "kick", "virtio-net", (uint16_t)i), 0);
+    CU_ASSERT_EQUAL(trace_ev_virtio_notify(tw, 5, 0, NULL, "virtio-net", 99), -1);
+    CU_ASSERT_EQUAL(trace_flush(tw, &err), -1);    /* sticky, but what was good is out */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "before the previous event"));
+    CU_ASSERT_EQUAL(trace_close(tw, &err), -1);
+    TraceReader *r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    TraceEvent ev;
+    int rc;
+    uint64_t n = 0;
+    while ((rc = trace_read_next(r, &ev, &err)) == 1) {
+        CU_ASSERT_EQUAL(ev.type, TRACE_EV_virtio_notify);
+        CU_ASSERT_EQUAL(ev.vtime, 100 + n);
+        CU_ASSERT_EQUAL(ev.u.virtio_notify.queue, n);
+        n++;
+    }
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT_EQUAL(n, 10);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no end record after 10 events"));
     trace_reader_close(r);
 }
 
@@ -207,12 +242,13 @@ static void test_not_a_trace(void)
 
 int suite_trace_errors(void)
 {
-    CU_pSuite s = CU_add_suite("trace_errors", NULL, NULL);
+    CU_pSuite s = CU_add_suite("trace_errors", NULL, trace_test_cleanup);
     if (!s)
         return -1;
     CU_add_test(s, "/dev/full is reported at open", test_dev_full);
     CU_add_test(s, "closed pipe: sticky error", test_closed_pipe);
     CU_add_test(s, "file size limit: only whole records remain", test_file_size_limit);
+    CU_add_test(s, "a refused event keeps the earlier ones", test_refused_event_keeps_earlier);
     CU_add_test(s, "truncation at every offset is reported", test_truncated_everywhere);
     CU_add_test(s, "a changed byte at every offset is detected", test_flipped_everywhere);
     CU_add_test(s, "not a trace", test_not_a_trace);

@@ -1,0 +1,279 @@
+/* The hart's life cycle, traps and the decoded-instruction cache (privileged spec §3.1
+ * for mstatus/mtvec/mepc/mcause, §3.3.2 for mret, §3.1.9 for interrupt priority).
+ * The interpreter loop itself is in exec.c. */
+#include "cpu/cpu_internal.h"
+
+#include <stdlib.h>
+
+static void code_written(void *opaque, uint64_t addr);
+
+Cpu *cpu_create(const CpuConfig *cfg, Err *err)
+{
+    if (!cfg->ram || !cfg->mem) {
+        err_set(err, "cpu: RAM and memory space are required");
+        return NULL;
+    }
+    Cpu *c = calloc(1, sizeof *c);
+    if (!c) {
+        err_set(err, "cpu: out of memory");
+        return NULL;
+    }
+    c->cfg = *cfg;
+    if (c->cfg.insns_per_tick == 0)
+        c->cfg.insns_per_tick = 10;
+    c->npages = cfg->ram->size >> RAM_PAGE_SHIFT;
+    c->pages = calloc(c->npages, sizeof *c->pages);
+    if (!c->pages) {
+        free(c);
+        err_set(err, "cpu: out of memory for the decode cache");
+        return NULL;
+    }
+    for (unsigned i = 0; i < INSNS_PER_PAGE; i++)
+        c->slow_page[i].op = OP_FETCH_SLOW;
+    cfg->ram->code_written = code_written;
+    cfg->ram->code_opaque = c;
+    cpu_reset(c, cfg->ram->base);
+    return c;
+}
+
+void cpu_destroy(Cpu *c)
+{
+    if (!c)
+        return;
+    if (c->cfg.ram->code_opaque == c) {
+        c->cfg.ram->code_written = NULL;
+        c->cfg.ram->code_opaque = NULL;
+    }
+    for (uint64_t i = 0; i < c->npages; i++) {
+        if (c->pages[i])
+            c->cfg.ram->page_flags[i] &= (uint8_t)~RAM_PAGE_CODE;
+        free(c->pages[i]);
+    }
+    free(c->pages);
+    free(c);
+}
+
+void cpu_reset(Cpu *c, uint64_t reset_pc)
+{
+    memset(c->x, 0, sizeof c->x);
+    memset(c->f, 0, sizeof c->f);
+    c->fcsr = 0;
+    c->pc = reset_pc;
+    c->priv = PRV_M;
+    c->instret = c->skipped = c->mcycle_off = c->minstret_off = 0;
+    c->cycle_frozen = c->instret_frozen = 0;
+    c->mstatus = c->mtvec = c->mie = c->mip = 0;
+    c->mscratch = c->mepc = c->mcause = c->mtval = 0;
+    c->mcounteren = c->mcountinhibit = 0;
+    c->menvcfg = 0;
+    memset(c->pmpcfg, 0, sizeof c->pmpcfg);
+    memset(c->pmpaddr, 0, sizeof c->pmpaddr);
+    c->resv_valid = false;
+    c->stop = false;
+    c->exit_req = false;
+}
+
+/* ---- the decoded-instruction cache ---- */
+
+/* A store hit a code page: forget its decoded instructions (they are re-decoded at the
+ * next fetch, even in the middle of the running block) and the straddling slot of the
+ * page before, whose upper half lives here. */
+static void code_written(void *opaque, uint64_t addr)
+{
+    Cpu *c = opaque;
+    Ram *ram = c->cfg.ram;
+    uint64_t pg = (addr - ram->base) >> RAM_PAGE_SHIFT;
+    if (pg >= c->npages)
+        return;
+    if (c->pages[pg])
+        memset(c->pages[pg], 0, INSNS_PER_PAGE * sizeof(Insn));
+    ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
+    if (pg > 0 && c->pages[pg - 1])
+        c->pages[pg - 1][INSNS_PER_PAGE - 1].op = OP_DECODE;
+}
+
+Insn *cpu_code_page(Cpu *c, uint64_t pc, uint64_t *page_va)
+{
+    Ram *ram = c->cfg.ram;
+    uint64_t off = pc - ram->base;
+    *page_va = pc & ~(uint64_t)(RAM_PAGE_SIZE - 1);
+    if (off < ram->size) {
+        uint64_t pg = off >> RAM_PAGE_SHIFT;
+        if (unlikely(!c->pages[pg])) {
+            c->pages[pg] = calloc(INSNS_PER_PAGE, sizeof(Insn));
+            if (!c->pages[pg])
+                return c->slow_page;       /* still correct, only slower */
+        }
+        return c->pages[pg];
+    }
+    return c->slow_page;
+}
+
+/* Host bytes of one instruction parcel at addr, or NULL (instruction access fault). */
+static const uint8_t *fetch_parcel(Cpu *c, uint64_t addr)
+{
+    uint8_t *p = ram_ptr(c->cfg.ram, addr, 2);
+    if (p)
+        return p;
+    const Region *r = as_find(c->cfg.mem, addr);
+    if (r && r->ops->fetch_ptr && addr - r->base + 2 <= r->size)
+        return r->ops->fetch_ptr(r->opaque, addr - r->base);
+    return NULL;
+}
+
+uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
+{
+    const uint8_t *lo = fetch_parcel(c, pc);
+    if (!lo)
+        return 0;
+    uint32_t bits = ld16_le(lo);
+    if ((bits & 3) != 3)
+        return bits;
+    const uint8_t *hi = fetch_parcel(c, pc + 2);
+    return hi ? bits | (uint32_t)ld16_le(hi) << 16 : 0;
+}
+
+int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
+{
+    const uint8_t *lo = fetch_parcel(c, pc);
+    if (!lo) {
+        *fault_addr = pc;
+        return -1;
+    }
+    uint32_t bits = ld16_le(lo);
+    if ((bits & 3) == 3) {
+        /* Parcels are fetched separately: the instruction may straddle a page. */
+        const uint8_t *hi = fetch_parcel(c, pc + 2);
+        if (!hi) {
+            *fault_addr = pc + 2;
+            return -1;
+        }
+        bits |= (uint32_t)ld16_le(hi) << 16;
+    }
+    cpu_decode(bits, in);
+    Ram *ram = c->cfg.ram;
+    for (uint64_t a = pc; a < pc + in->len; a += 2)
+        if (ram_contains(ram, a, 2))
+            ram->page_flags[(a - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
+    return 0;
+}
+
+/* ---- traps ---- */
+
+void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval)
+{
+    unsigned from = c->priv;
+    uint64_t epc = c->pc;
+    uint64_t s = c->mstatus;
+    s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
+    s &= ~MSTATUS_MIE;
+    s = (s & ~MSTATUS_MPP) | ((uint64_t)from << MSTATUS_MPP_SHIFT);
+    c->mstatus = s;
+    c->priv = PRV_M;
+    c->mepc = epc;
+    c->mcause = cause;
+    c->mtval = tval;
+    c->resv_valid = false;
+    uint64_t base = c->mtvec & ~3ull;
+    if ((c->mtvec & 3) == 1 && (cause & CAUSE_INTERRUPT))
+        c->pc = base + 4 * (cause & ~CAUSE_INTERRUPT);
+    else
+        c->pc = base;
+    if (c->trap_hook) {
+        CpuTrap t = { cause, tval, epc, cpu_vclock_now(c), from };
+        c->trap_hook(c->trap_ctx, &t);
+    }
+}
+
+void cpu_mret(Cpu *c)
+{
+    uint64_t s = c->mstatus;
+    unsigned to = (unsigned)((s & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+    s = (s & ~MSTATUS_MIE) | ((s & MSTATUS_MPIE) ? MSTATUS_MIE : 0);
+    s |= MSTATUS_MPIE;
+    s &= ~MSTATUS_MPP;                    /* MPP := U, the least-privileged mode */
+    if (to != PRV_M)
+        s &= ~MSTATUS_MPRV;
+    c->mstatus = s;
+    c->priv = to;
+    c->pc = c->mepc;
+}
+
+uint64_t cpu_pending_irq(const Cpu *c)
+{
+    uint64_t p = c->mip & c->mie & MIP_M_BITS;
+    if (!p || (c->priv == PRV_M && !(c->mstatus & MSTATUS_MIE)))
+        return 0;
+    static const unsigned order[] = { MIP_MEIP, MIP_MSIP, MIP_MTIP };
+    for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
+        if (p & (1ull << order[i]))
+            return CAUSE_INTERRUPT | order[i];
+    return 0;
+}
+
+/* ---- public accessors ---- */
+
+void cpu_request_exit(Cpu *c)
+{
+    c->exit_req = true;
+    c->stop = true;
+}
+
+void cpu_skip(Cpu *c, uint64_t ticks) { c->skipped += ticks; }
+
+void cpu_set_irq(Cpu *c, unsigned mip_bit, int level)
+{
+    uint64_t m = 1ull << (mip_bit & 63);
+    uint64_t nv = level ? (c->mip | m) : (c->mip & ~m);
+    if (nv != c->mip) {
+        c->mip = nv;
+        c->stop = true;
+    }
+}
+
+uint64_t cpu_vclock(const Cpu *c) { return cpu_vclock_now(c); }
+uint64_t cpu_instret(const Cpu *c) { return c->instret; }
+uint64_t cpu_mtime(const Cpu *c) { return cpu_vclock_now(c) / c->cfg.insns_per_tick; }
+
+uint64_t cpu_get_pc(const Cpu *c) { return c->pc; }
+void cpu_set_pc(Cpu *c, uint64_t pc) { c->pc = pc & ~1ull; }
+uint64_t cpu_get_reg(const Cpu *c, unsigned r) { return r && r < 32 ? c->x[r] : 0; }
+void cpu_set_reg(Cpu *c, unsigned r, uint64_t v)
+{
+    if (r && r < 32)
+        c->x[r] = v;
+}
+unsigned cpu_get_priv(const Cpu *c) { return c->priv; }
+
+void cpu_set_trap_hook(Cpu *c, CpuTrapHook *fn, void *ctx)
+{
+    c->trap_hook = fn;
+    c->trap_ctx = ctx;
+}
+
+/* FNV-1a over 64-bit words, each folded in with a multiply so that every bit of every
+ * word reaches the result. */
+uint64_t cpu_state_hash(const Cpu *c)
+{
+    uint64_t words[32 + 11];
+    unsigned n = 0;
+    words[n++] = c->pc;
+    for (unsigned i = 1; i < 32; i++)
+        words[n++] = c->x[i];
+    words[n++] = c->priv;
+    words[n++] = c->mstatus;
+    words[n++] = c->mepc;
+    words[n++] = c->mcause;
+    words[n++] = c->mtval;
+    words[n++] = c->mtvec;
+    words[n++] = c->mie;
+    words[n++] = c->mip;
+    words[n++] = c->instret;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned i = 0; i < n; i++) {
+        h ^= words[i];
+        h *= 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}

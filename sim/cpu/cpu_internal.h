@@ -1,0 +1,145 @@
+/* Private state of the RISC-V hart (see sim/cpu.h): the register file, the machine
+ * CSRs of the privileged spec (M and U modes), and the decoded-instruction cache.
+ *
+ * The cache holds one Insn per 2-byte slot of each guest RAM page that has held code,
+ * allocated on first execution. An Insn is decoded once and then dispatched without
+ * looking at the instruction bits again; a store to a RAM_PAGE_CODE page clears the
+ * page's Insns (ram->code_written), so self-modifying code re-decodes. */
+#ifndef RINGSIDE_CPU_INTERNAL_H
+#define RINGSIDE_CPU_INTERNAL_H
+
+#include "cpu.h"
+
+/* Operation of a decoded instruction. OP_DECODE (0) marks a slot not yet decoded, so
+ * a freshly zeroed page needs no initialisation. */
+#define CPU_OPS(X) \
+    X(DECODE) X(FETCH_SLOW) X(ILLEGAL) \
+    X(LUI) X(AUIPC) X(JAL) X(JALR) \
+    X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) \
+    X(LB) X(LH) X(LW) X(LD) X(LBU) X(LHU) X(LWU) \
+    X(SB) X(SH) X(SW) X(SD) \
+    X(ADDI) X(SLTI) X(SLTIU) X(XORI) X(ORI) X(ANDI) X(SLLI) X(SRLI) X(SRAI) \
+    X(ADD) X(SUB) X(SLL) X(SLT) X(SLTU) X(XOR) X(SRL) X(SRA) X(OR) X(AND) \
+    X(ADDIW) X(SLLIW) X(SRLIW) X(SRAIW) \
+    X(ADDW) X(SUBW) X(SLLW) X(SRLW) X(SRAW) \
+    X(MUL) X(MULH) X(MULHSU) X(MULHU) X(DIV) X(DIVU) X(REM) X(REMU) \
+    X(MULW) X(DIVW) X(DIVUW) X(REMW) X(REMUW) \
+    X(LR_W) X(SC_W) X(LR_D) X(SC_D) \
+    X(AMOSWAP_W) X(AMOADD_W) X(AMOXOR_W) X(AMOAND_W) X(AMOOR_W) \
+    X(AMOMIN_W) X(AMOMAX_W) X(AMOMINU_W) X(AMOMAXU_W) \
+    X(AMOSWAP_D) X(AMOADD_D) X(AMOXOR_D) X(AMOAND_D) X(AMOOR_D) \
+    X(AMOMIN_D) X(AMOMAX_D) X(AMOMINU_D) X(AMOMAXU_D) \
+    X(FENCE) X(FENCE_I) X(ECALL) X(EBREAK) X(MRET) X(WFI) \
+    X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI) \
+    X(FLW) X(FLD) X(FSW) X(FSD) X(FMV_X_W) X(FMV_W_X) X(FMV_X_D) X(FMV_D_X)
+
+enum {
+#define X(name) OP_##name,
+    CPU_OPS(X)
+#undef X
+    OP_COUNT
+};
+
+/* rd is 32 (a scratch register) when the architectural rd is x0, so handlers write
+ * without testing for x0 (an FP destination keeps its number: f0 is a register). imm holds the raw bits for OP_ILLEGAL, and the CSR number
+ * for CSR instructions (whose uimm is in rs1). */
+typedef struct Insn {
+    uint8_t op, rd, rs1, rs2;
+    uint8_t len;
+    int32_t imm;
+} Insn;
+
+#define INSNS_PER_PAGE (RAM_PAGE_SIZE / 2)
+#define REG_SCRATCH 32
+
+enum { PRV_U = 0, PRV_M = 3 };
+
+/* mstatus fields (privileged spec §3.1.6). */
+#define MSTATUS_MIE   (1ull << 3)
+#define MSTATUS_MPIE  (1ull << 7)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP   (3ull << 11)
+#define MSTATUS_FS_SHIFT 13
+#define MSTATUS_FS    (3ull << 13)
+#define MSTATUS_MPRV  (1ull << 17)
+#define MSTATUS_TW    (1ull << 21)
+#define MSTATUS_UXL   (2ull << 32)     /* U mode is RV64; read-only */
+#define MSTATUS_SD    (1ull << 63)
+
+#define MIP_M_BITS ((1ull << MIP_MSIP) | (1ull << MIP_MTIP) | (1ull << MIP_MEIP))
+#define MIE_MASK   (MIP_M_BITS | (1ull << MIP_SSIP) | (1ull << MIP_STIP) | (1ull << MIP_SEIP))
+/* Software may set the supervisor bits (no S mode takes them); M bits are wired. */
+#define MIP_SW_MASK ((1ull << MIP_SSIP) | (1ull << MIP_STIP))
+
+/* Exception causes (privileged spec Table 3.6). */
+enum {
+    EXC_INSN_MISALIGNED = 0, EXC_INSN_ACCESS = 1, EXC_ILLEGAL = 2, EXC_BREAKPOINT = 3,
+    EXC_LOAD_MISALIGNED = 4, EXC_LOAD_ACCESS = 5, EXC_STORE_MISALIGNED = 6,
+    EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8, EXC_ECALL_M = 11,
+};
+#define CAUSE_INTERRUPT (1ull << 63)
+
+struct Cpu {
+    uint64_t x[33];          /* x0..x31 and the scratch rd for writes to x0 */
+    /* FP registers and fcsr: only the moves of F/D exist (loads, stores, fmv, fcsr),
+     * enough for firmware that saves and restores FP state; misa does not claim F/D. */
+    uint64_t f[32];
+    uint32_t fcsr;
+    uint64_t pc;             /* during a device callback: pc of the accessing insn */
+    unsigned priv;
+
+    /* Virtual time: instret counts instructions executed (a trapping one included),
+     * skipped counts ticks jumped over by wfi sleeps. vclock = instret + skipped. */
+    uint64_t instret, skipped;
+    uint64_t mcycle_off, minstret_off;   /* guest writes to mcycle/minstret */
+    uint64_t cycle_frozen, instret_frozen;   /* values held while mcountinhibit stops them */
+
+    uint64_t mstatus, mtvec, mie, mip, mscratch, mepc, mcause, mtval;
+    uint32_t mcounteren, mcountinhibit;
+    uint64_t menvcfg;
+    uint8_t pmpcfg[16 * 8];
+    uint64_t pmpaddr[64];
+
+    uint64_t resv_addr;      /* LR/SC reservation */
+    bool resv_valid;
+
+    /* Set from device callbacks; checked after MMIO and at block boundaries. */
+    volatile bool stop;      /* end the current block (interrupt state changed) */
+    bool exit_req;           /* cpu_run returns CPU_EXIT_REQUEST */
+
+    CpuConfig cfg;
+    CpuTrapHook *trap_hook;
+    void *trap_ctx;
+
+    /* Decoded-instruction cache: one Insn array per RAM page, NULL until executed. */
+    Insn **pages;
+    uint64_t npages;
+    Insn slow_page[INSNS_PER_PAGE];      /* all OP_FETCH_SLOW: code outside RAM */
+};
+
+/* decode.c: decodes the 16- or 32-bit instruction in bits (its length follows from
+ * the low two bits) into *in. Never fails: unknown encodings become OP_ILLEGAL. */
+void cpu_decode(uint32_t bits, Insn *in);
+
+/* csr.c: a CSR instruction's access. Returns 0, or -1 for illegal instruction. */
+int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
+               uint64_t wval, unsigned op);
+
+/* cpu.c */
+void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval);
+void cpu_mret(Cpu *c);
+/* Interrupt to take now (cause with the interrupt bit), or 0. */
+uint64_t cpu_pending_irq(const Cpu *c);
+/* Fetch path when pc leaves the current page: returns the page's Insn array and its
+ * guest base, or the slow page for code outside RAM. */
+Insn *cpu_code_page(Cpu *c, uint64_t pc, uint64_t *page_va);
+/* Decodes the insn at pc into a RAM slot (len known after decode). Returns -1 and
+ * sets *fault_addr when the fetch faults. */
+int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
+
+/* The instruction bits at pc (for mtval of an illegal instruction), or 0. */
+uint32_t cpu_insn_bits(Cpu *c, uint64_t pc);
+
+static inline uint64_t cpu_vclock_now(const Cpu *c) { return c->instret + c->skipped; }
+
+#endif

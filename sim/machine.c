@@ -1,0 +1,267 @@
+/* Machine assembly and the run loop (see machine.h). The loop alternates between the
+ * CPU, which runs a block that ends exactly at the next scheduled event, and the event
+ * queue; wfi with nothing pending skips the clock forward to the next event. */
+#include <stdlib.h>
+
+#include "dtb.h"
+#include "machine.h"
+#include "pci/host_bridge.h"
+#include "pci/testdev.h"
+
+static void cpu_irq_line(void *opaque, unsigned n, int level)
+{
+    cpu_set_irq(opaque, n, level);
+}
+
+static uint64_t machine_now(void *opaque)
+{
+    return cpu_vclock(((Machine *)opaque)->cpu);
+}
+
+/* The trace's clock: virtual time and the pc of the instruction being executed. */
+static uint64_t machine_trace_now(void *opaque, uint64_t *pc)
+{
+    Machine *m = opaque;
+    *pc = cpu_get_pc(m->cpu);
+    return cpu_vclock(m->cpu);
+}
+
+static void machine_trap(void *opaque, const CpuTrap *t)
+{
+    Machine *m = opaque;
+    uint64_t irq_bit = 1ull << 63;
+    if (t->cause & irq_bit)
+        trace_ev_interrupt(m->tracer.tw, t->vclock, t->epc, tracer_sym(&m->tracer, t->epc),
+                           (uint32_t)(t->cause & ~irq_bit), t->epc);
+    else
+        trace_ev_trap(m->tracer.tw, t->vclock, t->epc, tracer_sym(&m->tracer, t->epc),
+                      (uint32_t)t->cause, t->tval, t->epc);
+}
+
+static void machine_hash_tick(void *opaque)
+{
+    Machine *m = opaque;
+    TRACE(&m->tracer, state_hash, cpu_state_hash(m->cpu));
+    timer_mod(&m->events, &m->hash_timer, cpu_vclock(m->cpu) + m->cfg.hash_interval);
+}
+
+static void machine_console_in(void *opaque, uint8_t byte)
+{
+    Machine *m = opaque;
+    TRACE(&m->tracer, console_in, "serial", byte);
+}
+
+static void machine_stop_request(void *opaque)
+{
+    cpu_request_exit(((Machine *)opaque)->cpu);
+}
+
+typedef struct MapEntry {
+    uint64_t base, size;
+    const char *name;
+    const MemOps *ops;
+    size_t field;                /* offsetof the device inside Machine */
+} MapEntry;
+
+/* The platform half of DESIGN.md §2's memory map. */
+static const MapEntry platform_map[] = {
+    { BOOTROM_BASE, BOOTROM_SIZE, "bootrom", &bootrom_ops, offsetof(Machine, bootrom) },
+    { SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE, "test", &sifive_test_ops, offsetof(Machine, test) },
+    { CLINT_BASE, CLINT_SIZE, "clint", &clint_ops, offsetof(Machine, clint) },
+    { PLIC_BASE, PLIC_SIZE, "plic", &plic_ops, offsetof(Machine, plic) },
+    { 0x10000000u, 0x100u, "uart", &uart_ops, offsetof(Machine, uart) },
+};
+
+Machine *machine_create(const MachineConfig *cfg, Err *err)
+{
+    Machine *m = calloc(1, sizeof *m);
+    if (!m) {
+        err_set(err, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    if (!m->cfg.ram_mib)
+        m->cfg.ram_mib = DEFAULT_RAM_MIB;
+    if (!m->cfg.insns_per_tick)
+        m->cfg.insns_per_tick = DEFAULT_INSNS_PER_TICK;
+    if (!m->cfg.console)
+        m->cfg.console = stdout;
+    if (m->cfg.ram_mib > 64 * 1024) {
+        err_set(err, "-m %llu: at most 65536 MiB of RAM", (unsigned long long)m->cfg.ram_mib);
+        free(m);
+        return NULL;
+    }
+    as_init(&m->mem, "mem", SPACE_MEM);
+    as_init(&m->io, "io", SPACE_IO);
+    m->mem.strict = m->io.strict = m->cfg.strict;
+    events_init(&m->events);
+    if (ram_init(&m->ram, RAM_BASE, m->cfg.ram_mib << 20, err) != 0)
+        goto fail;
+    m->ram.watch_space = &m->mem;
+
+    CpuConfig cc = { .mem = &m->mem, .ram = &m->ram, .hartid = 0,
+                     .insns_per_tick = m->cfg.insns_per_tick };
+    m->cpu = cpu_create(&cc, err);
+    if (!m->cpu)
+        goto fail;
+    if (fw_load(&m->ram, m->cfg.fw_path, &m->fw, err) != 0)
+        goto fail;
+
+    m->tracer = (Tracer){ .tw = m->cfg.trace, .now = machine_trace_now, .now_ctx = m,
+                          .syms = &m->fw.symtab };
+    bus_trace_init(&m->bus_trace, &m->tracer, &m->ram);
+    bus_trace_attach(&m->bus_trace, &m->mem);
+    bus_trace_attach(&m->bus_trace, &m->io);
+    if (m->cfg.trace) {
+        cpu_set_trap_hook(m->cpu, machine_trap, m);
+        if (!m->cfg.hash_interval)
+            m->cfg.hash_interval = 1000000;
+        timer_init(&m->hash_timer, "state-hash", machine_hash_tick, m);
+        timer_mod(&m->events, &m->hash_timer, m->cfg.hash_interval);
+    }
+
+    plic_init(&m->plic, (IrqLine){ cpu_irq_line, m->cpu, MIP_MEIP },
+              (IrqLine){ cpu_irq_line, m->cpu, MIP_SEIP });
+    clint_init(&m->clint, m->cpu, &m->events, m->cfg.insns_per_tick);
+    uart_init(&m->uart, plic_irq(&m->plic, 10), &m->events, m->cfg.console, machine_now, m);
+    if (m->cfg.serial_input_len &&
+        uart_queue_input(&m->uart, m->cfg.serial_input, m->cfg.serial_input_len) != 0) {
+        err_set(err, "out of memory for serial input");
+        goto fail;
+    }
+    m->uart.on_input = machine_console_in;
+    m->uart.on_input_ctx = m;
+    m->test.on_stop = machine_stop_request;
+    m->test.ctx = m;
+
+    for (size_t i = 0; i < ARRAY_SIZE(platform_map); i++) {
+        const MapEntry *e = &platform_map[i];
+        if (as_add(&m->mem, e->base, e->size, e->name, e->ops, (char *)m + e->field, err) != 0)
+            goto fail;
+    }
+
+    m->pci = pci_host_create(&m->mem, &m->io, &m->ram, &m->plic, &m->tracer, err);
+    if (!m->pci)
+        goto fail;
+    if (m->cfg.pci_testdev) {
+        m->testdev = pci_testdev_create(err);
+        if (!m->testdev || pci_host_plug(m->pci, m->testdev, 2, err) != 0)
+            goto fail;
+    }
+
+    /* The DTB goes at the end of RAM, 2 MiB aligned down, as QEMU virt places it. */
+    DtbConfig dc = { .ram_base = RAM_BASE, .ram_size = m->ram.size,
+                     .bootargs = m->cfg.bootargs, .timebase_hz = TIMEBASE_HZ,
+                     .add_soc_nodes = pci_host_add_dtb, .ctx = m->pci };
+    m->dtb = dtb_build(&dc, &m->dtb_size, err);
+    if (!m->dtb)
+        goto fail;
+    uint64_t top = RAM_BASE + m->ram.size;
+    if (m->dtb_size > (2u << 20) || top - m->fw.hi < (2u << 20) + m->dtb_size) {
+        err_set(err, "no room for the device tree above the firmware (-m too small)");
+        goto fail;
+    }
+    m->dtb_addr = (top - m->dtb_size) & ~((2ull << 20) - 1);
+    if (m->dtb_addr < m->fw.hi) {
+        err_set(err, "the device tree would overlap the firmware (-m too small)");
+        goto fail;
+    }
+    ram_write(&m->ram, m->dtb_addr, m->dtb, m->dtb_size);
+
+    bootrom_init(&m->bootrom, m->fw.entry, m->dtb_addr);
+    cpu_reset(m->cpu, BOOTROM_BASE);
+    return m;
+fail:
+    machine_destroy(m);
+    return NULL;
+}
+
+void machine_destroy(Machine *m)
+{
+    if (!m)
+        return;
+    if (m->pci)
+        pci_host_destroy(m->pci);
+    if (m->testdev)
+        pci_testdev_destroy(m->testdev);
+    uart_destroy(&m->uart);
+    bus_trace_destroy(&m->bus_trace);
+    if (m->cpu)
+        cpu_destroy(m->cpu);
+    fw_free(&m->fw);
+    free(m->dtb);
+    ram_destroy(&m->ram);
+    as_destroy(&m->mem);
+    as_destroy(&m->io);
+    free(m);
+}
+
+/* Why the run should stop now, if it should. */
+void machine_abort(Machine *m)
+{
+    m->abort_requested = true;
+    cpu_request_exit(m->cpu);
+}
+
+static StopReason machine_check_stop(Machine *m)
+{
+    if (m->abort_requested || (m->cfg.trace && trace_error(m->cfg.trace)))
+        return STOP_ABORTED;
+    if (m->test.state == TEST_POWEROFF) {
+        m->exit_code = m->test.exit_code;
+        return STOP_POWEROFF;
+    }
+    if (m->test.state == TEST_RESET)
+        return STOP_RESET;
+    if (m->cfg.max_insns && cpu_instret(m->cpu) >= m->cfg.max_insns)
+        return STOP_MAX_INSNS;
+    return STOP_NONE;
+}
+
+static const char *const stop_names[] = {
+    [STOP_NONE] = "running", [STOP_POWEROFF] = "poweroff", [STOP_RESET] = "reset",
+    [STOP_MAX_INSNS] = "max-insns", [STOP_IDLE] = "idle", [STOP_ABORTED] = "aborted",
+};
+
+const char *machine_stop_name(StopReason why)
+{
+    return why < ARRAY_SIZE(stop_names) ? stop_names[why] : "?";
+}
+
+StopReason machine_run(Machine *m)
+{
+    TRACE(&m->tracer, run_start, m->fw.entry);
+    for (;;) {
+        events_run_due(&m->events, cpu_vclock(m->cpu));
+        StopReason why = machine_check_stop(m);
+        if (why != STOP_NONE) {
+            if (why != STOP_ABORTED)
+                TRACE(&m->tracer, run_end, (uint32_t)m->exit_code, machine_stop_name(why));
+            return m->stop = why;
+        }
+        uint64_t now = cpu_vclock(m->cpu);
+        uint64_t next = events_next(&m->events);
+        uint64_t budget = next - now;          /* next > now: due events just ran */
+        if (m->cfg.max_insns) {
+            uint64_t left = m->cfg.max_insns - cpu_instret(m->cpu);
+            if (left < budget)
+                budget = left;
+        }
+        if (budget > (1ull << 40))
+            budget = 1ull << 40;               /* bounded blocks: the loop stays responsive */
+        CpuExit ex = cpu_run(m->cpu, budget);
+        if (ex == CPU_EXIT_WFI) {
+            next = events_next(&m->events);
+            if (next == EVENT_NEVER) {
+                TRACE(&m->tracer, run_end, 0, machine_stop_name(STOP_IDLE));
+                return m->stop = STOP_IDLE;
+            }
+            now = cpu_vclock(m->cpu);
+            if (next > now) {
+                TRACE(&m->tracer, wfi_sleep, next);
+                cpu_skip(m->cpu, next - now);
+                TRACE(&m->tracer, wfi_wake, next - now);
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+/* Network backends behind virtio-net (DESIGN.md §7, contract in backend.h): one
+ * in-order queue of frames for the guest, each with the virtual time it is due,
+ * drained by one timer on the machine's event queue. The peer fills the queue from
+ * the guest's own frames; the pcap backend from a capture file. */
+#include "backend.h"
+
+#include <stdlib.h>
+
+#include "net/pcap_read.h"
+#include "net/pcapng.h"
+#include "net/peer.h"
+
+typedef struct QFrame {
+    struct QFrame *next;
+    uint64_t due;
+    size_t len;
+    uint8_t data[];
+} QFrame;
+
+typedef enum { NB_PEER, NB_PCAP } NbKind;
+
+struct NetBackend {
+    NbKind kind;
+    EventQueue *events;
+    NetNowFn *now;
+    void *now_ctx;
+    NetDeliverFn *deliver;
+    void *opaque;
+    const Tracer *tracer;
+    const char *dev;
+    uint64_t latency, ns_per_vtime;
+
+    NetPeer *peer;
+    Pcapng *cap;
+
+    QFrame *head, *tail;
+    size_t n;
+    uint64_t last_due;         /* due time of the newest queued frame: order is kept */
+    bool blocked;              /* the guest refused the head; wait for rx_ready */
+    Timer timer;
+
+    /* pcap replay: capture time ts is due at t0 + (ts - ts0) / ns_per_vtime, t0 being
+     * the first rx_ready (the guest's first rx buffers). */
+    PcapReader *rd;
+    bool replay_started, have_ts0, rd_done;
+    uint64_t t0, ts0;
+
+    NetBackendStats stats;
+    bool failed;
+    char err[256];
+};
+
+static uint64_t vnow(const NetBackend *nb) { return nb->now(nb->now_ctx); }
+
+static void note_error(NetBackend *nb, const char *msg)
+{
+    if (!nb->failed)
+        snprintf(nb->err, sizeof nb->err, "%s", msg);
+    nb->failed = true;
+}
+
+static int capture(NetBackend *nb, bool inbound, const uint8_t *frame, size_t len)
+{
+    if (!nb->cap)
+        return 0;
+    Err e;
+    if (pcapng_write(nb->cap, vnow(nb) * nb->ns_per_vtime, inbound, frame, len, &e) != 0) {
+        note_error(nb, e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void trace_text(NetBackend *nb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trace_text(NetBackend *nb, const char *fmt, ...)
+{
+    if (!tracer_on(nb->tracer))
+        return;
+    char text[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    TRACE(nb->tracer, peer_action, text);
+}
+
+/* ---- the queue towards the guest ---- */
+
+static void enqueue(NetBackend *nb, const uint8_t *frame, size_t len, uint64_t due)
+{
+    if (nb->n >= NET_QUEUE_MAX) {
+        nb->stats.queue_dropped++;
+        trace_text(nb, "dropped: %zu frames already wait for the guest", nb->n);
+        return;
+    }
+    QFrame *q = malloc(sizeof *q + len);
+    if (!q) {
+        nb->stats.queue_dropped++;
+        note_error(nb, "network backend: out of memory");
+        return;
+    }
+    if (due < nb->last_due)
+        due = nb->last_due;
+    nb->last_due = due;
+    q->next = NULL;
+    q->due = due;
+    q->len = len;
+    memcpy(q->data, frame, len);
+    if (nb->tail)
+        nb->tail->next = q;
+    else
+        nb->head = q;
+    nb->tail = q;
+    nb->n++;
+    if (nb->head == q && !nb->blocked)
+        timer_mod(nb->events, &nb->timer, due);
+}
+
+static void pop(NetBackend *nb)
+{
+    QFrame *q = nb->head;
+    nb->head = q->next;
+    if (!nb->head)
+        nb->tail = NULL;
+    nb->n--;
+    free(q);
+}
+
+/* Queue the next frame of the capture that travelled towards the guest. Frames the
+ * capture marks outbound were the recorded guest's own and are skipped. */
+static void pcap_fill(NetBackend *nb)
+{
+    while (nb->rd && !nb->rd_done && !nb->head) {
+        PcapFrame f;
+        Err e;
+        int rc = pcap_reader_next(nb->rd, &f, &e);
+        if (rc <= 0) {
+            nb->rd_done = true;
+            if (rc < 0) {
+                note_error(nb, e.msg);
+                trace_text(nb, "pcap replay stopped: %s", e.msg);
+            }
+            return;
+        }
+        if (f.dir == PCAP_DIR_OUTBOUND)
+            continue;
+        if (!nb->have_ts0) {
+            nb->ts0 = f.ts_ns;
+            nb->have_ts0 = true;
+        }
+        /* A capture whose clock steps back is replayed in file order. */
+        uint64_t rel = f.ts_ns > nb->ts0 ? (f.ts_ns - nb->ts0) / nb->ns_per_vtime : 0;
+        enqueue(nb, f.data, f.len, nb->t0 + rel);
+    }
+}
+
+static void run(void *opaque)
+{
+    NetBackend *nb = opaque;
+    uint64_t now = vnow(nb);
+    while (nb->head && nb->head->due <= now) {
+        QFrame *q = nb->head;
+        if (!nb->deliver(nb->opaque, q->data, q->len)) {
+            nb->blocked = true;
+            nb->stats.refused++;
+            return;
+        }
+        nb->stats.to_guest++;
+        TRACE(nb->tracer, frame_to_guest, nb->dev, q->data, q->len);
+        capture(nb, true, q->data, q->len);
+        pop(nb);
+        if (nb->kind == NB_PCAP)
+            pcap_fill(nb);
+    }
+    if (nb->head)
+        timer_mod(nb->events, &nb->timer, nb->head->due);
+}
+
+void net_backend_rx_ready(NetBackend *nb)
+{
+    uint64_t now = vnow(nb);
+    if (nb->kind == NB_PCAP && !nb->replay_started) {
+        nb->replay_started = true;
+        nb->t0 = now;
+        nb->last_due = now;
+        pcap_fill(nb);
+    }
+    if (!nb->blocked)
+        return;
+    nb->blocked = false;
+    if (nb->head)
+        timer_mod(nb->events, &nb->timer, nb->head->due > now ? nb->head->due : now);
+}
+
+/* ---- the guest's frames ---- */
+
+static void peer_emit(void *opaque, const uint8_t *frame, size_t len)
+{
+    NetBackend *nb = opaque;
+    enqueue(nb, frame, len, vnow(nb) + nb->latency);
+}
+
+int net_backend_send(NetBackend *nb, const uint8_t *frame, size_t len)
+{
+    nb->stats.from_guest++;
+    TRACE(nb->tracer, frame_from_guest, nb->dev, frame, len);
+    int rc = capture(nb, false, frame, len);
+    if (nb->kind == NB_PEER) {
+        PeerAction act;
+        peer_input(nb->peer, frame, len, &act);
+        if (act.kind == PEER_ACT_DROPPED)
+            trace_text(nb, "dropped: %s", act.detail);
+        else
+            trace_text(nb, "%s %s", peer_action_name(act.kind), act.detail);
+    }
+    return rc;
+}
+
+/* ---- life cycle ---- */
+
+NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err)
+{
+    if (!cfg->events || !cfg->now || !cfg->deliver) {
+        err_set(err, "network backend: event queue, clock and delivery callback are required");
+        return NULL;
+    }
+    const char *spec = cfg->spec && *cfg->spec ? cfg->spec : "peer";
+    NbKind kind;
+    const char *file = NULL;
+    if (strcmp(spec, "peer") == 0) {
+        kind = NB_PEER;
+    } else if (strncmp(spec, "pcap:", 5) == 0 && spec[5]) {
+        kind = NB_PCAP;
+        file = spec + 5;
+        if (cfg->tftp_dir || cfg->bootfile) {
+            err_set(err, "--tftp and the boot file need the peer backend, not %s", spec);
+            return NULL;
+        }
+    } else {
+        err_set(err, "unknown network backend '%s' (expected 'peer' or 'pcap:FILE')", spec);
+        return NULL;
+    }
+
+    NetBackend *nb = calloc(1, sizeof *nb);
+    if (!nb) {
+        err_set(err, "network backend: out of memory");
+        return NULL;
+    }
+    nb->kind = kind;
+    nb->events = cfg->events;
+    nb->now = cfg->now;
+    nb->now_ctx = cfg->now_ctx;
+    nb->deliver = cfg->deliver;
+    nb->opaque = cfg->opaque;
+    nb->tracer = cfg->tracer;
+    nb->dev = cfg->dev_name ? cfg->dev_name : "virtio-net";
+    nb->latency = cfg->latency ? cfg->latency : NET_PEER_LATENCY;
+    nb->ns_per_vtime = cfg->ns_per_vtime ? cfg->ns_per_vtime : NET_NS_PER_VTIME;
+    timer_init(&nb->timer, "net-backend", run, nb);
+
+    if (kind == NB_PEER) {
+        PeerConfig pc = { .tftp_dir = cfg->tftp_dir, .bootfile = cfg->bootfile,
+                          .emit = peer_emit, .opaque = nb };
+        nb->peer = peer_create(&pc, err);
+        if (!nb->peer)
+            goto fail;
+    } else {
+        nb->rd = pcap_reader_open(file, err);
+        if (!nb->rd)
+            goto fail;
+    }
+    if (cfg->pcap_out) {
+        nb->cap = pcapng_open(cfg->pcap_out, err);
+        if (!nb->cap)
+            goto fail;
+    }
+    return nb;
+fail:
+    net_backend_destroy(nb, NULL);
+    return NULL;
+}
+
+int net_backend_destroy(NetBackend *nb, Err *err)
+{
+    if (!nb)
+        return 0;
+    timer_del(nb->events, &nb->timer);
+    while (nb->head)
+        pop(nb);
+    peer_destroy(nb->peer);
+    pcap_reader_close(nb->rd);
+    int rc = pcapng_close(nb->cap, err);
+    free(nb);
+    return rc;
+}
+
+size_t net_backend_pending(const NetBackend *nb) { return nb->n; }
+const NetBackendStats *net_backend_stats(const NetBackend *nb) { return &nb->stats; }
+const struct NetPeer *net_backend_peer(const NetBackend *nb) { return nb->peer; }
+const char *net_backend_error(const NetBackend *nb) { return nb->failed ? nb->err : NULL; }

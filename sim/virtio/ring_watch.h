@@ -1,0 +1,18 @@
+/* The driver's side of a split ring, seen from the device (virtio 1.2 §2.7.5-§2.7.7;
+ * DESIGN.md §8): guest stores into the descriptor table and the available ring of a
+ * live queue are watched (only those pages pay for it) and each becomes a ring_drv
+ * trace event naming what the driver wrote: a descriptor, an avail slot, the avail idx
+ * publish, the avail flags or the used_event field. */
+#ifndef RINGSIDE_RING_WATCH_H
+#define RINGSIDE_RING_WATCH_H
+
+#include "bus_trace.h"
+#include "virtio/virtqueue.h"
+
+/* Starts/stops watching vq's driver-written areas through bt (no-op without tracing). */
+int ring_watch_start(BusTrace *bt, VirtQueue *vq);
+void ring_watch_stop(BusTrace *bt, VirtQueue *vq);
+/* RamStoreFn: decodes one guest store into vq's ring memory (the store is done). */
+void ring_watch_store(void *vq, uint64_t addr, unsigned size, uint64_t val);
+
+#endif

@@ -1,0 +1,14 @@
+# scenario=pci: the firmware enumerates bus 0 as a BIOS does (ECAM, and mechanism #1
+# with pci=cf8), sizes and assigns every BAR, routes INTx, and prints an lspci-like
+# table that must match the checked-in transcript exactly.
+. tests/integration/lib.sh
+exp=tests/integration/expected/pci-testdev.txt
+run_fw "$WORK/ecam" --pci-testdev -append scenario=pci || { cat "$WORK/ecam"; fail "scenario=pci exited $?"; }
+diff -u "$exp" "$WORK/ecam" || fail "scenario=pci transcript differs from $exp"
+run_fw "$WORK/cf8" --pci-testdev -append "scenario=pci pci=cf8" || { cat "$WORK/cf8"; fail "pci=cf8 exited $?"; }
+grep -q 'config access via mechanism #1' "$WORK/cf8" || { cat "$WORK/cf8"; fail "pci=cf8 did not use mechanism #1"; }
+# Apart from the mechanism line, both mechanisms see and assign the same bus.
+grep -v 'config access via' "$exp" >"$WORK/a"
+grep -v 'config access via' "$WORK/cf8" >"$WORK/b"
+diff -u "$WORK/a" "$WORK/b" || fail "mechanism #1 enumeration differs from ECAM"
+exit 0

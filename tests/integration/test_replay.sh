@@ -1,0 +1,35 @@
+# Record and replay: a traced run replays to an exact match; the same trace replayed
+# against a firmware whose banner differs by one byte diverges, and the report names the
+# first divergent event (the UART write of that byte) beside the expected one.
+. tests/integration/lib.sh
+fw=${RINGSIDE_FW:-guestfw/ringside-fw.elf}
+cp "$fw" "$WORK/fw.elf" || fail "no firmware at $fw"
+run_fw "$WORK/run.out" --fw "$WORK/fw.elf" -append scenario=hello --trace "$WORK/t.trace" ||
+    { cat "$WORK/run.out"; fail "traced run failed"; }
+[ -s "$WORK/t.trace" ] || fail "no trace written"
+"$RINGSIDE" replay "$WORK/t.trace" >"$WORK/replay.out" 2>&1 || { cat "$WORK/replay.out"; fail "replay of an unchanged run did not match"; }
+grep -q 'events match' "$WORK/replay.out" || { cat "$WORK/replay.out"; fail "no match summary"; }
+# Same run traced twice: byte-identical files.
+run_fw "$WORK/run2.out" --fw "$WORK/fw.elf" -append scenario=hello --trace "$WORK/t2.trace" || fail "second traced run failed"
+cmp -s "$WORK/t.trace" "$WORK/t2.trace" || fail "two traces of the same run differ"
+# One byte of the banner changed: the replay must diverge at a UART write.
+"$PYTHON" - "$WORK/fw.elf" <<'PY' || fail "could not patch the firmware banner"
+import sys
+p = sys.argv[1]
+b = open(p, "rb").read()
+i = b.find(b"ringside firmware")
+if i < 0:
+    sys.exit(1)
+b = b[:i] + b"R" + b[i + 1:]
+open(p, "wb").write(b)
+PY
+"$RINGSIDE" replay "$WORK/t.trace" >"$WORK/div.out" 2>&1; rc=$?
+[ $rc = 123 ] || { cat "$WORK/div.out"; fail "replay against a changed firmware exited $rc, expected 123"; }
+grep -q 'diverged at event' "$WORK/div.out" || { cat "$WORK/div.out"; fail "no divergence report"; }
+grep -q '^  expected' "$WORK/div.out" && grep -q '^  got' "$WORK/div.out" || { cat "$WORK/div.out"; fail "divergence report lacks expected/got"; }
+grep '^  got' "$WORK/div.out" | grep -q 'uart' || { cat "$WORK/div.out"; fail "first divergence is not the UART write"; }
+# A truncated trace is reported with an offset, not a crash.
+head -c 100 "$WORK/t.trace" >"$WORK/trunc.trace"
+"$RINGSIDE" replay "$WORK/trunc.trace" >"$WORK/trunc.out" 2>&1; rc=$?
+[ $rc != 0 ] && [ $rc -lt 128 ] || { cat "$WORK/trunc.out"; fail "truncated trace: exit $rc"; }
+exit 0

@@ -1,0 +1,108 @@
+# The Python trace reader agrees with the C one on the checked-in vectors
+# (tests/trace-vectors/, which build/unit-tests checks from the C side): the same
+# canonical text, the same bytes when rewritten by the Python writer, and every
+# truncation or changed byte reported as one line naming a byte offset, never a crash.
+. tests/integration/lib.sh
+: "${PYTHON:=python3}"
+command -v "$PYTHON" >/dev/null 2>&1 || skip "python3 not installed"
+T="$PYTHON trace/ringside-trace"
+V=tests/trace-vectors/all-events
+
+$T show $V.trace -o "$WORK/show.txt" || fail "show exited $?"
+diff -u $V.txt "$WORK/show.txt" || fail "Python text differs from the vector text"
+[ "$(wc -l < $V.txt)" -ge 48 ] || fail "the vector text is too short"
+
+# every event type of events.def appears in the vector
+"$PYTHON" - "$V.trace" <<'PY' || fail "vector does not cover every event type"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+types = rt.load_events_def()
+seen = {ev.type.id for ev in rt.read_events(sys.argv[1])}
+missing = sorted(t.name for i, t in types.items() if i not in seen)
+if missing:
+    sys.exit("missing: %s" % ", ".join(missing))
+PY
+
+# the Python writer produces the same bytes as the C writer did
+"$PYTHON" - "$V.trace" "$WORK/rewritten.trace" <<'PY' || fail "Python writer differs from the C writer"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+with rt.TraceReader(sys.argv[1]) as r:
+    h = r.header
+    with rt.TraceWriter(sys.argv[2], h.config, h.argv, h.fw_sha256) as w:
+        for ev in r:
+            w.emit(ev.name, ev.vtime, ev.pc, ev.sym, **ev.fields)
+a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+if a != b:
+    at = next(i for i in range(min(len(a), len(b)) + 1) if i >= min(len(a), len(b)) or a[i] != b[i])
+    sys.exit("first difference at byte %d" % at)
+PY
+
+# truncated at every length, and every byte changed: a TraceError with an offset
+"$PYTHON" - "$V.trace" <<'PY' || fail "Python reader misses corruption"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+types = rt.load_events_def()
+data = open(sys.argv[1], "rb").read()
+n_full = len(rt.read_events(sys.argv[1], types))
+bad = []
+
+def check(buf, what, limit):
+    path = "mutant.trace"
+    with open(path, "wb") as f:
+        f.write(buf)
+    try:
+        n = len(rt.read_events(path, types))
+    except rt.TraceError as e:
+        if e.offset is None or e.offset > limit or "\n" in str(e):
+            bad.append("%s: %s" % (what, e))
+        return
+    except Exception as e:   # anything but a TraceError is a reader bug
+        bad.append("%s: %r" % (what, e))
+        return
+    bad.append("%s: read %d events, no error" % (what, n))
+
+import os
+os.chdir(os.environ.get("WORK", "."))
+for cut in range(len(data)):
+    check(data[:cut], "cut at %d" % cut, cut)
+for at in range(len(data)):
+    for flip in (0x01, 0x80, 0xff):
+        b = bytearray(data)
+        b[at] ^= flip
+        check(bytes(b), "flip 0x%02x at %d" % (flip, at), len(data))
+# random damage (seeded, so every run tries the same): several bytes changed, bytes
+# inserted or removed; anything but a TraceError or a clean read is a reader bug
+import random
+rng = random.Random(20261125)
+for k in range(400):
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randrange(len(b))
+        op = rng.randrange(3)
+        if op == 0:
+            b[at] = rng.randrange(256)
+        elif op == 1:
+            b[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        else:
+            del b[at:at + rng.randint(1, 8)]
+    check(bytes(b), "random damage %d" % k, len(b))
+if bad:
+    print("\n".join(bad[:10]))
+    sys.exit("%d undetected or badly reported mutations" % len(bad))
+PY
+
+# docs/trace-format.md carries the event table of events.def, unchanged
+$T events > "$WORK/events.md" || fail "events exited $?"
+sed -n '/^## Event table/,$p' docs/trace-format.md | grep '^|' > "$WORK/doc-events.md"
+diff -u "$WORK/events.md" "$WORK/doc-events.md" || fail "docs/trace-format.md event table differs from events.def (paste \`ringside-trace events\`)"
+
+# the command line reports a corrupt file in one line, exit 1
+head -c 200 $V.trace > "$WORK/cut.trace"
+$T show "$WORK/cut.trace" >"$WORK/out" 2>"$WORK/err" && fail "show accepted a truncated trace"
+[ "$(wc -l < "$WORK/err")" = 1 ] || { cat "$WORK/err"; fail "error is not one line"; }
+grep -q 'byte offset [0-9]*:' "$WORK/err" || { cat "$WORK/err"; fail "error does not name the offset"; }
+exit 0

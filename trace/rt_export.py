@@ -1,0 +1,100 @@
+"""`ringside-trace export`: a trace in the formats other tools open.
+
+chrome: the Chrome trace-event JSON ("Trace Event Format", the JSON object form) that
+  Perfetto and chrome://tracing load: one track (tid) per virtqueue and one per event
+  family, an instant event per trace event with its fields as args. Virtual time is
+  shown as if 1 instruction = 1 ns (ts is in microseconds, so ts = vtime / 1000).
+pcapng: the frames of frame_to_guest / frame_from_guest as Ethernet packets
+  (pcapng, draft-ietf-opsawg-pcapng): one interface per virtio device, if_tsresol 9
+  (nanoseconds) with 1 instruction = 1 ns, so the timestamp is the virtual time;
+  epb_flags gives the direction (inbound = to the guest) and a comment the event.
+"""
+
+import json
+import struct
+
+
+def _arg(t, v):
+    if t == "bytes":
+        return v.hex()
+    if t.startswith("x"):
+        return "0x%x" % v
+    if t == "bdf":
+        return "%02x:%02x.%x" % (v >> 8, (v >> 3) & 31, v & 7)
+    if t == "descs":
+        return [{"index": d["index"], "addr": "0x%x" % d["addr"], "len": d["len"],
+                 "flags": "0x%x" % d["flags"], "next": d["next"]} for d in v]
+    return v
+
+
+def track_of(ev):
+    """The track an event belongs on: its virtqueue if it has one, else its family."""
+    if "queue" in ev.fields:
+        return "%s q%d" % (ev.get("dev") or "?", ev["queue"])
+    return ev.family
+
+
+def chrome(events, out, title="ringside"):
+    """Writes the Chrome trace JSON of events to the text stream out; returns the tracks."""
+    tids = {}
+    rows = []
+    for ev in events:
+        track = track_of(ev)
+        tid = tids.get(track)
+        if tid is None:
+            tid = tids[track] = len(tids) + 1
+        args = {"vtime": ev.vtime, "pc": "0x%x" % ev.pc, "sym": ev.sym, "text": ev.format()}
+        for t, fname in ev.type.fields:
+            args[fname] = _arg(t, ev[fname])
+        rows.append({"name": ev.name, "cat": ev.family, "ph": "i", "s": "t",
+                     "ts": ev.vtime / 1000.0, "pid": 1, "tid": tid, "args": args})
+    meta = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": title}}]
+    for track, tid in tids.items():
+        meta.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": track}})
+        meta.append({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid, "args": {"sort_index": tid}})
+    json.dump({"traceEvents": meta + rows, "displayTimeUnit": "ns",
+               "otherData": {"time_unit": "1 instruction retired = 1 ns"}}, out, indent=None,
+              separators=(",", ":"))
+    out.write("\n")
+    return list(tids)
+
+
+def _block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = len(body) + 12
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def _opt(code, value):
+    return struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+
+_END = struct.pack("<HH", 0, 0)
+
+
+def pcapng(events, out, app="ringside-trace"):
+    """Writes the frames among events as pcapng to the binary stream out; returns how
+    many frames it wrote."""
+    out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
+                     + _opt(4, app.encode()) + _END))
+    ifaces = {}
+    n = 0
+    for ev in events:
+        if ev.name not in ("frame_to_guest", "frame_from_guest"):
+            continue
+        dev = ev.get("dev") or "?"
+        ifid = ifaces.get(dev)
+        if ifid is None:
+            ifid = ifaces[dev] = len(ifaces)
+            out.write(_block(1, struct.pack("<HHI", 1, 0, 0)    # LINKTYPE_ETHERNET, snaplen 0
+                             + _opt(2, dev.encode("utf-8", "surrogateescape"))
+                             + _opt(9, bytes([9])) + _END))      # if_tsresol 10^-9
+        data = ev["frame"]
+        flags = 1 if ev.name == "frame_to_guest" else 2           # inbound / outbound
+        comment = "%s at %d pc 0x%x%s" % (ev.name, ev.vtime, ev.pc, " (%s)" % ev.sym if ev.sym else "")
+        body = struct.pack("<IIIII", ifid, ev.vtime >> 32, ev.vtime & 0xffffffff, len(data), len(data))
+        body += data + b"\0" * (-len(data) % 4)
+        body += _opt(2, struct.pack("<I", flags)) + _opt(1, comment.encode("utf-8", "surrogateescape")) + _END
+        out.write(_block(6, body))
+        n += 1
+    return n
