@@ -7,6 +7,10 @@
 #include "machine.h"
 #include "pci/host_bridge.h"
 #include "pci/testdev.h"
+#include "net/backend.h"
+#include "virtio/ring_watch.h"
+#include "virtio/virtio_net.h"
+#include "virtio/virtio_pci.h"
 
 static void cpu_irq_line(void *opaque, unsigned n, int level)
 {
@@ -49,6 +53,78 @@ static void machine_console_in(void *opaque, uint8_t byte)
 {
     Machine *m = opaque;
     TRACE(&m->tracer, console_in, "serial", byte);
+}
+
+static void machine_queue_live(void *ctx, VirtioDevice *vd, unsigned q, bool live)
+{
+    Machine *m = ctx;
+    if (live)
+        ring_watch_start(&m->bus_trace, &vd->vq[q]);
+    else
+        ring_watch_stop(&m->bus_trace, &vd->vq[q]);
+}
+
+static void machine_link_toggle(void *opaque)
+{
+    Machine *m = opaque;
+    bool up = !(m->net->status & VIRTIO_NET_S_LINK_UP);
+    virtio_net_set_link(m->net, up);
+    char text[64];
+    snprintf(text, sizeof text, "link %s (--link-toggle)", up ? "up" : "down");
+    TRACE(&m->tracer, note, text);
+    if (++m->link_next < m->cfg.n_link_toggle)
+        timer_mod(&m->events, &m->link_timer, m->cfg.link_toggle[m->link_next]);
+}
+
+/* The NIC: virtio-net behind virtio-pci in its slot, and the backend behind it. */
+static int machine_add_net(Machine *m, Err *err)
+{
+    const char *spec = m->cfg.net_spec ? m->cfg.net_spec : "peer";
+    if (strcmp(spec, "none") == 0)
+        return 0;
+    VirtioPciMode mode = VIRTIO_PCI_TRANSITIONAL;
+    if (m->cfg.virtio_mode && virtio_pci_parse_mode(m->cfg.virtio_mode, &mode) != 0)
+        return err_set(err, "--virtio %s: expected legacy, modern or transitional", m->cfg.virtio_mode);
+    VirtioNetConfig nc;
+    virtio_net_config_default(&nc);
+    if (m->cfg.net_features && virtio_net_parse_features(m->cfg.net_features, &nc.features, err) != 0)
+        return -1;
+    if (m->cfg.net_pairs)
+        nc.max_pairs = (uint16_t)m->cfg.net_pairs;
+    nc.link_down = m->cfg.link_down;
+    m->net = calloc(1, sizeof *m->net);
+    m->net_pci = calloc(1, sizeof *m->net_pci);
+    if (!m->net || !m->net_pci)
+        return err_set(err, "out of memory");
+    if (virtio_net_init(m->net, &nc, err) != 0) {
+        free(m->net);
+        m->net = NULL;
+        return -1;
+    }
+    virtio_set_tracer(&m->net->vdev, &m->tracer);
+    m->net->vdev.queue_live = machine_queue_live;
+    m->net->vdev.queue_live_ctx = m;
+    NetBackendConfig bc = {
+        .spec = spec, .tftp_dir = m->cfg.tftp_dir, .bootfile = m->cfg.bootfile,
+        .pcap_out = m->cfg.pcap_out, .events = &m->events, .now = machine_now, .now_ctx = m,
+        .deliver = virtio_net_receive, .opaque = m->net, .tracer = &m->tracer,
+    };
+    m->backend = net_backend_create(&bc, err);
+    if (!m->backend)
+        return -1;
+    virtio_net_set_backend(m->net, m->backend);
+    if (virtio_pci_init(m->net_pci, &m->net->vdev, mode, err) != 0) {
+        free(m->net_pci);
+        m->net_pci = NULL;
+        return -1;
+    }
+    if (pci_host_plug(m->pci, &m->net_pci->pci, m->cfg.net_slot ? m->cfg.net_slot : 1, err) != 0)
+        return -1;
+    if (m->cfg.n_link_toggle) {
+        timer_init(&m->link_timer, "link-toggle", machine_link_toggle, m);
+        timer_mod(&m->events, &m->link_timer, m->cfg.link_toggle[0]);
+    }
+    return 0;
 }
 
 static void machine_stop_request(void *opaque)
@@ -148,6 +224,8 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         if (!m->testdev || pci_host_plug(m->pci, m->testdev, 2, err) != 0)
             goto fail;
     }
+    if (machine_add_net(m, err) != 0)
+        goto fail;
 
     /* The DTB goes at the end of RAM, 2 MiB aligned down, as QEMU virt places it. */
     DtbConfig dc = { .ram_base = RAM_BASE, .ram_size = m->ram.size,
@@ -184,6 +262,17 @@ void machine_destroy(Machine *m)
         pci_host_destroy(m->pci);
     if (m->testdev)
         pci_testdev_destroy(m->testdev);
+    if (m->net_pci && m->net_pci->vd)
+        virtio_pci_destroy(m->net_pci);
+    free(m->net_pci);
+    if (m->net) {
+        virtio_net_destroy(m->net);
+        free(m->net);
+    }
+    if (m->backend) {
+        Err e;
+        net_backend_destroy(m->backend, &e);  /* errors: see machine_finish */
+    }
     uart_destroy(&m->uart);
     bus_trace_destroy(&m->bus_trace);
     if (m->cpu)
@@ -194,6 +283,24 @@ void machine_destroy(Machine *m)
     as_destroy(&m->mem);
     as_destroy(&m->io);
     free(m);
+}
+
+int machine_finish(Machine *m, Err *err)
+{
+    int rc = 0;
+    if (m->backend) {
+        if (net_backend_error(m->backend)) {
+            err_set(err, "network: %s", net_backend_error(m->backend));
+            rc = -1;
+        }
+        Err e;
+        if (net_backend_destroy(m->backend, &e) != 0 && rc == 0) {
+            err_set(err, "network: %s", e.msg);
+            rc = -1;
+        }
+        m->backend = NULL;
+    }
+    return rc;
 }
 
 /* Why the run should stop now, if it should. */

@@ -31,6 +31,18 @@ typedef struct MachineConfig {
     uint32_t insns_per_tick;
     bool pci_testdev;            /* attach the PCI test device */
     FILE *console;               /* UART output (stdout) */
+    /* network: virtio-net-pci and what is behind it */
+    const char *net_spec;        /* "peer" (default), "pcap:FILE", or "none": no NIC */
+    const char *virtio_mode;     /* "transitional" (default), "legacy", "modern" */
+    const char *net_features;    /* "-mrg_rxbuf,+mq" applied to the default set */
+    unsigned net_slot;           /* PCI slot (default 1) */
+    unsigned net_pairs;          /* max_virtqueue_pairs (default 4) */
+    const char *tftp_dir;        /* peer: files served by TFTP */
+    const char *bootfile;        /* peer: DHCP boot file name */
+    const char *pcap_out;        /* every frame both ways, pcapng */
+    bool link_down;              /* start with the link down */
+    uint64_t link_toggle[8];     /* virtual times at which the link flips */
+    unsigned n_link_toggle;
     TraceWriter *trace;          /* NULL: no trace */
     uint64_t hash_interval;      /* state_hash event every N instructions (0: 1000000) */
 } MachineConfig;
@@ -46,6 +58,9 @@ typedef enum StopReason {
 
 typedef struct PciHost PciHost;
 struct PciDev;
+struct VirtioNet;
+struct VirtioPci;
+struct NetBackend;
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -60,6 +75,11 @@ typedef struct Machine {
     SifiveTest test;
     PciHost *pci;
     struct PciDev *testdev;
+    struct VirtioNet *net;
+    struct VirtioPci *net_pci;
+    struct NetBackend *backend;
+    Timer link_timer;
+    unsigned link_next;          /* next entry of cfg.link_toggle */
     Tracer tracer;
     BusTrace bus_trace;
     Timer hash_timer;
@@ -79,5 +99,8 @@ StopReason machine_run(Machine *m);
 /* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
 void machine_abort(Machine *m);
 const char *machine_stop_name(StopReason why);
+/* Finishes what outlives the run's last instruction (closes the --pcap capture);
+ * -1 with err if something was lost. Call before machine_destroy. */
+int machine_finish(Machine *m, Err *err);
 
 #endif

@@ -40,7 +40,8 @@ typedef struct OptDesc {
 } OptDesc;
 
 enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS,
-       O_TRACE };
+       O_TRACE, O_NET, O_VIRTIO, O_NET_FEATURES, O_NET_SLOT, O_NET_PAIRS, O_TFTP, O_BOOTFILE,
+       O_PCAP, O_LINK, O_LINK_TOGGLE };
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000 (default: the bundled firmware)", O_FW },
@@ -54,6 +55,16 @@ static const OptDesc run_opts[] = {
     { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2", O_TESTDEV },
     { "--stats", NULL, ARG_NONE, NULL, "print retired instructions and virtual time to stderr at the end", O_STATS },
     { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)", O_TRACE },
+    { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2, default), pcap:FILE (feed a capture), none (no NIC)", O_NET },
+    { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional (default), legacy, modern", O_VIRTIO },
+    { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+csum", O_NET_FEATURES },
+    { "--net-slot", NULL, ARG_U64, "N", "PCI slot of the virtio-net device (default 1)", O_NET_SLOT },
+    { "--net-pairs", NULL, ARG_U64, "N", "max_virtqueue_pairs offered with MQ (default 4)", O_NET_PAIRS },
+    { "--tftp", NULL, ARG_STR, "DIR", "files the built-in peer serves over TFTP", O_TFTP },
+    { "--bootfile", NULL, ARG_STR, "NAME", "boot file name the peer's DHCP server announces", O_BOOTFILE },
+    { "--pcap", NULL, ARG_STR, "FILE", "write every frame, both ways, to FILE (pcapng, virtual-time stamps)", O_PCAP },
+    { "--link", NULL, ARG_STR, "up|down", "initial link state (default up)", O_LINK },
+    { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)", O_LINK_TOGGLE },
 };
 
 static void usage(FILE *f)
@@ -95,6 +106,23 @@ static int parse_u64(const char *s, uint64_t *v)
         return -1;
     *v = x;
     return 0;
+}
+
+/* "T1,T2,..." strictly increasing numbers. */
+static int parse_times(const char *s, uint64_t *out, unsigned max, unsigned *n)
+{
+    char buf[512];
+    if (strlen(s) >= sizeof buf)
+        return -1;
+    strcpy(buf, s);
+    *n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        uint64_t v;
+        if (*n == max || parse_u64(tok, &v) != 0 || (*n && v <= out[*n - 1]))
+            return -1;
+        out[(*n)++] = v;
+    }
+    return *n ? 0 : -1;
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len, Err *err)
@@ -218,6 +246,40 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
         case O_TESTDEV: ro->mc.pci_testdev = true; break;
         case O_STATS: ro->stats = true; break;
         case O_TRACE: ro->trace_path = val; break;
+        case O_NET: ro->mc.net_spec = val; break;
+        case O_VIRTIO: ro->mc.virtio_mode = val; break;
+        case O_NET_FEATURES: ro->mc.net_features = val; break;
+        case O_NET_SLOT:
+            if (num < 1 || num > 31) {
+                fprintf(stderr, "ringside run: --net-slot %s: slots are 1..31 (0 is the host bridge)\n", val);
+                return -1;
+            }
+            ro->mc.net_slot = (unsigned)num;
+            break;
+        case O_NET_PAIRS:
+            if (num < 1 || num > 256) {
+                fprintf(stderr, "ringside run: --net-pairs %s: 1..256\n", val);
+                return -1;
+            }
+            ro->mc.net_pairs = (unsigned)num;
+            break;
+        case O_TFTP: ro->mc.tftp_dir = val; break;
+        case O_BOOTFILE: ro->mc.bootfile = val; break;
+        case O_PCAP: ro->mc.pcap_out = val; break;
+        case O_LINK:
+            if (strcmp(val, "up") != 0 && strcmp(val, "down") != 0) {
+                fprintf(stderr, "ringside run: --link %s: expected up or down\n", val);
+                return -1;
+            }
+            ro->mc.link_down = strcmp(val, "down") == 0;
+            break;
+        case O_LINK_TOGGLE:
+            if (parse_times(val, ro->mc.link_toggle, ARRAY_SIZE(ro->mc.link_toggle), &ro->mc.n_link_toggle) != 0) {
+                fprintf(stderr, "ringside run: --link-toggle %s: expected up to %zu increasing virtual times, "
+                                "e.g. 5000000,9000000\n", val, ARRAY_SIZE(ro->mc.link_toggle));
+                return -1;
+            }
+            break;
         }
     }
     if (!ro->mc.fw_path)
@@ -369,6 +431,11 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu%s%llu%s\n",
                 (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu),
                 tw ? ", " : "", (unsigned long long)(tw ? trace_count(tw) : 0), tw ? " trace events" : "");
+    if (machine_finish(m, &err) != 0) {
+        fprintf(stderr, "ringside: %s\n", err.msg);
+        if (rc == 0)
+            rc = EXIT_SETUP;
+    }
     if (tw && trace_error(tw) && !(rp && rp->diverged)) {
         fprintf(stderr, "ringside: trace %s: %s; the file holds the events before it\n",
                 ro->trace_path ? ro->trace_path : "", trace_error(tw));
@@ -396,7 +463,8 @@ static int cmd_run(int argc, char **argv)
         ro.mc.serial_input = ro.serial_buf;
     }
     /* The header keeps the command line minus the names of output files, so that the
-     * same run traced to two different files gives two identical files. */
+     * same run traced to two different files gives two identical files. (--pcap stays:
+     * replaying a run rewrites its capture.) */
     char **kept = calloc((size_t)argc + 1, sizeof *kept);
     if (!kept) {
         free(ro.serial_buf);
@@ -495,6 +563,7 @@ static int cmd_replay(int argc, char **argv)
         goto out;
     ro.trace_path = NULL;
     ro.dump_dtb = NULL;
+    ro.mc.pcap_out = NULL;
     ro.serial_input_path = NULL;
     if (recorded_input(path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
         fprintf(stderr, "ringside replay: %s\n", err.msg);

@@ -206,10 +206,12 @@ static void *arena_take(TraceReader *r, size_t n, size_t align)
 
 static const uint8_t *get_raw(Cur *c, uint64_t max, const char *what, size_t *len)
 {
+    *len = 0;
+    if (c->why)
+        return NULL;            /* keep the first problem: it is the one to report */
     uint64_t k = get_uleb(c, max, what);
     if (c->why || k > (uint64_t)(c->end - c->p)) {
         c->why = what;
-        *len = 0;
         return NULL;
     }
     const uint8_t *p = c->p;

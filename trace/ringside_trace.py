@@ -600,6 +600,16 @@ class Divergence:
         for tag, n, ev in (("-", names[0], self.expected), ("+", names[1], self.actual)):
             lines.append("  %s %-*s #%-6d %s" % (tag, w, n, self.index,
                                                   ev.format() if ev is not None else "(end of trace)"))
+        a, b = self.expected, self.actual
+        if a is not None and b is not None and a.type.id == b.type.id:
+            get = {"time": lambda e: e.vtime, "pc": lambda e: "0x%x" % e.pc, "sym": lambda e: e.sym}
+            for f in self.fields:
+                if f in get:
+                    va, vb = get[f](a), get[f](b)
+                else:
+                    t = dict((fn, ft) for ft, fn in a.type.fields)[f]
+                    va, vb = _format_value(t, a[f]), _format_value(t, b[f])
+                lines.append("    %s: %s %s, %s %s" % (f, names[0], va, names[1], vb))
         return "\n".join(lines)
 
 

@@ -42,6 +42,15 @@ bool arp_lookup(uint32_t ip, uint8_t mac[6])
     return false;
 }
 
+bool arp_cache_at(unsigned i, uint32_t *ip, uint8_t mac[6])
+{
+    if (i >= ARP_ENTRIES || cache[i].ip == 0)
+        return false;
+    *ip = cache[i].ip;
+    memcpy(mac, cache[i].mac, ETH_ALEN);
+    return true;
+}
+
 /* RFC 826's merge: update an existing entry; insert only when asked (we were the
  * target), replacing a free slot or else the oldest one. */
 static void arp_update(uint32_t ip, const uint8_t mac[6], bool insert)

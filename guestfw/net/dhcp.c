@@ -24,6 +24,7 @@
 #define OPT_MSG_TYPE 53
 #define OPT_SERVER_ID 54
 #define OPT_PARAMS 55
+#define OPT_BOOTFILE 67
 #define OPT_END 255
 #define REQUEST_TRIES 4
 #define MAX_NAKS 3
@@ -44,6 +45,10 @@ bool dhcp_parse(const uint8_t *m, size_t len, struct dhcp_msg *out)
         get32(m + 236) != DHCP_COOKIE)
         return false;
     out->yiaddr = get32(m + 16);
+    out->siaddr = get32(m + 20);
+    /* The BOOTP file field (RFC 951), unless option 67 names the file (below). */
+    for (size_t i = 0; i < sizeof out->bootfile - 1 && m[108 + i]; i++)
+        out->bootfile[i] = (char)m[108 + i];
     for (size_t i = BP_OPTIONS; i < len;) {
         uint8_t code = m[i];
         if (code == OPT_END)
@@ -56,9 +61,13 @@ bool dhcp_parse(const uint8_t *m, size_t len, struct dhcp_msg *out)
             return false;              /* an option running past the datagram */
         const uint8_t *v = m + i + 2;
         uint8_t olen = m[i + 1];
-        if (code == OPT_MSG_TYPE && olen >= 1)
+        if (code == OPT_MSG_TYPE && olen >= 1) {
             out->type = v[0];
-        else if (olen >= 4) {
+        } else if (code == OPT_BOOTFILE && olen >= 1) {
+            size_t n = olen < sizeof out->bootfile - 1 ? olen : sizeof out->bootfile - 1;
+            memcpy(out->bootfile, v, n);
+            out->bootfile[n] = '\0';
+        } else if (olen >= 4) {
             uint32_t x = get32(v);     /* router and DNS lists: the first one */
             switch (code) {
             case OPT_SUBNET: out->netmask = x; break;
@@ -185,7 +194,9 @@ int net_dhcp(uint32_t timeout_us)
             struct net_config c = {
                 .ip = dc.msg.yiaddr, .netmask = dc.msg.netmask, .gateway = dc.msg.router,
                 .dns = dc.msg.dns, .server = dc.msg.server, .lease_secs = dc.msg.lease,
+                .next_server = dc.msg.siaddr,
             };
+            memcpy(c.bootfile, dc.msg.bootfile, sizeof c.bootfile);
             /* A server that sends no mask: the classful default is wrong as often as
              * right; /24 fits the networks this firmware meets (slirp, the peer). */
             if (c.netmask == 0)

@@ -4,13 +4,12 @@
 #include "libc.h"
 #include "net/net_priv.h"
 
-static void count_tx(int rc, size_t len)
+static void count_tx(int rc)
 {
     if (rc != 0) {
         net.st.tx_errors++;
         return;
     }
-    (void)len;
     net.st.tx_frames++;
     net.st.tx_per_qp[net.tx_qp < 8 ? net.tx_qp : 7]++;
 }
@@ -23,8 +22,8 @@ int eth_output(struct net_pkt *pkt, const uint8_t dst[ETH_ALEN], uint16_t ethert
     uint8_t *e = pkt->buf + PKT_ETH;
     size_t len = ETH_HLEN + l3_len;
     if (net.vlan) {
-        /* Slide the addresses 4 bytes forward into the headroom and put the tag
-         * (TPID 0x8100, PCP 0, DEI 0, VID) where the type field was. */
+        /* The frame starts 4 bytes earlier, in the headroom, so that the tag (TPID
+         * 0x8100, PCP 0, DEI 0, VID) fits between the addresses and the type. */
         e = pkt->buf;
         len += VLAN_HLEN;
         put16(e + 12, ETHERTYPE_VLAN);
@@ -42,7 +41,7 @@ int eth_output(struct net_pkt *pkt, const uint8_t dst[ETH_ALEN], uint16_t ethert
         len = 60;
     }
     int rc = net.nd->ops->xmit(net.nd, net.tx_qp, e, len) == 0 ? 0 : -1;
-    count_tx(rc, len);
+    count_tx(rc);
     return rc;
 }
 

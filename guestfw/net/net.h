@@ -34,6 +34,8 @@ struct net_stats {
 struct net_config {
     uint32_t ip, netmask, gateway, dns, server;  /* server: the DHCP server id */
     uint32_t lease_secs;
+    uint32_t next_server;      /* BOOTP siaddr: the TFTP server */
+    char bootfile[128];        /* option 67, else the BOOTP file field; "" if none */
 };
 
 /* Binds the stack to nd (its rx_fn/rx_ctx are taken over). Address 0.0.0.0 until
@@ -79,6 +81,8 @@ int ip_parse(const char *s, uint32_t *ip);
 int arp_resolve(uint32_t ip, uint8_t mac[6], uint32_t timeout_us);
 bool arp_lookup(uint32_t ip, uint8_t mac[6]);
 void arp_flush(void);
+/* Cache slot i (0..7, slot order): true and its entry when in use. */
+bool arp_cache_at(unsigned i, uint32_t *ip, uint8_t mac[6]);
 /* Gratuitous ARP request announcing our IP at our MAC (RFC 5227 §3). */
 int arp_announce(void);
 /* Sends a raw ARP request for tip from the given sender addresses (no cache update);
@@ -109,5 +113,20 @@ int udp_sendto(uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
 /* DHCP client: DISCOVER, OFFER, REQUEST, ACK with retransmission, xid fixed.
  * On success configures the stack and returns 0; -1 timeout, -2 NAK loop. */
 int net_dhcp(uint32_t timeout_us);
+
+/* TFTP read (RFC 1350 with blksize/tsize): fn (may be NULL) gets each block's data
+ * and its offset. 0 on success; -1 timeout (5 retransmissions without progress),
+ * -2 the server sent an ERROR (r->error_code, r->error), -3 bad name or protocol
+ * violation, -4 could not send. */
+struct tftp_result {
+    uint64_t bytes, tsize;             /* tsize: as the server announced, 0 if not */
+    uint32_t blocks, retransmits;
+    unsigned blksize;
+    int error_code;
+    char error[64];
+};
+typedef void tftp_data_fn(const uint8_t *data, size_t len, uint64_t offset, void *ctx);
+int tftp_get(uint32_t server, const char *file, tftp_data_fn *fn, void *ctx,
+             struct tftp_result *r);
 
 #endif

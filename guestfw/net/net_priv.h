@@ -87,7 +87,8 @@ void udp_input(const struct ip_rx *ip);
 #define DHCP_XID 0x52494e47u           /* "RING" */
 struct dhcp_msg {
     uint8_t type;              /* option 53 */
-    uint32_t yiaddr, server, netmask, router, dns, lease;
+    uint32_t yiaddr, server, netmask, router, dns, lease, siaddr;
+    char bootfile[128];
 };
 /* Parses a BOOTREPLY for our xid and MAC; false for anything malformed or foreign. */
 bool dhcp_parse(const uint8_t *m, size_t len, struct dhcp_msg *out);

@@ -148,3 +148,36 @@ void netscen_ping(uint32_t ip, unsigned count, unsigned first_seq, size_t payloa
         printf("rtt min/avg/max = %s/%s/%s us\n", netscen_us(r->rtt_min, t),
                netscen_us(r->rtt_sum / r->received, t2), netscen_us(r->rtt_max, t3));
 }
+
+void netscen_print_stats(void)
+{
+    struct netdev *nd = net_dev();
+    if (!nd)
+        return;
+    printf("%s: rx packets %llu bytes %llu dropped %llu; tx packets %llu bytes %llu dropped %llu; irqs %llu\n",
+           nd->name ? nd->name : "eth?", (unsigned long long)nd->rx_packets,
+           (unsigned long long)nd->rx_bytes, (unsigned long long)nd->rx_dropped,
+           (unsigned long long)nd->tx_packets, (unsigned long long)nd->tx_bytes,
+           (unsigned long long)nd->tx_dropped, (unsigned long long)nd->irqs);
+    const struct net_stats *s = net_stats();
+    printf("net: rx frames %llu (arp %llu, ip %llu, icmp %llu, udp %llu), not for us %llu, "
+           "dropped: runt %llu vlan %llu ethertype %llu arp %llu ip %llu ip-csum %llu "
+           "fragment %llu icmp %llu udp %llu udp-csum %llu no-port %llu\n",
+           (unsigned long long)s->rx_frames, (unsigned long long)s->rx_arp,
+           (unsigned long long)s->rx_ip, (unsigned long long)s->rx_icmp,
+           (unsigned long long)s->rx_udp, (unsigned long long)s->rx_not_for_us,
+           (unsigned long long)s->rx_runt, (unsigned long long)s->rx_vlan_other,
+           (unsigned long long)s->rx_ethertype, (unsigned long long)s->rx_arp_bad,
+           (unsigned long long)s->rx_ip_bad, (unsigned long long)s->rx_ip_csum,
+           (unsigned long long)s->rx_ip_frag, (unsigned long long)s->rx_icmp_bad,
+           (unsigned long long)s->rx_udp_bad, (unsigned long long)s->rx_udp_csum,
+           (unsigned long long)s->rx_udp_no_port);
+    printf("net: tx frames %llu, errors %llu, no route %llu\n", (unsigned long long)s->tx_frames,
+           (unsigned long long)s->tx_errors, (unsigned long long)s->tx_no_route);
+    struct virtio_net_info vi;
+    if (get_info && get_info(nd, &vi) == 0)
+        printf("virtio-net: tx kicks %llu (suppressed %llu), rx irqs %llu, config irqs %llu, "
+               "rx buffers posted %u\n", (unsigned long long)vi.tx_kicks,
+               (unsigned long long)vi.tx_kicks_suppressed, (unsigned long long)vi.rx_irqs,
+               (unsigned long long)vi.config_irqs, vi.rx_bufs_posted);
+}

@@ -18,11 +18,15 @@ enum net_exit {
     /* ctrl */
     NX_CTRL_MAC_CMD = 30, NX_CTRL_MAC_PING = 31, NX_CTRL_PROMISC_CMD = 32,
     NX_CTRL_PROMISC_RX = 33, NX_CTRL_PROMISC_PING = 34, NX_CTRL_VLAN_CMD = 35,
-    NX_CTRL_VLAN_PING = 36, NX_CTRL_MAC_RESTORE = 37,
+    NX_CTRL_VLAN_PING = 36, NX_CTRL_MAC_RESTORE = 37, NX_CTRL_MAC_OLD = 38,
     /* mq */
     NX_MQ_SET = 40, NX_MQ_PING = 41, NX_MQ_UDP = 42, NX_MQ_RESTORE = 43,
-    /* net-selftest: 50 + the number of the failed check */
+    /* net-selftest: 50 + the number of the failed check (51..69) */
     NX_SELFTEST = 50,
+    /* tftp */
+    NX_TFTP_NO_FILE = 70, NX_TFTP_TIMEOUT = 71, NX_TFTP_ERROR = 72, NX_TFTP_PROTO = 73,
+    /* arp */
+    NX_ARP_DNS = 80, NX_ARP_ABSENT = 81,
 };
 
 #define NET_GW_TIMEOUT_US   1000000u
@@ -48,6 +52,10 @@ void netscen_ping(uint32_t ip, unsigned count, unsigned first_seq, size_t payloa
 /* Whether the interface negotiated virtio-net feature bit (virtio/virtio_net.h):
  * 1 yes, 0 no, -1 unknown (not a virtio-net interface, or no driver linked). */
 int netscen_has_feature(unsigned bit);
+
+/* Prints the interface's counters (as `ip -s link`), the stack's, and the virtio-net
+ * driver's when it is one. */
+void netscen_print_stats(void);
 
 /* Formats ticks as microseconds "N.N" (one decimal) into buf (at least 24 bytes); returns buf. */
 char *netscen_us(uint64_t ticks, char *buf);

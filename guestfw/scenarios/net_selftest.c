@@ -20,7 +20,13 @@ static const uint8_t peer_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
 static const uint8_t lo_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 static struct {
-    bool answer, corrupt_echo, nak;
+    bool answer, corrupt_echo, nak, tftp_drop_block2, tftp_no_options;
+    /* the TFTP session: file size, block size, last block sent, client port */
+    uint32_t t_size, t_blk, t_block;
+    uint16_t t_client;
+    bool t_done;
+    uint8_t t_rrq[64];                 /* the last read request's payload */
+    size_t t_rrq_len;
     unsigned xmits;                    /* frames the stack sent */
     uint8_t last[FRAME_MAX];           /* the last of them */
     size_t last_len;
@@ -94,8 +100,81 @@ static size_t dhcp_reply(uint8_t *m, const uint8_t *req, uint8_t type, uint32_t 
     *o++ = 1; *o++ = 4; put32(o, 0xffffff00u); o += 4;
     *o++ = 3; *o++ = 4; put32(o, PEER_IP); o += 4;
     *o++ = 6; *o++ = 8; put32(o, DNS_IP); put32(o + 4, IPV4(8, 8, 8, 8)); o += 8;
+    memcpy(m + 108, "ignored.img", 11);    /* option 67 wins over the file field */
+    *o++ = 67; *o++ = 8; memcpy(o, "boot.img", 8); o += 8;
     *o++ = 255;
     return 300;
+}
+
+/* A TFTP server for files named by size ("3000" = 3000 bytes of tftp_byte) from
+ * port 1069; "missing" gets ERROR 1. One session at a time, RFC 1350 lock step. */
+static uint8_t tftp_byte(uint64_t off) { return (uint8_t)(off * 31 + 7); }
+
+static void tftp_send_block(const uint8_t *mac, uint32_t dst)
+{
+    static uint8_t b[4 + 1468];
+    uint32_t start = (lo.t_block - 1) * lo.t_blk;
+    uint32_t n = lo.t_size - start < lo.t_blk ? lo.t_size - start : lo.t_blk;
+    put16(b, 3);
+    put16(b + 2, (uint16_t)lo.t_block);
+    for (uint32_t i = 0; i < n; i++)
+        b[4 + i] = tftp_byte(start + i);
+    if (lo.tftp_drop_block2 && lo.t_block == 2) {
+        lo.tftp_drop_block2 = false;       /* "lost on the wire" once */
+        return;
+    }
+    peer_udp(mac, dst, 1069, lo.t_client, b, 4 + n);
+}
+
+static void peer_tftp(const uint8_t *mac, uint32_t src, uint16_t sport, uint16_t dport,
+                      const uint8_t *p, size_t len)
+{
+    static uint8_t b[128];
+    uint16_t op = get16(p);
+    if (dport == 69 && op == 1) {
+        const char *name = (const char *)p + 2;
+        lo.t_rrq_len = len < sizeof lo.t_rrq ? len : sizeof lo.t_rrq;
+        memcpy(lo.t_rrq, p, lo.t_rrq_len);
+        lo.t_client = sport;
+        lo.t_done = false;
+        if (strcmp(name, "missing") == 0) {
+            put16(b, 5);
+            put16(b + 2, 1);
+            memcpy(b + 4, "File not found", 15);
+            peer_udp(mac, src, 1069, sport, b, 4 + 15);
+            return;
+        }
+        lo.t_size = (uint32_t)strtoul(name, NULL, 10);
+        lo.t_blk = 512;
+        lo.t_block = 0;
+        if (lo.tftp_no_options) {          /* an RFC 1350-only server: DATA 1 at once */
+            lo.t_block = 1;
+            tftp_send_block(mac, src);
+            return;
+        }
+        lo.t_blk = 1024;                   /* less than asked: the server may */
+        size_t n = 2;
+        put16(b, 6);
+        n += (size_t)snprintf((char *)b + n, sizeof b - n, "BlkSize") + 1;
+        n += (size_t)snprintf((char *)b + n, sizeof b - n, "%u", (unsigned)lo.t_blk) + 1;
+        n += (size_t)snprintf((char *)b + n, sizeof b - n, "tsize") + 1;
+        n += (size_t)snprintf((char *)b + n, sizeof b - n, "%u", (unsigned)lo.t_size) + 1;
+        peer_udp(mac, src, 1069, sport, b, n);
+        return;
+    }
+    if (dport != 1069 || op != 4 || sport != lo.t_client || lo.t_done)
+        return;
+    uint16_t acked = get16(p + 2);
+    if (acked == (uint16_t)lo.t_block) {
+        if (lo.t_block > 0 && (lo.t_block - 1) * lo.t_blk + lo.t_blk > lo.t_size) {
+            lo.t_done = true;              /* the short block was acknowledged */
+            return;
+        }
+        lo.t_block++;
+        tftp_send_block(mac, src);
+    } else if (acked == (uint16_t)(lo.t_block - 1)) {
+        tftp_send_block(mac, src);         /* a repeated ACK: send the block again */
+    }
 }
 
 static void peer_input(const uint8_t *f, size_t len)
@@ -142,6 +221,9 @@ static void peer_input(const uint8_t *f, size_t len)
         uint8_t reply = t == 1 ? 2 : lo.nak ? 6 : 5;
         size_t n = dhcp_reply(m, req, reply, get32(req + 4));
         peer_udp(eth_broadcast, IP_BROADCAST, 67, 68, m, n);
+    } else if (p[9] == IPPROTO_UDP && (get16(l4 + 2) == 69 || get16(l4 + 2) == 1069) &&
+               l4len >= UDP_HLEN + 4) {
+        peer_tftp(f + 6, src, get16(l4), get16(l4 + 2), l4 + UDP_HLEN, l4len - UDP_HLEN);
     } else if (p[9] == IPPROTO_UDP && get16(l4 + 2) == 7 && l4len >= UDP_HLEN) {
         memcpy(m, l4 + UDP_HLEN, l4len - UDP_HLEN);
         peer_udp(f + 6, src, 7, get16(l4), m, l4len - UDP_HLEN);
@@ -268,6 +350,7 @@ static void check_dhcp(void)
     CHECK(3, csum_fold(csum_partial(u, ulen, csum_pseudo(0, IP_BROADCAST, IPPROTO_UDP, ulen))) == 0);
     CHECK(3, get32(m + 4) == DHCP_XID && m[240] == 53 && m[242] == 3);
     CHECK(3, m[243] == 50 && get32(m + 245) == GUEST_IP && m[249] == 54 && get32(m + 251) == PEER_IP);
+    CHECK(3, c->next_server == PEER_IP && strcmp(c->bootfile, "boot.img") == 0);
 
     /* A NAK every time: the client gives up with -2 in bounded time. */
     lo.nak = true;
@@ -435,6 +518,46 @@ static void check_udp(void)
     udp_unbind(5000);
 }
 
+static unsigned tftp_bad;
+static void tftp_check(const uint8_t *d, size_t len, uint64_t off, void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++)
+        if (d[i] != tftp_byte(off + i))
+            tftp_bad++;
+}
+
+static void check_tftp(void)
+{
+    struct tftp_result r;
+    lo.answer = true;
+    tftp_bad = 0;
+    /* With options: OACK (blksize 1024, tsize), 3 blocks, the last one short. */
+    CHECK(18, tftp_get(PEER_IP, "3000", tftp_check, NULL, &r) == 0);
+    CHECK(18, r.bytes == 3000 && r.blocks == 3 && r.blksize == 1024 && r.tsize == 3000 &&
+              tftp_bad == 0 && r.retransmits == 0 && lo.t_done);
+    /* The RRQ asked for octet mode, blksize 1468 and tsize. */
+    static const char rrq[] = "\0\001" "3000\0octet\0blksize\0" "1468\0tsize\0" "0";
+    CHECK(18, lo.t_rrq_len == sizeof rrq && memcmp(lo.t_rrq, rrq, sizeof rrq) == 0);
+    /* A size that is a multiple of the block: an empty last block ends it. */
+    CHECK(18, tftp_get(PEER_IP, "2048", tftp_check, NULL, &r) == 0);
+    CHECK(18, r.bytes == 2048 && r.blocks == 3 && tftp_bad == 0 && lo.t_done);
+    CHECK(18, tftp_get(PEER_IP, "0", tftp_check, NULL, &r) == 0 && r.bytes == 0 && r.blocks == 1);
+    /* An old server without options: 512-byte blocks straight away. */
+    lo.tftp_no_options = true;
+    CHECK(18, tftp_get(PEER_IP, "1500", tftp_check, NULL, &r) == 0);
+    CHECK(18, r.bytes == 1500 && r.blocks == 3 && r.blksize == 512 && tftp_bad == 0);
+    lo.tftp_no_options = false;
+    /* Block 2 lost once: the client's timeout re-sends ACK 1, the server block 2. */
+    lo.tftp_drop_block2 = true;
+    CHECK(19, tftp_get(PEER_IP, "3000", tftp_check, NULL, &r) == 0);
+    CHECK(19, r.bytes == 3000 && r.retransmits == 1 && tftp_bad == 0);
+    /* A missing file: ERROR 1 with its message. */
+    CHECK(19, tftp_get(PEER_IP, "missing", NULL, NULL, &r) == -2 && r.error_code == 1 &&
+              strcmp(r.error, "File not found") == 0);
+    CHECK(19, tftp_get(PEER_IP, "", NULL, NULL, &r) == -3);
+}
+
 static void check_ip_eth(void)
 {
     lo.answer = false;
@@ -563,6 +686,7 @@ static int selftest_run(void)
     check_arp();
     check_icmp();
     check_udp();
+    check_tftp();
     check_ip_eth();
     check_garbage();
     check_wfi_wait();

@@ -3,6 +3,7 @@
  * and §5.1.5), print what was negotiated, then send one hand-built ARP request
  * (RFC 826) for 10.0.2.2 from 10.0.2.15 and wait, bounded in virtual time, for the
  * reply. Exit codes name the step that failed. */
+#include "fdt.h"
 #include "libc.h"
 #include "netdev.h"
 #include "pci.h"
@@ -146,6 +147,18 @@ static int run_virtio(const char *force)
             if (!w.got)
                 idle_until(deadline);
         }
+    }
+    /* `linger=MS` keeps the interface up a while longer, serving interrupts, so that
+     * a link change or announcement from the host can be watched. */
+    unsigned long linger = bootarg_ulong("linger", 0);
+    if (w.got && linger) {
+        printf("virtio: lingering %lu ms\n", linger);
+        uint64_t until = rdtime() + timebase_hz() * linger / 1000;
+        while (rdtime() < until) {
+            nd->ops->poll(nd);
+            idle_until(until);
+        }
+        printf("virtio: link %s after lingering\n", nd->link_up ? "up" : "down");
     }
     interrupts_off();
     if (!w.got) {

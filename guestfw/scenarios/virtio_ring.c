@@ -1,7 +1,8 @@
 /* scenario=virtio_ring: the split-virtqueue driver (virtio/virtqueue.c) against a
  * device played in-process, as Linux's tools/virtio does: this code writes the used
  * ring by hand (virtio 1.2 §2.7.8) and checks what the driver publishes (§2.7.5,
- * §2.7.6, §2.7.10), including the malformed used elements it must refuse. No device
+ * §2.7.6, §2.7.10), including the malformed used elements it must refuse; and the
+ * virtio core's feature negotiation (§3.1.1) against a scripted device. No device
  * registers are touched, so the run is the same on any machine. */
 #include "libc.h"
 #include "platform.h"
@@ -227,6 +228,108 @@ static void test_wrap(void)
     CHECK(ok == 70000 && !vq->broken && virtqueue_num_free(vq) == 4);
 }
 
+/* ---- the virtio core's negotiation (§3.1.1) against a scripted device ---- */
+
+static struct {
+    uint8_t status, status_or_log;
+    bool refuse_features_ok;
+    uint64_t offered, written;
+    unsigned gen_reads, gen_unstable;   /* generation changes on the first N reads */
+    unsigned probes;
+} fk;
+
+static uint8_t fk_get_status(struct virtio_device *v) { (void)v; return fk.status; }
+static void fk_set_status(struct virtio_device *v, uint8_t s)
+{
+    (void)v;
+    if (fk.refuse_features_ok)
+        s &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
+    fk.status = s;
+    fk.status_or_log |= s;
+}
+static int fk_reset(struct virtio_device *v) { (void)v; fk.status = 0; return 0; }
+static uint64_t fk_get_features(struct virtio_device *v) { (void)v; return fk.offered; }
+static int fk_finalize(struct virtio_device *v) { fk.written = v->features; return 0; }
+static void fk_get_config(struct virtio_device *v, unsigned off, void *buf, unsigned len)
+{ (void)v; memset(buf, (int)off, len); }
+static uint32_t fk_generation(struct virtio_device *v)
+{
+    (void)v;
+    fk.gen_reads++;
+    return fk.gen_reads <= fk.gen_unstable ? fk.gen_reads : 0;
+}
+static const char *fk_name(struct virtio_device *v) { return v->legacy ? "legacy" : "modern"; }
+static const struct virtio_config_ops fk_ops = {
+    .get_status = fk_get_status, .set_status = fk_set_status, .reset = fk_reset,
+    .get_features = fk_get_features, .finalize_features = fk_finalize,
+    .get_config = fk_get_config, .generation = fk_generation, .notify = fake_notify,
+    .transport_name = fk_name,
+};
+
+static int fk_probe(struct virtio_device *v) { (void)v; fk.probes++; return 0; }
+#define FAKE_ID 0x7f0
+static const struct virtio_device_id fk_ids[] = { { FAKE_ID }, { 0 } };
+static const unsigned fk_features[] = { 5, 16 };
+static struct virtio_driver fk_driver = {
+    .drv = { .name = "ring-test-driver" }, .id_table = fk_ids,
+    .feature_table = fk_features, .feature_table_size = 2, .probe = fk_probe,
+};
+
+static struct virtio_device *fk_device(bool legacy, uint64_t offered, bool refuse)
+{
+    memset(&fk, 0, sizeof fk);
+    fk.offered = offered;
+    fk.refuse_features_ok = refuse;
+    struct virtio_device *v = fw_alloc(sizeof(*v), 0);
+    v->id = FAKE_ID;
+    v->legacy = legacy;
+    v->config = &fk_ops;
+    return v;
+}
+
+static void test_negotiation(void)
+{
+    const uint64_t offered = 1ull << 5 | 1ull << 6 | 1ull << 16 | 1ull << VIRTIO_F_VERSION_1
+                             | 1ull << VIRTIO_F_RING_INDIRECT_DESC | 1ull << 40;
+    CHECK(register_virtio_driver(&fk_driver) == 0);
+
+    struct virtio_device *v = fk_device(false, offered, false);
+    CHECK(register_virtio_device(v) == 0);
+    /* Only what both sides know: bit 6 and bit 40 are not in any table. */
+    CHECK(fk.written == (1ull << 5 | 1ull << 16 | 1ull << VIRTIO_F_VERSION_1
+                         | 1ull << VIRTIO_F_RING_INDIRECT_DESC));
+    CHECK(fk.probes == 1 && (fk.status & VIRTIO_STATUS_FEATURES_OK)
+          && !(fk.status & VIRTIO_STATUS_FAILED));
+    CHECK((fk.status & (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER))
+          == (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER));
+
+    /* A device that will not take FEATURES_OK: FAILED, and the driver never runs. */
+    v = fk_device(false, offered, true);
+    CHECK(register_virtio_device(v) == 0);
+    CHECK(fk.probes == 0 && (fk.status & VIRTIO_STATUS_FAILED) && v->dev.driver == NULL);
+
+    /* A modern device without VERSION_1 is refused before any feature is written. */
+    v = fk_device(false, offered & ~(1ull << VIRTIO_F_VERSION_1), false);
+    CHECK(register_virtio_device(v) == 0);
+    CHECK(fk.probes == 0 && (fk.status & VIRTIO_STATUS_FAILED) && fk.written == 0);
+
+    /* Legacy: no VERSION_1 accepted, no FEATURES_OK ever written. */
+    v = fk_device(true, offered, false);
+    CHECK(register_virtio_device(v) == 0);
+    CHECK(fk.probes == 1 && !(fk.written >> 32)
+          && !(fk.status_or_log & VIRTIO_STATUS_FEATURES_OK));
+
+    /* Config reads retry while config_generation moves, and give up eventually. */
+    uint8_t buf[6];
+    fk.gen_reads = 0;
+    fk.gen_unstable = 3;
+    CHECK(virtio_cread_bytes(v, 9, buf, 6) == 0 && buf[0] == 9 && buf[5] == 9);
+    CHECK(fk.gen_reads >= 5);
+    fk.gen_reads = 0;
+    fk.gen_unstable = 100000;
+    CHECK(virtio_cread_bytes(v, 0, buf, 6) == -1);
+}
+
 static int run(void)
 {
     failures = 0;
@@ -237,6 +340,7 @@ static int run(void)
     test_indirect();
     test_legacy_layout();
     test_wrap();
+    test_negotiation();
     printf("virtio_ring: %s (%u failure%s)\n", failures ? "FAILED" : "all checks passed",
            failures, failures == 1 ? "" : "s");
     return failures ? 30 : 0;

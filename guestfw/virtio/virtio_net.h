@@ -20,6 +20,7 @@
 #define VIRTIO_NET_F_CTRL_VQ        17
 #define VIRTIO_NET_F_CTRL_RX        18
 #define VIRTIO_NET_F_CTRL_VLAN      19
+#define VIRTIO_NET_F_CTRL_RX_EXTRA  20
 #define VIRTIO_NET_F_GUEST_ANNOUNCE 21
 #define VIRTIO_NET_F_MQ             22
 #define VIRTIO_NET_F_CTRL_MAC_ADDR  23

@@ -53,8 +53,16 @@ void cpu_destroy(Cpu *c)
     free(c);
 }
 
+/* Reset also forgets all decoded code: a loader may have written RAM through its host
+ * pointer (no code_written call), e.g. when the machine reloads its image on reset. */
 void cpu_reset(Cpu *c, uint64_t reset_pc)
 {
+    for (uint64_t i = 0; i < c->npages; i++) {
+        if (c->pages[i]) {
+            memset(c->pages[i], 0, INSNS_PER_PAGE * sizeof(Insn));
+            c->cfg.ram->page_flags[i] &= (uint8_t)~RAM_PAGE_CODE;
+        }
+    }
     memset(c->x, 0, sizeof c->x);
     memset(c->f, 0, sizeof c->f);
     c->fcsr = 0;

@@ -103,9 +103,10 @@ struct Cpu {
     uint64_t resv_addr;      /* LR/SC reservation */
     bool resv_valid;
 
-    /* Set from device callbacks; checked after MMIO and at block boundaries. */
+    /* Set from device callbacks (or a signal handler); checked after MMIO and at block
+     * boundaries. */
     volatile bool stop;      /* end the current block (interrupt state changed) */
-    bool exit_req;           /* cpu_run returns CPU_EXIT_REQUEST */
+    volatile bool exit_req;  /* cpu_run returns CPU_EXIT_REQUEST (and clears it) */
 
     CpuConfig cfg;
     CpuTrapHook *trap_hook;

@@ -8,7 +8,7 @@
  * Taking an interrupt costs nothing: it happens between instructions.
  *
  * Blocks: interrupts, exit requests and the budget's end are checked at block
- * boundaries. A block ends after every CSR instruction, mret, trap, and after any
+ * boundaries. A block ends every POLL_INSNS instructions, and after every CSR instruction, mret, trap, and after any
  * device access whose callback changed the interrupt state (cpu_set_irq sets c->stop),
  * so a newly enabled or newly pending interrupt is taken right after the instruction
  * that caused it. Dispatch is threaded: each handler ends by fetching the next Insn
@@ -66,14 +66,14 @@ static uint64_t amo_compute(unsigned op, uint64_t old, uint64_t src, bool w)
     int64_t so = w ? (int32_t)old : (int64_t)old, ss = w ? (int32_t)src : (int64_t)src;
     uint64_t uo = w ? (uint32_t)old : old, us = w ? (uint32_t)src : src;
     switch (op) {
-    L_OP_AMOSWAP_W: L_OP_AMOSWAP_D: return src;
-    L_OP_AMOADD_W: L_OP_AMOADD_D: return old + src;
-    L_OP_AMOXOR_W: L_OP_AMOXOR_D: return old ^ src;
-    L_OP_AMOAND_W: L_OP_AMOAND_D: return old & src;
-    L_OP_AMOOR_W: L_OP_AMOOR_D: return old | src;
-    L_OP_AMOMIN_W: L_OP_AMOMIN_D: return so < ss ? old : src;
-    L_OP_AMOMAX_W: L_OP_AMOMAX_D: return so > ss ? old : src;
-    L_OP_AMOMINU_W: L_OP_AMOMINU_D: return uo < us ? old : src;
+    case OP_AMOSWAP_W: case OP_AMOSWAP_D: return src;
+    case OP_AMOADD_W: case OP_AMOADD_D: return old + src;
+    case OP_AMOXOR_W: case OP_AMOXOR_D: return old ^ src;
+    case OP_AMOAND_W: case OP_AMOAND_D: return old & src;
+    case OP_AMOOR_W: case OP_AMOOR_D: return old | src;
+    case OP_AMOMIN_W: case OP_AMOMIN_D: return so < ss ? old : src;
+    case OP_AMOMAX_W: case OP_AMOMAX_D: return so > ss ? old : src;
+    case OP_AMOMINU_W: case OP_AMOMINU_D: return uo < us ? old : src;
     default: return uo > us ? old : src;     /* AMOMAXU */
     }
 }
@@ -144,6 +144,8 @@ static inline uint64_t sx32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)(ui
 
 /* ---- the loop ---- */
 
+#define POLL_INSNS 65536u
+
 CpuExit cpu_run(Cpu *c, uint64_t budget)
 {
     Ram *ram = c->cfg.ram;
@@ -152,7 +154,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
     const uint64_t rbase = ram->base, rlast = ram->size - 8;
     uint64_t *const x = c->x;
     const uint64_t start = c->instret;
-    uint64_t left = budget, pc = c->pc, page_va = 0;
+    uint64_t left = budget, pc = c->pc, page_va = 0, stop_at;
     Insn *page, *in, tmp;
     uint64_t fault;
     unsigned in_rd, in_rs1, in_rs2, len;
@@ -168,7 +170,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
 #define DISPATCH() do { in_rd = in->rd; in_rs1 = in->rs1; in_rs2 = in->rs2; len = in->len; \
                         imm = in->imm; goto *labels[in->op]; } while (0)
 #define FETCH() do { \
-        if (unlikely(left == 0)) goto block; \
+        if (unlikely(left == stop_at)) goto block; \
         uint64_t poff_ = pc - page_va; \
         if (unlikely(poff_ >= RAM_PAGE_SIZE)) { \
             page = cpu_code_page(c, pc, &page_va); \
@@ -208,7 +210,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
         FETCH(); \
     }
 
-    c->exit_req = false;
+    /* A request made between runs is not dropped: this run returns at once. */
 block:
     SYNC();
     c->stop = false;
@@ -223,8 +225,15 @@ block:
         if (irq) {
             cpu_take_trap(c, irq, 0);
             pc = c->pc;
+            if (c->exit_req) {           /* the trap hook asked */
+                c->exit_req = false;
+                return CPU_EXIT_REQUEST;
+            }
         }
     }
+    /* Long blocks are cut so that a request from outside the run (a signal handler
+     * calling cpu_request_exit) is seen within POLL_INSNS instructions. */
+    stop_at = left > POLL_INSNS ? left - POLL_INSNS : 0;
     page = cpu_code_page(c, pc, &page_va);
 
     FETCH();
@@ -249,7 +258,7 @@ block:
             RD = pc + len;
             pc = t;
             left--;
-            continue;
+            FETCH();
         }
 #define BRANCH(cond) do { pc += (cond) ? (uint64_t)(int64_t)imm : len; left--; FETCH(); } while (0)
         L_OP_BEQ: BRANCH(R1 == R2);
@@ -347,7 +356,7 @@ block:
             left--;
             if (c->stop)
                 goto block;
-            continue;
+            FETCH();
         }
 
         L_OP_FENCE: L_OP_FENCE_I: NEXT();
@@ -413,10 +422,7 @@ block:
             left--;
             if (c->stop)
                 goto block;
-            continue;
-        }
-        default:
-            TRAP(EXC_ILLEGAL, 0);
+            FETCH();
         }
     }
 #undef SYNC
@@ -429,4 +435,6 @@ block:
 #undef LOAD
 #undef STORE
 #undef BRANCH
+#undef FETCH
+#undef DISPATCH
 }

@@ -88,6 +88,7 @@ void vq_reset(VirtQueue *vq)
     vq->event_idx = vq->indirect = vq->notify_on_empty = false;
     vq->last_avail = vq->used_idx = vq->published = vq->signalled = 0;
     vq->signalled_valid = false;
+    vq->avail_event_valid = false;
     vq->inflight = 0;
     vq->broken = false;
 }
@@ -298,6 +299,16 @@ int vq_pop(VirtQueue *vq, VqElem *e, Err *err)
 {
     /* Read avail->idx before the ring slot it covers (see the ordering note above). */
     int n = vq_avail_count(vq, err);
+    if (n == 0 && vq->event_idx && (!vq->avail_event_valid || vq->avail_event != vq->last_avail)) {
+        /* Drained: with event idx, ask to be notified of the next buffer (§2.7.10), as
+         * vhost does when it runs out of work. While buffers remain, no notification
+         * is needed, so avail_event is only moved here. */
+        if (wr16(vq, avail_event_at(vq), vq->last_avail) < 0)
+            return broken(vq, err, "used ring at %#llx is outside guest memory", (unsigned long long)vq->used);
+        vq->avail_event = vq->last_avail;
+        vq->avail_event_valid = true;
+        TRACE(vq->tracer, avail_event_write, vq->dev_name, vq->index, vq->last_avail);
+    }
     if (n <= 0)
         return n;
     uint16_t slot = vq->last_avail & (vq->size - 1);

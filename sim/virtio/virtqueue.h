@@ -76,6 +76,8 @@ typedef struct VirtQueue {
     uint16_t published;      /* the used idx last written to guest memory */
     uint16_t signalled;      /* used idx when the driver was last interrupted ... */
     bool signalled_valid;    /* ... once there was such a time (event idx) */
+    uint16_t avail_event;    /* last value written to avail_event (event idx) */
+    bool avail_event_valid;
     unsigned inflight;       /* chains popped but not yet pushed */
     bool broken;             /* a violation was seen; only a reset clears it */
 

@@ -2,6 +2,10 @@
 # with pci=cf8), sizes and assigns every BAR, routes INTx, and prints an lspci-like
 # table that must match the checked-in transcript exactly.
 . tests/integration/lib.sh
+# The default machine: the bridge and virtio-net-pci in slot 1.
+run_fw "$WORK/default" -append scenario=pci || { cat "$WORK/default"; fail "scenario=pci exited $?"; }
+diff -u tests/integration/expected/pci.txt "$WORK/default" || fail "scenario=pci transcript differs from expected/pci.txt"
+# With the PCI test device in slot 2 (I/O, 32-bit and 64-bit prefetchable BARs).
 exp=tests/integration/expected/pci-testdev.txt
 run_fw "$WORK/ecam" --pci-testdev -append scenario=pci || { cat "$WORK/ecam"; fail "scenario=pci exited $?"; }
 diff -u "$exp" "$WORK/ecam" || fail "scenario=pci transcript differs from $exp"

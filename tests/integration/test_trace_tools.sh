@@ -55,6 +55,7 @@ $T diff $D "$WORK/changed.trace" > "$WORK/diff"; rc=$?
 grep -q '^traces diverge at event 42 (len)' "$WORK/diff" || { cat "$WORK/diff"; fail "diff: wrong first divergence"; }
 grep -q '^  - expected #42 .*used_write dev=virtio-net queue=0 slot=0 id=0 len=54$' "$WORK/diff" || { cat "$WORK/diff"; fail "diff: no expected line"; }
 grep -q '^  + actual   #42 .*len=55$' "$WORK/diff" || { cat "$WORK/diff"; fail "diff: no actual line"; }
+grep -q '^    len: expected 54, actual 55$' "$WORK/diff" || { cat "$WORK/diff"; fail "diff: no field line"; }
 [ "$(grep -Ec '^    #(39|40|41) ' "$WORK/diff")" = 3 ] || { cat "$WORK/diff"; fail "diff: no context"; }
 $T diff $D "$WORK/changed.trace" --ignore len > "$WORK/diff2"; rc=$?
 [ $rc = 1 ] && grep -q 'diverge at event 45 (time)' "$WORK/diff2" || { cat "$WORK/diff2"; fail "diff --ignore len"; }

@@ -95,6 +95,57 @@ if bad:
     sys.exit("%d undetected or badly reported mutations" % len(bad))
 PY
 
+# the same damage reads the same as in C: events handed out, then the same error
+"$PYTHON" - "$V.trace" tests/trace-vectors/damaged.txt <<'PY' || fail "Python and C readers disagree on damaged traces"
+import os, sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+types = rt.load_events_def()
+data = open(sys.argv[1], "rb").read()
+want = open(sys.argv[2]).read().splitlines()
+path = os.path.join(os.environ.get("WORK", "."), "damaged.trace")
+got = []
+for line in want:
+    what = line.split(":", 1)[0].split()
+    if what[0] == "cut":
+        buf = data[:int(what[1])]
+    else:
+        at = int(what[1])
+        b = bytearray(data)
+        b[at] ^= int(what[2], 16)
+        if what[0] == "reflip":
+            # fix up the CRC-8 of the record holding the byte, as the C test did
+            p = int.from_bytes(data[12:16], "little")
+            while True:
+                q, n, shift = p, 0, 0
+                while True:
+                    n |= (data[q] & 0x7f) << shift
+                    shift += 7
+                    q += 1
+                    if not data[q - 1] & 0x80:
+                        break
+                if at < q + n:
+                    b[q + n] = rt.crc8(bytes(b[p:q + n]))
+                    break
+                p = q + n + 1
+        buf = bytes(b)
+    with open(path, "wb") as f:
+        f.write(buf)
+    n, msg = 0, "read cleanly"
+    try:
+        with rt.TraceReader(path, types) as r:
+            for _ in r:
+                n += 1
+    except rt.TraceError as e:
+        msg = str(e)[str(e).find("byte offset "):]
+    got.append("%s: %d events: %s" % (" ".join(what), n, msg))
+bad = [(w, g) for w, g in zip(want, got) if w != g]
+for w, g in bad[:5]:
+    print("C:      %s\nPython: %s" % (w, g))
+if bad or len(want) < 100:
+    sys.exit("%d of %d damaged traces read differently" % (len(bad), len(want)))
+PY
+
 # docs/trace-format.md carries the event table of events.def, unchanged
 $T events > "$WORK/events.md" || fail "events exited $?"
 sed -n '/^## Event table/,$p' docs/trace-format.md | grep '^|' > "$WORK/doc-events.md"

@@ -700,6 +700,10 @@ static void test_budget_exact(void)
     cpu_run(cpu, 979);
     CU_ASSERT_EQUAL(cpu_instret(cpu), 2000);
     CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 500);
+    /* A budget longer than the internal polling block is still exact. */
+    cpu_run(cpu, 200002);
+    CU_ASSERT_EQUAL(cpu_instret(cpu), 202002);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 50501);
     teardown();
 }
 
@@ -730,6 +734,12 @@ static void test_self_modifying(void)
     cpu_set_pc(cpu, at);
     cpu_run(cpu, 1);
     CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x7f);
+    /* Writes behind the CPU's back (a loader using ram->host) are picked up after a
+     * reset, which forgets all decoded code. */
+    st32_le(ram.host, ADDI(5, 0, 0x55));
+    cpu_reset(cpu, BASE);
+    cpu_run(cpu, 1);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x55);
     teardown();
 }
 
@@ -783,6 +793,11 @@ static void test_device_view(void)
     CU_ASSERT_EQUAL(dev.last_val, 0x1234);
     CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 20);
     CU_ASSERT_EQUAL(cpu_instret(cpu), 5);
+    /* The request was consumed; one made between runs stops the next run at once. */
+    CU_ASSERT_EQUAL(cpu_run(cpu, 1), CPU_EXIT_BUDGET);
+    cpu_request_exit(cpu);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 100), CPU_EXIT_REQUEST);
+    CU_ASSERT_EQUAL(cpu_instret(cpu), 6);
     teardown();
 }
 

@@ -1,0 +1,802 @@
+/* The virtio network device (virtio 1.2 §5.1); see virtio_net.h. Config space and
+ * features here; transmit (§5.1.6.2), receive (§5.1.6.3, §5.1.6.4) and the control
+ * queue (§5.1.6.5) follow in that order.
+ *
+ * Every value the driver supplies is checked where it is used. A chain that cannot
+ * carry what the protocol requires (a tx chain shorter than its header, an rx buffer
+ * with nowhere to write, a control chain without class/command or ack) is a device
+ * error: DEVICE_NEEDS_RESET, as QEMU does. A well-formed control chain with a bad
+ * command is answered VIRTIO_NET_ERR and the device carries on. */
+#include "virtio/virtio_net.h"
+
+#include <stdlib.h>
+
+#include "net/backend.h"
+#include "tracer.h"
+
+#define HAS(n, bit) virtio_has_feature(&(n)->vdev, (bit))
+#define OFFERED(n, bit) (((n)->vdev.info.features >> (bit)) & 1)
+#define SCRATCH_LEN (VNET_HDR_LEN + VIRTIO_NET_MAX_FRAME)
+
+static VirtioNet *net_of(VirtioDevice *vd) { return (VirtioNet *)vd; }
+
+static void note(VirtioNet *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(VirtioNet *n, const char *fmt, ...)
+{
+    if (!tracer_on(n->vdev.tracer))
+        return;
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    TRACE(n->vdev.tracer, note, text);
+}
+
+/* The header the driver and device exchange: 12 bytes with VERSION_1 or MRG_RXBUF,
+ * the legacy 10 otherwise (§5.1.6, legacy interface note). */
+static unsigned hdr_len(const VirtioNet *n)
+{
+    return HAS(n, VIRTIO_F_VERSION_1) || HAS(n, VIRTIO_NET_F_MRG_RXBUF) ? VNET_HDR_LEN : VNET_HDR_LEN_LEGACY;
+}
+
+unsigned virtio_net_ctrl_queue(const VirtioNet *n)
+{
+    return HAS(n, VIRTIO_NET_F_MQ) ? 2u * n->cfg.max_pairs : 2u;
+}
+
+/* ---- config space (§5.1.4) ---- */
+
+static const RegDesc config_regs[] = {
+    { 0, 6, "mac" },
+    { 6, 2, "status" },
+    { 8, 2, "max_virtqueue_pairs" },
+    { 10, 2, "mtu" },
+};
+
+static void config_image(const VirtioNet *n, uint8_t img[VIRTIO_NET_CONFIG_SIZE])
+{
+    memcpy(img, n->mac, 6);
+    st16_le(img + 6, n->status);
+    st16_le(img + 8, n->cfg.max_pairs);
+    st16_le(img + 10, n->cfg.mtu);
+}
+
+static uint64_t net_config_read(VirtioDevice *vd, unsigned off, unsigned size)
+{
+    uint8_t img[VIRTIO_NET_CONFIG_SIZE];
+    config_image(net_of(vd), img);
+    return ldn_le(img + off, size);   /* the core checked off + size <= config_size */
+}
+
+/* Only a legacy driver without CTRL_MAC_ADDR may write the mac (§5.1.4 legacy
+ * interface); QEMU allows the same. Every other field is read-only. */
+static void net_config_write(VirtioDevice *vd, unsigned off, unsigned size, uint64_t val)
+{
+    VirtioNet *n = net_of(vd);
+    if (HAS(n, VIRTIO_F_VERSION_1) || HAS(n, VIRTIO_NET_F_CTRL_MAC_ADDR) || off >= 6) {
+        note(n, "config write at %u ignored: read-only", off);
+        return;
+    }
+    for (unsigned i = 0; i < size && off + i < 6; i++)
+        n->mac[off + i] = (uint8_t)(val >> (8 * i));
+}
+
+/* ---- features (§5.1.3.1) ---- */
+
+static const struct {
+    unsigned bit, needs;
+} feature_deps[] = {
+    { VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_NET_F_CTRL_VLAN, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_NET_F_GUEST_ANNOUNCE, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_NET_F_MQ, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_NET_F_CTRL_MAC_ADDR, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_NET_F_CTRL_RX_EXTRA, VIRTIO_NET_F_CTRL_RX },
+};
+
+static int net_validate_features(VirtioDevice *vd, uint64_t f, Err *err)
+{
+    (void)vd;
+    for (size_t i = 0; i < ARRAY_SIZE(feature_deps); i++) {
+        unsigned b = feature_deps[i].bit, d = feature_deps[i].needs;
+        if ((f >> b & 1) && !(f >> d & 1))
+            return err_set(err, "%s needs %s (virtio 1.2 §5.1.3.1)", virtio_net_feature_name(b),
+                           virtio_net_feature_name(d));
+    }
+    return 0;
+}
+
+/* ---- reset, status, peer ---- */
+
+/* Filters as after power-on: promiscuous (like QEMU, so a driver that never speaks
+ * CTRL_RX receives everything), empty MAC table, empty VLAN table. */
+static void reset_filters(VirtioNet *n)
+{
+    n->promisc = true;
+    n->allmulti = n->alluni = n->nomulti = n->nouni = n->nobcast = false;
+    n->n_uni = n->n_multi = 0;
+    n->uni_overflow = n->multi_overflow = false;
+    memset(n->vlans, 0, sizeof n->vlans);
+}
+
+static void net_reset(VirtioDevice *vd)
+{
+    VirtioNet *n = net_of(vd);
+    reset_filters(n);
+    memcpy(n->mac, n->cfg.mac, 6);
+    n->status &= (uint16_t)~VIRTIO_NET_S_ANNOUNCE;   /* the link is the wire's, not the driver's */
+    n->curr_pairs = 1;
+    n->guest_offloads = 0;
+    for (unsigned p = 0; p < n->cfg.max_pairs; p++)
+        n->held[p].n = 0;   /* the queues were reset: held chains are forgotten */
+}
+
+static void peer_rx_ready(VirtioNet *n)
+{
+    if (n->peer.rx_ready)
+        n->peer.rx_ready(n->peer.opaque);
+}
+
+static void tx_flush(VirtioNet *n, unsigned pair);
+
+static void net_set_status(VirtioDevice *vd, uint8_t old, uint8_t s)
+{
+    VirtioNet *n = net_of(vd);
+    uint8_t live = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK;
+    if ((s & live) && !(old & live))
+        n->guest_offloads = vd->guest_features & VNET_BIT(VIRTIO_NET_F_GUEST_CSUM);
+    if ((s & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+        /* Buffers posted before DRIVER_OK were left waiting: take them now. */
+        for (unsigned p = 0; p < n->cfg.max_pairs; p++)
+            if (n->vdev.vq[2 * p + 1].ready)
+                tx_flush(n, p);
+        peer_rx_ready(n);
+    }
+}
+
+static void backend_send(void *o, const uint8_t *frame, size_t len)
+{
+    /* A capture write error is kept by the backend (net_backend_error); the frame was
+     * still handled, so there is nothing for the device to do. */
+    (void)net_backend_send(o, frame, len);
+}
+
+static void backend_rx_ready(void *o) { net_backend_rx_ready(o); }
+
+void virtio_net_set_backend(VirtioNet *n, struct NetBackend *nb)
+{
+    n->peer = (VirtioNetPeer){ .send = backend_send, .rx_ready = backend_rx_ready, .opaque = nb };
+}
+
+void virtio_net_set_peer(VirtioNet *n, const VirtioNetPeer *p) { n->peer = *p; }
+
+int virtio_net_set_link(VirtioNet *n, bool up)
+{
+    uint16_t s = up ? (uint16_t)(n->status | VIRTIO_NET_S_LINK_UP) : (uint16_t)(n->status & ~VIRTIO_NET_S_LINK_UP);
+    if (s == n->status)
+        return 0;
+    n->status = s;
+    note(n, "link %s", up ? "up" : "down");
+    if (OFFERED(n, VIRTIO_NET_F_STATUS))
+        virtio_config_changed(&n->vdev);
+    if (up)
+        peer_rx_ready(n);
+    return 1;
+}
+
+int virtio_net_announce(VirtioNet *n)
+{
+    if (!HAS(n, VIRTIO_NET_F_GUEST_ANNOUNCE) || !virtio_driver_ok(&n->vdev))
+        return -1;
+    n->status |= VIRTIO_NET_S_ANNOUNCE;
+    virtio_config_changed(&n->vdev);
+    return 0;
+}
+
+/* ---- transmit (§5.1.6.2) ---- */
+
+/* Completes a partial checksum as the driver asked with NEEDS_CSUM: the ones'
+ * complement sum of [start, len) (the driver seeded the field with the pseudo-header
+ * sum) stored at start + off, big-endian. 0 becomes 0xffff, as Linux's
+ * skb_checksum_help does: the same value in ones' complement, and UDP reads 0 as "no
+ * checksum". -1 when the field lies outside the frame. */
+static int tx_csum(uint8_t *f, size_t len, unsigned start, unsigned off)
+{
+    if ((size_t)start + off + 2 > len)
+        return -1;
+    uint32_t sum = 0;
+    for (size_t i = start; i < len; i += 2)
+        sum += (uint32_t)f[i] << 8 | (i + 1 < len ? f[i + 1] : 0);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t c = (uint16_t)~sum;
+    if (c == 0)
+        c = 0xffff;
+    f[start + off] = (uint8_t)(c >> 8);
+    f[start + off + 1] = (uint8_t)c;
+    return 0;
+}
+
+/* One tx chain; false if the device must stop (an error set NEEDS_RESET). */
+static bool tx_one(VirtioNet *n, const VqElem *e, VirtQueue *vq)
+{
+    unsigned hl = hdr_len(n);
+    uint8_t hdr[VNET_HDR_LEN];
+    if (e->out_len < hl) {
+        virtio_error(&n->vdev, "tx queue %u: chain of %llu bytes is shorter than the %u-byte virtio_net_hdr",
+                     vq->index, (unsigned long long)e->out_len, hl);
+        return false;
+    }
+    uint64_t flen = e->out_len - hl;
+    if (flen < VIRTIO_NET_MIN_FRAME || flen > VIRTIO_NET_MAX_FRAME) {
+        note(n, "tx queue %u: %llu-byte frame dropped (%u..%u)", vq->index, (unsigned long long)flen,
+             VIRTIO_NET_MIN_FRAME, VIRTIO_NET_MAX_FRAME);
+        n->stats.tx_dropped++;
+        return true;
+    }
+    if (vq_elem_read(vq, e, 0, hdr, hl) != (int64_t)hl || vq_elem_read(vq, e, hl, n->buf, flen) != (int64_t)flen) {
+        virtio_error(&n->vdev, "tx queue %u: DMA refused reading chain %u", vq->index, e->head);
+        return false;
+    }
+    if (hdr[VNET_HDR_GSO_TYPE] != VIRTIO_NET_HDR_GSO_NONE) {
+        /* No HOST_TSO/UFO feature is offered, so the driver may not ask for GSO. */
+        note(n, "tx queue %u: gso_type %u without a GSO feature: frame dropped", vq->index, hdr[VNET_HDR_GSO_TYPE]);
+        n->stats.tx_dropped++;
+        return true;
+    }
+    if (hdr[VNET_HDR_FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        unsigned start = ld16_le(hdr + VNET_HDR_CSUM_START), off = ld16_le(hdr + VNET_HDR_CSUM_OFFSET);
+        if (!HAS(n, VIRTIO_NET_F_CSUM)) {
+            note(n, "tx queue %u: NEEDS_CSUM without CSUM negotiated: frame dropped", vq->index);
+            n->stats.tx_dropped++;
+            return true;
+        }
+        if (tx_csum(n->buf, (size_t)flen, start, off) < 0) {
+            note(n, "tx queue %u: csum_start %u + csum_offset %u outside the %llu-byte frame: dropped",
+                 vq->index, start, off, (unsigned long long)flen);
+            n->stats.tx_dropped++;
+            return true;
+        }
+    }
+    if (OFFERED(n, VIRTIO_NET_F_STATUS) && !(n->status & VIRTIO_NET_S_LINK_UP)) {
+        n->stats.tx_dropped++;
+        return true;
+    }
+    n->stats.tx_frames++;
+    if (n->peer.send)
+        n->peer.send(n->peer.opaque, n->buf, (size_t)flen);
+    return true;
+}
+
+static void tx_flush(VirtioNet *n, unsigned pair)
+{
+    unsigned q = 2 * pair + 1;
+    VirtQueue *vq = &n->vdev.vq[q];
+    Err err;
+    if (!virtio_driver_ok(&n->vdev))
+        return;   /* §3.1.1: nothing is sent before DRIVER_OK; set_status flushes then */
+    while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0) {
+        if (!tx_one(n, &n->elem, vq))
+            return;
+        /* Transmit buffers are only read: the used length is 0 (§5.1.6.2.2). */
+        if (vq_push(vq, n->elem.head, 0, &err) < 0) {
+            virtio_error(&n->vdev, "%s", err.msg);
+            return;
+        }
+    }
+    virtio_queue_complete(&n->vdev, q);
+}
+
+/* ---- receive filter (§5.1.6.3.2, §5.1.6.5.1..3) ---- */
+
+static bool vlan_allowed(const VirtioNet *n, const uint8_t *f, size_t len)
+{
+    if (!HAS(n, VIRTIO_NET_F_CTRL_VLAN) || len < 18 || f[12] != 0x81 || f[13] != 0x00)
+        return true;
+    unsigned vid = ((unsigned)f[14] << 8 | f[15]) & 0xfff;
+    return (n->vlans[vid >> 5] >> (vid & 31)) & 1;
+}
+
+static bool in_table(const VirtioNet *n, unsigned from, unsigned to, const uint8_t *mac)
+{
+    for (unsigned i = from; i < to; i++)
+        if (!memcmp(n->macs[i], mac, 6))
+            return true;
+    return false;
+}
+
+static bool filter_accepts(const VirtioNet *n, const uint8_t *f, size_t len)
+{
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    if (n->promisc)
+        return true;
+    if (!vlan_allowed(n, f, len))
+        return false;
+    if (f[0] & 1) {
+        if (!memcmp(f, bcast, 6))
+            return !n->nobcast;
+        if (n->nomulti)
+            return false;
+        return n->allmulti || n->multi_overflow || in_table(n, n->n_uni, n->n_uni + n->n_multi, f);
+    }
+    if (n->nouni)
+        return false;
+    return n->alluni || n->uni_overflow || !memcmp(f, n->mac, 6) || in_table(n, 0, n->n_uni, f);
+}
+
+/* ---- receive steering ---- */
+
+uint32_t virtio_net_flow_hash(const uint8_t *f, size_t len)
+{
+    size_t l3 = 14;
+    if (len >= 18 && f[12] == 0x81 && f[13] == 0x00)
+        l3 = 18;
+    if (len < l3 + 20 || f[l3 - 2] != 0x08 || f[l3 - 1] != 0x00 || (f[l3] >> 4) != 4)
+        return 0;
+    const uint8_t *ip = f + l3;
+    size_t ihl = (size_t)(ip[0] & 15) * 4;
+    /* Symmetric: XOR of the two addresses (and the two ports), so replies hash alike. */
+    uint32_t h = ld32_le(ip + 12) ^ ld32_le(ip + 16);
+    bool first_frag = (ld16_le(ip + 6) & 0xff1f) == 0;   /* offset 0 (big-endian bits) */
+    if ((ip[9] == 6 || ip[9] == 17) && first_frag && ihl >= 20 && len >= l3 + ihl + 4)
+        h ^= (uint32_t)(ld16_le(ip + ihl) ^ ld16_le(ip + ihl + 2)) * 0x9e37u;
+    h ^= h >> 16;
+    h *= 0x45d9f3bu;
+    h ^= h >> 16;
+    return h;
+}
+
+static unsigned rx_pair(const VirtioNet *n, const uint8_t *f, size_t len)
+{
+    if (n->curr_pairs <= 1)
+        return 0;
+    return virtio_net_flow_hash(f, len) % n->curr_pairs;
+}
+
+/* ---- receive (§5.1.6.3, §5.1.6.4) ---- */
+
+static bool held_grow(VirtioNetRxHeld *h)
+{
+    if (h->n < h->cap)
+        return true;
+    unsigned cap = h->cap ? 2 * h->cap : 8;
+    VqElem *e = realloc(h->elem, cap * sizeof *e);
+    if (!e)
+        return false;
+    memset(e + h->cap, 0, (cap - h->cap) * sizeof *e);
+    h->elem = e;
+    h->cap = cap;
+    return true;
+}
+
+/* Rx chains are device-writable (§5.1.6.3.1); with MRG_RXBUF each must hold at least
+ * a header. false (after virtio_error) when the driver broke that. */
+static bool rx_chain_ok(VirtioNet *n, unsigned q, const VqElem *e, uint64_t min)
+{
+    if (e->in_len >= min && e->in_len > 0)
+        return true;
+    virtio_error(&n->vdev, "rx queue %u: chain %u has %llu writable bytes, needs at least %llu", q, e->head,
+                 (unsigned long long)e->in_len, (unsigned long long)(min ? min : 1));
+    return false;
+}
+
+/* Mergeable: fetch chains (keeping them across calls) until they hold total bytes.
+ * 1 = enough, 0 = not enough buffers yet, -1 = device error. */
+static int rx_gather(VirtioNet *n, unsigned pair, uint64_t total, unsigned hl, unsigned *count)
+{
+    VirtioNetRxHeld *h = &n->held[pair];
+    unsigned q = 2 * pair;
+    uint64_t have = 0;
+    unsigned i = 0;
+    for (;;) {
+        for (; i < h->n && have < total; i++)
+            have += h->elem[i].in_len;
+        if (have >= total) {
+            *count = i;
+            return 1;
+        }
+        if (h->n >= n->vdev.vq[q].size || !held_grow(h))
+            return 0;   /* the ring is all ours and still too small: wait */
+        int r = virtio_queue_pop(&n->vdev, q, &h->elem[h->n]);
+        if (r <= 0)
+            return r;
+        if (!rx_chain_ok(n, q, &h->elem[h->n], hl))
+            return -1;
+        h->n++;
+    }
+}
+
+/* The first k held chains were used: move the rest to the front, keeping the used
+ * elements' segment storage for reuse. */
+static void held_consume(VirtioNetRxHeld *h, unsigned k)
+{
+    VqElem tmp[8];
+    while (k > 0) {
+        unsigned m = k < 8 ? k : 8;
+        memcpy(tmp, h->elem, m * sizeof *tmp);
+        memmove(h->elem, h->elem + m, (h->cap - m) * sizeof *tmp);
+        memcpy(h->elem + h->cap - m, tmp, m * sizeof *tmp);
+        h->n -= m;
+        k -= m;
+    }
+}
+
+/* Writes n->buf[0, total) (header then frame) into the chains. */
+static bool rx_write(VirtioNet *n, unsigned q, const VqElem *e, unsigned count, uint64_t total)
+{
+    VirtQueue *vq = &n->vdev.vq[q];
+    Err err;
+    uint64_t off = 0;
+    for (unsigned i = 0; i < count; i++) {
+        uint64_t chunk = total - off < e[i].in_len ? total - off : e[i].in_len;
+        if (vq_elem_write(vq, &e[i], 0, n->buf + off, chunk) != (int64_t)chunk) {
+            virtio_error(&n->vdev, "rx queue %u: DMA refused writing chain %u", q, e[i].head);
+            return false;
+        }
+        if (vq_push(vq, e[i].head, (uint32_t)chunk, &err) < 0) {
+            virtio_error(&n->vdev, "%s", err.msg);
+            return false;
+        }
+        off += chunk;
+    }
+    return true;
+}
+
+bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
+{
+    VirtioNet *n = opaque;
+    VirtioDevice *vd = &n->vdev;
+    if (!virtio_driver_ok(vd))
+        return false;   /* held by the backend until the driver posts buffers */
+    if (OFFERED(n, VIRTIO_NET_F_STATUS) && !(n->status & VIRTIO_NET_S_LINK_UP)) {
+        n->stats.rx_dropped++;
+        return true;
+    }
+    /* With MTU negotiated the device must not pass frames above mtu + the Ethernet
+     * header (§5.1.6.3.2); a VLAN tag is allowed on top. */
+    size_t max = HAS(n, VIRTIO_NET_F_MTU) ? (size_t)n->cfg.mtu + 18 : VIRTIO_NET_MAX_FRAME;
+    if (len < VIRTIO_NET_MIN_FRAME || len > max || len > VIRTIO_NET_MAX_FRAME) {
+        note(n, "rx: %zu-byte frame dropped", len);
+        n->stats.rx_dropped++;
+        return true;
+    }
+    if (!filter_accepts(n, frame, len)) {
+        n->stats.rx_filtered++;
+        return true;
+    }
+    unsigned pair = rx_pair(n, frame, len), q = 2 * pair;
+    if (!vd->vq[q].ready)
+        return false;
+    unsigned hl = hdr_len(n);
+    uint64_t total = hl + len;
+    uint8_t *hdr = n->buf;
+    memset(hdr, 0, hl);
+    /* Peer frames carry valid checksums: say so when the driver can use it (§5.1.6.3.2). */
+    if (n->guest_offloads & VNET_BIT(VIRTIO_NET_F_GUEST_CSUM))
+        hdr[VNET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
+    memcpy(n->buf + hl, frame, len);
+
+    if (HAS(n, VIRTIO_NET_F_MRG_RXBUF)) {
+        unsigned count = 0;
+        int r = rx_gather(n, pair, total, hl, &count);
+        if (r <= 0)
+            return r == 0 ? false : true;
+        st16_le(hdr + VNET_HDR_NUM_BUFFERS, (uint16_t)count);
+        if (!rx_write(n, q, n->held[pair].elem, count, total))
+            return true;
+        held_consume(&n->held[pair], count);
+    } else {
+        int r = virtio_queue_pop(vd, q, &n->elem);
+        if (r <= 0)
+            return r == 0 ? false : true;
+        if (!rx_chain_ok(n, q, &n->elem, 0))
+            return true;
+        if (hl == VNET_HDR_LEN)
+            st16_le(hdr + VNET_HDR_NUM_BUFFERS, 1);
+        if (n->elem.in_len < total) {
+            /* The driver posted less than §5.1.6.3.1 requires: the frame is lost and
+             * the buffer comes back empty, so the trace shows the mistake. */
+            Err err;
+            note(n, "rx queue %u: chain %u of %llu bytes cannot hold %llu: frame dropped", q, n->elem.head,
+                 (unsigned long long)n->elem.in_len, (unsigned long long)total);
+            n->stats.rx_dropped++;
+            if (vq_push(&vd->vq[q], n->elem.head, 0, &err) < 0)
+                virtio_error(vd, "%s", err.msg);
+            virtio_queue_complete(vd, q);
+            return true;
+        }
+        if (!rx_write(n, q, &n->elem, 1, total))
+            return true;
+    }
+    n->stats.rx_frames++;
+    virtio_queue_complete(vd, q);
+    return true;
+}
+
+/* ---- control queue (§5.1.6.5) ---- */
+
+typedef struct Cmd {
+    uint8_t cls, cmd;
+    const uint8_t *data;
+    size_t len;
+    char what[96];   /* for the trace line */
+} Cmd;
+
+static uint8_t ctrl_rx(VirtioNet *n, Cmd *c)
+{
+    static const char *const names[] = { "PROMISC", "ALLMULTI", "ALLUNI", "NOMULTI", "NOUNI", "NOBCAST" };
+    bool *const flag[] = { &n->promisc, &n->allmulti, &n->alluni, &n->nomulti, &n->nouni, &n->nobcast };
+    if (c->cmd >= ARRAY_SIZE(names))
+        return VIRTIO_NET_ERR;
+    snprintf(c->what, sizeof c->what, "RX %s %s", names[c->cmd], c->len == 1 ? (c->data[0] ? "on" : "off") : "?");
+    unsigned needs = c->cmd <= VIRTIO_NET_CTRL_RX_ALLMULTI ? VIRTIO_NET_F_CTRL_RX : VIRTIO_NET_F_CTRL_RX_EXTRA;
+    if (!HAS(n, needs) || c->len != 1)
+        return VIRTIO_NET_ERR;
+    *flag[c->cmd] = c->data[0] != 0;
+    return VIRTIO_NET_OK;
+}
+
+/* TABLE_SET: two virtio_net_ctrl_mac {le32 entries; u8 macs[entries][6]} back to
+ * back, unicast then multicast. More than the table holds turns on the matching
+ * overflow (accept all of that kind), as QEMU does. */
+static uint8_t ctrl_mac_table(VirtioNet *n, Cmd *c)
+{
+    size_t off = 0;
+    uint32_t cnt[2];
+    size_t at[2];
+    for (int t = 0; t < 2; t++) {
+        if (c->len - off < 4)
+            return VIRTIO_NET_ERR;
+        cnt[t] = ld32_le(c->data + off);
+        off += 4;
+        if (cnt[t] > (c->len - off) / 6)
+            return VIRTIO_NET_ERR;
+        at[t] = off;
+        off += (size_t)cnt[t] * 6;
+    }
+    if (off != c->len)
+        return VIRTIO_NET_ERR;
+    snprintf(c->what, sizeof c->what, "MAC TABLE_SET %u unicast %u multicast", cnt[0], cnt[1]);
+    n->n_uni = n->n_multi = 0;
+    n->uni_overflow = cnt[0] > VIRTIO_NET_MAC_TABLE;
+    if (!n->uni_overflow) {
+        memcpy(n->macs, c->data + at[0], (size_t)cnt[0] * 6);
+        n->n_uni = cnt[0];
+    }
+    n->multi_overflow = cnt[1] > VIRTIO_NET_MAC_TABLE - n->n_uni;
+    if (!n->multi_overflow) {
+        memcpy(n->macs[n->n_uni], c->data + at[1], (size_t)cnt[1] * 6);
+        n->n_multi = cnt[1];
+    }
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t ctrl_mac(VirtioNet *n, Cmd *c)
+{
+    if (c->cmd == VIRTIO_NET_CTRL_MAC_TABLE_SET) {
+        snprintf(c->what, sizeof c->what, "MAC TABLE_SET (%zu bytes)", c->len);
+        return HAS(n, VIRTIO_NET_F_CTRL_RX) ? ctrl_mac_table(n, c) : VIRTIO_NET_ERR;
+    }
+    if (c->cmd != VIRTIO_NET_CTRL_MAC_ADDR_SET)
+        return VIRTIO_NET_ERR;
+    snprintf(c->what, sizeof c->what, "MAC ADDR_SET (%zu bytes)", c->len);
+    if (!HAS(n, VIRTIO_NET_F_CTRL_MAC_ADDR) || c->len != 6)
+        return VIRTIO_NET_ERR;
+    const uint8_t *m = c->data;
+    snprintf(c->what, sizeof c->what, "MAC ADDR_SET %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    memcpy(n->mac, m, 6);
+    /* The config mac changed: a new generation, but no config interrupt, since the
+     * driver that changed it already knows (QEMU does not notify either). */
+    n->vdev.config_generation++;
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t ctrl_vlan(VirtioNet *n, Cmd *c)
+{
+    unsigned vid = c->len == 2 ? ld16_le(c->data) : 0xffff;
+    snprintf(c->what, sizeof c->what, "VLAN %s %u", c->cmd == VIRTIO_NET_CTRL_VLAN_ADD ? "ADD" : c->cmd == VIRTIO_NET_CTRL_VLAN_DEL ? "DEL" : "?", vid);
+    if (!HAS(n, VIRTIO_NET_F_CTRL_VLAN) || c->len != 2 || vid >= 4096 || c->cmd > VIRTIO_NET_CTRL_VLAN_DEL)
+        return VIRTIO_NET_ERR;
+    if (c->cmd == VIRTIO_NET_CTRL_VLAN_ADD)
+        n->vlans[vid >> 5] |= 1u << (vid & 31);
+    else
+        n->vlans[vid >> 5] &= ~(1u << (vid & 31));
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t ctrl_announce(VirtioNet *n, Cmd *c)
+{
+    snprintf(c->what, sizeof c->what, "ANNOUNCE ACK");
+    if (!HAS(n, VIRTIO_NET_F_GUEST_ANNOUNCE) || c->cmd != VIRTIO_NET_CTRL_ANNOUNCE_ACK ||
+        !(n->status & VIRTIO_NET_S_ANNOUNCE))
+        return VIRTIO_NET_ERR;
+    n->status &= (uint16_t)~VIRTIO_NET_S_ANNOUNCE;
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t ctrl_mq(VirtioNet *n, Cmd *c)
+{
+    unsigned pairs = c->len == 2 ? ld16_le(c->data) : 0;
+    snprintf(c->what, sizeof c->what, "MQ VQ_PAIRS_SET %u", pairs);
+    /* RSS_CONFIG and HASH_CONFIG need features this device does not offer. */
+    if (!HAS(n, VIRTIO_NET_F_MQ) || c->cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || pairs < 1 || pairs > n->cfg.max_pairs)
+        return VIRTIO_NET_ERR;
+    n->curr_pairs = (uint16_t)pairs;
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t ctrl_offloads(VirtioNet *n, Cmd *c)
+{
+    uint64_t o = c->len == 8 ? ld64_le(c->data) : ~0ull;
+    snprintf(c->what, sizeof c->what, "GUEST_OFFLOADS SET %#llx", (unsigned long long)o);
+    /* Only offloads the driver negotiated may be switched on (§5.1.6.5.6.2). */
+    uint64_t allowed = n->vdev.guest_features & VNET_BIT(VIRTIO_NET_F_GUEST_CSUM);
+    if (!HAS(n, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) || c->cmd != VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET || (o & ~allowed))
+        return VIRTIO_NET_ERR;
+    n->guest_offloads = o;
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t (*const ctrl_class[])(VirtioNet *, Cmd *) = {
+    [VIRTIO_NET_CTRL_RX] = ctrl_rx,
+    [VIRTIO_NET_CTRL_MAC] = ctrl_mac,
+    [VIRTIO_NET_CTRL_VLAN] = ctrl_vlan,
+    [VIRTIO_NET_CTRL_ANNOUNCE] = ctrl_announce,
+    [VIRTIO_NET_CTRL_MQ] = ctrl_mq,
+    [VIRTIO_NET_CTRL_GUEST_OFFLOADS] = ctrl_offloads,
+};
+
+/* One control chain: {u8 class, u8 command, data...} readable, ack writable. false
+ * when the device had to stop. */
+static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
+{
+    VirtQueue *vq = &n->vdev.vq[q];
+    Err err;
+    if (e->out_len < 2 || e->in_len < 1) {
+        virtio_error(&n->vdev, "ctrl queue %u: chain %u lacks the class/command header or the ack byte", q, e->head);
+        return false;
+    }
+    uint8_t ack = VIRTIO_NET_ERR;
+    uint8_t head[2];
+    Cmd c = { 0 };
+    uint64_t dlen = e->out_len - 2;
+    if (vq_elem_read(vq, e, 0, head, 2) != 2 || (dlen <= SCRATCH_LEN && vq_elem_read(vq, e, 2, n->buf, dlen) != (int64_t)dlen)) {
+        virtio_error(&n->vdev, "ctrl queue %u: DMA refused reading chain %u", q, e->head);
+        return false;
+    }
+    c.cls = head[0];
+    c.cmd = head[1];
+    c.data = n->buf;
+    c.len = (size_t)dlen;
+    snprintf(c.what, sizeof c.what, "class %u command %u", c.cls, c.cmd);
+    if (dlen <= SCRATCH_LEN && c.cls < ARRAY_SIZE(ctrl_class) && ctrl_class[c.cls])
+        ack = ctrl_class[c.cls](n, &c);
+    note(n, "ctrl: %s: %s", c.what, ack == VIRTIO_NET_OK ? "OK" : "ERR");
+    if (ack == VIRTIO_NET_OK)
+        n->stats.ctrl_ok++;
+    else
+        n->stats.ctrl_err++;
+    /* The ack is the last writable byte (§5.1.6.5). */
+    if (vq_elem_write(vq, e, e->in_len - 1, &ack, 1) != 1) {
+        virtio_error(&n->vdev, "ctrl queue %u: DMA refused writing the ack of chain %u", q, e->head);
+        return false;
+    }
+    if (vq_push(vq, e->head, 1, &err) < 0) {
+        virtio_error(&n->vdev, "%s", err.msg);
+        return false;
+    }
+    return true;
+}
+
+static void ctrl_handle(VirtioNet *n, unsigned q)
+{
+    while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0)
+        if (!ctrl_one(n, q, &n->elem))
+            return;
+    virtio_queue_complete(&n->vdev, q);
+}
+
+/* ---- notifications ---- */
+
+static void net_queue_notify(VirtioDevice *vd, unsigned q)
+{
+    VirtioNet *n = net_of(vd);
+    if (OFFERED(n, VIRTIO_NET_F_CTRL_VQ) && q == virtio_net_ctrl_queue(n)) {
+        ctrl_handle(n, q);
+        return;
+    }
+    /* Without MQ the driver sees one pair and the control queue at 2 (§5.1.2). */
+    if (!HAS(n, VIRTIO_NET_F_MQ) && q > 1) {
+        note(n, "notify of queue %u, which is not in use without MQ", q);
+        return;
+    }
+    if (q >= 2u * n->cfg.max_pairs)
+        return;
+    if (q & 1)
+        tx_flush(n, q / 2);
+    else
+        peer_rx_ready(n);
+}
+
+static const VirtioDeviceOps net_ops = {
+    .config_read = net_config_read,
+    .config_write = net_config_write,
+    .config_regs = config_regs,
+    .n_config_regs = ARRAY_SIZE(config_regs),
+    .queue_notify = net_queue_notify,
+    .reset = net_reset,
+    .validate_features = net_validate_features,
+    .set_status = net_set_status,
+};
+
+/* ---- life cycle ---- */
+
+void virtio_net_config_default(VirtioNetConfig *c)
+{
+    *c = (VirtioNetConfig){
+        .mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
+        .features = VIRTIO_NET_DEFAULT_FEATURES,
+        .mtu = 1500,
+        .max_pairs = 4,
+        .queue_size = 256,
+        .name = "virtio-net",
+    };
+}
+
+int virtio_net_init(VirtioNet *n, const VirtioNetConfig *cfg, Err *err)
+{
+    memset(n, 0, sizeof *n);
+    n->cfg = *cfg;
+    if (!n->cfg.name)
+        n->cfg.name = "virtio-net";
+    if (!(cfg->features >> VIRTIO_NET_F_MQ & 1))
+        n->cfg.max_pairs = 1;
+    if (n->cfg.max_pairs < 1 || n->cfg.max_pairs > VIRTIO_NET_MAX_PAIRS)
+        return err_set(err, "virtio-net: %u queue pairs (1..%u)", n->cfg.max_pairs, VIRTIO_NET_MAX_PAIRS);
+    if (n->cfg.mtu < 68)
+        return err_set(err, "virtio-net: mtu %u is below 68 (§5.1.4.1)", n->cfg.mtu);
+    if (cfg->mac[0] & 1)
+        return err_set(err, "virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x is multicast", cfg->mac[0], cfg->mac[1],
+                       cfg->mac[2], cfg->mac[3], cfg->mac[4], cfg->mac[5]);
+    uint64_t f = cfg->features;
+    Err derr;
+    if (net_validate_features(NULL, f, &derr) < 0)
+        return err_set(err, "virtio-net: offered features inconsistent: %s", derr.msg);
+    VirtioDeviceInfo info = {
+        .name = n->cfg.name,
+        .device_id = 1,
+        .num_queues = 2u * n->cfg.max_pairs + ((f >> VIRTIO_NET_F_CTRL_VQ & 1) ? 1 : 0),
+        .queue_size = n->cfg.queue_size,
+        .features = f,
+        .config_size = VIRTIO_NET_CONFIG_SIZE,
+    };
+    if (virtio_init(&n->vdev, &info, &net_ops, err) < 0)
+        return -1;
+    n->held = calloc(n->cfg.max_pairs, sizeof *n->held);
+    n->buf = malloc(SCRATCH_LEN);
+    if (!n->held || !n->buf) {
+        virtio_net_destroy(n);
+        return err_set(err, "virtio-net: out of memory");
+    }
+    n->status = cfg->link_down ? 0 : VIRTIO_NET_S_LINK_UP;
+    net_reset(&n->vdev);
+    return 0;
+}
+
+void virtio_net_destroy(VirtioNet *n)
+{
+    if (n->held)
+        for (unsigned p = 0; p < n->cfg.max_pairs; p++) {
+            for (unsigned i = 0; i < n->held[p].cap; i++)
+                vq_elem_free(&n->held[p].elem[i]);
+            free(n->held[p].elem);
+        }
+    free(n->held);
+    free(n->buf);
+    vq_elem_free(&n->elem);
+    virtio_destroy(&n->vdev);
+    n->held = NULL;
+    n->buf = NULL;
+}
