@@ -4,8 +4,7 @@
 
 void events_init(EventQueue *q)
 {
-    q->head = NULL;
-    q->seq = 0;
+    memset(q, 0, sizeof *q);
 }
 
 void timer_init(Timer *t, const char *name, TimerFn *fn, void *opaque)
@@ -41,6 +40,10 @@ void timer_mod(EventQueue *q, Timer *t, uint64_t when)
     t->next = *pp;
     *pp = t;
     t->armed = true;
+    /* A timer armed earlier than the end of the running block: the block must end in
+     * time for it, so the CPU stops and the machine recomputes its budget. */
+    if (q->deadline_hook && when < q->deadline)
+        q->deadline_hook(q->hook_ctx);
 }
 
 unsigned events_run_due(EventQueue *q, uint64_t now)

@@ -25,6 +25,11 @@ struct Timer {
 typedef struct EventQueue {
     Timer *head;             /* sorted by (when, seq) */
     uint64_t seq;
+    /* While the CPU runs a block that ends at deadline, arming a timer before it calls
+     * deadline_hook (the machine stops the CPU after the current instruction). */
+    uint64_t deadline;       /* 0 while no block runs */
+    void (*deadline_hook)(void *ctx);
+    void *hook_ctx;
 } EventQueue;
 
 #define EVENT_NEVER UINT64_MAX

@@ -171,6 +171,8 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     as_init(&m->io, "io", SPACE_IO);
     m->mem.strict = m->io.strict = m->cfg.strict;
     events_init(&m->events);
+    m->events.deadline_hook = machine_stop_request;
+    m->events.hook_ctx = m;
     if (ram_init(&m->ram, RAM_BASE, m->cfg.ram_mib << 20, err) != 0)
         goto fail;
     m->ram.watch_space = &m->mem;
@@ -356,7 +358,9 @@ StopReason machine_run(Machine *m)
         }
         if (budget > (1ull << 40))
             budget = 1ull << 40;               /* bounded blocks: the loop stays responsive */
+        m->events.deadline = now + budget;
         CpuExit ex = cpu_run(m->cpu, budget);
+        m->events.deadline = 0;
         if (ex == CPU_EXIT_WFI) {
             next = events_next(&m->events);
             if (next == EVENT_NEVER) {

@@ -1,6 +1,7 @@
 /* The command line: `ringside run|--help|--version`. Options live in one table that
  * also produces the help text. Only this file prints errors and chooses exit codes. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -604,6 +605,9 @@ out:
 
 int main(int argc, char **argv)
 {
+    /* A trace (or console) written into a pipe whose reader went away must become a
+     * clear write error, reported with what was kept, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

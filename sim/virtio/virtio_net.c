@@ -390,6 +390,10 @@ static int rx_gather(VirtioNet *n, unsigned pair, uint64_t total, unsigned hl, u
     unsigned q = 2 * pair;
     uint64_t have = 0;
     unsigned i = 0;
+    /* Held chains are the queue's only chains in flight; when the counts differ the
+     * queue was reset under them (a legacy driver wrote pfn 0) and they are gone. */
+    if (h->n != n->vdev.vq[q].inflight)
+        h->n = 0;
     for (;;) {
         for (; i < h->n && have < total; i++)
             have += h->elem[i].in_len;

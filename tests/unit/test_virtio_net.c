@@ -11,6 +11,7 @@
 #include "sim/events.h"
 #include "sim/net/backend.h"
 #include "sim/ram.h"
+#include "sim/tracer.h"
 #include "sim/virtio/virtio_net.h"
 #include "tests/unit/netbuild.h"
 
@@ -369,6 +370,22 @@ static void test_rx_mergeable(void)
     CU_ASSERT_EQUAL(used_idx(0), 7);
     CU_ASSERT_EQUAL(ld16_le(host(b + VNET_HDR_NUM_BUFFERS, 2)), 1);
     CU_ASSERT_EQUAL(net.stats.rx_frames, 3);
+    /* Chains held across a queue reset (legacy pfn 0) are forgotten, not pushed: the
+     * driver starts the ring afresh and the frame lands in its new buffers. */
+    post_rx(0, 40);
+    post_rx(0, 40);
+    CU_ASSERT_FALSE(virtio_net_receive(&net, f, len));
+    virtio_queue_set_pfn(vd, 0, 0);
+    memset(host(q_avail(0), 0x2000), 0, 0x2000);
+    drv[0].avail_idx = drv[0].next_desc = 0;
+    virtio_queue_enable(vd, 0);
+    uint64_t c = post_rx(0, 40);
+    post_rx(0, 40);
+    post_rx(0, 40);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, len));
+    CU_ASSERT_EQUAL(used_idx(0), 3);
+    CU_ASSERT_EQUAL(ld16_le(host(c + VNET_HDR_NUM_BUFFERS, 2)), 3);
+    CU_ASSERT_FALSE(vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
 static void test_rx_no_buffer_then_ready(void)
@@ -647,6 +664,37 @@ static void test_parse_features(void)
     CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_NET_F_CTRL_VLAN), "ctrl_vlan");
 }
 
+/* ---- the trace: each control command is one note line ---- */
+
+static char notes[8][128];
+static unsigned nnotes;
+static void note_tap(void *o, const TraceEvent *ev)
+{
+    (void)o;
+    if (ev->type == TRACE_EV_note && nnotes < ARRAY_SIZE(notes))
+        snprintf(notes[nnotes++], sizeof notes[0], "%s", ev->u.note.text);
+}
+
+static void test_ctrl_traced(void)
+{
+    CU_ASSERT_TRUE_FATAL(start(features_default()));
+    TraceWriter *tw = trace_open(NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    trace_set_tap(tw, note_tap, NULL);
+    Tracer tr = { .tw = tw };
+    virtio_set_tracer(vd, &tr);
+    nnotes = 0;
+    ctrl_u8(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0);
+    ctrl_u16(VIRTIO_NET_CTRL_VLAN, VIRTIO_NET_CTRL_VLAN_ADD, 4096);
+    ctrl_u16(VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 3);
+    virtio_set_tracer(vd, NULL);
+    trace_close(tw, NULL);
+    CU_ASSERT_EQUAL_FATAL(nnotes, 3);
+    CU_ASSERT_STRING_EQUAL(notes[0], "ctrl: RX PROMISC off: OK");
+    CU_ASSERT_STRING_EQUAL(notes[1], "ctrl: VLAN ADD 4096: ERR");
+    CU_ASSERT_STRING_EQUAL(notes[2], "ctrl: MQ VQ_PAIRS_SET 3: OK");
+}
+
 /* ---- through the real backend: ARP to the built-in peer and its answer ---- */
 
 static EventQueue evq;
@@ -723,6 +771,7 @@ int suite_virtio_net(void)
     CU_add_test(s, "link toggle", test_link_toggle);
     CU_add_test(s, "malformed chains need reset", test_malformed_tx_chain);
     CU_add_test(s, "--net-features parser", test_parse_features);
+    CU_add_test(s, "control commands traced", test_ctrl_traced);
     CU_add_test(s, "round trip through the peer backend", test_peer_round_trip);
     return 0;
 }
