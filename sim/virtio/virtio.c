@@ -386,10 +386,13 @@ void virtio_queue_complete(VirtioDevice *vd, unsigned q)
     if (q >= vd->info.num_queues)
         return;
     VirtQueue *vq = &vd->vq[q];
+    uint16_t before = vq->published;
     if (vq_flush(vq, &err) < 0) {
         virtio_error(vd, "%s", err.msg);
         return;
     }
+    if (vq->published == before)
+        return;              /* nothing new on the used ring: nothing to signal */
     if (vq_need_interrupt(vq))
         raise_isr(vd, VIRTIO_ISR_QUEUE);
 }

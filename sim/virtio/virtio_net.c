@@ -177,8 +177,7 @@ int virtio_net_set_link(VirtioNet *n, bool up)
     uint16_t s = up ? (uint16_t)(n->status | VIRTIO_NET_S_LINK_UP) : (uint16_t)(n->status & ~VIRTIO_NET_S_LINK_UP);
     if (s == n->status)
         return 0;
-    n->status = s;
-    note(n, "link %s", up ? "up" : "down");
+    n->status = s;   /* the caller traces why (the machine's --link-toggle note) */
     if (OFFERED(n, VIRTIO_NET_F_STATUS))
         virtio_config_changed(&n->vdev);
     if (up)
@@ -261,6 +260,7 @@ static bool tx_one(VirtioNet *n, const VqElem *e, VirtQueue *vq)
         }
     }
     if (OFFERED(n, VIRTIO_NET_F_STATUS) && !(n->status & VIRTIO_NET_S_LINK_UP)) {
+        note(n, "tx queue %u: link down: frame dropped", vq->index);
         n->stats.tx_dropped++;
         return true;
     }
@@ -277,16 +277,20 @@ static void tx_flush(VirtioNet *n, unsigned pair)
     Err err;
     if (!virtio_driver_ok(&n->vdev))
         return;   /* §3.1.1: nothing is sent before DRIVER_OK; set_status flushes then */
+    unsigned done = 0;
     while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0) {
         if (!tx_one(n, &n->elem, vq))
-            return;
+            break;   /* NEEDS_RESET; what was sent before is still returned below */
         /* Transmit buffers are only read: the used length is 0 (§5.1.6.2.2). */
         if (vq_push(vq, n->elem.head, 0, &err) < 0) {
             virtio_error(&n->vdev, "%s", err.msg);
             return;
         }
+        done++;
     }
-    virtio_queue_complete(&n->vdev, q);
+    /* Only when something was returned: a spurious notify must not interrupt. */
+    if (done)
+        virtio_queue_complete(&n->vdev, q);
 }
 
 /* ---- receive filter (§5.1.6.3.2, §5.1.6.5.1..3) ---- */
@@ -454,7 +458,10 @@ bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
     VirtioDevice *vd = &n->vdev;
     if (!virtio_driver_ok(vd))
         return false;   /* held by the backend until the driver posts buffers */
+    /* Frames refused here are consumed: the backend then traces them as delivered,
+     * so each refusal leaves a note that says why no ring activity follows. */
     if (OFFERED(n, VIRTIO_NET_F_STATUS) && !(n->status & VIRTIO_NET_S_LINK_UP)) {
+        note(n, "rx: link down: frame dropped");
         n->stats.rx_dropped++;
         return true;
     }
@@ -467,6 +474,8 @@ bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
         return true;
     }
     if (!filter_accepts(n, frame, len)) {
+        note(n, "rx: frame for %02x:%02x:%02x:%02x:%02x:%02x refused by the receive filter", frame[0], frame[1],
+             frame[2], frame[3], frame[4], frame[5]);
         n->stats.rx_filtered++;
         return true;
     }
@@ -696,10 +705,11 @@ static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
 
 static void ctrl_handle(VirtioNet *n, unsigned q)
 {
-    while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0)
-        if (!ctrl_one(n, q, &n->elem))
-            return;
-    virtio_queue_complete(&n->vdev, q);
+    unsigned done = 0;
+    while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0 && ctrl_one(n, q, &n->elem))
+        done++;
+    if (done)
+        virtio_queue_complete(&n->vdev, q);
 }
 
 /* ---- notifications ---- */
@@ -755,8 +765,6 @@ int virtio_net_init(VirtioNet *n, const VirtioNetConfig *cfg, Err *err)
     n->cfg = *cfg;
     if (!n->cfg.name)
         n->cfg.name = "virtio-net";
-    if (!(cfg->features >> VIRTIO_NET_F_MQ & 1))
-        n->cfg.max_pairs = 1;
     if (n->cfg.max_pairs < 1 || n->cfg.max_pairs > VIRTIO_NET_MAX_PAIRS)
         return err_set(err, "virtio-net: %u queue pairs (1..%u)", n->cfg.max_pairs, VIRTIO_NET_MAX_PAIRS);
     if (n->cfg.mtu < 68)
@@ -764,10 +772,16 @@ int virtio_net_init(VirtioNet *n, const VirtioNetConfig *cfg, Err *err)
     if (cfg->mac[0] & 1)
         return err_set(err, "virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x is multicast", cfg->mac[0], cfg->mac[1],
                        cfg->mac[2], cfg->mac[3], cfg->mac[4], cfg->mac[5]);
+    /* Switching a feature off switches off what depends on it (-ctrl_vq means no
+     * control queue, so no CTRL_RX, MQ, ...), so the offer always obeys §5.1.3.1.
+     * The table lists CTRL_RX before CTRL_RX_EXTRA, so one pass settles chains. */
     uint64_t f = cfg->features;
-    Err derr;
-    if (net_validate_features(NULL, f, &derr) < 0)
-        return err_set(err, "virtio-net: offered features inconsistent: %s", derr.msg);
+    for (size_t i = 0; i < ARRAY_SIZE(feature_deps); i++)
+        if (!(f >> feature_deps[i].needs & 1))
+            f &= ~VNET_BIT(feature_deps[i].bit);
+    n->cfg.features = f;
+    if (!(f >> VIRTIO_NET_F_MQ & 1))
+        n->cfg.max_pairs = 1;
     VirtioDeviceInfo info = {
         .name = n->cfg.name,
         .device_id = 1,

@@ -165,8 +165,10 @@ void virtio_net_set_peer(VirtioNet *n, const VirtioNetPeer *p);
  * next rx_ready. */
 bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len);
 
-/* Sets status.LINK_UP and notifies a config change (with STATUS offered). While the
- * link is down frames are dropped both ways. Returns 1 if the state changed, else 0. */
+/* Sets status.LINK_UP and notifies a config change. With STATUS offered, frames are
+ * dropped both ways while the link is down; without it the driver cannot learn of the
+ * link (§5.1.4: it assumes the link is up), so traffic is not affected. Returns 1 if
+ * the state changed, else 0. */
 int virtio_net_set_link(VirtioNet *n, bool up);
 /* Asks the driver to announce itself (status.ANNOUNCE, §5.1.6.5.4); 0, or -1 when
  * GUEST_ANNOUNCE was not negotiated. */
