@@ -283,8 +283,14 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
             break;
         }
     }
-    if (!ro->mc.fw_path)
+    if (!ro->mc.fw_path) {
         ro->mc.fw_path = default_firmware();
+        if (access(ro->mc.fw_path, R_OK) != 0) {
+            fprintf(stderr, "ringside run: the bundled firmware is not at %s (not installed, or moved): "
+                            "give one with --fw FILE or RINGSIDE_FW=FILE\n", ro->mc.fw_path);
+            return -2;
+        }
+    }
     return 0;
 }
 
@@ -454,8 +460,9 @@ static int cmd_run(int argc, char **argv)
 {
     RunOpts ro;
     Err err = { "" };
-    if (parse_run(argc - 2, argv + 2, &ro) != 0)
-        return EXIT_USAGE;
+    int prc = parse_run(argc - 2, argv + 2, &ro);
+    if (prc != 0)
+        return prc == -2 ? EXIT_SETUP : EXIT_USAGE;
     if (ro.serial_input_path) {
         if (read_file(ro.serial_input_path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
             fprintf(stderr, "ringside: --serial-input %s\n", err.msg);
