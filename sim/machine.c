@@ -8,6 +8,7 @@
 #include "pci/host_bridge.h"
 #include "pci/testdev.h"
 #include "net/backend.h"
+#include "virtio/fault.h"
 #include "virtio/ring_watch.h"
 #include "virtio/virtio_net.h"
 #include "virtio/virtio_pci.h"
@@ -104,6 +105,14 @@ static int machine_add_net(Machine *m, Err *err)
     virtio_set_tracer(&m->net->vdev, &m->tracer);
     m->net->vdev.queue_live = machine_queue_live;
     m->net->vdev.queue_live_ctx = m;
+    if (m->cfg.virtio_fault) {
+        m->net_fault = calloc(1, sizeof *m->net_fault);
+        if (!m->net_fault)
+            return err_set(err, "out of memory");
+        if (virtio_fault_parse(m->cfg.virtio_fault, m->net_fault, err) != 0 ||
+            virtio_fault_attach(m->net_fault, &m->net->vdev, &m->events, err) != 0)
+            return -1;
+    }
     NetBackendConfig bc = {
         .spec = spec, .tftp_dir = m->cfg.tftp_dir, .bootfile = m->cfg.bootfile,
         .pcap_out = m->cfg.pcap_out, .events = &m->events, .now = machine_now, .now_ctx = m,
@@ -207,6 +216,10 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         err_set(err, "out of memory for serial input");
         goto fail;
     }
+    if (m->cfg.serial_prompt && uart_set_prompt(&m->uart, m->cfg.serial_prompt) != 0) {
+        err_set(err, "out of memory for serial input");
+        goto fail;
+    }
     m->uart.on_input = machine_console_in;
     m->uart.on_input_ctx = m;
     m->test.on_stop = machine_stop_request;
@@ -267,6 +280,10 @@ void machine_destroy(Machine *m)
     if (m->net_pci && m->net_pci->vd)
         virtio_pci_destroy(m->net_pci);
     free(m->net_pci);
+    if (m->net_fault) {
+        virtio_fault_destroy(m->net_fault, &m->events);
+        free(m->net_fault);
+    }
     if (m->net) {
         virtio_net_destroy(m->net);
         free(m->net);

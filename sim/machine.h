@@ -26,6 +26,7 @@ typedef struct MachineConfig {
     const char *bootargs;        /* /chosen/bootargs, NULL for none */
     const uint8_t *serial_input; /* bytes fed to the UART */
     size_t serial_input_len;
+    const char *serial_prompt;   /* type each later line only after this is printed */
     uint64_t max_insns;          /* 0 = no limit */
     bool strict;                 /* unmapped accesses fault */
     uint32_t insns_per_tick;
@@ -41,6 +42,7 @@ typedef struct MachineConfig {
     const char *bootfile;        /* peer: DHCP boot file name */
     const char *pcap_out;        /* every frame both ways, pcapng */
     bool link_down;              /* start with the link down */
+    const char *virtio_fault;    /* "KIND[@T]": a deliberately broken NIC (virtio/fault.h) */
     uint64_t link_toggle[8];     /* virtual times at which the link flips */
     unsigned n_link_toggle;
     TraceWriter *trace;          /* NULL: no trace */
@@ -61,6 +63,7 @@ struct PciDev;
 struct VirtioNet;
 struct VirtioPci;
 struct NetBackend;
+struct VirtioFault;
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -78,6 +81,7 @@ typedef struct Machine {
     struct VirtioNet *net;
     struct VirtioPci *net_pci;
     struct NetBackend *backend;
+    struct VirtioFault *net_fault;
     Timer link_timer;
     unsigned link_next;          /* next entry of cfg.link_toggle */
     Tracer tracer;

@@ -42,13 +42,15 @@ typedef struct OptDesc {
 
 enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS,
        O_TRACE, O_NET, O_VIRTIO, O_NET_FEATURES, O_NET_SLOT, O_NET_PAIRS, O_TFTP, O_BOOTFILE,
-       O_PCAP, O_LINK, O_LINK_TOGGLE };
+       O_PCAP, O_LINK, O_LINK_TOGGLE, O_SERIAL_PROMPT,
+       O_VIRTIO_FAULT };
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000 (default: the bundled firmware)", O_FW },
     { "-m", "--memory", ARG_U64, "MiB", "guest RAM size in MiB (default 128)", O_MEM },
     { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")", O_APPEND },
     { "--serial-input", NULL, ARG_STR, "FILE", "bytes typed into the UART, one whenever the guest has taken the previous one ('-' = stdin until EOF)", O_SERIAL },
+    { "--serial-prompt", NULL, ARG_STR, "TEXT", "type each --serial-input line after the first only once the guest has printed TEXT (e.g. \"=> \" for U-Boot)", O_SERIAL_PROMPT },
     { "--max-insns", NULL, ARG_U64, "N", "stop after N retired instructions (exit status 124)", O_MAX_INSNS },
     { "--dump-dtb", NULL, ARG_STR, "FILE", "write the device tree blob the guest receives to FILE, then run", O_DUMP_DTB },
     { "--strict", NULL, ARG_NONE, NULL, "unmapped loads and stores raise access faults instead of reading all-ones / being dropped", O_STRICT },
@@ -66,6 +68,7 @@ static const OptDesc run_opts[] = {
     { "--pcap", NULL, ARG_STR, "FILE", "write every frame, both ways, to FILE (pcapng, virtual-time stamps)", O_PCAP },
     { "--link", NULL, ARG_STR, "up|down", "initial link state (default up)", O_LINK },
     { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)", O_LINK_TOGGLE },
+    { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)", O_VIRTIO_FAULT },
 };
 
 static void usage(FILE *f)
@@ -234,6 +237,7 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
             break;
         case O_APPEND: ro->mc.bootargs = val; break;
         case O_SERIAL: ro->serial_input_path = val; break;
+        case O_SERIAL_PROMPT: ro->mc.serial_prompt = val; break;
         case O_MAX_INSNS: ro->mc.max_insns = num; break;
         case O_DUMP_DTB: ro->dump_dtb = val; break;
         case O_STRICT: ro->mc.strict = true; break;
@@ -267,6 +271,7 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
         case O_TFTP: ro->mc.tftp_dir = val; break;
         case O_BOOTFILE: ro->mc.bootfile = val; break;
         case O_PCAP: ro->mc.pcap_out = val; break;
+        case O_VIRTIO_FAULT: ro->mc.virtio_fault = val; break;
         case O_LINK:
             if (strcmp(val, "up") != 0 && strcmp(val, "down") != 0) {
                 fprintf(stderr, "ringside run: --link %s: expected up or down\n", val);
@@ -435,9 +440,13 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         break;
     }
     if (ro->stats)
-        fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu%s%llu%s\n",
-                (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu),
-                tw ? ", " : "", (unsigned long long)(tw ? trace_count(tw) : 0), tw ? " trace events" : "");
+    {
+        fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu",
+                (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu));
+        if (tw)
+            fprintf(stderr, ", %llu trace events", (unsigned long long)trace_count(tw));
+        fputc('\n', stderr);
+    }
     if (machine_finish(m, &err) != 0) {
         fprintf(stderr, "ringside: %s\n", err.msg);
         if (rc == 0)

@@ -32,7 +32,7 @@ static void uart_update_irq(Uart *u)
 
 static void uart_schedule_rx(Uart *u)
 {
-    if (!u->rbr_full && u->in_pos < u->in_len && !u->rx_timer.armed && u->now)
+    if (!u->rbr_full && !u->waiting && u->in_pos < u->in_len && !u->rx_timer.armed && u->now)
         timer_mod(u->q, &u->rx_timer, u->now(u->now_ctx) + UART_INPUT_GAP);
 }
 
@@ -43,6 +43,10 @@ static void uart_rx_fire(void *opaque)
         return;
     u->rbr = u->in[u->in_pos++];
     u->rbr_full = true;
+    if (u->prompt && u->rbr == '\n') {
+        u->waiting = true;
+        u->prompt_seen = 0;
+    }
     if (u->on_input)
         u->on_input(u->on_input_ctx, u->rbr);
     uart_update_irq(u);
@@ -65,6 +69,40 @@ void uart_destroy(Uart *u)
 {
     free(u->in);
     u->in = NULL;
+    free(u->prompt);
+    u->prompt = NULL;
+}
+
+int uart_set_prompt(Uart *u, const char *prompt)
+{
+    char *p = NULL;
+    if (prompt && *prompt && !(p = strdup(prompt)))
+        return -1;
+    free(u->prompt);
+    u->prompt = p;
+    u->prompt_len = p ? strlen(p) : 0;
+    u->prompt_seen = 0;
+    if (!p && u->waiting) {
+        u->waiting = false;
+        uart_schedule_rx(u);
+    }
+    return 0;
+}
+
+/* Follows the guest's output for the prompt; on a match the next line may be typed. */
+static void uart_watch_output(Uart *u, uint8_t b)
+{
+    if (!u->waiting)
+        return;
+    /* Prompts are short and rarely self-overlapping: on a mismatch, restart the match
+     * at this byte (enough for "=> ", "# ", "$ "). */
+    if ((uint8_t)u->prompt[u->prompt_seen] != b)
+        u->prompt_seen = 0;
+    if ((uint8_t)u->prompt[u->prompt_seen] == b && ++u->prompt_seen == u->prompt_len) {
+        u->waiting = false;
+        u->prompt_seen = 0;
+        uart_schedule_rx(u);
+    }
 }
 
 int uart_queue_input(Uart *u, const uint8_t *data, size_t len)
@@ -125,6 +163,7 @@ static void uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
                 fflush(u->out);
         }
         u->thre_int = true; /* the byte left at once: THR is empty again */
+        uart_watch_output(u, b);
         break;
     case IER:
         if (u->lcr & LCR_DLAB) {

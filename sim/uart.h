@@ -1,7 +1,10 @@
 /* UART 16550A as on QEMU's virt board (PC16550D datasheet register set). Output goes
  * to a host FILE; input bytes come from a queue that is fed deterministically: a byte
  * is offered only when the receive buffer is empty, a fixed virtual delay after the
- * guest took the previous one, so a patient typist never loses a character. */
+ * guest took the previous one, so a patient typist never loses a character. With a
+ * prompt set, each line after the first also waits until the guest has printed the
+ * prompt since the previous line's newline: programs that read ahead while busy (U-Boot
+ * polls for ^C during a command and drops what it reads) then see nothing typed early. */
 #ifndef RINGSIDE_UART_H
 #define RINGSIDE_UART_H
 
@@ -32,6 +35,9 @@ typedef struct Uart {
     /* input queue */
     uint8_t *in;
     size_t in_len, in_pos;
+    char *prompt;            /* NULL: no waiting for output between lines */
+    size_t prompt_len, prompt_seen;
+    bool waiting;            /* a line ended: hold input until the prompt is printed */
     uint64_t (*now)(void *ctx);
     void *now_ctx;
     /* observers of consumed input bytes (the trace records them) */
@@ -46,5 +52,8 @@ void uart_init(Uart *u, IrqLine irq, EventQueue *q, FILE *out,
 void uart_destroy(Uart *u);
 /* Appends bytes to the input queue; they are delivered one at a time as above. */
 int uart_queue_input(Uart *u, const uint8_t *data, size_t len);
+/* Makes every input line after the first wait for the guest to print PROMPT (a
+ * non-empty string, copied); NULL switches waiting off. 0, or -1 when out of memory. */
+int uart_set_prompt(Uart *u, const char *prompt);
 
 #endif

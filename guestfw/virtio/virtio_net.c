@@ -231,6 +231,10 @@ static int virtnet_probe(struct virtio_device *vdev)
         }
     }
     virtio_device_ready(vdev);
+    /* As virtnet_probe does after virtio_device_ready: the device does not notify
+     * config changes before DRIVER_OK (virtio 1.2 §3.1.1), so a link that came up
+     * since the first read is only seen by reading again. */
+    vnet_read_status(vi);
     for (unsigned q = 0; q < vi->max_pairs; q++)
         virtqueue_kick(vi->rq[q].vq);
     /* Transmit completions are reaped on the next send, not by interrupt. */

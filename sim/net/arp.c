@@ -1,6 +1,7 @@
 /* The peer's ARP responder (RFC 826, Ethernet/IPv4 only): answers who-has for the
- * gateway and the DNS address, both at the peer's one MAC as slirp does, and learns
- * the guest's MAC from anything it announces. */
+ * gateway and the DNS address, each at its own MAC as slirp does (52:55 then the four
+ * address bytes: 10.0.2.3 is-at 52:55:0a:00:02:03), and learns the guest's MAC from
+ * anything it announces. */
 #include "peer_priv.h"
 
 static bool peer_owns(uint32_t ip) { return ip == PEER_GW_IP || ip == PEER_DNS_IP; }
@@ -40,11 +41,13 @@ int peer_arp_input(NetPeer *p, const uint8_t *frame, size_t len, PeerAction *act
     r[ARP_HLEN] = ETH_ALEN;
     r[ARP_PLEN] = 4;
     st16_be(r + ARP_OPER, ARP_REPLY);
-    memcpy(r + ARP_SHA, peer_mac, 6);
+    uint8_t sha[6] = { peer_mac[0], peer_mac[1] };
+    st32_be(sha + 2, tpa);
+    memcpy(r + ARP_SHA, sha, 6);
     st32_be(r + ARP_SPA, tpa);
     memcpy(r + ARP_THA, a + ARP_SHA, 6);
     st32_be(r + ARP_TPA, spa);
     peer_emit_eth(p, a + ARP_SHA, ETHERTYPE_ARP, ETH_HLEN + ARP_LEN);
-    peer_act(act, PEER_ACT_ARP_REPLY, "%s is-at %s", ipv4_str(tpa, ip), mac_str(peer_mac, mac));
+    peer_act(act, PEER_ACT_ARP_REPLY, "%s is-at %s", ipv4_str(tpa, ip), mac_str(sha, mac));
     return 1;
 }

@@ -2,8 +2,9 @@
  *
  * The status machine follows §3.1.1: ACKNOWLEDGE, DRIVER, (FEATURES_OK,) DRIVER_OK,
  * each step only after the one before. A driver that clears a bit without resetting,
- * skips a step or sets DEVICE_NEEDS_RESET itself breaks the protocol: the device sets
- * DEVICE_NEEDS_RESET and the trace says why (DESIGN.md §6). FEATURES_OK is the one
+ * skips a step (other than ACKNOWLEDGE, see virtio_write_status) or sets
+ * DEVICE_NEEDS_RESET itself breaks the protocol: the device sets DEVICE_NEEDS_RESET
+ * and the trace says why (DESIGN.md §6). FEATURES_OK is the one
  * step the device may refuse: it then stays clear (§2.2.1, §3.1.1 step 6). */
 #include "virtio.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 
 #include "tracer.h"
+#include "virtio/fault.h"
 
 static const char *name_of(const VirtioDevice *vd) { return vd->info.name; }
 
@@ -139,6 +141,7 @@ void virtio_reset(VirtioDevice *vd)
     }
     if (vd->ops->reset)
         vd->ops->reset(vd);
+    virtio_fault_reset(vd);
     vd->isr = 0;
     update_irq(vd);
     TRACE(vd->tracer, virtio_reset, name_of(vd));
@@ -164,8 +167,6 @@ static const char *illegal_transition(uint8_t old, uint8_t s, bool legacy)
         return "driver cleared status bits without a reset";
     if ((s & VIRTIO_STATUS_NEEDS_RESET) && !(old & VIRTIO_STATUS_NEEDS_RESET))
         return "driver set DEVICE_NEEDS_RESET, a device-only bit";
-    if ((s & VIRTIO_STATUS_DRIVER) && !(s & VIRTIO_STATUS_ACKNOWLEDGE))
-        return "DRIVER set before ACKNOWLEDGE";
     if ((s & VIRTIO_STATUS_FEATURES_OK) && !(s & VIRTIO_STATUS_DRIVER))
         return "FEATURES_OK set before DRIVER";
     if ((s & VIRTIO_STATUS_DRIVER_OK) && !(s & VIRTIO_STATUS_DRIVER))
@@ -192,6 +193,12 @@ void virtio_write_status(VirtioDevice *vd, uint8_t s, bool legacy)
     }
     /* DEVICE_NEEDS_RESET stays until a reset, whatever the driver writes back. */
     s |= old & VIRTIO_STATUS_NEEDS_RESET;
+    /* U-Boot (2023.01) acknowledges at bind, resets at probe, then sets DRIVER alone.
+     * §3.1.1 binds the driver, not the device; QEMU and hardware go on, so we do too,
+     * leaving a trace note rather than refusing a real client. */
+    if ((s & VIRTIO_STATUS_DRIVER) && !(old & VIRTIO_STATUS_DRIVER) && !(s & VIRTIO_STATUS_ACKNOWLEDGE) &&
+        !(old & VIRTIO_STATUS_NEEDS_RESET))
+        notice(vd, "status %#x -> %#x: DRIVER set without ACKNOWLEDGE (tolerated)", old, s);
     const char *why = illegal_transition(old, s, legacy);
     if (why) {
         virtio_error(vd, "status %#x -> %#x: %s", old, s, why);
@@ -199,7 +206,7 @@ void virtio_write_status(VirtioDevice *vd, uint8_t s, bool legacy)
     }
     if ((s & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
         Err err;
-        if (check_features(vd, &err) < 0) {
+        if (check_features(vd, &err) < 0 || virtio_fault_refuse_features(vd, &err)) {
             /* Refused: the bit stays clear and the driver sees so when it reads back. */
             s &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
             notice(vd, "FEATURES_OK refused: %s", err.msg);
@@ -374,9 +381,13 @@ int virtio_queue_pop(VirtioDevice *vd, unsigned q, VqElem *e)
     Err err;
     if (q >= vd->info.num_queues || (vd->status & VIRTIO_STATUS_NEEDS_RESET))
         return -1;
+    if (!virtio_fault_may_pop(vd, q))
+        return 0;
     int r = vq_pop(&vd->vq[q], e, &err);
     if (r < 0)
         virtio_error(vd, "%s", err.msg);
+    else if (r > 0)
+        virtio_fault_popped(vd, q, e->head);
     return r;
 }
 
@@ -387,6 +398,7 @@ void virtio_queue_complete(VirtioDevice *vd, unsigned q)
         return;
     VirtQueue *vq = &vd->vq[q];
     uint16_t before = vq->published;
+    virtio_fault_before_flush(vd, q);
     if (vq_flush(vq, &err) < 0) {
         virtio_error(vd, "%s", err.msg);
         return;

@@ -106,6 +106,9 @@ struct VirtioDevice {
      * while vq still holds the layout that was watched. */
     void (*queue_live)(void *ctx, VirtioDevice *vd, unsigned q, bool live);
     void *queue_live_ctx;
+
+    /* Deliberate misbehaviour for testing drivers (virtio/fault.h); NULL: none. */
+    struct VirtioFault *fault;
 };
 
 /* Allocates the queues; the device starts reset. -1 with err on a bad info. */
