@@ -92,6 +92,8 @@ static int machine_add_net(Machine *m, Err *err)
         return -1;
     if (m->cfg.net_pairs)
         nc.max_pairs = (uint16_t)m->cfg.net_pairs;
+    if (m->cfg.queue_size)
+        nc.queue_size = (uint16_t)m->cfg.queue_size;
     nc.link_down = m->cfg.link_down;
     m->net = calloc(1, sizeof *m->net);
     m->net_pci = calloc(1, sizeof *m->net_pci);

@@ -38,6 +38,7 @@ typedef struct MachineConfig {
     const char *net_features;    /* "-mrg_rxbuf,+mq" applied to the default set */
     unsigned net_slot;           /* PCI slot (default 1) */
     unsigned net_pairs;          /* max_virtqueue_pairs (default 4) */
+    unsigned queue_size;         /* virtqueue size offered (default 256) */
     const char *tftp_dir;        /* peer: files served by TFTP */
     const char *bootfile;        /* peer: DHCP boot file name */
     const char *pcap_out;        /* every frame both ways, pcapng */

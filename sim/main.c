@@ -41,7 +41,7 @@ typedef struct OptDesc {
 } OptDesc;
 
 enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS,
-       O_TRACE, O_NET, O_VIRTIO, O_NET_FEATURES, O_NET_SLOT, O_NET_PAIRS, O_TFTP, O_BOOTFILE,
+       O_TRACE, O_NET, O_VIRTIO, O_NET_FEATURES, O_NET_SLOT, O_NET_PAIRS, O_QUEUE_SIZE, O_TFTP, O_BOOTFILE,
        O_PCAP, O_LINK, O_LINK_TOGGLE, O_SERIAL_PROMPT,
        O_VIRTIO_FAULT };
 
@@ -63,6 +63,7 @@ static const OptDesc run_opts[] = {
     { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+csum", O_NET_FEATURES },
     { "--net-slot", NULL, ARG_U64, "N", "PCI slot of the virtio-net device (default 1)", O_NET_SLOT },
     { "--net-pairs", NULL, ARG_U64, "N", "max_virtqueue_pairs offered with MQ (default 4)", O_NET_PAIRS },
+    { "--queue-size", NULL, ARG_U64, "N", "virtqueue size the device offers, a power of 2 (default 256; 8 or 16 make rings easy to follow)", O_QUEUE_SIZE },
     { "--tftp", NULL, ARG_STR, "DIR", "files the built-in peer serves over TFTP", O_TFTP },
     { "--bootfile", NULL, ARG_STR, "NAME", "boot file name the peer's DHCP server announces", O_BOOTFILE },
     { "--pcap", NULL, ARG_STR, "FILE", "write every frame, both ways, to FILE (pcapng, virtual-time stamps)", O_PCAP },
@@ -267,6 +268,13 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
                 return -1;
             }
             ro->mc.net_pairs = (unsigned)num;
+            break;
+        case O_QUEUE_SIZE:
+            if (num < 2 || num > 32768 || (num & (num - 1))) {
+                fprintf(stderr, "ringside run: --queue-size %s: a power of 2 in 2..32768 (virtio 1.2 section 2.7)\n", val);
+                return -1;
+            }
+            ro->mc.queue_size = (unsigned)num;
             break;
         case O_TFTP: ro->mc.tftp_dir = val; break;
         case O_BOOTFILE: ro->mc.bootfile = val; break;
