@@ -88,6 +88,46 @@ static void test_thre_interrupt(void)
     uart_destroy(&u);
 }
 
+/* Feeds due input and returns the byte the guest reads, or -1 if none arrived. */
+static int take(EventQueue *q, Uart *u)
+{
+    if (events_next(q) == EVENT_NEVER)
+        return -1;
+    clock_now = events_next(q);
+    events_run_due(q, clock_now);
+    return (rd(u, 5) & 1) ? rd(u, 0) : -1;
+}
+
+/* With a prompt, a line after the first waits until the guest printed the prompt:
+ * a program that reads ahead while busy (U-Boot polling for Ctrl-C) loses nothing. */
+static void test_prompt_wait(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    EventQueue q;
+    Uart u;
+    events_init(&q);
+    clock_now = 0;
+    uart_init(&u, (IrqLine){ sink, NULL, 10 }, &q, f, now, NULL);
+    CU_ASSERT_EQUAL(uart_set_prompt(&u, "=> "), 0);
+    uart_queue_input(&u, (const uint8_t *)"a\nb\n", 4);
+    CU_ASSERT_EQUAL(take(&q, &u), 'a');
+    CU_ASSERT_EQUAL(take(&q, &u), '\n');
+    /* The line ended: nothing more until the prompt appears in the output. */
+    CU_ASSERT_EQUAL(take(&q, &u), -1);
+    wr(&u, 0, '=');
+    wr(&u, 0, '>');
+    CU_ASSERT_EQUAL(take(&q, &u), -1);        /* a partial prompt is not enough */
+    wr(&u, 0, ' ');
+    CU_ASSERT_EQUAL(take(&q, &u), 'b');
+    CU_ASSERT_EQUAL(take(&q, &u), '\n');
+    CU_ASSERT_EQUAL(take(&q, &u), -1);        /* input exhausted */
+    fclose(f);
+    free(buf);
+    uart_destroy(&u);
+}
+
 int suite_uart(void)
 {
     CU_pSuite s = CU_add_suite("uart", NULL, NULL);
@@ -96,5 +136,6 @@ int suite_uart(void)
     CU_add_test(s, "output and divisor latch", test_output);
     CU_add_test(s, "paced input", test_paced_input);
     CU_add_test(s, "THRE interrupt", test_thre_interrupt);
+    CU_add_test(s, "prompt wait between lines", test_prompt_wait);
     return 0;
 }
