@@ -2,45 +2,134 @@
 """make bench: prints ringside's performance figures; asserts nothing.
 
 Each figure is the median of several runs (BENCH_RUNS, default 5). Wall time is measured
-here, outside the simulator, which never reads the host clock."""
+here, outside the simulator, which never reads the host clock.
+
+  cpu        guest MIPS on a CPU-bound guest: CRC-32, about 1.5 G instructions
+             (scenario=bench-crc rounds=30; target >= 600 with gcc -O2)
+  ping       ICMP echo round trips per host second (scenario=ping count=N)
+  udp        UDP datagrams echoed per host second, and frames both ways
+             (scenario=udp count=N)
+  tracing    slowdown of --trace over no tracing on ping and udp (target <= 15%),
+             bytes per trace event, and replay speed relative to recording
+
+Environment: RINGSIDE (default ./ringside), BENCH_RUNS (default 5)."""
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 RINGSIDE = os.environ.get("RINGSIDE", "./ringside")
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RUNS = max(1, int(os.environ.get("BENCH_RUNS", "5")))
+
+CRC_ROUNDS = 30          # 4 MiB each, about 50 M instructions a round
+PING_COUNT = 20000
+UDP_COUNT = 10000
+TRACE_TARGET = 15.0      # percent
+
+
+class Run:
+    """One finished ringside process: wall seconds, peak RSS (KiB), output."""
+
+    def __init__(self, secs, rss_kib, out, err):
+        self.secs, self.rss_kib, self.out, self.err = secs, rss_kib, out, err
+
+    def num(self, pattern, text=None):
+        m = re.search(pattern, self.out + self.err if text is None else text)
+        if not m:
+            sys.exit(f"bench: no match for {pattern!r} in ringside's output:\n{self.out}{self.err}")
+        return int(m.group(1))
 
 
 def run(args):
-    """Runs ringside once; returns (seconds, retired instructions, peak RSS in KiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    p = subprocess.run([RINGSIDE, "run", "--stats"] + args, capture_output=True, text=True)
-    secs = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    m = re.search(r"retired (\d+) instructions", p.stderr)
-    if p.returncode != 0 or not m:
-        sys.exit(f"bench: ringside {' '.join(args)} failed (exit {p.returncode}):\n{p.stderr}")
-    return secs, int(m.group(1)), max(rss, before)
+    """Runs ringside once with args; exits on failure. wait4 gives this child's own
+    peak RSS (RUSAGE_CHILDREN would be the maximum over all children so far)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen([RINGSIDE] + args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        secs = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        r = Run(secs, usage.ru_maxrss, out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"))
+    if p.returncode != 0:
+        sys.exit(f"bench: ringside {' '.join(args)} failed (exit {p.returncode}):\n{r.out}{r.err}")
+    return r
 
 
-def bench(label, args):
-    results = [run(args) for _ in range(RUNS)]
-    secs = statistics.median(r[0] for r in results)
-    insns = results[0][1]
-    rss = max(r[2] for r in results)
-    print(f"{label:<30} {insns / secs / 1e6:8.0f} guest MIPS  {secs:7.2f} s wall  "
-          f"{rss / 1024:7.1f} MiB peak  ({insns} instructions, median of {RUNS})")
-    return secs, insns
+def median_run(args):
+    """RUNS runs of the same command: the median wall time, the largest RSS, and the
+    first run (for its output, identical in every run: the simulator is deterministic)."""
+    runs = [run(args) for _ in range(RUNS)]
+    return statistics.median(r.secs for r in runs), max(r.rss_kib for r in runs), runs[0]
+
+
+def row(label, value, unit, secs, rss_kib, note=""):
+    print(f"  {label:<28} {value:>12} {unit:<16} {secs:7.3f} s {rss_kib / 1024:7.1f} MiB  {note}")
+
+
+def cpu_bench():
+    secs, rss, r = median_run(["run", "--stats", "-append", f"scenario=bench-crc rounds={CRC_ROUNDS}"])
+    insns = r.num(r"retired (\d+) instructions")
+    row("cpu: crc32 (bench-crc)", f"{insns / secs / 1e6:.0f}", "guest MIPS", secs, rss,
+        f"{insns / 1e9:.2f} G insns; target >= 600")
+
+
+def net_bench(name, scenario, count_pattern, per, extra=None):
+    """Untraced and traced runs of one network scenario, then replays of the trace.
+    Returns the tracing slowdown in percent."""
+    args = ["-append", scenario]
+    secs, rss, r = median_run(["run", "--stats"] + args)
+    n = r.num(count_pattern)
+    row(f"{name}: {per}", f"{n / secs:.0f}", "per host second", secs, rss, f"{n} in the run")
+    if extra:
+        extra(r, secs, rss)
+
+    fd, path = tempfile.mkstemp(prefix="ringside-bench-", suffix=".trace")
+    os.close(fd)
+    try:
+        tsecs, trss, tr = median_run(["run", "--stats", "--trace", path] + args)
+        events = tr.num(r"(\d+) trace events")
+        size = os.path.getsize(path)
+        slowdown = (tsecs / secs - 1) * 100
+        row(f"{name}: traced", f"{n / tsecs:.0f}", "per host second", tsecs, trss,
+            f"slowdown {slowdown:+.1f}% (target <= {TRACE_TARGET:.0f}%)")
+        row(f"{name}: trace size", f"{size / events:.1f}", "bytes per event", tsecs, trss,
+            f"{events} events, {size / 1e6:.1f} MB")
+        rsecs, rrss, _ = median_run(["replay", path])
+        row(f"{name}: replay", f"{tsecs / rsecs:.2f}", "x recording speed", rsecs, rrss,
+            f"{events / rsecs / 1e6:.2f} M events/s")
+    finally:
+        os.unlink(path)
+    return slowdown
+
+
+def udp_frames(r, secs, rss):
+    sent = r.num(r"udp: sent (\d+) datagrams")
+    echoed = r.num(r"echoed intact (\d+)")
+    row("udp: frames both ways", f"{(sent + echoed) / secs:.0f}", "per host second", secs, rss,
+        f"{sent} out, {echoed} back")
 
 
 def main():
-    print(f"ringside benchmarks ({RINGSIDE}, {RUNS} runs each)")
-    bench("cpu: crc32 loop", ["-append", "scenario=bench-crc"])
+    print(f"ringside benchmarks ({RINGSIDE}; wall time is the median of {RUNS} runs, "
+          f"peak RSS the largest)")
+    print(f"  {'figure':<28} {'value':>12} {'unit':<16} {'wall':>9} {'peak RSS':>11}")
+    t0 = time.perf_counter()
+    cpu_bench()
+    slow = [
+        net_bench("ping", f"scenario=ping count={PING_COUNT}", r"(\d+) received", "round trips"),
+        net_bench("udp", f"scenario=udp count={UDP_COUNT}", r"echoed intact (\d+)", "datagrams echoed",
+                  udp_frames),
+    ]
+    worst = max(slow)
+    print(f"  tracing slowdown, worst of ping and udp: {worst:+.1f}% "
+          f"({'within' if worst <= TRACE_TARGET else 'over'} the {TRACE_TARGET:.0f}% target)")
+    print(f"  ({time.perf_counter() - t0:.0f} s in all)")
 
 
 if __name__ == "__main__":

@@ -197,7 +197,7 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         goto fail;
 
     m->tracer = (Tracer){ .tw = m->cfg.trace, .now = machine_trace_now, .now_ctx = m,
-                          .syms = &m->fw.symtab };
+                          .syms = &m->fw.symtab, .sym_cache = &m->sym_cache };
     bus_trace_init(&m->bus_trace, &m->tracer, &m->ram);
     bus_trace_attach(&m->bus_trace, &m->mem);
     bus_trace_attach(&m->bus_trace, &m->io);

@@ -86,6 +86,7 @@ typedef struct Machine {
     Timer link_timer;
     unsigned link_next;          /* next entry of cfg.link_toggle */
     Tracer tracer;
+    SymCache sym_cache;
     BusTrace bus_trace;
     Timer hash_timer;
     FwImage fw;

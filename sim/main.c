@@ -327,7 +327,6 @@ typedef struct Replay {
     Machine *m;
     uint64_t matched;
     bool diverged;
-    char before[REPLAY_CONTEXT][320];  /* the last matched events, as text */
     char want[320], got[320];
     Err err;
 } Replay;
@@ -340,8 +339,7 @@ static void replay_tap(void *opaque, const TraceEvent *ev)
     TraceEvent want;
     int rc = trace_read_next(rp->r, &want, &rp->err);
     if (rc == 1 && trace_event_equal(&want, ev)) {
-        trace_event_format(ev, rp->before[rp->matched % REPLAY_CONTEXT], sizeof rp->before[0]);
-        rp->matched++;
+        rp->matched++;           /* context is re-read from the file if it is needed */
         return;
     }
     rp->diverged = true;
@@ -359,9 +357,19 @@ static void replay_report(const Replay *rp, const char *path)
 {
     fprintf(stderr, "ringside replay: %s: diverged at event %llu\n", path,
             (unsigned long long)rp->matched);
+    /* The events before the divergence, read again from the recording. */
     uint64_t first = rp->matched > REPLAY_CONTEXT ? rp->matched - REPLAY_CONTEXT : 0;
-    for (uint64_t i = first; i < rp->matched; i++)
-        fprintf(stderr, "    #%-8llu %s\n", (unsigned long long)i, rp->before[i % REPLAY_CONTEXT]);
+    Err err;
+    TraceReader *r = trace_reader_open(path, &err);
+    TraceEvent ev;
+    for (uint64_t i = 0; r && i < rp->matched && trace_read_next(r, &ev, &err) == 1; i++) {
+        if (i >= first) {
+            char line[320];
+            trace_event_format(&ev, line, sizeof line);
+            fprintf(stderr, "    #%-8llu %s\n", (unsigned long long)i, line);
+        }
+    }
+    trace_reader_close(r);
     fprintf(stderr, "  expected #%-8llu %s\n", (unsigned long long)rp->matched, rp->want);
     fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
 }
@@ -549,17 +557,29 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, Err *err
 
 static int cmd_replay(int argc, char **argv)
 {
-    if (argc != 3 || argv[2][0] == '-') {
-        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            printf("Usage: ringside replay TRACE\n\nRe-runs the configuration recorded in TRACE (firmware, options, console input)\n"
-                   "and compares every event with the recording. Exit 0 on a match; %d and the\n"
-                   "first divergent event beside the expected one otherwise.\n", EXIT_DIVERGED);
+    bool show_console = false;
+    const char *path = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("Usage: ringside replay [--console] TRACE\n\n"
+                   "Re-runs the configuration recorded in TRACE (firmware, options, console input)\n"
+                   "and compares every event with the recording. Exit 0 and a one-line summary on\n"
+                   "a match; %d and the first divergent event beside the expected one otherwise.\n\n"
+                   "  --console   show the guest's console output (hidden by default)\n", EXIT_DIVERGED);
             return 0;
         }
-        fprintf(stderr, "Usage: ringside replay TRACE\n");
+        if (strcmp(argv[i], "--console") == 0)
+            show_console = true;
+        else if (argv[i][0] == '-' || path) {
+            fprintf(stderr, "Usage: ringside replay [--console] TRACE (try 'ringside replay --help')\n");
+            return EXIT_USAGE;
+        } else
+            path = argv[i];
+    }
+    if (!path) {
+        fprintf(stderr, "Usage: ringside replay [--console] TRACE (try 'ringside replay --help')\n");
         return EXIT_USAGE;
     }
-    const char *path = argv[2];
     Err err = { "" };
     Replay rp;
     memset(&rp, 0, sizeof rp);
@@ -583,6 +603,7 @@ static int cmd_replay(int argc, char **argv)
     for (int i = 0; i < h->argc; i++)
         args[i] = (char *)h->argv[i];
     RunOpts ro;
+    FILE *devnull = NULL;
     int rc = EXIT_SETUP;
     if (parse_run(h->argc - 2, args + 2, &ro) != 0)
         goto out;
@@ -590,6 +611,12 @@ static int cmd_replay(int argc, char **argv)
     ro.dump_dtb = NULL;
     ro.mc.pcap_out = NULL;
     ro.serial_input_path = NULL;
+    if (!show_console && !(devnull = fopen("/dev/null", "w"))) {
+        fprintf(stderr, "ringside replay: /dev/null: %s\n", strerror(errno));
+        goto out;
+    }
+    if (devnull)
+        ro.mc.console = devnull;
     if (recorded_input(path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
         fprintf(stderr, "ringside replay: %s\n", err.msg);
         goto out;
@@ -621,6 +648,8 @@ static int cmd_replay(int argc, char **argv)
         rc = 0;
     }
 out:
+    if (devnull)
+        fclose(devnull);
     free(ro.serial_buf);
     free(args);
     trace_reader_close(rp.r);

@@ -8,6 +8,12 @@
 #include "loader.h"
 #include "trace/trace.h"
 
+/* The last symbol found: events come in runs from one function. */
+typedef struct SymCache {
+    uint64_t lo, hi;
+    const char *name;
+} SymCache;
+
 typedef struct Tracer {
     TraceWriter *tw;         /* NULL: tracing off */
     /* Source of virtual time and guest pc (the machine points it at the CPU); NULL in
@@ -16,6 +22,7 @@ typedef struct Tracer {
     void *now_ctx;
     uint64_t vtime_fixed;
     const Symtab *syms;      /* firmware symbols, may be NULL */
+    SymCache *sym_cache;     /* optional, owned by whoever set up the tracer */
 } Tracer;
 
 static inline bool tracer_on(const Tracer *t) { return t && t->tw; }

@@ -32,6 +32,9 @@ struct TraceWriter {
     uint32_t crc;              /* CRC-32 of every record byte so far */
     Intern *names;             /* open addressing, keyed by content, never by address */
     size_t names_cap, names_used;
+    /* Names seen lately, by the caller's pointer: a hit still compares the content
+     * (the caller's buffer may have changed), but skips hashing the string. */
+    struct { const char *ptr, *copy; uint64_t id; } recent[64];
     TraceTapFn tap;
     void *tap_opaque;
     bool failed;               /* sticky: nothing more is recorded */
@@ -125,6 +128,7 @@ static int rec_finish(TraceWriter *tw)
         memcpy(big, pre, pn);
         memcpy(big + pn, tw->rec, tw->rec_len);
         big[total - 1] = check;
+        tw->crc = trace_crc32(tw->crc, big, total);
         tw->out = big;
         tw->out_len = total;
         int r = flush_out(tw);
@@ -134,14 +138,13 @@ static int rec_finish(TraceWriter *tw)
         if (r < 0)
             return -1;
     } else {
-        memcpy(tw->out + tw->out_len, pre, pn);
-        memcpy(tw->out + tw->out_len + pn, tw->rec, tw->rec_len);
-        tw->out[tw->out_len + total - 1] = check;
+        uint8_t *at = tw->out + tw->out_len;
+        memcpy(at, pre, pn);
+        memcpy(at + pn, tw->rec, tw->rec_len);
+        at[total - 1] = check;
         tw->out_len += total;
+        tw->crc = trace_crc32(tw->crc, at, total);   /* in one pass: it is contiguous here */
     }
-    tw->crc = trace_crc32(tw->crc, pre, pn);
-    tw->crc = trace_crc32(tw->crc, tw->rec, tw->rec_len);
-    tw->crc = trace_crc32(tw->crc, &check, 1);
     return 0;
 }
 
@@ -182,6 +185,11 @@ static int intern(TraceWriter *tw, const char *s, uint64_t *id)
         *id = 0;
         return 0;
     }
+    size_t k = (size_t)(((uintptr_t)s * 0x9e3779b97f4a7c15ull) >> 58);
+    if (tw->recent[k].ptr == s && strcmp(tw->recent[k].copy, s) == 0) {
+        *id = tw->recent[k].id;
+        return 0;
+    }
     size_t len = strlen(s);
     if (len > TRACE_MAX_STRING)
         return fail(tw, "trace name longer than %u bytes", TRACE_MAX_STRING);
@@ -192,6 +200,9 @@ static int intern(TraceWriter *tw, const char *s, uint64_t *id)
     for (; tw->names[j].s; j = (j + 1) & (tw->names_cap - 1)) {
         if (tw->names[j].hash == h && strcmp(tw->names[j].s, s) == 0) {
             *id = tw->names[j].id;
+            tw->recent[k].ptr = s;
+            tw->recent[k].copy = tw->names[j].s;
+            tw->recent[k].id = *id;
             return 0;
         }
     }
@@ -200,6 +211,9 @@ static int intern(TraceWriter *tw, const char *s, uint64_t *id)
         return fail(tw, "out of memory");
     tw->names[j] = (Intern){ copy, h, ++tw->names_used };
     *id = tw->names_used;
+    tw->recent[k].ptr = s;
+    tw->recent[k].copy = copy;
+    tw->recent[k].id = *id;
     if (tw->fd >= 0) {
         tw->rec_len = 0;
         rec_uleb(tw, TRACE_REC_STRING);

@@ -28,8 +28,8 @@ Cpu *cpu_create(const CpuConfig *cfg, Err *err)
         err_set(err, "cpu: out of memory for the decode cache");
         return NULL;
     }
-    for (unsigned i = 0; i < INSNS_PER_PAGE; i++)
-        c->slow_page[i].op = OP_FETCH_SLOW;
+    for (unsigned i = 0; i < INSNS_PER_PAGE + INSN_SENTINELS; i++)
+        c->slow_page[i].h = OP_FETCH_SLOW * 2;
     cfg->ram->code_written = code_written;
     cfg->ram->code_opaque = c;
     cpu_reset(c, cfg->ram->base);
@@ -97,24 +97,26 @@ static void code_written(void *opaque, uint64_t addr)
         memset(c->pages[pg], 0, INSNS_PER_PAGE * sizeof(Insn));
     ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
     if (pg > 0 && c->pages[pg - 1])
-        c->pages[pg - 1][INSNS_PER_PAGE - 1].op = OP_DECODE;
+        c->pages[pg - 1][INSNS_PER_PAGE - 1].h = OP_DECODE * 2;
 }
 
-Insn *cpu_code_page(Cpu *c, uint64_t pc, uint64_t *page_va)
+Insn *cpu_code_insn(Cpu *c, uint64_t pc)
 {
     Ram *ram = c->cfg.ram;
-    uint64_t off = pc - ram->base;
-    *page_va = pc & ~(uint64_t)(RAM_PAGE_SIZE - 1);
+    uint64_t off = pc - ram->base, slot = (pc & (RAM_PAGE_SIZE - 1)) >> 1;
     if (off < ram->size) {
         uint64_t pg = off >> RAM_PAGE_SHIFT;
         if (unlikely(!c->pages[pg])) {
-            c->pages[pg] = calloc(INSNS_PER_PAGE, sizeof(Insn));
-            if (!c->pages[pg])
-                return c->slow_page;       /* still correct, only slower */
+            Insn *p = calloc(INSNS_PER_PAGE + INSN_SENTINELS, sizeof(Insn));
+            if (!p)
+                return &c->slow_page[slot];     /* still correct, only slower */
+            for (unsigned i = 0; i < INSN_SENTINELS; i++)
+                p[INSNS_PER_PAGE + i].h = OP_PAGE_END * 2;
+            c->pages[pg] = p;
         }
-        return c->pages[pg];
+        return &c->pages[pg][slot];
     }
-    return c->slow_page;
+    return &c->slow_page[slot];
 }
 
 /* Host bytes of one instruction parcel at addr, or NULL (instruction access fault). */

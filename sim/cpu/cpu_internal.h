@@ -4,7 +4,11 @@
  * The cache holds one Insn per 2-byte slot of each guest RAM page that has held code,
  * allocated on first execution. An Insn is decoded once and then dispatched without
  * looking at the instruction bits again; a store to a RAM_PAGE_CODE page clears the
- * page's Insns (ram->code_written), so self-modifying code re-decodes. */
+ * page's Insns (ram->code_written), so self-modifying code re-decodes.
+ *
+ * Each page's array has INSN_SENTINELS extra slots after its last one, holding
+ * OP_PAGE_END: the interpreter steps from one Insn to the next by pointer arithmetic
+ * (slot += len / 2) and finds out it left the page only when it lands on one. */
 #ifndef RINGSIDE_CPU_INTERNAL_H
 #define RINGSIDE_CPU_INTERNAL_H
 
@@ -13,7 +17,7 @@
 /* Operation of a decoded instruction. OP_DECODE (0) marks a slot not yet decoded, so
  * a freshly zeroed page needs no initialisation. */
 #define CPU_OPS(X) \
-    X(DECODE) X(FETCH_SLOW) X(ILLEGAL) \
+    X(DECODE) X(FETCH_SLOW) X(PAGE_END) X(ILLEGAL) \
     X(LUI) X(AUIPC) X(JAL) X(JALR) \
     X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) \
     X(LB) X(LH) X(LW) X(LD) X(LBU) X(LHU) X(LWU) \
@@ -39,17 +43,22 @@ enum {
 #undef X
     OP_COUNT
 };
+_Static_assert(OP_COUNT * 2 <= 256, "Insn.h holds op * 2 + 1 in a byte");
 
 /* rd is 32 (a scratch register) when the architectural rd is x0, so handlers write
- * without testing for x0 (an FP destination keeps its number: f0 is a register). imm holds the raw bits for OP_ILLEGAL, and the CSR number
- * for CSR instructions (whose uimm is in rs1). */
+ * without testing for x0 (an FP destination keeps its number: f0 is a register). imm
+ * holds the raw bits for OP_ILLEGAL, and the CSR number for CSR instructions (whose
+ * uimm is in rs1). 16 bytes, a power of two: the next slot is len * 8 bytes on. */
 typedef struct Insn {
+    uint8_t h;               /* handler: op * 2 + (len == 4); 0 = not decoded */
     uint8_t op, rd, rs1, rs2;
     uint8_t len;
-    int32_t imm;
+    int64_t imm;
 } Insn;
 
 #define INSNS_PER_PAGE (RAM_PAGE_SIZE / 2)
+/* A 4-byte instruction in the last slot steps two slots past the end. */
+#define INSN_SENTINELS 2
 #define REG_SCRATCH 32
 
 enum { PRV_U = 0, PRV_M = 3 };
@@ -115,7 +124,7 @@ struct Cpu {
     /* Decoded-instruction cache: one Insn array per RAM page, NULL until executed. */
     Insn **pages;
     uint64_t npages;
-    Insn slow_page[INSNS_PER_PAGE];      /* all OP_FETCH_SLOW: code outside RAM */
+    Insn slow_page[INSNS_PER_PAGE + INSN_SENTINELS];   /* all OP_FETCH_SLOW: code outside RAM */
 };
 
 /* decode.c: decodes the 16- or 32-bit instruction in bits (its length follows from
@@ -131,9 +140,9 @@ void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval);
 void cpu_mret(Cpu *c);
 /* Interrupt to take now (cause with the interrupt bit), or 0. */
 uint64_t cpu_pending_irq(const Cpu *c);
-/* Fetch path when pc leaves the current page: returns the page's Insn array and its
- * guest base, or the slow page for code outside RAM. */
-Insn *cpu_code_page(Cpu *c, uint64_t pc, uint64_t *page_va);
+/* Fetch path when pc leaves the current page or jumps: the Insn slot of pc (allocating
+ * its page's array on first use), or a slot of the slow page for code outside RAM. */
+Insn *cpu_code_insn(Cpu *c, uint64_t pc);
 /* Decodes the insn at pc into a RAM slot (len known after decode). Returns -1 and
  * sets *fault_addr when the fetch faults. */
 int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);

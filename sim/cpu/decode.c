@@ -278,4 +278,5 @@ void cpu_decode(uint32_t bits, Insn *in)
         decode32(bits, in);
     else
         decode16(bits & 0xffff, in);
+    in->h = (uint8_t)(in->op * 2 + (in->len == 4));
 }

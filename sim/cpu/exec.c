@@ -8,15 +8,19 @@
  * Taking an interrupt costs nothing: it happens between instructions.
  *
  * Blocks: interrupts, exit requests and the budget's end are checked at block
- * boundaries. A block ends every POLL_INSNS instructions, and after every CSR instruction, mret, trap, and after any
- * device access whose callback changed the interrupt state (cpu_set_irq sets c->stop),
- * so a newly enabled or newly pending interrupt is taken right after the instruction
- * that caused it. Dispatch is threaded: each handler ends by fetching the next Insn
- * and jumping through the label table (computed goto, a GNU C extension that gcc and
- * clang accept under -std=c11), so every handler has its own predicted indirect jump.
- * The hot path (RAM loads and stores, ALU, branches in one page) keeps
- * pc and the countdown in locals; they are written back (SYNC) before anything that
- * can observe them: device callbacks, CSR reads, traps. */
+ * boundaries. A block ends every POLL_INSNS instructions, and after every CSR
+ * instruction, mret, trap, and after any device access whose callback changed the
+ * interrupt state (cpu_set_irq sets c->stop), so a newly enabled or newly pending
+ * interrupt is taken right after the instruction that caused it.
+ *
+ * Speed (bench/run.py): dispatch is threaded, each handler ending in its own jump
+ * through the label table (computed goto, a GNU C extension that gcc and clang accept
+ * under -std=c11). The hot path never waits on a load to find the next instruction:
+ * sequential code steps the Insn pointer by the handler's own constant length (each
+ * common handler exists for 2- and 4-byte instructions) and learns it left the page
+ * only by landing on a sentinel slot; jumps and taken branches look the page up. pc
+ * and the block's countdown live in locals and are written back (SYNC) before
+ * anything that can observe them: device callbacks, CSR reads, traps. */
 #include "cpu/cpu_internal.h"
 
 /* ---- memory paths off the fast path ---- */
@@ -151,67 +155,84 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
     Ram *ram = c->cfg.ram;
     uint8_t *const host = ram->host;
     const uint8_t *const flags = ram->page_flags;
-    const uint64_t rbase = ram->base, rlast = ram->size - 8;
+    const uint64_t rbase = ram->base, rsize = ram->size, rlast = ram->size - 8;
+    Insn *const *const pages = c->pages;
     uint64_t *const x = c->x;
     const uint64_t start = c->instret;
-    uint64_t left = budget, pc = c->pc, page_va = 0, stop_at;
-    Insn *page, *in, tmp;
+    /* The budget left is stop_at + n: n counts down the instructions of this block. */
+    uint64_t pc = c->pc, left, stop_at = budget, n = 0;
+    Insn *in;
+    /* Code outside RAM is decoded into tmp[0] each time; stepping on from it lands on
+     * tmp[1] or tmp[2], which send the next instruction the same way. */
+    Insn tmp[3] = { { .h = OP_FETCH_SLOW * 2 }, { .h = OP_FETCH_SLOW * 2 }, { .h = OP_FETCH_SLOW * 2 } };
     uint64_t fault;
-    unsigned in_rd, in_rs1, in_rs2, len;
-    int32_t imm;
     /* One label per op: an op without a handler fails to compile. */
-    static void *const labels[OP_COUNT] = {
-#define X(name) &&L_OP_##name,
+    static void *const labels[2 * OP_COUNT] = {
+#define X(name) &&L_OP_##name##_2, &&L_OP_##name##_4,
         CPU_OPS(X)
 #undef X
     };
 
-/* Operands are copied out before the handler runs: a store may clear this very Insn. */
-#define DISPATCH() do { in_rd = in->rd; in_rs1 = in->rs1; in_rs2 = in->rs2; len = in->len; \
-                        imm = in->imm; goto *labels[in->op]; } while (0)
-#define FETCH() do { \
-        if (unlikely(left == stop_at)) goto block; \
-        uint64_t poff_ = pc - page_va; \
-        if (unlikely(poff_ >= RAM_PAGE_SIZE)) { \
-            page = cpu_code_page(c, pc, &page_va); \
-            poff_ = pc - page_va; \
-        } \
-        in = &page[poff_ >> 1]; \
-        DISPATCH(); \
+/* The dispatch is two host instructions, so compilers copy it into every handler
+ * instead of sharing one indirect jump. Handlers read their operands from *in; one that can
+ * reach a device or store to RAM copies them first, since its Insn may be cleared. */
+#define DISPATCH() goto *labels[in->h]
+#define STEP(l) do { pc += (l); in = (Insn *)((char *)in + (l) * (sizeof(Insn) / 2)); } while (0)
+#define NEXT_L(l) do { STEP(l); if (unlikely(--n == 0)) goto block; DISPATCH(); } while (0)
+#define NEXT() NEXT_L(ilen)
+/* After a transfer of control: pc is set, the instruction is counted. */
+#define LOOKUP() do { \
+        uint64_t o_ = pc - rbase; \
+        Insn *p_; \
+        if (likely(o_ < rsize) && likely((p_ = pages[o_ >> RAM_PAGE_SHIFT]) != NULL)) \
+            in = p_ + ((o_ & (RAM_PAGE_SIZE - 1)) >> 1); \
+        else \
+            in = cpu_code_insn(c, pc); \
     } while (0)
-#define SYNC() do { c->pc = pc; c->instret = start + (budget - left); } while (0)
-#define NEXT() do { pc += len; left--; FETCH(); } while (0)
-#define END_BLOCK() do { left--; goto block; } while (0)
+#define JUMPED() do { if (unlikely(--n == 0)) goto block; LOOKUP(); DISPATCH(); } while (0)
+/* After an instruction that called out: a device may have asked to stop. */
+#define NEXT_CHECKED(l) do { STEP(l); n--; if (c->stop || n == 0) goto block; DISPATCH(); } while (0)
+#define SYNC() do { c->pc = pc; c->instret = start + (budget - (stop_at + n)); } while (0)
+#define END_BLOCK() do { n--; goto block; } while (0)
 #define TRAP(cause, tval) do { SYNC(); cpu_take_trap(c, (cause), (tval)); pc = c->pc; \
                                END_BLOCK(); } while (0)
-#define R1 x[in_rs1]
-#define R2 x[in_rs2]
-#define RD x[in_rd]
+#define IMM ((uint64_t)in->imm)
+#define R1 x[in->rs1]
+#define R2 x[in->rs2]
+#define RD x[in->rd]
 #define LOAD(expr_fast, size, conv) { \
-        uint64_t a_ = R1 + (uint64_t)(int64_t)imm, o_ = a_ - rbase, v_; \
+        uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_; \
         if (likely(o_ <= rlast)) { v_ = (expr_fast); RD = conv; NEXT(); } \
+        unsigned rd_ = in->rd, len_ = in->len; \
         SYNC(); \
         if (load_slow(c, a_, size, &v_) < 0) TRAP(EXC_LOAD_ACCESS, a_); \
-        RD = conv; pc += len; left--; \
-        if (c->stop) goto block; \
-        FETCH(); \
+        x[rd_] = conv; \
+        NEXT_CHECKED(len_); \
     }
 #define STORE(store_fast, size) { \
-        uint64_t a_ = R1 + (uint64_t)(int64_t)imm, o_ = a_ - rbase, v_ = R2; \
+        uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_ = R2; \
+        unsigned len_ = in->len; \
         if (likely(o_ <= rlast)) { \
             store_fast; \
-            if (likely(!(flags[o_ >> RAM_PAGE_SHIFT] | flags[(o_ + size - 1) >> RAM_PAGE_SHIFT]))) NEXT(); \
-            SYNC(); store_flagged(c, a_, size, v_); NEXT(); \
+            if (likely(!(flags[o_ >> RAM_PAGE_SHIFT] | flags[(o_ + size - 1) >> RAM_PAGE_SHIFT]))) \
+                NEXT_L(len_); \
+            SYNC(); store_flagged(c, a_, size, v_); NEXT_L(len_); \
         } \
         SYNC(); \
         if (store_slow(c, a_, size, v_) < 0) TRAP(EXC_STORE_ACCESS, a_); \
-        pc += len; left--; \
-        if (c->stop) goto block; \
-        FETCH(); \
+        NEXT_CHECKED(len_); \
     }
+
+/* The common handlers exist twice, for 2- and 4-byte instructions (the table index is
+ * op * 2 + (len == 4)): with the length a constant, finding the next Insn does not wait
+ * for a load from this one. */
+#define H(name, ...) \
+    L_OP_##name##_2: { enum { ilen = 2 }; __VA_ARGS__ } \
+    L_OP_##name##_4: { enum { ilen = 4 }; __VA_ARGS__ }
 
     /* A request made between runs is not dropped: this run returns at once. */
 block:
+    left = stop_at + n;
     SYNC();
     c->stop = false;
     if (c->exit_req) {
@@ -234,181 +255,182 @@ block:
     /* Long blocks are cut so that a request from outside the run (a signal handler
      * calling cpu_request_exit) is seen within POLL_INSNS instructions. */
     stop_at = left > POLL_INSNS ? left - POLL_INSNS : 0;
-    page = cpu_code_page(c, pc, &page_va);
-
-    FETCH();
+    n = left - stop_at;
+    LOOKUP();
+    DISPATCH();
 
     {
-        L_OP_DECODE:
+        L_OP_DECODE_2: L_OP_DECODE_4:
             if (cpu_fetch_decode(c, pc, in, &fault) < 0)
                 TRAP(EXC_INSN_ACCESS, fault);
             DISPATCH();
-        L_OP_FETCH_SLOW:
-            if (cpu_fetch_decode(c, pc, &tmp, &fault) < 0)
+        L_OP_FETCH_SLOW_2: L_OP_FETCH_SLOW_4:
+            if (cpu_fetch_decode(c, pc, &tmp[0], &fault) < 0)
                 TRAP(EXC_INSN_ACCESS, fault);
-            in = &tmp;
+            in = &tmp[0];
             DISPATCH();
-        L_OP_ILLEGAL: TRAP(EXC_ILLEGAL, (uint32_t)imm);
+        L_OP_PAGE_END_2: L_OP_PAGE_END_4:                   /* stepped off the end of a page: not an insn */
+            LOOKUP();
+            DISPATCH();
+        L_OP_ILLEGAL_2: L_OP_ILLEGAL_4: TRAP(EXC_ILLEGAL, (uint32_t)in->imm);
 
-        L_OP_LUI: RD = (uint64_t)(int64_t)imm; NEXT();
-        L_OP_AUIPC: RD = pc + (uint64_t)(int64_t)imm; NEXT();
-        L_OP_JAL: RD = pc + len; pc += (uint64_t)(int64_t)imm; left--; FETCH();
-        L_OP_JALR: {
-            uint64_t t = (R1 + (uint64_t)(int64_t)imm) & ~1ull;
-            RD = pc + len;
+        H(LUI, RD = IMM; NEXT();)
+        H(AUIPC, RD = pc + IMM; NEXT();)
+        H(JAL, RD = pc + ilen; pc += IMM; JUMPED();)
+        H(JALR, {
+            uint64_t t = (R1 + IMM) & ~1ull;
+            RD = pc + ilen;
             pc = t;
-            left--;
-            FETCH();
-        }
-#define BRANCH(cond) do { pc += (cond) ? (uint64_t)(int64_t)imm : len; left--; FETCH(); } while (0)
-        L_OP_BEQ: BRANCH(R1 == R2);
-        L_OP_BNE: BRANCH(R1 != R2);
-        L_OP_BLT: BRANCH((int64_t)R1 < (int64_t)R2);
-        L_OP_BGE: BRANCH((int64_t)R1 >= (int64_t)R2);
-        L_OP_BLTU: BRANCH(R1 < R2);
-        L_OP_BGEU: BRANCH(R1 >= R2);
+            JUMPED();
+        })
+#define BRANCH(cond) do { if (cond) { pc += IMM; JUMPED(); } NEXT(); } while (0)
+        H(BEQ, BRANCH(R1 == R2);)
+        H(BNE, BRANCH(R1 != R2);)
+        H(BLT, BRANCH((int64_t)R1 < (int64_t)R2);)
+        H(BGE, BRANCH((int64_t)R1 >= (int64_t)R2);)
+        H(BLTU, BRANCH(R1 < R2);)
+        H(BGEU, BRANCH(R1 >= R2);)
 
-        L_OP_LB: LOAD(host[o_], 1, (uint64_t)(int64_t)(int8_t)v_);
-        L_OP_LH: LOAD(ld16_le(host + o_), 2, (uint64_t)(int64_t)(int16_t)v_);
-        L_OP_LW: LOAD(ld32_le(host + o_), 4, sx32(v_));
-        L_OP_LD: LOAD(ld64_le(host + o_), 8, v_);
-        L_OP_LBU: LOAD(host[o_], 1, (uint8_t)v_);
-        L_OP_LHU: LOAD(ld16_le(host + o_), 2, (uint16_t)v_);
-        L_OP_LWU: LOAD(ld32_le(host + o_), 4, (uint32_t)v_);
-        L_OP_SB: STORE(host[o_] = (uint8_t)v_, 1);
-        L_OP_SH: STORE(st16_le(host + o_, (uint16_t)v_), 2);
-        L_OP_SW: STORE(st32_le(host + o_, (uint32_t)v_), 4);
-        L_OP_SD: STORE(st64_le(host + o_, v_), 8);
+        H(LB, LOAD(host[o_], 1, (uint64_t)(int64_t)(int8_t)v_);)
+        H(LH, LOAD(ld16_le(host + o_), 2, (uint64_t)(int64_t)(int16_t)v_);)
+        H(LW, LOAD(ld32_le(host + o_), 4, sx32(v_));)
+        H(LD, LOAD(ld64_le(host + o_), 8, v_);)
+        H(LBU, LOAD(host[o_], 1, (uint8_t)v_);)
+        H(LHU, LOAD(ld16_le(host + o_), 2, (uint16_t)v_);)
+        H(LWU, LOAD(ld32_le(host + o_), 4, (uint32_t)v_);)
+        H(SB, STORE(host[o_] = (uint8_t)v_, 1);)
+        H(SH, STORE(st16_le(host + o_, (uint16_t)v_), 2);)
+        H(SW, STORE(st32_le(host + o_, (uint32_t)v_), 4);)
+        H(SD, STORE(st64_le(host + o_, v_), 8);)
 
-        L_OP_ADDI: RD = R1 + (uint64_t)(int64_t)imm; NEXT();
-        L_OP_SLTI: RD = (int64_t)R1 < (int64_t)imm; NEXT();
-        L_OP_SLTIU: RD = R1 < (uint64_t)(int64_t)imm; NEXT();
-        L_OP_XORI: RD = R1 ^ (uint64_t)(int64_t)imm; NEXT();
-        L_OP_ORI: RD = R1 | (uint64_t)(int64_t)imm; NEXT();
-        L_OP_ANDI: RD = R1 & (uint64_t)(int64_t)imm; NEXT();
-        L_OP_SLLI: RD = R1 << imm; NEXT();
-        L_OP_SRLI: RD = R1 >> imm; NEXT();
-        L_OP_SRAI: RD = (uint64_t)((int64_t)R1 >> imm); NEXT();
-        L_OP_ADD: RD = R1 + R2; NEXT();
-        L_OP_SUB: RD = R1 - R2; NEXT();
-        L_OP_SLL: RD = R1 << (R2 & 63); NEXT();
-        L_OP_SLT: RD = (int64_t)R1 < (int64_t)R2; NEXT();
-        L_OP_SLTU: RD = R1 < R2; NEXT();
-        L_OP_XOR: RD = R1 ^ R2; NEXT();
-        L_OP_SRL: RD = R1 >> (R2 & 63); NEXT();
-        L_OP_SRA: RD = (uint64_t)((int64_t)R1 >> (R2 & 63)); NEXT();
-        L_OP_OR: RD = R1 | R2; NEXT();
-        L_OP_AND: RD = R1 & R2; NEXT();
-        L_OP_ADDIW: RD = sx32(R1 + (uint64_t)(int64_t)imm); NEXT();
-        L_OP_SLLIW: RD = sx32((uint32_t)R1 << imm); NEXT();
-        L_OP_SRLIW: RD = sx32((uint32_t)R1 >> imm); NEXT();
-        L_OP_SRAIW: RD = (uint64_t)(int64_t)((int32_t)R1 >> imm); NEXT();
-        L_OP_ADDW: RD = sx32(R1 + R2); NEXT();
-        L_OP_SUBW: RD = sx32(R1 - R2); NEXT();
-        L_OP_SLLW: RD = sx32((uint32_t)R1 << (R2 & 31)); NEXT();
-        L_OP_SRLW: RD = sx32((uint32_t)R1 >> (R2 & 31)); NEXT();
-        L_OP_SRAW: RD = (uint64_t)(int64_t)((int32_t)R1 >> (R2 & 31)); NEXT();
+        H(ADDI, RD = R1 + IMM; NEXT();)
+        H(SLTI, RD = (int64_t)R1 < in->imm; NEXT();)
+        H(SLTIU, RD = R1 < IMM; NEXT();)
+        H(XORI, RD = R1 ^ IMM; NEXT();)
+        H(ORI, RD = R1 | IMM; NEXT();)
+        H(ANDI, RD = R1 & IMM; NEXT();)
+        H(SLLI, RD = R1 << in->imm; NEXT();)
+        H(SRLI, RD = R1 >> in->imm; NEXT();)
+        H(SRAI, RD = (uint64_t)((int64_t)R1 >> in->imm); NEXT();)
+        H(ADD, RD = R1 + R2; NEXT();)
+        H(SUB, RD = R1 - R2; NEXT();)
+        H(SLL, RD = R1 << (R2 & 63); NEXT();)
+        H(SLT, RD = (int64_t)R1 < (int64_t)R2; NEXT();)
+        H(SLTU, RD = R1 < R2; NEXT();)
+        H(XOR, RD = R1 ^ R2; NEXT();)
+        H(SRL, RD = R1 >> (R2 & 63); NEXT();)
+        H(SRA, RD = (uint64_t)((int64_t)R1 >> (R2 & 63)); NEXT();)
+        H(OR, RD = R1 | R2; NEXT();)
+        H(AND, RD = R1 & R2; NEXT();)
+        H(ADDIW, RD = sx32(R1 + IMM); NEXT();)
+        H(SLLIW, RD = sx32((uint32_t)R1 << in->imm); NEXT();)
+        H(SRLIW, RD = sx32((uint32_t)R1 >> in->imm); NEXT();)
+        H(SRAIW, RD = (uint64_t)(int64_t)((int32_t)R1 >> in->imm); NEXT();)
+        H(ADDW, RD = sx32(R1 + R2); NEXT();)
+        H(SUBW, RD = sx32(R1 - R2); NEXT();)
+        H(SLLW, RD = sx32((uint32_t)R1 << (R2 & 31)); NEXT();)
+        H(SRLW, RD = sx32((uint32_t)R1 >> (R2 & 31)); NEXT();)
+        H(SRAW, RD = (uint64_t)(int64_t)((int32_t)R1 >> (R2 & 31)); NEXT();)
 
-        L_OP_MUL: RD = R1 * R2; NEXT();
-        L_OP_MULH: RD = mulh64((int64_t)R1, (int64_t)R2); NEXT();
-        L_OP_MULHSU: RD = mulhsu64((int64_t)R1, R2); NEXT();
-        L_OP_MULHU: RD = mulhu64(R1, R2); NEXT();
-        L_OP_DIV: RD = div64((int64_t)R1, (int64_t)R2); NEXT();
-        L_OP_DIVU: RD = R2 ? R1 / R2 : ~0ull; NEXT();
-        L_OP_REM: RD = rem64((int64_t)R1, (int64_t)R2); NEXT();
-        L_OP_REMU: RD = R2 ? R1 % R2 : R1; NEXT();
-        L_OP_MULW: RD = sx32(R1 * R2); NEXT();
-        L_OP_DIVW: {
+        H(MUL, RD = R1 * R2; NEXT();)
+        H(MULH, RD = mulh64((int64_t)R1, (int64_t)R2); NEXT();)
+        H(MULHSU, RD = mulhsu64((int64_t)R1, R2); NEXT();)
+        H(MULHU, RD = mulhu64(R1, R2); NEXT();)
+        H(DIV, RD = div64((int64_t)R1, (int64_t)R2); NEXT();)
+        H(DIVU, RD = R2 ? R1 / R2 : ~0ull; NEXT();)
+        H(REM, RD = rem64((int64_t)R1, (int64_t)R2); NEXT();)
+        H(REMU, RD = R2 ? R1 % R2 : R1; NEXT();)
+        H(MULW, RD = sx32(R1 * R2); NEXT();)
+        H(DIVW, {
             int32_t a = (int32_t)R1, b = (int32_t)R2;
             RD = b == 0 ? ~0ull : (a == INT32_MIN && b == -1) ? sx32((uint32_t)a) : (uint64_t)(int64_t)(a / b);
             NEXT();
-        }
-        L_OP_DIVUW: {
+        })
+        H(DIVUW, {
             uint32_t a = (uint32_t)R1, b = (uint32_t)R2;
             RD = b ? sx32(a / b) : ~0ull;
             NEXT();
-        }
-        L_OP_REMW: {
+        })
+        H(REMW, {
             int32_t a = (int32_t)R1, b = (int32_t)R2;
             RD = b == 0 ? sx32((uint32_t)a) : (a == INT32_MIN && b == -1) ? 0 : (uint64_t)(int64_t)(a % b);
             NEXT();
-        }
-        L_OP_REMUW: {
+        })
+        H(REMUW, {
             uint32_t a = (uint32_t)R1, b = (uint32_t)R2;
             RD = sx32(b ? a % b : a);
             NEXT();
-        }
+        })
 
-        L_OP_LR_W: L_OP_SC_W: L_OP_LR_D: L_OP_SC_D:
-        L_OP_AMOSWAP_W: L_OP_AMOADD_W: L_OP_AMOXOR_W: L_OP_AMOAND_W:
-        L_OP_AMOOR_W: L_OP_AMOMIN_W: L_OP_AMOMAX_W: L_OP_AMOMINU_W:
-        L_OP_AMOMAXU_W:
-        L_OP_AMOSWAP_D: L_OP_AMOADD_D: L_OP_AMOXOR_D: L_OP_AMOAND_D:
-        L_OP_AMOOR_D: L_OP_AMOMIN_D: L_OP_AMOMAX_D: L_OP_AMOMINU_D:
-        L_OP_AMOMAXU_D: {
+        L_OP_LR_W_2: L_OP_LR_W_4: L_OP_SC_W_2: L_OP_SC_W_4: L_OP_LR_D_2: L_OP_LR_D_4: L_OP_SC_D_2: L_OP_SC_D_4:
+        L_OP_AMOSWAP_W_2: L_OP_AMOSWAP_W_4: L_OP_AMOADD_W_2: L_OP_AMOADD_W_4: L_OP_AMOXOR_W_2: L_OP_AMOXOR_W_4: L_OP_AMOAND_W_2: L_OP_AMOAND_W_4:
+        L_OP_AMOOR_W_2: L_OP_AMOOR_W_4: L_OP_AMOMIN_W_2: L_OP_AMOMIN_W_4: L_OP_AMOMAX_W_2: L_OP_AMOMAX_W_4: L_OP_AMOMINU_W_2: L_OP_AMOMINU_W_4:
+        L_OP_AMOMAXU_W_2: L_OP_AMOMAXU_W_4:
+        L_OP_AMOSWAP_D_2: L_OP_AMOSWAP_D_4: L_OP_AMOADD_D_2: L_OP_AMOADD_D_4: L_OP_AMOXOR_D_2: L_OP_AMOXOR_D_4: L_OP_AMOAND_D_2: L_OP_AMOAND_D_4:
+        L_OP_AMOOR_D_2: L_OP_AMOOR_D_4: L_OP_AMOMIN_D_2: L_OP_AMOMIN_D_4: L_OP_AMOMAX_D_2: L_OP_AMOMAX_D_4: L_OP_AMOMINU_D_2: L_OP_AMOMINU_D_4:
+        L_OP_AMOMAXU_D_2: L_OP_AMOMAXU_D_4: {
             uint64_t a = R1, v = 0;
+            unsigned rd = in->rd, len = in->len;
             SYNC();
             unsigned cause = exec_atomic(c, in->op, a, R2, &v);
             if (cause)
                 TRAP(cause, a);
-            RD = v;
-            pc += len;
-            left--;
-            if (c->stop)
-                goto block;
-            FETCH();
+            x[rd] = v;
+            NEXT_CHECKED(len);
         }
 
-        L_OP_FENCE: L_OP_FENCE_I: NEXT();
-        L_OP_ECALL: TRAP(c->priv == PRV_U ? EXC_ECALL_U : EXC_ECALL_M, 0);
-        L_OP_EBREAK: TRAP(EXC_BREAKPOINT, pc);
-        L_OP_MRET:
+        H(FENCE, NEXT();)
+        H(FENCE_I, NEXT();)
+        L_OP_ECALL_2: L_OP_ECALL_4: TRAP(c->priv == PRV_U ? EXC_ECALL_U : EXC_ECALL_M, 0);
+        L_OP_EBREAK_2: L_OP_EBREAK_4: TRAP(EXC_BREAKPOINT, pc);
+        L_OP_MRET_2: L_OP_MRET_4:
             if (c->priv != PRV_M)
                 TRAP(EXC_ILLEGAL, 0x30200073u);
             SYNC();
             cpu_mret(c);
             pc = c->pc;
             END_BLOCK();
-        L_OP_WFI:
+        L_OP_WFI_2: L_OP_WFI_4:
             if (c->priv == PRV_U && (c->mstatus & MSTATUS_TW))
                 TRAP(EXC_ILLEGAL, 0x10500073u);
-            pc += len;
-            left--;
+            pc += in->len;
+            n--;
             if (c->mip & c->mie)
                 goto block;          /* an interrupt is pending: wfi is a no-op */
             SYNC();
             return CPU_EXIT_WFI;
-        L_OP_CSRRW: L_OP_CSRRS: L_OP_CSRRC:
-        L_OP_CSRRWI: L_OP_CSRRSI: L_OP_CSRRCI: {
-            unsigned op = in->op, csr = (unsigned)imm & 0xfff;
+        L_OP_CSRRW_2: L_OP_CSRRW_4: L_OP_CSRRS_2: L_OP_CSRRS_4: L_OP_CSRRC_2: L_OP_CSRRC_4:
+        L_OP_CSRRWI_2: L_OP_CSRRWI_4: L_OP_CSRRSI_2: L_OP_CSRRSI_4: L_OP_CSRRCI_2: L_OP_CSRRCI_4: {
+            unsigned op = in->op, csr = (unsigned)in->imm & 0xfff, in_rd = in->rd, in_rs1 = in->rs1;
+            unsigned len = in->len;
             bool is_imm = op >= OP_CSRRWI, is_w = op == OP_CSRRW || op == OP_CSRRWI;
-            uint64_t src = is_imm ? in_rs1 : R1, old;
+            uint64_t src = is_imm ? in_rs1 : x[in_rs1], old;
             SYNC();
             if (cpu_csr_op(c, csr, &old, !is_w || in_rd != REG_SCRATCH, is_w || in_rs1 != 0, src, op) < 0) {
                 uint32_t bits = (uint32_t)csr << 20 | in_rs1 << 15 | (uint32_t)(op - OP_CSRRW + 1 + (is_imm ? 1 : 0)) << 12 |
                                 (in_rd == REG_SCRATCH ? 0 : in_rd) << 7 | 0x73;
                 TRAP(EXC_ILLEGAL, bits);
             }
-            RD = old;
+            x[in_rd] = old;
             pc += len;
             END_BLOCK();
         }
 
         /* The F/D moves: illegal while mstatus.FS is Off; any write dirties FS. Single
          * values are NaN-boxed in the 64-bit register (unprivileged spec §13.2). */
-        L_OP_FLW: L_OP_FLD: L_OP_FSW: L_OP_FSD:
-        L_OP_FMV_X_W: L_OP_FMV_W_X: L_OP_FMV_X_D: L_OP_FMV_D_X: {
-            unsigned op = in->op;
+        L_OP_FLW_2: L_OP_FLW_4: L_OP_FLD_2: L_OP_FLD_4: L_OP_FSW_2: L_OP_FSW_4: L_OP_FSD_2: L_OP_FSD_4:
+        L_OP_FMV_X_W_2: L_OP_FMV_X_W_4: L_OP_FMV_W_X_2: L_OP_FMV_W_X_4: L_OP_FMV_X_D_2: L_OP_FMV_X_D_4: L_OP_FMV_D_X_2: L_OP_FMV_D_X_4: {
+            unsigned op = in->op, in_rd = in->rd, in_rs1 = in->rs1, in_rs2 = in->rs2, len = in->len;
             if (!(c->mstatus & MSTATUS_FS)) {
                 SYNC();
                 TRAP(EXC_ILLEGAL, cpu_insn_bits(c, pc));
             }
-            if (op == OP_FMV_X_W) { RD = sx32(c->f[in_rs1]); NEXT(); }
-            if (op == OP_FMV_X_D) { RD = c->f[in_rs1]; NEXT(); }
+            if (op == OP_FMV_X_W) { x[in_rd] = sx32(c->f[in_rs1]); NEXT_L(len); }
+            if (op == OP_FMV_X_D) { x[in_rd] = c->f[in_rs1]; NEXT_L(len); }
             c->mstatus |= MSTATUS_FS;
-            if (op == OP_FMV_W_X) { c->f[in_rd] = R1 | 0xffffffff00000000ull; NEXT(); }
-            if (op == OP_FMV_D_X) { c->f[in_rd] = R1; NEXT(); }
-            uint64_t a = R1 + (uint64_t)(int64_t)imm, v = 0;
+            if (op == OP_FMV_W_X) { c->f[in_rd] = x[in_rs1] | 0xffffffff00000000ull; NEXT_L(len); }
+            if (op == OP_FMV_D_X) { c->f[in_rd] = x[in_rs1]; NEXT_L(len); }
+            uint64_t a = x[in_rs1] + IMM, v = 0;
             unsigned size = op == OP_FLW || op == OP_FSW ? 4 : 8;
             SYNC();
             if (op == OP_FLW || op == OP_FLD) {
@@ -418,23 +440,25 @@ block:
             } else if (store_slow(c, a, size, size == 4 ? (uint32_t)c->f[in_rs2] : c->f[in_rs2]) < 0) {
                 TRAP(EXC_STORE_ACCESS, a);
             }
-            pc += len;
-            left--;
-            if (c->stop)
-                goto block;
-            FETCH();
+            NEXT_CHECKED(len);
         }
     }
 #undef SYNC
 #undef NEXT
+#undef NEXT_L
+#undef NEXT_CHECKED
+#undef STEP
+#undef JUMPED
+#undef LOOKUP
 #undef END_BLOCK
 #undef TRAP
+#undef IMM
 #undef R1
 #undef R2
 #undef RD
 #undef LOAD
 #undef STORE
 #undef BRANCH
-#undef FETCH
+#undef H
 #undef DISPATCH
 }

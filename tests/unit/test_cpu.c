@@ -743,6 +743,65 @@ static void test_self_modifying(void)
     teardown();
 }
 
+/* The interpreter steps from one decoded slot to the next without looking at pc, and
+ * notices a page's end only on landing past it: straight-line code that crosses pages
+ * (a compressed instruction in the last slot, a 4-byte one straddling), a store over
+ * the very next instruction, and straight-line code in ROM must all still be exact. */
+static void test_straight_line_stepping(void)
+{
+    setup();
+    const uint16_t C_ADDI_X5_1 = 0x0285;           /* c.addi x5, 1 */
+    /* Page 1 -> 2: 4-byte at 0x1ff8, compressed at 0x1ffc, a 4-byte one straddling at
+     * 0x1ffe, compressed at 0x2002. Page 2 -> 3: compressed in the last slot, 0x2ffe. */
+    put32(BASE + 0x1ff8, ADDI(5, 5, 1));
+    put16(BASE + 0x1ffc, C_ADDI_X5_1);
+    put32(BASE + 0x1ffe, ADDI(5, 5, 0x10));
+    put16(BASE + 0x2002, C_ADDI_X5_1);
+    put32(BASE + 0x2004, JAL(0, 0xff8));            /* -> 0x2ffc */
+    put16(BASE + 0x2ffc, C_ADDI_X5_1);
+    put16(BASE + 0x2ffe, C_ADDI_X5_1);
+    put32(BASE + 0x3000, ADDI(5, 5, 0x100));
+    put32(BASE + 0x3004, JAL(0, -0x100c));          /* -> 0x1ff8 */
+    cpu_set_pc(cpu, BASE + 0x1ff8);
+    /* One pass is 9 instructions; each budget ends at an exact point. */
+    CU_ASSERT_EQUAL(cpu_run(cpu, 4), CPU_EXIT_BUDGET);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 0x2004);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x13);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 3), CPU_EXIT_BUDGET);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 0x3000);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x15);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 9 * 1000 - 7), CPU_EXIT_BUDGET);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 0x1ff8);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x115 * 1000);
+    CU_ASSERT_EQUAL(cpu_instret(cpu), 9000);
+
+    /* A store over the next instruction, with nothing in between: the new one runs. */
+    const uint32_t prog[] = { SW(6, 7, 0), ADDI(5, 0, 1), ADDI(5, 5, 1) };
+    load_prog(BASE, prog, ARRAY_SIZE(prog));
+    cpu_set_reg(cpu, 6, ADDI(5, 0, 40));
+    cpu_set_reg(cpu, 7, BASE + 4);
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 1);                                /* decodes the page ahead of time */
+    cpu_set_pc(cpu, BASE);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 3), CPU_EXIT_BUDGET);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 41);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 12);
+
+    /* Straight-line code outside RAM, mixed lengths, then a jump into RAM. */
+    st16_le(rom, C_ADDI_X5_1);
+    st32_le(rom + 2, ADDI(5, 5, 0x20));
+    st16_le(rom + 6, C_ADDI_X5_1);
+    st32_le(rom + 8, ADDI(5, 5, 0x20));
+    st32_le(rom + 12, enc_i(0, 8, 0, 0, 0x67));    /* jalr x0, 0(x8) */
+    cpu_set_reg(cpu, 5, 0);
+    cpu_set_reg(cpu, 8, BASE + 8);
+    cpu_set_pc(cpu, 0x1000);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 6), CPU_EXIT_BUDGET);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x43);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 12);
+    teardown();
+}
+
 static void test_rom_fetch_and_faults(void)
 {
     setup();
@@ -863,6 +922,7 @@ int suite_cpu(void)
     CU_add_test(s, "wfi", test_wfi);
     CU_add_test(s, "exact budgets", test_budget_exact);
     CU_add_test(s, "self-modifying code", test_self_modifying);
+    CU_add_test(s, "straight-line stepping across pages, stores, rom", test_straight_line_stepping);
     CU_add_test(s, "rom fetch and faults", test_rom_fetch_and_faults);
     CU_add_test(s, "device callbacks see pc and vclock", test_device_view);
     CU_add_test(s, "F/D loads, stores, moves, fcsr", test_fp_moves);
