@@ -7,7 +7,7 @@
 # firmware. (QEMU runs in real time, so this stays out of the sanitizer pass.)
 . tests/integration/lib.sh
 command -v qemu-system-riscv64 >/dev/null 2>&1 ||
-    skip "qemu-system-riscv64 not installed (Debian package qemu-system-misc; tools/install-deps --tests installs it)"
+    skip "qemu-system-riscv64 not installed (Debian package qemu-system-misc; tools/install-deps installs it)"
 [ -f guestfw/ringside-fw.elf ] || fail "no guestfw/ringside-fw.elf (run make)"
 cr() { "$PYTHON" tools/qemu-crossrun --ringside "$RINGSIDE" --timeout 20 "$@"; }
 

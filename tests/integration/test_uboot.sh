@@ -7,7 +7,7 @@
 # Each session is traced and must replay to an exact match.
 . tests/integration/lib.sh
 UBOOT=${UBOOT:-/usr/lib/u-boot/qemu-riscv64/u-boot.bin}
-[ -r "$UBOOT" ] || skip "no $UBOOT (Debian package u-boot-qemu; tools/install-deps --tests installs it)"
+[ -r "$UBOOT" ] || skip "no $UBOOT (Debian package u-boot-qemu; tools/install-deps installs it)"
 T="$PYTHON trace/ringside-trace"
 
 # A file that spans many TFTP blocks and ends in a partial one.
