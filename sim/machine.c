@@ -331,8 +331,16 @@ void machine_abort(Machine *m)
     cpu_request_exit(m->cpu);
 }
 
+void machine_interrupt(Machine *m)
+{
+    m->interrupted = true;
+    cpu_request_exit(m->cpu);
+}
+
 static StopReason machine_check_stop(Machine *m)
 {
+    if (m->interrupted)
+        return STOP_INTERRUPTED;
     if (m->abort_requested || (m->cfg.trace && trace_error(m->cfg.trace)))
         return STOP_ABORTED;
     if (m->test.state == TEST_POWEROFF) {
@@ -349,6 +357,7 @@ static StopReason machine_check_stop(Machine *m)
 static const char *const stop_names[] = {
     [STOP_NONE] = "running", [STOP_POWEROFF] = "poweroff", [STOP_RESET] = "reset",
     [STOP_MAX_INSNS] = "max-insns", [STOP_IDLE] = "idle", [STOP_ABORTED] = "aborted",
+    [STOP_INTERRUPTED] = "interrupted",
 };
 
 const char *machine_stop_name(StopReason why)

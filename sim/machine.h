@@ -57,6 +57,7 @@ typedef enum StopReason {
     STOP_MAX_INSNS,              /* --max-insns ran out */
     STOP_IDLE,                   /* wfi with nothing ever to come */
     STOP_ABORTED,                /* machine_abort: replay divergence, trace write error */
+    STOP_INTERRUPTED,            /* machine_interrupt: Ctrl-C */
 } StopReason;
 
 typedef struct PciHost PciHost;
@@ -94,7 +95,8 @@ typedef struct Machine {
     size_t dtb_size;
     uint64_t dtb_addr;
     StopReason stop;
-    bool abort_requested;
+    volatile bool abort_requested;
+    volatile bool interrupted;   /* machine_interrupt: the user stopped the run */
     int exit_code;
 } Machine;
 
@@ -105,6 +107,9 @@ StopReason machine_run(Machine *m);
 /* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
 void machine_abort(Machine *m);
 const char *machine_stop_name(StopReason why);
+/* The user asked to stop (SIGINT/SIGTERM): the run ends after the current instruction
+ * with STOP_INTERRUPTED and a complete trace. Only sets flags: safe in a signal handler. */
+void machine_interrupt(Machine *m);
 /* Finishes what outlives the run's last instruction (closes the --pcap capture);
  * -1 with err if something was lost. Call before machine_destroy. */
 int machine_finish(Machine *m, Err *err);

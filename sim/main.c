@@ -18,6 +18,7 @@ enum {
     EXIT_RESET = 126,        /* the guest asked for a reset */
     EXIT_TRACE = 122,        /* the trace could not be written */
     EXIT_DIVERGED = 123,     /* replay: the run differs from the recording */
+    EXIT_INTERRUPTED = 130,  /* stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report) */
 };
 
 typedef struct RunOpts {
@@ -98,8 +99,9 @@ static void usage(FILE *f)
             "  %d  bad command line          %d  bad firmware or input file\n"
             "  %d  --max-insns reached       %d  guest idle with nothing scheduled\n"
             "  %d  trace write error         %d  replay diverged from the recording\n"
-            "  %d  guest requested a reset\n",
-            EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET);
+            "  %d  guest requested a reset      %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
+            EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET,
+            EXIT_INTERRUPTED);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -386,6 +388,16 @@ static void config_lines(const MachineConfig *mc, char *buf, size_t n)
              (unsigned long long)mc->max_insns, mc->pci_testdev);
 }
 
+/* Ctrl-C ends the run cleanly: the trace is closed with its end record. */
+static Machine *volatile running_machine;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    if (running_machine)
+        machine_interrupt(running_machine);
+}
+
 /* Runs the machine configured by ro. With rp, compares the run against a recording;
  * with ro->trace_path, records. argc/argv are the command line kept in the header. */
 static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
@@ -423,7 +435,16 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         trace_close(tw, &err);
         return EXIT_SETUP;
     }
+    running_machine = m;
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     StopReason why = machine_run(m);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    running_machine = NULL;
     fflush(stdout);
     int rc;
     switch (why) {
@@ -447,6 +468,12 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     case STOP_RESET:
         fprintf(stderr, "ringside: the guest requested a reset; stopping\n");
         rc = EXIT_RESET;
+        break;
+    case STOP_INTERRUPTED:
+        fprintf(stderr, "ringside: interrupted after %llu instructions at pc 0x%llx%s\n",
+                (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_get_pc(m->cpu),
+                tw && !rp ? "; the trace is complete up to here" : "");
+        rc = EXIT_INTERRUPTED;
         break;
     case STOP_ABORTED:
         rc = rp && rp->diverged ? EXIT_DIVERGED : EXIT_TRACE;
@@ -627,7 +654,7 @@ static int cmd_replay(int argc, char **argv)
         fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n",
                 ro.mc.fw_path);
     rc = execute(&ro, &rp, h->argc, args);
-    if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && !rp.diverged) {
+    if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && rc != EXIT_INTERRUPTED && !rp.diverged) {
         TraceEvent ev;
         int more = trace_read_next(rp.r, &ev, &err);
         if (more != 0) {
@@ -642,7 +669,7 @@ static int cmd_replay(int argc, char **argv)
     if (rp.diverged) {
         replay_report(&rp, path);
         rc = EXIT_DIVERGED;
-    } else if (rc != EXIT_SETUP && rc != EXIT_TRACE) {
+    } else if (rc != EXIT_SETUP && rc != EXIT_TRACE && rc != EXIT_INTERRUPTED) {
         printf("ringside replay: %s: %llu events match (guest exit %d)\n", path,
                (unsigned long long)rp.matched, rc);
         rc = 0;
