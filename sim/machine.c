@@ -36,11 +36,9 @@ static void machine_trap(void *opaque, const CpuTrap *t)
     Machine *m = opaque;
     uint64_t irq_bit = 1ull << 63;
     if (t->cause & irq_bit)
-        trace_ev_interrupt(m->tracer.tw, t->vclock, t->epc, tracer_sym(&m->tracer, t->epc),
-                           (uint32_t)(t->cause & ~irq_bit), t->epc);
+        TRACE_AT(&m->tracer, t->vclock, t->epc, interrupt, (uint32_t)(t->cause & ~irq_bit), t->epc);
     else
-        trace_ev_trap(m->tracer.tw, t->vclock, t->epc, tracer_sym(&m->tracer, t->epc),
-                      (uint32_t)t->cause, t->tval, t->epc);
+        TRACE_AT(&m->tracer, t->vclock, t->epc, trap, (uint32_t)t->cause, t->tval, t->epc);
 }
 
 static void machine_hash_tick(void *opaque)

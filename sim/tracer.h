@@ -40,4 +40,13 @@ const char *tracer_sym(const Tracer *t, uint64_t pc);
         }                                                                              \
     } while (0)
 
+/* The same for an event whose time and pc the caller knows better than the clock does
+ * (a trap reported after the hart has already moved to the handler). */
+#define TRACE_AT(t, vtime, pc, ev, ...)                                                \
+    do {                                                                               \
+        const Tracer *tr_ = (t);                                                       \
+        if (tracer_on(tr_))                                                            \
+            trace_ev_##ev(tr_->tw, (vtime), (pc), tracer_sym(tr_, (pc)), __VA_ARGS__); \
+    } while (0)
+
 #endif
