@@ -42,6 +42,7 @@ typedef struct MachineConfig {
     const char *tftp_dir;        /* peer: files served by TFTP */
     const char *bootfile;        /* peer: DHCP boot file name */
     const char *pcap_out;        /* every frame both ways, pcapng */
+    const struct NetRecorded *net_recorded; /* replay: inputs recorded from files (net/recorded.h) */
     bool link_down;              /* start with the link down */
     const char *virtio_fault;    /* "KIND[@T]": a deliberately broken NIC (virtio/fault.h) */
     uint64_t link_toggle[8];     /* virtual times at which the link flips */

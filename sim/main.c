@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "machine.h"
+#include "net/recorded.h"
 #include "trace/sha256.h"
 
 /* Exit statuses of the simulator itself; anything else is the guest's poweroff code. */
@@ -546,9 +547,10 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
-/* The recorded console input, in order: replay feeds it instead of the original file
- * or terminal, so a replay needs nothing but the trace and the firmware. */
-static int recorded_input(const char *path, uint8_t **buf, size_t *len, Err *err)
+/* The recorded console input, in order, and the network's recorded inputs (capture
+ * frames, TFTP files): replay feeds them instead of the original files or terminal, so
+ * a replay needs nothing but the trace and the firmware. */
+static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecorded *net, Err *err)
 {
     TraceReader *r = trace_reader_open(path, err);
     if (!r)
@@ -558,6 +560,10 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, Err *err
     TraceEvent ev;
     int rc;
     while ((rc = trace_read_next(r, &ev, err)) == 1) {
+        if (net_recorded_add(net, &ev, err) != 0) {
+            rc = -1;
+            break;
+        }
         if (ev.type != TRACE_EV_console_in)
             continue;
         if (n == cap) {
@@ -589,9 +595,11 @@ static int cmd_replay(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("Usage: ringside replay [--console] TRACE\n\n"
-                   "Re-runs the configuration recorded in TRACE (firmware, options, console input)\n"
-                   "and compares every event with the recording. Exit 0 and a one-line summary on\n"
-                   "a match; %d and the first divergent event beside the expected one otherwise.\n\n"
+                   "Re-runs the configuration recorded in TRACE (firmware, options, and the inputs\n"
+                   "recorded in it: console input, --net pcap: frames, --tftp files, so neither\n"
+                   "the capture nor the directory is read) and compares every event with the\n"
+                   "recording. Exit 0 and a one-line summary on a match; %d and the first\n"
+                   "divergent event beside the expected one otherwise.\n\n"
                    "  --console   show the guest's console output (hidden by default)\n", EXIT_DIVERGED);
             return 0;
         }
@@ -631,6 +639,7 @@ static int cmd_replay(int argc, char **argv)
         args[i] = (char *)h->argv[i];
     RunOpts ro;
     FILE *devnull = NULL;
+    NetRecorded *net = NULL;
     int rc = EXIT_SETUP;
     if (parse_run(h->argc - 2, args + 2, &ro) != 0)
         goto out;
@@ -644,11 +653,13 @@ static int cmd_replay(int argc, char **argv)
     }
     if (devnull)
         ro.mc.console = devnull;
-    if (recorded_input(path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
-        fprintf(stderr, "ringside replay: %s\n", err.msg);
+    if (!(net = net_recorded_new()) ||
+        recorded_input(path, &ro.serial_buf, &ro.mc.serial_input_len, net, &err) != 0) {
+        fprintf(stderr, "ringside replay: %s\n", net ? err.msg : "out of memory");
         goto out;
     }
     ro.mc.serial_input = ro.serial_buf;
+    ro.mc.net_recorded = net;
     uint8_t sha[32];
     if (sha256_file(ro.mc.fw_path, sha, &err) == 0 && memcmp(sha, h->fw_sha256, 32) != 0)
         fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n",
@@ -678,6 +689,7 @@ out:
     if (devnull)
         fclose(devnull);
     free(ro.serial_buf);
+    net_recorded_free(net);
     free(args);
     trace_reader_close(rp.r);
     return rc;

@@ -68,14 +68,12 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
     c->fcsr = 0;
     c->pc = reset_pc;
     c->priv = PRV_M;
-    c->instret = c->skipped = c->mcycle_off = c->minstret_off = 0;
+    c->instret = c->skipped = c->excepted = c->mcycle_off = c->minstret_off = 0;
     c->cycle_frozen = c->instret_frozen = 0;
     c->mstatus = c->mtvec = c->mie = c->mip = 0;
     c->mscratch = c->mepc = c->mcause = c->mtval = 0;
     c->mcounteren = c->mcountinhibit = 0;
     c->menvcfg = 0;
-    memset(c->pmpcfg, 0, sizeof c->pmpcfg);
-    memset(c->pmpaddr, 0, sizeof c->pmpaddr);
     c->resv_valid = false;
     c->stop = false;
     c->exit_req = false;
@@ -183,6 +181,12 @@ void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval)
     c->mepc = epc;
     c->mcause = cause;
     c->mtval = tval;
+    /* An exception is raised by an instruction that instret already counted. */
+    if (!(cause & CAUSE_INTERRUPT))
+        c->excepted++;
+    /* Dropping the reservation on a trap is allowed (unprivileged spec §8.2: an SC may
+     * fail for implementation reasons) and keeps a handler's LR/SC from pairing with
+     * the interrupted code's. */
     c->resv_valid = false;
     uint64_t base = c->mtvec & ~3ull;
     if ((c->mtvec & 3) == 1 && (cause & CAUSE_INTERRUPT))

@@ -63,6 +63,15 @@ typedef struct Insn {
 
 enum { PRV_U = 0, PRV_M = 3 };
 
+/* Without F (misa does not claim it) and without S mode, mstatus.FS is read-only zero
+ * (privileged spec §3.1.6.6), so every FP instruction and fcsr access is illegal. 1
+ * makes FS writable and enables the F/D moves (loads, stores, fmv, fcsr): a
+ * non-standard subset for firmware that saves and restores FP state, kept for the F/D
+ * work DESIGN.md §3 plans. Neither the bundled firmware nor U-Boot sets FS. */
+#ifndef CPU_FP_MOVES
+#define CPU_FP_MOVES 0
+#endif
+
 /* mstatus fields (privileged spec §3.1.6). */
 #define MSTATUS_MIE   (1ull << 3)
 #define MSTATUS_MPIE  (1ull << 7)
@@ -76,9 +85,12 @@ enum { PRV_U = 0, PRV_M = 3 };
 #define MSTATUS_SD    (1ull << 63)
 
 #define MIP_M_BITS ((1ull << MIP_MSIP) | (1ull << MIP_MTIP) | (1ull << MIP_MEIP))
-#define MIE_MASK   (MIP_M_BITS | (1ull << MIP_SSIP) | (1ull << MIP_STIP) | (1ull << MIP_SEIP))
-/* Software may set the supervisor bits (no S mode takes them); M bits are wired. */
-#define MIP_SW_MASK ((1ull << MIP_SSIP) | (1ull << MIP_STIP))
+/* Without S mode, SSIP/STIP/SEIP and SSIE/STIE/SEIE are read-only zero (privileged
+ * spec §3.1.9). mie holds the M bits only; mip keeps the platform's line levels (the
+ * PLIC's S context still drives SEIP) but reads show the M bits, and software can set
+ * no bit of mip (MSIP, MTIP, MEIP are driven by the CLINT and the PLIC). */
+#define MIE_MASK   MIP_M_BITS
+#define MIP_SW_MASK 0ull
 
 /* Exception causes (privileged spec Table 3.6). */
 enum {
@@ -91,7 +103,7 @@ enum {
 struct Cpu {
     uint64_t x[33];          /* x0..x31 and the scratch rd for writes to x0 */
     /* FP registers and fcsr: only the moves of F/D exist (loads, stores, fmv, fcsr),
-     * enough for firmware that saves and restores FP state; misa does not claim F/D. */
+     * and only when CPU_FP_MOVES makes mstatus.FS writable (see there). */
     uint64_t f[32];
     uint32_t fcsr;
     uint64_t pc;             /* during a device callback: pc of the accessing insn */
@@ -100,14 +112,15 @@ struct Cpu {
     /* Virtual time: instret counts instructions executed (a trapping one included),
      * skipped counts ticks jumped over by wfi sleeps. vclock = instret + skipped. */
     uint64_t instret, skipped;
+    /* Instructions that raised an exception: they count in instret (virtual time) but
+     * did not retire, so minstret leaves them out (privileged spec §3.3.1). */
+    uint64_t excepted;
     uint64_t mcycle_off, minstret_off;   /* guest writes to mcycle/minstret */
     uint64_t cycle_frozen, instret_frozen;   /* values held while mcountinhibit stops them */
 
     uint64_t mstatus, mtvec, mie, mip, mscratch, mepc, mcause, mtval;
     uint32_t mcounteren, mcountinhibit;
     uint64_t menvcfg;
-    uint8_t pmpcfg[16 * 8];
-    uint64_t pmpaddr[64];
 
     uint64_t resv_addr;      /* LR/SC reservation */
     bool resv_valid;

@@ -1,7 +1,8 @@
 /* Machine-mode CSRs of a hart with M and U modes and no S mode (RISC-V privileged spec
  * §2 and §3). Supervisor CSRs (satp included) do not exist and raise illegal
- * instruction, which §3.1.6.5 allows. Counters follow the virtual clock: cycle is
- * vclock, instret is instructions executed, time is cpu_mtime(). */
+ * instruction, which §3.1.6.5 allows; there are no PMP entries and no F extension.
+ * Counters follow the virtual clock: cycle is vclock, instret is instructions retired
+ * (executed less those that raised an exception), time is cpu_mtime(). */
 #include "cpu/cpu_internal.h"
 
 #define MISA_VALUE (2ull << 62 | 1u << ('I' - 'A') | 1u << ('M' - 'A') | \
@@ -23,16 +24,23 @@ enum {
     CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
 };
 
-#define MSTATUS_WMASK (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV | MSTATUS_TW)
+/* Writable mstatus fields with M and U modes: SIE, SPIE, SPP, SUM, MXR, TVM, TSR and
+ * SXL are zero without S mode, the endianness bits zero (little-endian), UXL reads 2,
+ * FS follows CPU_FP_MOVES (§3.1.6). */
+#define MSTATUS_WMASK (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TW | \
+                       (CPU_FP_MOVES ? MSTATUS_FS : 0))
 
 /* mcountinhibit.CY/IR hold the counters at the value they had when stopped. */
 static uint64_t counter_cycle(const Cpu *c)
 {
     return (c->mcountinhibit & 1) ? c->cycle_frozen : cpu_vclock_now(c) + c->mcycle_off;
 }
+/* Instructions retired: those executed less those that raised an exception (ecall,
+ * ebreak, illegal, faults), which do not retire (privileged spec §3.3.1, §3.1.11). */
+static uint64_t retired(const Cpu *c) { return c->instret - c->excepted; }
 static uint64_t counter_instret(const Cpu *c)
 {
-    return (c->mcountinhibit & 4) ? c->instret_frozen : c->instret + c->minstret_off;
+    return (c->mcountinhibit & 4) ? c->instret_frozen : retired(c) + c->minstret_off;
 }
 
 static void set_inhibit(Cpu *c, uint32_t nv, unsigned retiring)
@@ -46,18 +54,21 @@ static void set_inhibit(Cpu *c, uint32_t nv, unsigned retiring)
     if (!(old & 4) && (nv & 4))
         c->instret_frozen = counter_instret(c);
     if ((old & 4) && !(nv & 4))
-        c->minstret_off = c->instret_frozen - (c->instret + retiring);
+        c->minstret_off = c->instret_frozen - (retired(c) + retiring);
     c->mcountinhibit = nv;
 }
 
 /* Reads csr into *v; -1 if it does not exist. */
 static int csr_get(Cpu *c, unsigned csr, uint64_t *v)
 {
+    /* No PMP entries (§3.7.1 allows zero): every PMP CSR reads zero and ignores
+     * writes, so software that probes for entries finds none rather than entries that
+     * would not protect anything. On RV64 the odd pmpcfg registers do not exist. */
     if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
-        *v = ld64_le(c->pmpcfg + 8 * (csr - CSR_PMPCFG0));
-        return 0;
+        *v = 0;
+        return (csr & 1) ? -1 : 0;
     }
-    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) { *v = c->pmpaddr[csr - CSR_PMPADDR0]; return 0; }
+    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) { *v = 0; return 0; }
     if ((csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) ||
         (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31)) {
@@ -79,7 +90,7 @@ static int csr_get(Cpu *c, unsigned csr, uint64_t *v)
     case CSR_MISA: *v = MISA_VALUE; return 0;
     case CSR_MEDELEG: case CSR_MIDELEG: *v = 0; return 0;
     case CSR_MIE: *v = c->mie; return 0;
-    case CSR_MIP: *v = c->mip; return 0;
+    case CSR_MIP: *v = c->mip & MIP_M_BITS; return 0;
     case CSR_MTVEC: *v = c->mtvec; return 0;
     case CSR_MCOUNTEREN: *v = c->mcounteren; return 0;
     case CSR_MCOUNTINHIBIT: *v = c->mcountinhibit; return 0;
@@ -97,14 +108,6 @@ static int csr_get(Cpu *c, unsigned csr, uint64_t *v)
  * written value at the next instruction (privileged spec §3.3.1 ordering). */
 static void csr_put(Cpu *c, unsigned csr, uint64_t v, unsigned retiring)
 {
-    if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
-        st64_le(c->pmpcfg + 8 * (csr - CSR_PMPCFG0), v);
-        return;
-    }
-    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
-        c->pmpaddr[csr - CSR_PMPADDR0] = v & ((1ull << 54) - 1);
-        return;
-    }
     switch (csr) {
     case CSR_FFLAGS: c->fcsr = (c->fcsr & ~0x1fu) | ((uint32_t)v & 0x1f); break;
     case CSR_FRM: c->fcsr = (c->fcsr & 0x1f) | ((uint32_t)v & 7) << 5; break;
@@ -133,9 +136,12 @@ static void csr_put(Cpu *c, unsigned csr, uint64_t v, unsigned retiring)
         break;
     case CSR_MINSTRET:
         c->instret_frozen = v;
-        c->minstret_off = v - (c->instret + retiring);
+        c->minstret_off = v - (retired(c) + retiring);
         break;
-    default: break;      /* misa, medeleg, mideleg, hpm counters and events: WARL 0 */
+    /* misa, medeleg, mideleg, PMP, hpm counters and events: WARL 0. medeleg and
+     * mideleg "should not exist" without S mode (§3.1.8); reading zero is what
+     * portable M-mode software that probes them expects. */
+    default: break;
     }
 }
 

@@ -89,10 +89,11 @@ static unsigned exec_atomic(Cpu *c, unsigned op, uint64_t a, uint64_t src, uint6
     bool w = op == OP_LR_W || op == OP_SC_W || (op >= OP_AMOSWAP_W && op <= OP_AMOMAXU_W);
     unsigned size = w ? 4 : 8;
     uint64_t old;
-    /* Decision (see DESIGN notes in the report): every misaligned A-extension access,
-     * LR included, raises store/AMO address misaligned. */
+    /* A misaligned LR is a load: load address misaligned (cause 4), as its access
+     * fault is a load access fault; SC and AMOs raise store/AMO address misaligned
+     * (unprivileged spec §8.2-8.4, privileged Table 3.6; Sail, Spike and QEMU agree). */
     if (a & (size - 1))
-        return EXC_STORE_MISALIGNED;
+        return op == OP_LR_W || op == OP_LR_D ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
     if (op == OP_LR_W || op == OP_LR_D) {
         if (load_slow(c, a, size, &old) < 0)
             return EXC_LOAD_ACCESS;
@@ -101,6 +102,10 @@ static unsigned exec_atomic(Cpu *c, unsigned op, uint64_t a, uint64_t src, uint6
         *rdval = w ? (uint64_t)(int64_t)(int32_t)old : old;
         return 0;
     }
+    /* The reservation set is the LR's address. Every SC clears it, succeeding or not;
+     * a plain store by this hart leaves it valid, which §8.2 permits (only another
+     * hart's store must break it). Alignment is checked before the reservation and the
+     * store's access after, so an SC without a reservation fails without faulting. */
     if (op == OP_SC_W || op == OP_SC_D) {
         bool ok = c->resv_valid && c->resv_addr == a;
         c->resv_valid = false;
@@ -416,8 +421,9 @@ block:
             END_BLOCK();
         }
 
-        /* The F/D moves: illegal while mstatus.FS is Off; any write dirties FS. Single
-         * values are NaN-boxed in the 64-bit register (unprivileged spec §13.2). */
+        /* The F/D moves: illegal while mstatus.FS is Off, which it always is unless
+         * CPU_FP_MOVES (cpu_internal.h); any write dirties FS. Single values are
+         * NaN-boxed in the 64-bit register (unprivileged spec §13.2). */
         L_OP_FLW_2: L_OP_FLW_4: L_OP_FLD_2: L_OP_FLD_4: L_OP_FSW_2: L_OP_FSW_4: L_OP_FSD_2: L_OP_FSD_4:
         L_OP_FMV_X_W_2: L_OP_FMV_X_W_4: L_OP_FMV_W_X_2: L_OP_FMV_W_X_4: L_OP_FMV_X_D_2: L_OP_FMV_X_D_4: L_OP_FMV_D_X_2: L_OP_FMV_D_X_4: {
             unsigned op = in->op, in_rd = in->rd, in_rs1 = in->rs1, in_rs2 = in->rs2, len = in->len;

@@ -9,10 +9,12 @@
 #include "net/pcap_read.h"
 #include "net/pcapng.h"
 #include "net/peer.h"
+#include "net/recorded.h"
 
 typedef struct QFrame {
     struct QFrame *next;
     uint64_t due;
+    bool tried;                /* a delivery was attempted (and frame_input traced) */
     size_t len;
     uint8_t data[];
 } QFrame;
@@ -44,6 +46,12 @@ struct NetBackend {
     PcapReader *rd;
     bool replay_started, have_ts0, rd_done;
     uint64_t t0, ts0;
+
+    /* Replay of a recorded run: its frames are due at their recorded first attempt,
+     * its files are served by name, each recorded read once, in order. */
+    const NetRecorded *rec;
+    size_t rec_next;
+    bool *file_used;
 
     NetBackendStats stats;
     bool failed;
@@ -104,6 +112,7 @@ static void enqueue(NetBackend *nb, const uint8_t *frame, size_t len, uint64_t d
     nb->last_due = due;
     q->next = NULL;
     q->due = due;
+    q->tried = false;
     q->len = len;
     memcpy(q->data, frame, len);
     if (nb->tail)
@@ -130,6 +139,25 @@ static void pop(NetBackend *nb)
  * capture marks outbound were the recorded guest's own and are skipped. */
 static void pcap_fill(NetBackend *nb)
 {
+    if (nb->rec) {
+        /* A recorded frame was first tried at the time it was due, or, when it was
+         * due while the guest had refused the one before, at the time that one went
+         * in (which the recording reproduces); either way the recorded time is when
+         * the live run tried it, and so when the replay does. */
+        if (nb->rd_done || nb->head)
+            return;
+        if (nb->rec_next < nb->rec->n_frames) {
+            const NetRecFrame *f = &nb->rec->frames[nb->rec_next++];
+            enqueue(nb, f->data, f->len, f->vtime);
+        } else {
+            nb->rd_done = true;
+            if (nb->rec->pcap_error) {
+                note_error(nb, nb->rec->pcap_error);
+                trace_text(nb, NET_PCAP_STOPPED "%s", nb->rec->pcap_error);
+            }
+        }
+        return;
+    }
     while (nb->rd && !nb->rd_done && !nb->head) {
         PcapFrame f;
         Err e;
@@ -138,7 +166,7 @@ static void pcap_fill(NetBackend *nb)
             nb->rd_done = true;
             if (rc < 0) {
                 note_error(nb, e.msg);
-                trace_text(nb, "pcap replay stopped: %s", e.msg);
+                trace_text(nb, NET_PCAP_STOPPED "%s", e.msg);
             }
             return;
         }
@@ -160,6 +188,9 @@ static void run(void *opaque)
     uint64_t now = vnow(nb);
     while (nb->head && nb->head->due <= now) {
         QFrame *q = nb->head;
+        if (nb->kind == NB_PCAP && !q->tried)
+            TRACE(nb->tracer, frame_input, NET_SRC_PCAP, q->data, q->len);
+        q->tried = true;
         if (!nb->deliver(nb->opaque, q->data, q->len)) {
             nb->blocked = true;
             nb->stats.refused++;
@@ -216,6 +247,64 @@ int net_backend_send(NetBackend *nb, const uint8_t *frame, size_t len)
     return rc;
 }
 
+/* ---- the peer's files ---- */
+
+static void trace_file(NetBackend *nb, const char *name, const uint8_t *data, size_t len,
+                       uint16_t code, const char *why)
+{
+    if (!tracer_on(nb->tracer))
+        return;
+    if (why) {
+        TRACE(nb->tracer, file_input, NET_SRC_TFTP, name, 0, 0, NULL, 0, code, why);
+        return;
+    }
+    size_t off = 0;
+    do {
+        size_t n = len - off < NET_FILE_CHUNK ? len - off : NET_FILE_CHUNK;
+        TRACE(nb->tracer, file_input, NET_SRC_TFTP, name, off, len, n ? data + off : NULL, n, 0, "");
+        off += n;
+    } while (off < len);
+}
+
+static void file_seen(void *opaque, const char *name, const uint8_t *data, size_t len,
+                      uint16_t code, const char *why)
+{
+    trace_file(opaque, name, data, len, code, why);
+}
+
+/* Replay: the first unused recorded read of this name. */
+static int file_read(void *opaque, const char *name, uint8_t **data, size_t *len,
+                     uint16_t *code, const char **why)
+{
+    NetBackend *nb = opaque;
+    for (size_t i = 0; i < nb->rec->n_files; i++) {
+        const NetRecFile *f = &nb->rec->files[i];
+        if (nb->file_used[i] || strcmp(f->path, name) != 0)
+            continue;
+        nb->file_used[i] = true;
+        if (f->reason[0]) {
+            trace_file(nb, name, NULL, 0, f->error, f->reason);
+            *code = f->error;
+            *why = f->reason;
+            return -1;
+        }
+        if (!(*data = malloc(f->len ? f->len : 1))) {
+            *code = 0;
+            *why = "out of memory";
+            return -1;
+        }
+        if (f->len)
+            memcpy(*data, f->data, f->len);
+        *len = f->len;
+        trace_file(nb, name, f->data, f->len, 0, NULL);
+        return 0;
+    }
+    /* Only a replay that already diverged asks for what the recording never read. */
+    *code = 1;
+    *why = "File not found (not in the recorded trace)";
+    return -1;
+}
+
 /* ---- life cycle ---- */
 
 NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err)
@@ -257,14 +346,24 @@ NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err)
     nb->latency = cfg->latency ? cfg->latency : NET_PEER_LATENCY;
     nb->ns_per_vtime = cfg->ns_per_vtime ? cfg->ns_per_vtime : NET_NS_PER_VTIME;
     timer_init(&nb->timer, "net-backend", run, nb);
+    nb->rec = cfg->recorded;
 
     if (kind == NB_PEER) {
         PeerConfig pc = { .tftp_dir = cfg->tftp_dir, .bootfile = cfg->bootfile,
-                          .emit = peer_emit, .opaque = nb };
+                          .emit = peer_emit, .opaque = nb, .file_opaque = nb };
+        if (nb->rec) {
+            pc.file_read = file_read;
+            if (nb->rec->n_files && !(nb->file_used = calloc(nb->rec->n_files, sizeof *nb->file_used))) {
+                err_set(err, "network backend: out of memory");
+                goto fail;
+            }
+        } else {
+            pc.file_seen = file_seen;
+        }
         nb->peer = peer_create(&pc, err);
         if (!nb->peer)
             goto fail;
-    } else {
+    } else if (!nb->rec) {
         nb->rd = pcap_reader_open(file, err);
         if (!nb->rd)
             goto fail;
@@ -289,6 +388,7 @@ int net_backend_destroy(NetBackend *nb, Err *err)
         pop(nb);
     peer_destroy(nb->peer);
     pcap_reader_close(nb->rd);
+    free(nb->file_used);
     int rc = pcapng_close(nb->cap, err);
     free(nb);
     return rc;

@@ -8,6 +8,9 @@
  *                units of virtual time after the guest sent the frame they answer.
  *   "pcap:FILE"  the frames of a pcap/pcapng capture fed to the guest; see
  *                net_backend_rx_ready for when. Guest frames are recorded, not answered.
+ * What comes from files is traced as input events (net/recorded.h) so that a replay
+ * feeds it from the trace: each capture frame as frame_input at its first delivery
+ * attempt, each TFTP file the peer reads as file_input.
  * Optionally every frame, both ways, goes to a pcapng file (--pcap FILE) stamped with
  * virtual time converted to nanoseconds.
  *
@@ -60,6 +63,10 @@ typedef struct NetBackendConfig {
     const char *dev_name;      /* names the device in trace events; NULL: "virtio-net" */
     uint64_t latency;          /* 0: NET_PEER_LATENCY */
     uint64_t ns_per_vtime;     /* 0: NET_NS_PER_VTIME */
+    /* Replay (net/recorded.h): the inputs a recorded run read from files replace the
+     * capture of "pcap:FILE" and the files of tftp_dir, neither of which is opened.
+     * Must outlive the backend. NULL: read the files (and record what was read). */
+    const struct NetRecorded *recorded;
 } NetBackendConfig;
 
 typedef struct NetBackend NetBackend;

@@ -53,9 +53,11 @@ NetPeer *peer_create(const PeerConfig *cfg, Err *err)
     p->emit = cfg->emit;
     p->opaque = cfg->opaque;
     p->ip_id = 1;
-    for (int i = 0; i < TFTP_SESSIONS; i++)
-        p->tftp[i].fd = -1;
-    if (cfg->tftp_dir) {
+    p->tftp_on = cfg->tftp_dir != NULL;
+    p->file_read = cfg->file_read;
+    p->file_seen = cfg->file_seen;
+    p->file_opaque = cfg->file_opaque;
+    if (cfg->tftp_dir && !cfg->file_read) {
         /* Resolved once so that every request can be checked to stay inside it. */
         p->tftp_dir = realpath(cfg->tftp_dir, NULL);
         if (!p->tftp_dir) {

@@ -19,11 +19,26 @@ extern const uint8_t peer_mac[6];     /* 52:55:0a:00:02:02, as slirp */
  * the frame is only valid during the call. */
 typedef void PeerEmitFn(void *opaque, const uint8_t *frame, size_t len);
 
+/* A file to serve over TFTP, by the name the guest asked for (already checked not to
+ * leave the directory): 0 with its bytes in *data (malloc'd; the peer frees them), or
+ * -1 with the TFTP error code (0 other, 1 not found, 2 access violation) and why. */
+typedef int PeerFileFn(void *opaque, const char *name, uint8_t **data, size_t *len,
+                       uint16_t *code, const char **why);
+/* Told of every file read from tftp_dir: its bytes (why NULL) or the code and why it
+ * could not be read. */
+typedef void PeerFileSeenFn(void *opaque, const char *name, const uint8_t *data, size_t len,
+                            uint16_t code, const char *why);
+
 typedef struct PeerConfig {
     const char *tftp_dir;      /* NULL: every TFTP read is "file not found" */
     const char *bootfile;      /* NULL or DHCP option 67 / BOOTP file field */
     PeerEmitFn *emit;
     void *opaque;
+    /* Replay: files come from file_read instead of tftp_dir, which is then never
+     * opened (it only says that TFTP is on). Recording: file_seen sees each read. */
+    PeerFileFn *file_read;
+    PeerFileSeenFn *file_seen;
+    void *file_opaque;
 } PeerConfig;
 
 /* What the peer did with one frame, for the trace. Names in peer_action_name. */

@@ -21,7 +21,7 @@ typedef struct TftpSession {
     uint32_t client_ip;
     uint16_t client_port, server_port;
     uint8_t client_mac[6];
-    int fd;
+    uint8_t *data;             /* the whole file, read when the transfer began */
     uint64_t size;
     uint32_t blksize;
     uint64_t block;            /* last block sent (0: OACK sent, awaiting ACK 0) */
@@ -32,6 +32,10 @@ struct NetPeer {
     PeerEmitFn *emit;
     void *opaque;
     char *tftp_dir;            /* realpath of the configured directory, or NULL */
+    bool tftp_on;              /* --tftp given (in a replay tftp_dir stays NULL) */
+    PeerFileFn *file_read;
+    PeerFileSeenFn *file_seen;
+    void *file_opaque;
     char *bootfile;
     PeerStats stats;
     uint8_t guest_mac[6];

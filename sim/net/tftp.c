@@ -1,7 +1,9 @@
 /* The peer's read-only TFTP server (RFC 1350; options RFC 2347, blksize RFC 2348,
  * timeout and tsize RFC 2349). It has no timer: retransmission is the client's job,
  * and a second repeated ACK of the previous block makes the server send the current
- * one again. Files come from one directory; nothing outside it is ever opened. */
+ * one again. Files come from one directory; nothing outside it is ever opened. Each
+ * file is read whole when its transfer begins, so a transfer serves one version of it
+ * and the run can record exactly what it served (PeerConfig.file_seen). */
 #include "peer_priv.h"
 
 #include <errno.h>
@@ -42,9 +44,8 @@ static int tftp_error(NetPeer *p, const TftpSession *s, uint16_t code, const cha
 
 static void session_close(TftpSession *s)
 {
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
+    free(s->data);
+    s->data = NULL;
     s->live = false;
 }
 
@@ -61,13 +62,8 @@ static int send_block(NetPeer *p, TftpSession *s, PeerAction *act)
 {
     uint8_t *b = p->tx + PEER_UDP_PAYLOAD;
     size_t want = block_len(s, s->block);
-    ssize_t got = want ? pread(s->fd, b + 4, want, (off_t)((s->block - 1) * s->blksize)) : 0;
-    if (got < 0 || (size_t)got != want) {
-        /* The file changed or vanished under us: end the transfer honestly. */
-        int r = tftp_error(p, s, TERR_UNDEF, "read error", act);
-        session_close(s);
-        return r;
-    }
+    if (want)
+        memcpy(b + 4, s->data + (s->block - 1) * s->blksize, want);
     st16_be(b, TFTP_DATA);
     st16_be(b + 2, (uint16_t)s->block);   /* wraps after 65535 blocks, as clients expect */
     tftp_send(p, s, 4 + want);
@@ -91,12 +87,12 @@ static const char *next_str(const UdpIn *u, size_t *pos)
     return s;
 }
 
-/* Map a requested name to a path inside tftp_dir, or say which TFTP error applies. */
-static int resolve(const NetPeer *p, const char *name, char *path, size_t size,
-                   const char **why)
+/* Whether a requested name may be served at all, judged on the name alone (the same
+ * in a replay, so never recorded): 0 or the TFTP error that applies. */
+static int check_name(const NetPeer *p, const char *name, const char **why)
 {
     *why = "File not found";
-    if (!p->tftp_dir)
+    if (!p->tftp_on)
         return TERR_NOT_FOUND;
     /* Absolute names are refused outright rather than re-rooted: a client asking for
      * "/etc/passwd" should learn that it cannot have it, not get a namesake. */
@@ -121,6 +117,14 @@ static int resolve(const NetPeer *p, const char *name, char *path, size_t size,
         *why = "Access violation: backslash in file name";
         return TERR_ACCESS;
     }
+    return 0;
+}
+
+/* Map a checked name to a path inside tftp_dir, or say which TFTP error applies. */
+static int resolve(const NetPeer *p, const char *name, char *path, size_t size,
+                   const char **why)
+{
+    *why = "File not found";
     if ((size_t)snprintf(path, size, "%s/%s", p->tftp_dir, name) >= size)
         return TERR_NOT_FOUND;
     char *real = realpath(path, NULL);
@@ -139,6 +143,59 @@ static int resolve(const NetPeer *p, const char *name, char *path, size_t size,
         return TERR_ACCESS;
     }
     return fits ? 0 : TERR_NOT_FOUND;
+}
+
+/* The whole of a file in tftp_dir (as PeerFileFn). */
+static int read_dir(const NetPeer *p, const char *name, uint8_t **data, size_t *len,
+                    uint16_t *code, const char **why)
+{
+    char path[PATH_MAX];
+    int c = resolve(p, name, path, sizeof path, why);
+    *code = (uint16_t)c;
+    if (c)
+        return -1;
+    *code = TERR_NOT_FOUND;
+    /* O_NONBLOCK: a FIFO in the directory must not hang the simulator. */
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == EACCES) {
+            *code = TERR_ACCESS;
+            *why = "Access violation";
+        }
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size >= SIZE_MAX) {
+        close(fd);
+        return -1;
+    }
+    size_t want = (size_t)st.st_size, got = 0;
+    uint8_t *buf = malloc(want ? want : 1);
+    *code = TERR_UNDEF;
+    if (!buf) {
+        close(fd);
+        *why = "file too large to serve";
+        return -1;
+    }
+    /* A file that shrinks while it is read is served as far as it went. */
+    while (got < want) {
+        ssize_t n = read(fd, buf + got, want - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            close(fd);
+            free(buf);
+            *why = "read error";
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    *data = buf;
+    *len = got;
+    return 0;
 }
 
 static TftpSession *session_new(NetPeer *p, const UdpIn *u)
@@ -160,7 +217,6 @@ static TftpSession *session_new(NetPeer *p, const UdpIn *u)
     }
     session_close(s);
     memset(s, 0, sizeof *s);
-    s->fd = -1;
     s->started = p->tftp_transfers++;
     s->client_ip = u->ip->src;
     s->client_port = u->sport;
@@ -196,24 +252,30 @@ static int tftp_request(NetPeer *p, const UdpIn *u, PeerAction *act)
         session_close(s);
         return 1;
     }
-    char path[PATH_MAX];
     const char *why;
-    int code = resolve(p, name, path, sizeof path, &why);
-    struct stat st;
-    if (code == 0) {
-        /* O_NONBLOCK: a FIFO in the directory must not hang the simulator. */
-        s->fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-        if (s->fd < 0)
-            code = errno == EACCES ? (why = "Access violation", TERR_ACCESS) : TERR_NOT_FOUND;
-        else if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
-            code = TERR_NOT_FOUND;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int c = check_name(p, name, &why);
+    uint16_t code = (uint16_t)c;
+    int rc = c ? -1 : 0;
+    if (rc == 0 && p->file_read) {
+        code = TERR_NOT_FOUND;
+        why = "File not found";
+        rc = p->file_read(p->file_opaque, name, &data, &len, &code, &why);
+    } else if (rc == 0) {
+        rc = read_dir(p, name, &data, &len, &code, &why);
+        if (p->file_seen)
+            p->file_seen(p->file_opaque, name, rc == 0 ? data : NULL, rc == 0 ? len : 0,
+                         rc == 0 ? 0 : code, rc == 0 ? NULL : why);
     }
-    if (code) {
-        tftp_error(p, s, (uint16_t)code, why, act);
+    if (rc != 0) {
+        free(data);
+        tftp_error(p, s, code, why, act);
         session_close(s);
         return 1;
     }
-    s->size = (uint64_t)st.st_size;
+    s->data = data;
+    s->size = len;
 
     /* Options: acknowledge the ones we honour, in the order asked, ignore the rest.
      * Each is answered once at most (RFC 2347 lists each once), which also bounds the

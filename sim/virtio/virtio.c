@@ -5,7 +5,14 @@
  * skips a step (other than ACKNOWLEDGE, see virtio_write_status) or sets
  * DEVICE_NEEDS_RESET itself breaks the protocol: the device sets DEVICE_NEEDS_RESET
  * and the trace says why (DESIGN.md §6). FEATURES_OK is the one
- * step the device may refuse: it then stays clear (§2.2.1, §3.1.1 step 6). */
+ * step the device may refuse: it then stays clear (§2.2.1, §3.1.1 step 6).
+ *
+ * Choices where the spec leaves room: a queue_size write that is not a power of 2 up to
+ * the maximum is not stored and sets NEEDS_RESET; legacy feature writes drop bits that
+ * were not offered; config_generation moves once per change but at most once between two
+ * reads of the device config, so it cannot wrap onto a value the driver holds; the
+ * driver-written queue fields of an enabled queue are read-only; writing 0 to
+ * queue_enable is ignored (no RING_RESET). */
 #include "virtio.h"
 
 #include <stdarg.h>
@@ -79,9 +86,21 @@ static void raise_isr(VirtioDevice *vd, uint8_t bits)
 
 /* ---- errors and config changes ---- */
 
+void virtio_config_touch(VirtioDevice *vd)
+{
+    /* §4.1.4.3.1: a change must show as a different config_generation to a driver
+     * that read config since. Counting every change could wrap the 8-bit field back
+     * to the value the driver holds (256 link flaps between two reads), so the
+     * generation moves at most once between two reads of the device config. */
+    if (vd->config_unread_change)
+        return;
+    vd->config_generation++;
+    vd->config_unread_change = true;
+}
+
 void virtio_config_changed(VirtioDevice *vd)
 {
-    vd->config_generation++;
+    virtio_config_touch(vd);
     if (vd->status & VIRTIO_STATUS_DRIVER_OK)
         raise_isr(vd, VIRTIO_ISR_CONFIG);
 }
@@ -244,6 +263,17 @@ uint32_t virtio_read_device_features(VirtioDevice *vd, uint32_t word)
     return v;
 }
 
+void virtio_write_legacy_features(VirtioDevice *vd, uint32_t value)
+{
+    /* The legacy interface has no FEATURES_OK to refuse with, so bits the device never
+     * offered are dropped here (as QEMU does): else a driver that wrote all ones would
+     * turn on NOTIFY_ON_EMPTY or ANY_LAYOUT behaviour the device did not offer (§2.2). */
+    uint32_t offered = (uint32_t)vd->info.features;
+    if (value & ~offered)
+        notice(vd, "legacy driver accepted features %#x that were not offered: ignored", value & ~offered);
+    virtio_write_driver_features(vd, 0, value & offered);
+}
+
 uint32_t virtio_read_driver_features(VirtioDevice *vd, uint32_t word)
 {
     return feature_word(vd->guest_features, word);
@@ -280,8 +310,17 @@ static bool queue_writable(VirtioDevice *vd, unsigned q, const char *what)
 
 void virtio_queue_set_size(VirtioDevice *vd, unsigned q, uint16_t size)
 {
-    if (queue_writable(vd, q, "queue_size"))
-        vd->qcfg[q].size = size;
+    if (!queue_writable(vd, q, "queue_size"))
+        return;
+    /* §4.1.4.3.1: without RING_PACKED the device presents 0 or a power of 2 in
+     * queue_size, so a size it cannot use is not stored; writing one breaks the
+     * driver's §4.1.4.3.2 duty, and the device says so with NEEDS_RESET now rather
+     * than at queue_enable. */
+    if (size == 0 || (size & (size - 1)) || size > vd->info.queue_size) {
+        virtio_error(vd, "queue %u: queue_size %u is not a power of 2 in 1..%u", q, size, vd->info.queue_size);
+        return;
+    }
+    vd->qcfg[q].size = size;
 }
 
 void virtio_queue_set_addr(VirtioDevice *vd, unsigned q, int which, uint64_t addr)
@@ -434,6 +473,7 @@ static bool config_in_range(const VirtioDevice *vd, unsigned off, unsigned size)
 uint64_t virtio_config_read(VirtioDevice *vd, unsigned off, unsigned size)
 {
     uint64_t v = 0;
+    vd->config_unread_change = false;
     if (config_in_range(vd, off, size) && vd->ops->config_read)
         v = vd->ops->config_read(vd, off, size);
     TRACE(vd->tracer, virtio_config_read, name_of(vd), (uint16_t)off, (uint8_t)size, v, virtio_config_field(vd, off));

@@ -93,6 +93,7 @@ struct VirtioDevice {
     uint8_t status;
     uint8_t isr;
     uint8_t config_generation;
+    bool config_unread_change;     /* config changed since the driver last read it */
     uint32_t dfselect, gfselect;   /* feature word selectors (modern) */
     uint64_t guest_features;       /* what the driver accepted */
     uint16_t queue_sel;
@@ -130,6 +131,8 @@ void virtio_write_status(VirtioDevice *vd, uint8_t status, bool legacy);
 uint32_t virtio_read_device_features(VirtioDevice *vd, uint32_t word);
 void virtio_write_driver_features(VirtioDevice *vd, uint32_t word, uint32_t value);
 uint32_t virtio_read_driver_features(VirtioDevice *vd, uint32_t word);
+/* The legacy guest_features register: word 0, with bits that were not offered dropped. */
+void virtio_write_legacy_features(VirtioDevice *vd, uint32_t value);
 void virtio_select_features(VirtioDevice *vd, bool driver_side, uint32_t word);
 /* Queue configuration (modern): writes are ignored while the queue is enabled. */
 void virtio_queue_set_size(VirtioDevice *vd, unsigned q, uint16_t size);
@@ -165,6 +168,8 @@ void virtio_queue_complete(VirtioDevice *vd, unsigned q);
 /* The device config changed (§2.5.1): bump the generation and, once the driver is live,
  * send a config change notification. */
 void virtio_config_changed(VirtioDevice *vd);
+/* The same without the notification (the driver caused the change and knows of it). */
+void virtio_config_touch(VirtioDevice *vd);
 /* A device error (§2.1.2): sets DEVICE_NEEDS_RESET, traces the reason, and notifies a
  * live driver with a config change interrupt. */
 void virtio_error(VirtioDevice *vd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

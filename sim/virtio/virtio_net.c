@@ -80,6 +80,7 @@ static void net_config_write(VirtioDevice *vd, unsigned off, unsigned size, uint
     }
     for (unsigned i = 0; i < size && off + i < 6; i++)
         n->mac[off + i] = (uint8_t)(val >> (8 * i));
+    virtio_config_touch(vd);   /* the mac field changed (§2.5.1), the writer knows */
 }
 
 /* ---- features (§5.1.3.1) ---- */
@@ -140,6 +141,7 @@ static void peer_rx_ready(VirtioNet *n)
 }
 
 static void tx_flush(VirtioNet *n, unsigned pair);
+static void ctrl_handle(VirtioNet *n, unsigned q);
 
 static void net_set_status(VirtioDevice *vd, uint8_t old, uint8_t s)
 {
@@ -152,6 +154,13 @@ static void net_set_status(VirtioDevice *vd, uint8_t old, uint8_t s)
         for (unsigned p = 0; p < n->cfg.max_pairs; p++)
             if (n->vdev.vq[2 * p + 1].ready)
                 tx_flush(n, p);
+        /* Control commands posted early too; only when there are some, so that an
+         * idle control queue is left as it was (no avail_event write); a bad avail idx
+         * goes through ctrl_handle, which reports it. */
+        unsigned cq = virtio_net_ctrl_queue(n);
+        Err err;
+        if (HAS(n, VIRTIO_NET_F_CTRL_VQ) && cq < vd->info.num_queues && vq_avail_count(&vd->vq[cq], &err) != 0)
+            ctrl_handle(n, cq);
         peer_rx_ready(n);
     }
 }
@@ -216,6 +225,69 @@ static int tx_csum(uint8_t *f, size_t len, unsigned start, unsigned off)
     f[start + off] = (uint8_t)(c >> 8);
     f[start + off + 1] = (uint8_t)c;
     return 0;
+}
+
+/* ---- receive checksum validation (§5.1.6.4.1) ---- */
+
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i += 2)
+        sum += (uint32_t)p[i] << 8 | (i + 1 < len ? p[i + 1] : 0);
+    return sum;
+}
+
+static bool sum_ok(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
+}
+
+/* Whether the device has validated the frame's one level of checksum, as DATA_VALID
+ * promises (§5.1.6.4.1: "the device MUST validate the packet checksum"): TCP or UDP
+ * over IPv4 (unfragmented) or IPv6 (no extension headers), or ICMPv4. Frames from a
+ * pcap file or a tap are not trusted: a frame that is none of these, or whose checksum
+ * is wrong, gets flags 0 and the driver checks it itself. */
+static bool rx_csum_valid(const uint8_t *f, size_t len)
+{
+    size_t l3 = len >= 18 && f[12] == 0x81 && f[13] == 0x00 ? 18 : 14;
+    if (len < l3 + 20)
+        return false;
+    const uint8_t *ip = f + l3;
+    uint16_t type = (uint16_t)(f[l3 - 2] << 8 | f[l3 - 1]);
+    uint8_t proto;
+    const uint8_t *l4;
+    size_t l4len;
+    uint32_t pseudo;
+    if (type == 0x0800 && (ip[0] >> 4) == 4) {
+        size_t ihl = (size_t)(ip[0] & 15) * 4;
+        size_t tot = (size_t)ip[2] << 8 | ip[3];
+        if (ihl < 20 || tot < ihl || l3 + tot > len || ((ip[6] & 0x3f) | ip[7]) != 0)
+            return false;   /* short, or a fragment: the L4 checksum covers other frames */
+        proto = ip[9];
+        l4 = ip + ihl;
+        l4len = tot - ihl;
+        pseudo = sum16(0, ip + 12, 8) + proto + (uint32_t)l4len;
+    } else if (type == 0x86dd && (ip[0] >> 4) == 6 && len >= l3 + 40) {
+        size_t plen = (size_t)ip[4] << 8 | ip[5];
+        if (l3 + 40 + plen > len)
+            return false;
+        proto = ip[6];
+        l4 = ip + 40;
+        l4len = plen;
+        pseudo = sum16(0, ip + 8, 32) + proto + (uint32_t)l4len;
+    } else
+        return false;
+    if (proto == 17 && l4len >= 8) {
+        if (type == 0x0800 && l4[6] == 0 && l4[7] == 0)
+            return true;    /* IPv4 UDP without a checksum: nothing to validate */
+        return sum_ok(sum16(pseudo, l4, l4len));
+    }
+    if (proto == 6 && l4len >= 20)
+        return sum_ok(sum16(pseudo, l4, l4len));
+    if (proto == 1 && type == 0x0800 && l4len >= 8)
+        return sum_ok(sum16(0, l4, l4len));
+    return false;
 }
 
 /* One tx chain; false if the device must stop (an error set NEEDS_RESET). */
@@ -465,9 +537,10 @@ bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
         n->stats.rx_dropped++;
         return true;
     }
-    /* With MTU negotiated the device must not pass frames above mtu + the Ethernet
-     * header (§5.1.6.3.2); a VLAN tag is allowed on top. */
-    size_t max = HAS(n, VIRTIO_NET_F_MTU) ? (size_t)n->cfg.mtu + 18 : VIRTIO_NET_MAX_FRAME;
+    /* With MTU negotiated the device must not pass frames above mtu + the link-level
+     * header (§5.1.4.2): 14 bytes, or 18 when the frame carries an 802.1Q tag. */
+    bool tagged = len >= 18 && frame[12] == 0x81 && frame[13] == 0x00;
+    size_t max = HAS(n, VIRTIO_NET_F_MTU) ? (size_t)n->cfg.mtu + (tagged ? 18 : 14) : VIRTIO_NET_MAX_FRAME;
     if (len < VIRTIO_NET_MIN_FRAME || len > max || len > VIRTIO_NET_MAX_FRAME) {
         note(n, "rx: %zu-byte frame dropped", len);
         n->stats.rx_dropped++;
@@ -486,8 +559,9 @@ bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
     uint64_t total = hl + len;
     uint8_t *hdr = n->buf;
     memset(hdr, 0, hl);
-    /* Peer frames carry valid checksums: say so when the driver can use it (§5.1.6.3.2). */
-    if (n->guest_offloads & VNET_BIT(VIRTIO_NET_F_GUEST_CSUM))
+    /* DATA_VALID only for a checksum the device checked (§5.1.6.4.1), and only while
+     * the driver has GUEST_CSUM on (otherwise flags MUST be 0). */
+    if ((n->guest_offloads & VNET_BIT(VIRTIO_NET_F_GUEST_CSUM)) && rx_csum_valid(frame, len))
         hdr[VNET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
     memcpy(n->buf + hl, frame, len);
 
@@ -602,7 +676,7 @@ static uint8_t ctrl_mac(VirtioNet *n, Cmd *c)
     memcpy(n->mac, m, 6);
     /* The config mac changed: a new generation, but no config interrupt, since the
      * driver that changed it already knows (QEMU does not notify either). */
-    n->vdev.config_generation++;
+    virtio_config_touch(&n->vdev);
     return VIRTIO_NET_OK;
 }
 
@@ -626,6 +700,7 @@ static uint8_t ctrl_announce(VirtioNet *n, Cmd *c)
         !(n->status & VIRTIO_NET_S_ANNOUNCE))
         return VIRTIO_NET_ERR;
     n->status &= (uint16_t)~VIRTIO_NET_S_ANNOUNCE;
+    virtio_config_touch(&n->vdev);   /* status changed: a new generation (§2.5.1) */
     return VIRTIO_NET_OK;
 }
 
@@ -691,8 +766,10 @@ static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
         n->stats.ctrl_ok++;
     else
         n->stats.ctrl_err++;
-    /* The ack is the last writable byte (§5.1.6.5). */
-    if (vq_elem_write(vq, e, e->in_len - 1, &ack, 1) != 1) {
+    /* The ack is the first device-writable byte: §5.1.6.5 puts any command-specific
+     * result after it, and §2.7.8.1 has the used len count bytes written from the start
+     * of the writable part, so len 1 must cover the ack itself. */
+    if (vq_elem_write(vq, e, 0, &ack, 1) != 1) {
         virtio_error(&n->vdev, "ctrl queue %u: DMA refused writing the ack of chain %u", q, e->head);
         return false;
     }
@@ -706,6 +783,9 @@ static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
 static void ctrl_handle(VirtioNet *n, unsigned q)
 {
     unsigned done = 0;
+    /* §2.1.2: no buffer is consumed before DRIVER_OK; net_set_status takes them then. */
+    if (!virtio_driver_ok(&n->vdev))
+        return;
     while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0 && ctrl_one(n, q, &n->elem))
         done++;
     if (done)

@@ -19,7 +19,14 @@
  *    receives everything; a driver that wants filtering turns PROMISC off.
  *  - Frames dropped (filtered, link down, malformed tx) are counted in VirtioNetStats.
  *  - Receive steering with MQ: a symmetric hash of the IPv4 addresses and TCP/UDP ports
- *    (virtio_net_flow_hash) modulo the active pairs; anything else goes to pair 0. */
+ *    (virtio_net_flow_hash) modulo the active pairs; anything else goes to pair 0.
+ *  - DATA_VALID (with GUEST_CSUM on) only for frames whose checksum the device checked:
+ *    TCP/UDP over IPv4 or IPv6 without extension headers, and ICMPv4; others get flags 0.
+ *  - A non-mergeable rx chain too small for the frame is returned with len 0 and the
+ *    frame dropped (QEMU truncates); a tx NEEDS_CSUM without CSUM negotiated is dropped.
+ *  - Without MTU negotiated rx frames up to 65535 bytes pass; with it, mtu + 14 (+ 4
+ *    with an 802.1Q tag).
+ *  - Control commands made available before DRIVER_OK wait for it (§2.1.2). */
 #ifndef RINGSIDE_VIRTIO_NET_H
 #define RINGSIDE_VIRTIO_NET_H
 

@@ -44,7 +44,7 @@ static VirtQueue *sel_vq(VirtioPci *vp)
 
 static uint64_t l_dfeat(VirtioPci *vp, unsigned s) { return virtio_read_device_features(vp->vd, 0); }
 static uint64_t l_gfeat(VirtioPci *vp, unsigned s) { return virtio_read_driver_features(vp->vd, 0); }
-static void l_gfeat_w(VirtioPci *vp, unsigned s, uint32_t v) { virtio_write_driver_features(vp->vd, 0, v); }
+static void l_gfeat_w(VirtioPci *vp, unsigned s, uint32_t v) { virtio_write_legacy_features(vp->vd, v); }
 static uint64_t l_pfn(VirtioPci *vp, unsigned s) { return virtio_queue_pfn(vp->vd, vp->vd->queue_sel); }
 static void l_pfn_w(VirtioPci *vp, unsigned s, uint32_t v) { virtio_queue_set_pfn(vp->vd, vp->vd->queue_sel, v); }
 static uint64_t l_qsize(VirtioPci *vp, unsigned s) { return sel_vq(vp) ? vp->vd->info.queue_size : 0; }

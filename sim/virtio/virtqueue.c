@@ -9,7 +9,13 @@
  * the ring entries it covers (and a write barrier before publishing used->idx). The
  * simulator runs device and driver on one host thread, so program order is enough, but
  * the code keeps the order the spec requires: idx first, then the ring slots; used
- * elements first, then used->idx. */
+ * elements first, then used->idx.
+ *
+ * Choices: the first used-buffer check after an event-idx queue goes live always
+ * interrupts (as QEMU and vhost do: the device has no earlier used_event to compare);
+ * with event idx the device never writes used->flags, leaving the 0 the driver put
+ * there (§2.7.10 asks for 0); a chain may hold at most queue-size data descriptors,
+ * indirect ones included (§2.7.5.3.1). */
 #include "virtqueue.h"
 
 #include <stdlib.h>
@@ -299,7 +305,9 @@ int vq_pop(VirtQueue *vq, VqElem *e, Err *err)
 {
     /* Read avail->idx before the ring slot it covers (see the ordering note above). */
     int n = vq_avail_count(vq, err);
-    if (n == 0 && vq->event_idx && (!vq->avail_event_valid || vq->avail_event != vq->last_avail)) {
+    /* A queue that is not enabled has no used ring to write to (§2.4.1: the device does
+     * not touch a queue the driver has not set up), event idx or not. */
+    if (n == 0 && vq->ready && vq->event_idx && (!vq->avail_event_valid || vq->avail_event != vq->last_avail)) {
         /* Drained: with event idx, ask to be notified of the next buffer (§2.7.10), as
          * vhost does when it runs out of work. While buffers remain, no notification
          * is needed, so avail_event is only moved here. */

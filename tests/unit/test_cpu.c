@@ -1,10 +1,12 @@
 /* Unit tests of the RISC-V hart (sim/cpu/): RV64IMAC semantics and edge cases, the
  * compressed set, traps and interrupts (privileged spec §3), CSRs and counters, exact
  * budgets, the decoded-instruction cache under self-modifying code, fetch from a ROM
- * region, strict-mode access faults, and what device callbacks see of the CPU. */
+ * region, strict-mode access faults, and what device callbacks see of the CPU; the
+ * test_spec_* group pins clauses of the ISA manuals (section cited at each check). */
 #include <CUnit/CUnit.h>
 
 #include "sim/cpu.h"
+#include "sim/cpu/cpu_internal.h"    /* CPU_FP_MOVES */
 
 #define BASE 0x80000000ull
 #define DATA (BASE + 0x1000)
@@ -144,6 +146,17 @@ static uint64_t exec1(uint32_t insn, uint64_t a, uint64_t b)
     CU_ASSERT_EQUAL(cpu_run(cpu, 1), CPU_EXIT_BUDGET);
     return cpu_get_reg(cpu, 7);
 }
+/* Runs the 16-bit instruction b at BASE; returns 1 if it trapped (to mtvec = BASE + 0x100). */
+static int exec16(uint16_t b)
+{
+    put16(BASE, b);
+    put16(BASE + 2, 0x0001);
+    cpu_csr_write(cpu, MCAUSE, 0);
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 1);
+    return cpu_get_pc(cpu) == BASE + 0x100;
+}
+
 #define R(f7, f3) enc_r(f7, 6, 5, f3, 7, 0x33)
 #define RW(f7, f3) enc_r(f7, 6, 5, f3, 7, 0x3b)
 
@@ -860,6 +873,38 @@ static void test_device_view(void)
     teardown();
 }
 
+#if !CPU_FP_MOVES
+/* Without F, mstatus.FS is read-only zero (priv §3.1.6.6): FP loads, stores, moves
+ * (16- and 32-bit) and fcsr are illegal, with the instruction bits in mtval. */
+static void test_fp_absent(void)
+{
+    setup();
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    exec1(CSRRW(0, MSTATUS, 5), 3u << 13, 0);
+    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32);
+    static const uint32_t fp[] = {
+        0x0002b087u,   /* fld f1, 0(x5) */
+        0x0012b427u,   /* fsd f1, 8(x5) */
+        0xf20283d3u,   /* fmv.d.x f7, x5 */
+        0xe20003d3u,   /* fmv.x.d x7, f0 */
+        0x003023f3u,   /* csrr x7, fcsr */
+        0x00129073u,   /* csrw fflags, x5 */
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(fp); i++) {
+        cpu_csr_write(cpu, MCAUSE, 0);
+        CU_ASSERT_EQUAL(exec1(fp[i], DATA, 0), 0xdeadbeef);
+        CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+        CU_ASSERT_EQUAL(csr(MTVAL), fp[i]);
+    }
+    cpu_set_reg(cpu, 2, DATA);
+    CU_ASSERT(exec16(0xa422));     /* c.fsdsp */
+    CU_ASSERT_EQUAL(csr(MTVAL), 0xa422);
+    CU_ASSERT(exec16(0x24a2));     /* c.fldsp */
+    CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+    teardown();
+}
+
+#else
 static void test_fp_moves(void)
 {
     setup();
@@ -903,6 +948,285 @@ static void test_fp_moves(void)
     CU_ASSERT_EQUAL(csr(MCAUSE), 0);
     teardown();
 }
+#endif
+
+/* ---- spec review: each block pins one clause (the section is in the comment) ---- */
+
+static void test_spec_atomics(void)
+{
+    setup();
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    /* A misaligned LR is a load: load address misaligned (cause 4), tval = address;
+     * a misaligned SC or AMO is store/AMO address misaligned (6). Unpriv §8.2. */
+    exec1(enc_amo(2, 0, 5, 2, 7), DATA + 2, 0);                  /* lr.w */
+    CU_ASSERT_EQUAL(csr(MCAUSE), 4);
+    CU_ASSERT_EQUAL(csr(MTVAL), DATA + 2);
+    exec1(enc_amo(2, 0, 5, 3, 7), DATA + 4, 0);                  /* lr.d */
+    CU_ASSERT_EQUAL(csr(MCAUSE), 4);
+    exec1(enc_amo(3, 6, 5, 3, 7), DATA + 4, 0);                  /* sc.d */
+    CU_ASSERT_EQUAL(csr(MCAUSE), 6);
+    /* An SC without a reservation fails (rd = 1) and writes nothing, even where a
+     * store would fault: the reservation is checked before the access. */
+    cpu_csr_write(cpu, MCAUSE, 0);
+    CU_ASSERT_EQUAL(exec1(enc_amo(3, 6, 5, 2, 7), 0x20000000, 1), 1);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 0);
+    /* Documented choice: a store by this hart to the reserved address keeps the
+     * reservation; the SC then succeeds and clears it. */
+    put32(DATA, 1);
+    exec1(enc_amo(2, 0, 5, 2, 7), DATA, 0);
+    exec1(enc_s(0, 6, 5, 2, 0x23), DATA, 7);                      /* sw */
+    CU_ASSERT_EQUAL(exec1(enc_amo(3, 6, 5, 2, 7), DATA, 9), 0);
+    CU_ASSERT_EQUAL(get(DATA, 4), 9);
+    CU_ASSERT_EQUAL(exec1(enc_amo(3, 6, 5, 2, 7), DATA, 10), 1);
+    /* A trap between LR and SC drops the reservation. */
+    exec1(enc_amo(2, 0, 5, 2, 7), DATA, 0);
+    exec1(ECALL, 0, 0);
+    CU_ASSERT_EQUAL(exec1(enc_amo(3, 6, 5, 2, 7), DATA, 11), 1);
+    CU_ASSERT_EQUAL(get(DATA, 4), 9);
+    /* amo*.w results in rd are sign-extended; the .d ones are not truncated. */
+    put32(DATA, 0x80000000);
+    CU_ASSERT_EQUAL(exec1(enc_amo(0x08, 6, 5, 2, 7), DATA, 1), 0xffffffff80000000ull);  /* amoor.w */
+    CU_ASSERT_EQUAL(get(DATA, 8), 0x80000001);
+    /* Strict mode: a fault on an AMO is a store/AMO access fault (even though the
+     * read faulted), on an LR a load access fault. */
+    mem.strict = true;
+    exec1(enc_amo(0, 6, 5, 3, 7), 0x20000000, 1);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 7);
+    CU_ASSERT_EQUAL(csr(MTVAL), 0x20000000);
+    exec1(enc_amo(2, 0, 5, 3, 7), 0x20000008, 0);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 5);
+    CU_ASSERT_EQUAL(csr(MTVAL), 0x20000008);
+    mem.strict = false;
+    teardown();
+}
+
+static void test_spec_compressed(void)
+{
+    setup();
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    /* Reserved encodings (unpriv §16.8 table): illegal, the 16 bits in mtval. */
+    static const uint16_t reserved[] = {
+        0x0004,   /* c.addi4spn x9, 0 */
+        0x6081,   /* c.lui x1, 0 */
+        0x6001,   /* c.lui x0, 0 */
+        0x6101,   /* c.addi16sp 0 */
+        0x8002,   /* c.jr x0 */
+        0x4002,   /* c.lwsp x0 */
+        0x6002,   /* c.ldsp x0 */
+        0x2001,   /* c.addiw x0 */
+        0x9c41,   /* c.subw-group reserved (bit 12, 6:5 = 10) */
+        0x8000,   /* quadrant 0 funct3 100 */
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(reserved); i++) {
+        CU_ASSERT(exec16(reserved[i]));
+        CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+        CU_ASSERT_EQUAL(csr(MTVAL), reserved[i]);
+    }
+    /* HINTs execute as no-ops: no trap, x0 stays zero, pc moves on by 2. */
+    static const uint16_t hints[] = {
+        0x0005,   /* c.nop 1 */
+        0x4015,   /* c.li x0, 5 */
+        0x6005,   /* c.lui x0, 1 */
+        0x8016,   /* c.mv x0, x5 */
+        0x9016,   /* c.add x0, x5 */
+        0x0006,   /* c.slli x0, 1 */
+        0x0281,   /* c.addi x5, 0 */
+        0x8281,   /* c.srli x13, 0 (RV64: shamt 0 is a HINT) */
+    };
+    cpu_set_reg(cpu, 5, 0x55);
+    cpu_set_reg(cpu, 13, 0x66);
+    for (unsigned i = 0; i < ARRAY_SIZE(hints); i++) {
+        CU_ASSERT(!exec16(hints[i]));
+        CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 2);
+        CU_ASSERT_EQUAL(cpu_get_reg(cpu, 0), 0);
+    }
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0x55);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 13), 0x66);
+    /* Base-ISA HINTs with rd = x0 (unpriv §2.9) and fence's ignored fields. */
+    CU_ASSERT_EQUAL(exec1(enc_u(0x12345000u, 0, 0x37), 0, 0), 0xdeadbeef);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 4);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 0), 0);
+    exec1(0x8330000fu, 0, 0);                                    /* fence.tso */
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 4);
+    teardown();
+}
+
+static void test_spec_csrs(void)
+{
+    setup();
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    /* csrrsi/csrrci with uimm 0 and csrrs with rs1 = x0 do not write: no trap on a
+     * read-only CSR; csrrwi with uimm 0 does write (Zicsr §9.1). */
+    exec1(enc_i(MVENDORID, 0, 6, 7, 0x73), 0, 0);                /* csrrsi x7, mvendorid, 0 */
+    exec1(enc_i(MVENDORID, 0, 7, 7, 0x73), 0, 0);                /* csrrci */
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 4);
+    exec1(enc_i(MVENDORID, 0, 5, 7, 0x73), 0, 0);                /* csrrwi */
+    CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+    CU_ASSERT_EQUAL(csr(MTVAL), enc_i(MVENDORID, 0, 5, 7, 0x73));
+    /* Unimplemented CSRs are illegal: S-mode, debug trigger, RV32-only halves. */
+    static const unsigned absent[] = { 0x100, 0x105, 0x7a0, 0x310, 0xc80, 0x3a1, 0x3a3 };
+    for (unsigned i = 0; i < ARRAY_SIZE(absent); i++) {
+        cpu_csr_write(cpu, MCAUSE, 0);
+        exec1(CSRRS(7, absent[i], 0), 0, 0);
+        CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+    }
+    /* PMP: no entries, so every PMP CSR reads zero and ignores writes (priv §3.7.1);
+     * on RV64 the odd pmpcfg registers (0x3a1 above) do not exist. */
+    cpu_csr_write(cpu, MCAUSE, 0);
+    exec1(CSRRW(0, 0x3a0, 5), 0x1f1f, 0);
+    exec1(CSRRW(0, 0x3b0, 5), 0x12345, 0);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 0);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3a0, 0), 0, 0), 0);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3b0, 0), 0, 0), 0);
+    /* mstatus: only MIE, MPIE, MPP, MPRV, TW are writable; UXL reads 2, SXL 0 (no S
+     * mode), FS and so SD 0 (no F) (priv §3.1.6). */
+    exec1(CSRRW(0, MSTATUS, 5), ~0ull, 0);
+    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32 | 1u << 21 | 1u << 17 | 3u << 11 | 1u << 7 | 1u << 3 |
+                                  (CPU_FP_MOVES ? 1ull << 63 | 3u << 13 : 0));
+    exec1(CSRRW(0, MSTATUS, 5), 2u << 11, 0);                    /* MPP = H: not legal */
+    CU_ASSERT_EQUAL((csr(MSTATUS) >> 11) & 3, 3);
+    exec1(CSRRW(0, MSTATUS, 5), 0, 0);
+    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32);
+    /* mie/mip: without S mode the S bits are read-only zero (priv §3.1.9); MEIP,
+     * MTIP, MSIP are read-only in mip. */
+    exec1(CSRRW(0, MIE, 5), ~0ull, 0);
+    CU_ASSERT_EQUAL(csr(MIE), 0x888);
+    exec1(CSRRW(0, MIP, 5), ~0ull, 0);
+    CU_ASSERT_EQUAL(csr(MIP), 0);
+    cpu_set_irq(cpu, MIP_SEIP, 1);
+    cpu_set_irq(cpu, MIP_MTIP, 1);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, MIP, 0), 0, 0), 0x80);
+    cpu_set_irq(cpu, MIP_MTIP, 0);
+    /* ...so a pending S-level line does not keep wfi from sleeping. */
+    exec1(CSRRW(0, MIE, 5), ~0ull, 0);
+    put32(BASE, WFI);
+    cpu_set_pc(cpu, BASE);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 10), CPU_EXIT_WFI);
+    cpu_set_irq(cpu, MIP_SEIP, 0);
+    /* mtvec modes 2 and 3 are reserved: the mode reads back direct (WARL, §3.1.7). */
+    exec1(CSRRW(0, MTVEC, 5), BASE + 0x102, 0);
+    CU_ASSERT_EQUAL(csr(MTVEC), BASE + 0x100);
+    exec1(CSRRW(0, MTVEC, 5), BASE + 0x103, 0);
+    CU_ASSERT_EQUAL(csr(MTVEC), BASE + 0x100);
+    /* mepc[0] is zero; with IALIGN = 16 mepc[1] is kept (§3.1.14). */
+    exec1(CSRRW(0, MEPC, 5), 0x1003, 0);
+    CU_ASSERT_EQUAL(csr(MEPC), 0x1002);
+    /* misa is read-only (WARL), medeleg/mideleg are zero without S mode. */
+    uint64_t misa = csr(MISA);
+    exec1(CSRRW(0, MISA, 5), 0, 0);
+    CU_ASSERT_EQUAL(csr(MISA), misa);
+    exec1(CSRRW(0, 0x302, 5), ~0ull, 0);
+    exec1(CSRRW(0, 0x303, 5), ~0ull, 0);
+    CU_ASSERT_EQUAL(csr(0x302), 0);
+    CU_ASSERT_EQUAL(csr(0x303), 0);
+    /* ebreak: mtval = pc; ecall: mtval = 0 (§3.1.16). */
+    cpu_csr_write(cpu, MTVAL, 5);
+    exec1(0x00100073u, 0, 0);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 3);
+    CU_ASSERT_EQUAL(csr(MTVAL), BASE);
+    exec1(ECALL, 0, 0);
+    CU_ASSERT_EQUAL(csr(MTVAL), 0);
+    /* A fetch fault outranks everything the instruction would do: mtval = pc. */
+    cpu_set_reg(cpu, 5, 0x30000000);
+    put32(BASE, enc_i(0, 5, 0, 0, 0x67));                         /* jr x5 */
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 2);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 1);
+    CU_ASSERT_EQUAL(csr(MTVAL), 0x30000000);
+    CU_ASSERT_EQUAL(csr(MEPC), 0x30000000);
+    teardown();
+}
+
+/* mret (priv §3.3.2): MIE = MPIE, MPIE = 1, MPP = U, and MPRV cleared when leaving
+ * for U but kept when returning to M. Reserved base encodings are illegal. */
+static void test_spec_mret_and_reserved(void)
+{
+    setup();
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    cpu_csr_write(cpu, MEPC, BASE + 0x40);
+    cpu_csr_write(cpu, MSTATUS, 1u << 17 | 3u << 11);             /* MPRV, MPP = M */
+    exec1(MRET, 0, 0);
+    CU_ASSERT_EQUAL(cpu_get_priv(cpu), 3);
+    CU_ASSERT_EQUAL(csr(MSTATUS) & (1u << 17 | 3u << 11 | 0x88), 1u << 17 | 0x80);
+    cpu_csr_write(cpu, MSTATUS, 1u << 17);                        /* MPRV, MPP = U */
+    exec1(MRET, 0, 0);
+    CU_ASSERT_EQUAL(cpu_get_priv(cpu), 0);
+    CU_ASSERT_EQUAL(csr(MSTATUS) & (1u << 17), 0);
+    /* wfi in U with TW = 0 is legal when there is no S mode (§3.1.6.5): it sleeps. */
+    put32(BASE + 0x40, WFI);
+    CU_ASSERT_EQUAL(cpu_run(cpu, 5), CPU_EXIT_WFI);
+    CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 0x44);
+    CU_ASSERT_EQUAL(cpu_get_priv(cpu), 0);
+    exec1(ECALL, 0, 0);                                           /* back to M */
+    CU_ASSERT_EQUAL(csr(MCAUSE), 8);
+    /* U mode: time and instret need mcounteren.TM and .IR; hpmcounter3 its bit. */
+    static const unsigned ctr[] = { TIME, INSTRET, 0xc03 };
+    for (unsigned i = 0; i < ARRAY_SIZE(ctr); i++) {
+        cpu_csr_write(cpu, MCOUNTEREN, ~(1u << (ctr[i] - CYCLE)));
+        cpu_csr_write(cpu, MSTATUS, 0);
+        cpu_csr_write(cpu, MEPC, BASE + 0x40);
+        put32(BASE, MRET);
+        put32(BASE + 0x40, CSRRS(5, ctr[i], 0));
+        cpu_set_pc(cpu, BASE);
+        cpu_run(cpu, 2);
+        CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+        CU_ASSERT_EQUAL(csr(MEPC), BASE + 0x40);
+    }
+    cpu_reset(cpu, BASE);
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    static const uint32_t reserved[] = {
+        0x04029393u,   /* slli with funct6 = 1 */
+        0x0202939bu,   /* slliw with shamt[5] = 1 */
+        0x4202d39bu,   /* sraiw with shamt[5] = 1 */
+        0x0262a3bbu,   /* funct7 1, funct3 2 on OP-32 (no mulhsuw) */
+        0x00001067u,   /* jalr with funct3 1 */
+        0x1012a3afu,   /* lr.w with rs2 != 0 */
+        0x00108073u,   /* ebreak with rs1 != 0 */
+        0x10200073u,   /* sret: no S mode */
+        0x12000073u,   /* sfence.vma: no S mode */
+        0x0000407fu,   /* 48/64-bit encoding space */
+        0x00007003u,   /* load funct3 7 */
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(reserved); i++) {
+        cpu_csr_write(cpu, MCAUSE, 0);
+        exec1(reserved[i], 0, 0);
+        CU_ASSERT_EQUAL(csr(MCAUSE), 2);
+        CU_ASSERT_EQUAL(csr(MTVAL), reserved[i]);
+        CU_ASSERT_EQUAL(cpu_get_reg(cpu, 7), 0xdeadbeef);
+    }
+    teardown();
+}
+
+/* minstret counts retired instructions: one that raises an exception (ecall,
+ * ebreak, illegal) does not retire (priv §3.3.1) - but it still costs a cycle. */
+static void test_spec_minstret(void)
+{
+    setup();
+    const uint32_t prog[] = {
+        CSRRS(5, MINSTRET, 0), CSRRS(8, 0xb00, 0), ECALL,
+    };
+    load_prog(BASE, prog, ARRAY_SIZE(prog));
+    put32(BASE + 0x100, CSRRS(6, MINSTRET, 0));
+    put32(BASE + 0x104, 0xffffffffu);                             /* illegal */
+    put32(BASE + 0x200, CSRRS(7, INSTRET, 0));
+    put32(BASE + 0x204, CSRRS(9, 0xb00, 0));
+    cpu_csr_write(cpu, MTVEC, BASE + 0x100);
+    cpu_run(cpu, 5);                                             /* ..., illegal traps */
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 6) - cpu_get_reg(cpu, 5), 2);   /* csrr, csrr; not ecall */
+    cpu_csr_write(cpu, MTVEC, BASE + 0x200);
+    cpu_set_pc(cpu, BASE + 0x104);
+    cpu_run(cpu, 3);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 7) - cpu_get_reg(cpu, 6), 1);   /* the csrr only */
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 9) - cpu_get_reg(cpu, 8), 6);   /* cycles: all six */
+    /* Writing minstret still reads back at the next instruction. */
+    cpu_set_reg(cpu, 10, 500);
+    load_prog(BASE, (const uint32_t[]){ CSRRW(0, MINSTRET, 10), ECALL }, 2);
+    put32(BASE + 0x200, CSRRS(11, MINSTRET, 0));
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 3);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 11), 500);
+    teardown();
+}
 
 int suite_cpu(void)
 {
@@ -925,6 +1249,15 @@ int suite_cpu(void)
     CU_add_test(s, "straight-line stepping across pages, stores, rom", test_straight_line_stepping);
     CU_add_test(s, "rom fetch and faults", test_rom_fetch_and_faults);
     CU_add_test(s, "device callbacks see pc and vclock", test_device_view);
+#if !CPU_FP_MOVES
+    CU_add_test(s, "spec: no F, so FS is read-only zero and FP is illegal", test_fp_absent);
+#else
     CU_add_test(s, "F/D loads, stores, moves, fcsr", test_fp_moves);
+#endif
+    CU_add_test(s, "spec: lr/sc and amo exceptions and reservations", test_spec_atomics);
+    CU_add_test(s, "spec: compressed reserved encodings and hints", test_spec_compressed);
+    CU_add_test(s, "spec: csr fields, warl, existence, trap values", test_spec_csrs);
+    CU_add_test(s, "spec: minstret leaves out excepting instructions", test_spec_minstret);
+    CU_add_test(s, "spec: mret, U-mode counter gating, reserved encodings", test_spec_mret_and_reserved);
     return CU_get_error() == CUE_SUCCESS ? 0 : -1;
 }

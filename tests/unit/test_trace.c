@@ -138,6 +138,7 @@ int trace_test_write_all_events(const char *path, TraceTapFn tap, Err *err)
     trace_ev_frame_to_guest(tw, t += 0, 0x80003014, "vp_notify", dev, NULL, 0);
     trace_ev_console_in(tw, t += 50, 0xffffffffffffffffull, "uart rx", "stdin", 0x0d);
     trace_ev_frame_input(tw, t += 50, 0, NULL, "tap0", reply, 2);
+    trace_ev_file_input(tw, t += 1, 0x80003014, "vp_notify", "tftp", "boot/Image", 65536, 65538, reply, 2, 0, "");
     trace_ev_note(tw, t += 1, 0x80004000, "main", "text with \"quotes\", a \\ backslash,\ta tab and \xc3\xa9\n");
     trace_ev_run_end(tw, t += 1, 0x80004004, "poweroff", 0, "guest wrote 0x5555 to the test device");
     return trace_close(tw, err);

@@ -279,9 +279,13 @@ static void test_tx_legacy_header(void)
     CU_ASSERT_EQUAL_FATAL(nsent, 1);
     CU_ASSERT_EQUAL(sent[0].len, len);
     CU_ASSERT_EQUAL(memcmp(sent[0].data, f, len), 0);
-    /* Legacy, without CTRL_MAC_ADDR: the driver may write the mac. */
+    /* Legacy, without CTRL_MAC_ADDR: the driver may write the mac, which is a config
+     * change a reader of config_generation must see (§2.5.1). */
+    CU_ASSERT_EQUAL(virtio_config_read(vd, 5, 1), 0x56);
+    uint8_t gen = vd->config_generation;
     virtio_config_write(vd, 5, 1, 0x99);
     CU_ASSERT_EQUAL(net.mac[5], 0x99);
+    CU_ASSERT_NOT_EQUAL(vd->config_generation, gen);
     /* A runt (header + 6 bytes) is dropped and counted, the buffer still returned. */
     Seg r = { put_buf(buf, 16), 16, false };
     add_chain(1, &r, 1);
@@ -524,7 +528,9 @@ static void test_ctrl_commands(void)
     CU_ASSERT_EQUAL(virtio_net_announce(&net), 0);
     CU_ASSERT_EQUAL(virtio_config_read(vd, 6, 2), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
     CU_ASSERT(vd->isr & VIRTIO_ISR_CONFIG);
+    gen = vd->config_generation;
     CU_ASSERT_EQUAL(ctrl(VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0), VIRTIO_NET_OK);
+    CU_ASSERT_NOT_EQUAL(vd->config_generation, gen);   /* status changed (§2.5.1) */
     CU_ASSERT_EQUAL(virtio_config_read(vd, 6, 2), VIRTIO_NET_S_LINK_UP);
     /* GUEST_OFFLOADS: turning GUEST_CSUM off removes DATA_VALID; unnegotiated bits refused. */
     uint8_t o[8] = { 0 };
@@ -631,6 +637,121 @@ static void test_link_toggle(void)
     CU_ASSERT_EQUAL(virtio_config_read(vd, 6, 2), VIRTIO_NET_S_LINK_UP);
     CU_ASSERT_TRUE(virtio_net_receive(&net, f, len));
     CU_ASSERT_EQUAL(used_idx(0), 1);
+}
+
+/* Sets up every queue and stops at FEATURES_OK: the driver is not live yet. */
+static void start_without_driver_ok(uint64_t accept)
+{
+    VirtioNetConfig c;
+    virtio_net_config_default(&c);
+    make_device(&c);
+    uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+    virtio_write_status(vd, VIRTIO_STATUS_ACKNOWLEDGE, false);
+    virtio_write_status(vd, s, false);
+    virtio_write_driver_features(vd, 0, (uint32_t)accept);
+    virtio_write_driver_features(vd, 1, (uint32_t)(accept >> 32));
+    virtio_write_status(vd, s | VIRTIO_STATUS_FEATURES_OK, false);
+    for (unsigned q = 0; q < vd->info.num_queues; q++) {
+        virtio_queue_set_size(vd, q, QSIZE);
+        virtio_queue_set_addr(vd, q, 0, q_desc(q));
+        virtio_queue_set_addr(vd, q, 1, q_avail(q));
+        virtio_queue_set_addr(vd, q, 2, q_used(q));
+        virtio_queue_enable(vd, q);
+    }
+}
+
+static void test_ctrl_ack_placement(void)
+{
+    /* The ack is the first device-writable byte (§5.1.6.5: any command-specific result
+     * follows it) and the used len 1 counts from there (§2.7.8.1). */
+    CU_ASSERT_TRUE_FATAL(start(features_default()));
+    unsigned q = virtio_net_ctrl_queue(&net);
+    uint8_t hdr[3] = { VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0 };
+    uint8_t room[4] = { 0xee, 0xee, 0xee, 0xee };
+    uint64_t at = put_buf(room, 4);
+    Seg sg[2] = { { put_buf(hdr, 3), 3, false }, { at, 4, true } };
+    add_chain(q, sg, 2);
+    virtio_queue_notify(vd, q);
+    CU_ASSERT_EQUAL(used_idx(q), 1);
+    CU_ASSERT_EQUAL(used_len(q, 0), 1);
+    CU_ASSERT_EQUAL(*host(at, 1), VIRTIO_NET_OK);
+    CU_ASSERT_EQUAL(*host(at + 3, 1), 0xee);
+    CU_ASSERT_FALSE(net.promisc);
+}
+
+static void test_ctrl_waits_for_driver_ok(void)
+{
+    /* §2.1.2: the device consumes no buffer before DRIVER_OK, the control queue too. */
+    start_without_driver_ok(features_default());
+    CU_ASSERT_TRUE_FATAL(vd->status & VIRTIO_STATUS_FEATURES_OK);
+    unsigned q = virtio_net_ctrl_queue(&net);
+    uint8_t ack = 0xff;
+    uint8_t hdr[3] = { VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0 };
+    uint64_t at = put_buf(&ack, 1);
+    Seg sg[2] = { { put_buf(hdr, 3), 3, false }, { at, 1, true } };
+    add_chain(q, sg, 2);
+    virtio_queue_notify(vd, q);
+    CU_ASSERT_EQUAL(used_idx(q), 0);
+    CU_ASSERT_EQUAL(*host(at, 1), 0xff);
+    CU_ASSERT_EQUAL(irqs, 0);
+    CU_ASSERT_TRUE(net.promisc);
+    /* Taken once the driver is live. */
+    virtio_write_status(vd, vd->status | VIRTIO_STATUS_DRIVER_OK, false);
+    CU_ASSERT_EQUAL(used_idx(q), 1);
+    CU_ASSERT_EQUAL(*host(at, 1), VIRTIO_NET_OK);
+    CU_ASSERT_FALSE(net.promisc);
+}
+
+/* A frame to the device's mac of len bytes, optionally 802.1Q-tagged. */
+static size_t raw_frame(uint8_t *f, size_t len, bool tagged)
+{
+    memset(f, 0x5a, len);
+    memcpy(f, net.mac, 6);
+    memcpy(f + 6, peer_mac, 6);
+    if (tagged) {
+        f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 0x05;
+        f[16] = 0x88, f[17] = 0xb5;
+    } else
+        f[12] = 0x88, f[13] = 0xb5;
+    return len;
+}
+
+static void test_rx_mtu_limit(void)
+{
+    /* §5.1.4.2: with MTU negotiated no frame above mtu + the link-level header (14,
+     * or 18 with a VLAN tag) is passed to the driver. */
+    CU_ASSERT_TRUE_FATAL(start(features_default()));
+    static uint8_t f[1600];
+    post_rx(0, 1600);
+    post_rx(0, 1600);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, raw_frame(f, 1500 + 15, false)));
+    CU_ASSERT_EQUAL(used_idx(0), 0);
+    CU_ASSERT_EQUAL(net.stats.rx_dropped, 1);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, raw_frame(f, 1500 + 14, false)));
+    CU_ASSERT_EQUAL(used_idx(0), 1);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, raw_frame(f, 1500 + 18, true)));
+    CU_ASSERT_EQUAL(used_idx(0), 2);
+    CU_ASSERT_EQUAL(net.stats.rx_dropped, 1);
+}
+
+static void test_rx_data_valid_is_checked(void)
+{
+    /* §5.1.6.4.1: DATA_VALID says the device validated the checksum, so a frame whose
+     * checksum is wrong, or that has none the device knows, arrives with flags 0. */
+    CU_ASSERT_TRUE_FATAL(start(features_default()));
+    uint8_t f[128];
+    size_t len = frame_to(f, net.mac, 40);
+    uint64_t a = post_rx(0, 1600);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, len));
+    CU_ASSERT_EQUAL(*host(a, 1), VIRTIO_NET_HDR_F_DATA_VALID);
+    f[len - 1] ^= 0x40;                                /* payload corrupted in flight */
+    a = post_rx(0, 1600);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, len));
+    CU_ASSERT_EQUAL(*host(a, 1), 0);
+    a = post_rx(0, 1600);
+    CU_ASSERT_TRUE(virtio_net_receive(&net, f, raw_frame(f, 60, false)));
+    CU_ASSERT_EQUAL(*host(a, 1), 0);
+    CU_ASSERT_EQUAL(used_idx(0), 3);
 }
 
 static void test_malformed_tx_chain(void)
@@ -785,6 +906,10 @@ int suite_virtio_net(void)
     CU_add_test(s, "MQ pairs and rx steering", test_mq_pairs_and_steering);
     CU_add_test(s, "link toggle", test_link_toggle);
     CU_add_test(s, "malformed chains need reset", test_malformed_tx_chain);
+    CU_add_test(s, "control ack is the first writable byte", test_ctrl_ack_placement);
+    CU_add_test(s, "control queue waits for DRIVER_OK", test_ctrl_waits_for_driver_ok);
+    CU_add_test(s, "rx MTU limit per header length", test_rx_mtu_limit);
+    CU_add_test(s, "rx DATA_VALID only when validated", test_rx_data_valid_is_checked);
     CU_add_test(s, "--net-features parser", test_parse_features);
     CU_add_test(s, "control commands traced", test_ctrl_traced);
     CU_add_test(s, "round trip through the peer backend", test_peer_round_trip);

@@ -347,10 +347,14 @@ static void test_queue_config_and_reset(void)
     CU_ASSERT_EQUAL(mrd(0x18, 2), 8);
     CU_ASSERT_EQUAL(vq->size, 8);
 
-    /* A bad size (not a power of 2) set on the other queue: NEEDS_RESET at enable. */
-    setup_modern_queue(0, 12, 0x80004000, 0x80005000, 0x80006000);
-    CU_ASSERT_FALSE(dum.vdev.vq[0].ready);
+    /* A bad size (not a power of 2) on the other queue: the device never presents it
+     * (§4.1.4.3.1: 0 or a power of 2), and says NEEDS_RESET at once. */
+    mwr(0x16, 2, 0);
+    mwr(0x18, 2, 12);
     CU_ASSERT_TRUE(status() & VIRTIO_STATUS_NEEDS_RESET);
+    CU_ASSERT_EQUAL(mrd(0x18, 2), 16);
+    mwr(0x18, 2, 32);                                  /* above the maximum: the same */
+    CU_ASSERT_EQUAL(mrd(0x18, 2), 16);
 
     /* Reset forgets queues, features and status, and tells the device. */
     CU_ASSERT_PTR_NOT_NULL(strstr(last_error, "power of 2"));
@@ -387,6 +391,19 @@ static void test_legacy_matches_modern(void)
     uint8_t legacy_status = dum.vdev.status;
     CU_ASSERT_EQUAL(lrd(0x14, 4), 0xfeedf00d);
     CU_ASSERT_EQUAL(lrd(0x14 + 4, 2), 0);
+
+    /* Legacy has no FEATURES_OK to refuse with: bits that were not offered are dropped
+     * at the write, so all-ones cannot switch on NOTIFY_ON_EMPTY (§2.2, as QEMU). */
+    CU_ASSERT_EQUAL_FATAL(make(VIRTIO_PCI_TRANSITIONAL, 1), 0);
+    lwr(0x12, 1, 1);
+    lwr(0x12, 1, 3);
+    lwr(0x04, 4, 0xffffffff);
+    CU_ASSERT_EQUAL(lrd(0x04, 4), (uint32_t)OFFERED);
+    CU_ASSERT_FALSE(dum.vdev.guest_features & (1ull << F_UNOFFERED));
+    CU_ASSERT_FALSE(dum.vdev.guest_features & (1ull << VIRTIO_F_NOTIFY_ON_EMPTY));
+    lwr(0x08, 4, 0x80010);
+    CU_ASSERT_FALSE(dum.vdev.vq[0].notify_on_empty);
+    CU_ASSERT_FALSE(status() & VIRTIO_STATUS_NEEDS_RESET);
 
     /* ... and through the modern structures with the legacy ring layout. */
     CU_ASSERT_EQUAL_FATAL(make(VIRTIO_PCI_TRANSITIONAL, 1), 0);
@@ -520,6 +537,24 @@ static void test_pci_cfg_window(void)
     CU_ASSERT_EQUAL(dum.vdev.status, VIRTIO_STATUS_ACKNOWLEDGE);
 }
 
+static void test_config_generation(void)
+{
+    /* §4.1.4.3.1: after a change the driver must see a different config_generation.
+     * 256 changes between two reads must not wrap it back to the value it held. */
+    CU_ASSERT_EQUAL_FATAL(make(VIRTIO_PCI_MODERN, 1), 0);
+    uint8_t g0 = (uint8_t)mrd(0x15, 1);
+    for (int i = 0; i < 256; i++)
+        virtio_config_changed(&dum.vdev);
+    uint8_t g1 = (uint8_t)mrd(0x15, 1);
+    CU_ASSERT_NOT_EQUAL(g1, g0);
+    /* Once the driver read the config, the next change moves the generation again. */
+    CU_ASSERT_EQUAL(mrd(VIRTIO_PCI_DEVICE_OFF, 4), 0xfeedf00d);
+    virtio_config_changed(&dum.vdev);
+    CU_ASSERT_NOT_EQUAL((uint8_t)mrd(0x15, 1), g1);
+    /* Not before DRIVER_OK: the generation moves, but no config interrupt (§2.1.2). */
+    CU_ASSERT_FALSE(dum.vdev.isr & VIRTIO_ISR_CONFIG);
+}
+
 static void test_register_names(void)
 {
     CU_ASSERT_EQUAL_FATAL(make(VIRTIO_PCI_TRANSITIONAL, 1), 0);
@@ -554,6 +589,7 @@ int suite_virtio_pci(void)
     CU_add_test(s, "DMA needs bus mastering", test_dma_needs_bus_master);
     CU_add_test(s, "notify reaches the device", test_notify);
     CU_add_test(s, "pci_cfg access window", test_pci_cfg_window);
+    CU_add_test(s, "config_generation never wraps onto a stale value", test_config_generation);
     CU_add_test(s, "register names", test_register_names);
     return CU_get_error();
 }

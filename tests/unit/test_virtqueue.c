@@ -481,6 +481,15 @@ static void test_not_ready(void)
     vq_set_ready(&vq, true);
     CU_ASSERT_EQUAL(vq_pop(&vq, &e, &err), 1);
     vq_elem_free(&e);
+    /* Event idx negotiated on a queue the driver never set up (a device that polls
+     * every queue at DRIVER_OK): nothing is written, the queue is not broken. */
+    vq_reset(&vq);
+    vq.event_idx = true;
+    nseen = 0;
+    CU_ASSERT_EQUAL(vq_pop(&vq, &e, &err), 0);
+    CU_ASSERT_FALSE(vq.broken);
+    CU_ASSERT_PTR_NULL(last_seen(TRACE_EV_avail_event_write));
+    vq_elem_free(&e);
 }
 
 int suite_virtqueue(void)
