@@ -37,6 +37,7 @@ struct netdev {
     uint8_t mac[6];
     uint16_t mtu;
     bool link_up;
+    bool failed;                   /* the device broke (NEEDS_RESET, a bad ring): stop waiting */
     unsigned max_queue_pairs, queue_pairs;
     const struct netdev_ops *ops;
     netdev_rx_fn *rx_fn;

@@ -172,6 +172,10 @@ int net_dhcp(uint32_t timeout_us)
         }
         tries++;
         if (!net_wait(dhcp_got, NULL, wait_us)) {
+            if (net_device_failed()) {
+                rc = -3;
+                break;
+            }
             if (offered && tries >= REQUEST_TRIES) {
                 offered = 0;           /* back to INIT (RFC 2131 §4.4.1) */
                 tries = 0;

@@ -81,6 +81,16 @@ static void net_idle(uint64_t until)
     __asm__ volatile("csrs mstatus, %0" :: "r"(MSTATUS_MIE) : "memory");
 }
 
+bool net_device_failed(void)
+{
+    if (!net.nd || !net.nd->failed)
+        return false;
+    if (!net.failure_reported)
+        printf("net: %s: the device failed; giving up on it\n", net.nd->name);
+    net.failure_reported = true;
+    return true;
+}
+
 bool net_wait(bool (*done)(void *ctx), void *ctx, uint32_t timeout_us)
 {
     uint64_t start = rdtime(), limit = net_us_to_ticks(timeout_us);
@@ -88,6 +98,8 @@ bool net_wait(bool (*done)(void *ctx), void *ctx, uint32_t timeout_us)
         net_poll();
         if (done && done(ctx))
             return true;
+        if (net_device_failed())
+            return false;    /* nothing will come from a broken device: do not wait */
         if (rdtime() - start >= limit)
             return done ? done(ctx) : false;
         net_idle(start + limit);

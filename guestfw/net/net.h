@@ -45,6 +45,10 @@ struct netdev *net_dev(void);
 /* Polls the device once; returns the number of frames delivered. */
 int net_poll(void);
 
+/* True once the device has failed (DEVICE_NEEDS_RESET, a broken ring); prints that
+ * once. net_wait returns false at once then, and retry loops stop retrying. */
+bool net_device_failed(void);
+
 /* Waits, polling (and sleeping in wfi when net_use_wfi allowed it), until done(ctx)
  * is true or timeout_us of rdtime time has passed; returns done's final value. */
 bool net_wait(bool (*done)(void *ctx), void *ctx, uint32_t timeout_us);

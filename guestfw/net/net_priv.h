@@ -39,6 +39,7 @@ struct net_state {
     unsigned tx_qp;
     uint16_t vlan;
     bool promisc, use_wfi;
+    bool failure_reported;   /* "the device failed" printed once */
     uint16_t ip_id;
     struct net_stats st;
     /* Frames the stack originates (main context) and replies built while handling a

@@ -90,8 +90,9 @@ int netscen_up(void)
     } else {
         int rc = net_dhcp(NET_DHCP_TIMEOUT_US);
         if (rc != 0) {
-            printf("dhcp: %s\n", rc == -2 ? "refused (NAK)" : "no lease (timeout)");
-            return result = rc == -2 ? NX_DHCP_NAK : NX_DHCP_TIMEOUT;
+            printf("dhcp: %s\n", rc == -2 ? "refused (NAK)" : rc == -3 ? "stopped: the device failed"
+                                                                    : "no lease (timeout)");
+            return result = rc == -2 ? NX_DHCP_NAK : rc == -3 ? NX_DEVICE_FAILED : NX_DHCP_TIMEOUT;
         }
         printf("dhcp: lease %s from %s mask %s router %s dns %s time %u s\n", ip_str(cfg->ip, a),
                ip_str(cfg->server, b), ip_str(cfg->netmask, c), ip_str(cfg->gateway, d),

@@ -9,7 +9,7 @@
 enum net_exit {
     NX_OK = 0,
     /* bring-up (3..9; 2 is main's "unknown scenario") */
-    NX_NO_NETDEV = 3, NX_INIT = 4, NX_DHCP_TIMEOUT = 5, NX_DHCP_NAK = 6, NX_ARP_GW = 7,
+    NX_NO_NETDEV = 3, NX_INIT = 4, NX_DHCP_TIMEOUT = 5, NX_DHCP_NAK = 6, NX_ARP_GW = 7, NX_DEVICE_FAILED = 8,
     /* ping */
     NX_PING_LOST = 10, NX_PING_CORRUPT = 11, NX_PING_SEND = 12, NX_PING_NONE = 13,
     /* udp */

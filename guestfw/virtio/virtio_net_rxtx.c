@@ -259,6 +259,8 @@ int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len)
 int vnet_poll(struct netdev *nd)
 {
     struct vnet *vi = vnet_of(nd);
+    if (vi->vdev->broken)
+        nd->failed = true;       /* waiting callers stop waiting (net_wait) */
     if (vi->in_poll || vi->vdev->broken)
         return 0;
     vi->in_poll = true;

@@ -2,10 +2,11 @@
 # default scenario (DHCP + ping): for each fault the firmware must say what went wrong on
 # the console and power off with its own exit code (guestfw/net/netscen.h), never hang.
 # --max-insns is only a safety net: hitting it (124) is a failure. Every injected fault
-# is a `note` in the trace, and a faulty run replays exactly. The faulty runs wait out
-# the firmware's 15 s (virtual) DHCP timeout, so their traces are megabytes: their text
-# is checked with grep -a on the file (strings are stored verbatim, docs/trace-format.md)
-# rather than through the Python reader, which would take seconds per trace.
+# is a `note` in the trace, and a faulty run replays exactly. A device that failed
+# visibly (NEEDS_RESET, a bad used id) makes the firmware stop at once (exit 8); a silent
+# one makes it wait out its 15 s (virtual) DHCP timeout, so that trace is megabytes: trace
+# text is checked with grep -a on the file (strings are stored verbatim,
+# docs/trace-format.md) rather than through the Python reader.
 . tests/integration/lib.sh
 TRACE_TOOL="$PYTHON trace/ringside-trace"
 LIMIT=400000000
@@ -38,16 +39,16 @@ grep -q "FEATURES_OK refused: injected refusal" "$WORK/refuse.err" ||
 run_fw "$WORK/base.out" --trace "$WORK/base.trace" || { cat "$WORK/base.out"; fail "the clean run failed"; }
 t=$($TRACE_TOOL show --type frame_from_guest "$WORK/base.trace" | awk 'NR == 1 { print $1 + 1 }')
 [ -n "$t" ] || fail "the clean run sent no frame"
-expect_fault reset "needs-reset@$t" 5 "virtio-net: device set DEVICE_NEEDS_RESET; giving up on it"
-grep -q "dhcp: no lease (timeout)" "$WORK/reset.out" || fail "needs-reset: DHCP did not report its timeout"
+expect_fault reset "needs-reset@$t" 8 "virtio-net: device set DEVICE_NEEDS_RESET; giving up on it"
+grep -q "dhcp: stopped: the device failed" "$WORK/reset.out" || fail "needs-reset: DHCP did not stop at once"
 grep -aq "injected device failure (--virtio-fault=needs-reset@$t)" "$WORK/reset.trace" ||
     fail "needs-reset: no virtio_error naming the injected failure"
 "$RINGSIDE" replay "$WORK/reset.trace" >"$WORK/reset.replay" 2>&1 || { tail "$WORK/reset.replay"; fail "needs-reset: replay diverged"; }
 
 # A used id that was never made available: out of range on rx0 (every rx head is
 # posted), in range but not outstanding on tx0. The ring is marked broken (5: no lease).
-expect_fault bogus-rx bogus-used-id 5 "virtio-net: rx0: BAD_RING: used id out of range (id, queue size) (256, 256)"
-expect_fault bogus-tx bogus-used-id@1 5 "virtio-net: tx0: BAD_RING: used id is not an outstanding buffer"
+expect_fault bogus-rx bogus-used-id 8 "virtio-net: rx0: BAD_RING: used id out of range (id, queue size) (256, 256)"
+expect_fault bogus-tx bogus-used-id@1 8 "virtio-net: tx0: BAD_RING: used id is not an outstanding buffer"
 
 # A device that never uses a buffer: the firmware's timeouts in virtual time fire (5).
 expect_fault silent silent 5 "dhcp: no lease (timeout)"
