@@ -53,12 +53,12 @@ static const OptDesc run_opts[] = {
     { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")", O_APPEND },
     { "--serial-input", NULL, ARG_STR, "FILE", "bytes typed into the UART, one whenever the guest has taken the previous one ('-' = stdin until EOF)", O_SERIAL },
     { "--serial-prompt", NULL, ARG_STR, "TEXT", "type each --serial-input line after the first only once the guest has printed TEXT (e.g. \"=> \" for U-Boot)", O_SERIAL_PROMPT },
-    { "--max-insns", NULL, ARG_U64, "N", "stop after N retired instructions (exit status 124)", O_MAX_INSNS },
+    { "--max-insns", NULL, ARG_U64, "N", "stop after N executed instructions (exit status 124)", O_MAX_INSNS },
     { "--dump-dtb", NULL, ARG_STR, "FILE", "write the device tree blob the guest receives to FILE, then run", O_DUMP_DTB },
     { "--strict", NULL, ARG_NONE, NULL, "unmapped loads and stores raise access faults instead of reading all-ones / being dropped", O_STRICT },
     { "--insns-per-tick", NULL, ARG_U64, "N", "virtual-clock units per 10 MHz mtime tick (default 10)", O_TICK },
     { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2", O_TESTDEV },
-    { "--stats", NULL, ARG_NONE, NULL, "print retired instructions and virtual time to stderr at the end", O_STATS },
+    { "--stats", NULL, ARG_NONE, NULL, "print executed instructions and virtual time to stderr at the end", O_STATS },
     { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)", O_TRACE },
     { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2, default), pcap:FILE (feed a capture), none (no NIC)", O_NET },
     { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional (default), legacy, modern", O_VIRTIO },
@@ -78,7 +78,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: ringside run [OPTION]...\n"
-            "       ringside replay TRACE\n"
+            "       ringside replay [--console] TRACE\n"
             "       ringside --help | --version\n"
             "\n"
             "ringside is a deterministic full-system simulator of a RISC-V machine (QEMU virt\n"
@@ -100,7 +100,7 @@ static void usage(FILE *f)
             "  %d  bad command line          %d  bad firmware or input file\n"
             "  %d  --max-insns reached       %d  guest idle with nothing scheduled\n"
             "  %d  trace write error         %d  replay diverged from the recording\n"
-            "  %d  guest requested a reset      %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
+            "  %d  guest requested a reset   %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
             EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET,
             EXIT_INTERRUPTED);
 }
@@ -485,7 +485,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     }
     if (ro->stats)
     {
-        fprintf(stderr, "ringside: retired %llu instructions, virtual clock %llu",
+        fprintf(stderr, "ringside: executed %llu instructions, virtual clock %llu",
                 (unsigned long long)cpu_instret(m->cpu), (unsigned long long)cpu_vclock(m->cpu));
         if (tw)
             fprintf(stderr, ", %llu trace events", (unsigned long long)trace_count(tw));
