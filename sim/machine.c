@@ -172,8 +172,10 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         m->cfg.insns_per_tick = DEFAULT_INSNS_PER_TICK;
     if (!m->cfg.console)
         m->cfg.console = stdout;
-    if (m->cfg.ram_mib > 64 * 1024) {
-        err_set(err, "-m %llu: at most 65536 MiB of RAM", (unsigned long long)m->cfg.ram_mib);
+    if (m->cfg.ram_mib > (PCI_MEM64_BASE - RAM_BASE) >> 20) {
+        /* Above that, RAM would cover the PCI 64-bit window (DESIGN.md §2). */
+        err_set(err, "-m %llu: at most %llu MiB of RAM (it must end below the PCI 64-bit window)",
+                (unsigned long long)m->cfg.ram_mib, (unsigned long long)((PCI_MEM64_BASE - RAM_BASE) >> 20));
         free(m);
         return NULL;
     }

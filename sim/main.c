@@ -1,5 +1,6 @@
 /* The command line: `ringside run|--help|--version`. Options live in one table that
  * also produces the help text. Only this file prints errors and chooses exit codes. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -110,7 +111,7 @@ static int parse_u64(const char *s, uint64_t *v)
     char *end;
     errno = 0;
     unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *end || *s == '-')
+    if (errno || end == s || *end || strchr(s, '-') || isspace((unsigned char)*s))
         return -1;
     *v = x;
     return 0;
@@ -233,8 +234,10 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
         switch (o->id) {
         case O_FW: ro->mc.fw_path = val; break;
         case O_MEM:
-            if (num < 1 || num > 16384) {
-                fprintf(stderr, "ringside run: -m %s: RAM size must be 1..16384 MiB\n", val);
+            if (num < 1 || num > 14336) {
+                /* RAM from 0x8000_0000 must end below the PCI 64-bit window at 16 GiB. */
+                fprintf(stderr, "ringside run: -m %s: RAM size must be 1..14336 MiB (RAM ends "
+                                "below the PCI 64-bit window at 0x400000000)\n", val);
                 return -1;
             }
             ro->mc.ram_mib = num;
@@ -377,16 +380,24 @@ static void replay_report(const Replay *rp, const char *path)
     fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
 }
 
-/* The machine configuration as "key=value" lines for the trace header. */
+static const char *or_default(const char *s, const char *dflt) { return s && *s ? s : dflt; }
+
+/* The machine configuration as "key=value" lines for the trace header, for people and
+ * tools that read it; replay itself re-parses the recorded command line. */
 static void config_lines(const MachineConfig *mc, char *buf, size_t n)
 {
     snprintf(buf, n,
              "ringside=%s\nfw=%s\nram_mib=%llu\nbootargs=%s\ninsns_per_tick=%u\nstrict=%d\n"
-             "max_insns=%llu\npci_testdev=%d\n",
+             "max_insns=%llu\npci_testdev=%d\nnet=%s\nvirtio=%s\nnet_features=%s\nnet_slot=%u\n"
+             "net_pairs=%u\nqueue_size=%u\nlink=%s\nlink_toggles=%u\nvirtio_fault=%s\n",
              RINGSIDE_VERSION, mc->fw_path, (unsigned long long)(mc->ram_mib ? mc->ram_mib : DEFAULT_RAM_MIB),
              mc->bootargs ? mc->bootargs : "",
              mc->insns_per_tick ? mc->insns_per_tick : DEFAULT_INSNS_PER_TICK, mc->strict,
-             (unsigned long long)mc->max_insns, mc->pci_testdev);
+             (unsigned long long)mc->max_insns, mc->pci_testdev, or_default(mc->net_spec, "peer"),
+             or_default(mc->virtio_mode, "transitional"), or_default(mc->net_features, "default"),
+             mc->net_slot ? mc->net_slot : 1, mc->net_pairs ? mc->net_pairs : 4,
+             mc->queue_size ? mc->queue_size : 256, mc->link_down ? "down" : "up",
+             mc->n_link_toggle, or_default(mc->virtio_fault, "none"));
 }
 
 /* Ctrl-C ends the run cleanly: the trace is closed with its end record. */

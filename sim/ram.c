@@ -85,7 +85,9 @@ void ram_store_slow(Ram *r, uint64_t addr, unsigned size, uint64_t val)
     if (!p)
         return;
     stn_le(p, size, val);
-    uint8_t fl = r->page_flags[(addr - r->base) >> RAM_PAGE_SHIFT];
+    /* A misaligned store may end on the next page: both pages' flags apply. */
+    uint8_t fl = r->page_flags[(addr - r->base) >> RAM_PAGE_SHIFT] |
+                 r->page_flags[(addr + size - 1 - r->base) >> RAM_PAGE_SHIFT];
     if (fl & RAM_PAGE_CODE)
         invalidate_code(r, addr, size);
     if ((fl & RAM_PAGE_WATCH) && r->watch_space) {

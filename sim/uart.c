@@ -139,7 +139,14 @@ static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
     case LCR: return u->lcr;
     case MCR: return u->mcr;
     case LSR: return (u->rbr_full ? LSR_DR : 0) | LSR_THRE | LSR_TEMT;
-    case MSR: return (u->mcr & 0x10) ? 0 : 0xb0; /* CTS, DSR, DCD asserted */
+    case MSR:
+        /* Loopback (MCR bit 4) feeds the modem outputs back as inputs, as the 16550A's
+         * data sheet says: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD (Linux's 8250 probe
+         * checks this). Otherwise CTS, DSR and DCD are asserted. */
+        if (u->mcr & 0x10)
+            return (uint8_t)(((u->mcr & 2) << 3) | ((u->mcr & 1) << 5) | ((u->mcr & 4) << 4) |
+                             ((u->mcr & 8) << 4));
+        return 0xb0;
     case SCR: return u->scr;
     default: return 0;
     }

@@ -117,17 +117,26 @@ static int read_header(TraceReader *r, Err *err)
         return fail(r, err, len - 4, "header checksum mismatch");
     }
     const uint8_t *p = h + TRACE_FIXED_HEADER, *end = h + len - 4;
-    bool seen[4] = { false };
+    /* No tag may repeat, known or not (docs/trace-format.md), as the Python reader says. */
+    uint64_t seen[64];
+    unsigned nseen = 0;
     while (p < end) {
         uint64_t at = (uint64_t)(p - h), tag, k;
         if (leb128_get(&p, end, &tag) < 0 || leb128_get(&p, end, &k) < 0 || k > (uint64_t)(end - p)) {
             free(h);
             return fail(r, err, at, "malformed header field");
         }
-        if (tag < 4 && seen[tag]) {
-            free(h);
-            return fail(r, err, at, "header field %" PRIu64 " repeated", tag);
+        for (unsigned i = 0; i < nseen; i++) {
+            if (seen[i] == tag) {
+                free(h);
+                return fail(r, err, at, "header field %" PRIu64 " repeated", tag);
+            }
         }
+        if (nseen == ARRAY_SIZE(seen)) {
+            free(h);
+            return fail(r, err, at, "more than %zu header fields", ARRAY_SIZE(seen));
+        }
+        seen[nseen++] = tag;
         int bad = 0;
         if (tag == TRACE_HDR_CONFIG) {
             r->config = strndup((const char *)p, k);
@@ -143,12 +152,13 @@ static int read_header(TraceReader *r, Err *err)
             free(h);
             return fail(r, err, at, "malformed header field %" PRIu64, tag);
         }
-        if (tag < 4)
-            seen[tag] = true;
         p += k;
     }
     free(h);
-    if (!seen[TRACE_HDR_CONFIG] || !seen[TRACE_HDR_ARGV] || !seen[TRACE_HDR_FW_SHA256])
+    unsigned required = 0;
+    for (unsigned i = 0; i < nseen; i++)
+        required += seen[i] == TRACE_HDR_CONFIG || seen[i] == TRACE_HDR_ARGV || seen[i] == TRACE_HDR_FW_SHA256;
+    if (required != 3)
         return fail(r, err, TRACE_FIXED_HEADER, "header lacks a required field");
     r->hdr.config = r->config;
     r->off = len;

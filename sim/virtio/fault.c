@@ -72,6 +72,9 @@ int virtio_fault_attach(VirtioFault *f, VirtioDevice *vd, EventQueue *q, Err *er
 {
     f->vd = vd;
     vd->fault = f;
+    if (f->kind == VFAULT_BOGUS_USED_ID && f->at >= vd->info.num_queues)
+        return err_set(err, "--virtio-fault bogus-used-id@%llu: %s has queues 0..%u",
+                       (unsigned long long)f->at, vd->info.name, vd->info.num_queues - 1);
     if (f->kind == VFAULT_BOGUS_USED_ID) {
         f->seen_stride = (vd->info.queue_size + 7u) / 8u;
         f->seen = calloc(vd->info.num_queues, f->seen_stride);

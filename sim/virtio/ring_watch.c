@@ -44,10 +44,13 @@ void ring_watch_store(void *opaque, uint64_t addr, unsigned size, uint64_t val)
     if (addr >= vq->desc && addr < desc_end) {
         /* One event per store, showing the whole descriptor as it now stands, so a
          * reader sees each field arrive in the order the driver wrote it. */
-        uint16_t i = (uint16_t)((addr - vq->desc) / VRING_DESC_SIZE);
-        uint64_t d = vq->desc + (uint64_t)i * VRING_DESC_SIZE;
-        TRACE(t, desc_write, vq->dev_name, vq->index, i, rd(vq, d, 8), (uint32_t)rd(vq, d + 8, 4),
-              (uint16_t)rd(vq, d + 12, 2), (uint16_t)rd(vq, d + 14, 2));
+        uint64_t first = (addr - vq->desc) / VRING_DESC_SIZE;
+        uint64_t last = (addr + size - 1 - vq->desc) / VRING_DESC_SIZE;
+        for (uint64_t i = first; i <= last && i < vq->size; i++) {   /* a wide store may span two */
+            uint64_t d = vq->desc + i * VRING_DESC_SIZE;
+            TRACE(t, desc_write, vq->dev_name, vq->index, (uint16_t)i, rd(vq, d, 8),
+                  (uint32_t)rd(vq, d + 8, 4), (uint16_t)rd(vq, d + 12, 2), (uint16_t)rd(vq, d + 14, 2));
+        }
         return;
     }
     if (addr < vq->avail || addr >= vq->avail + avail_bytes(vq))

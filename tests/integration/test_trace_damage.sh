@@ -38,4 +38,10 @@ for t in "$WORK"/cut*.trace "$WORK"/flip*.trace; do
     grep -q 'offset' "$WORK/s.err" || { cat "$WORK/s.err"; fail "show $(basename "$t"): no byte offset in the error"; }
 done
 [ $n -ge 15 ] || fail "only $n damaged traces were tried"
+# A header field repeated, with a tag neither reader knows: both refuse it alike.
+v=tests/trace-vectors/repeated-unknown-tag.trace
+"$RINGSIDE" replay "$v" >"$WORK/c.err" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'header field 7 repeated' "$WORK/c.err" || { cat "$WORK/c.err"; fail "C reader: repeated header field"; }
+$RT info "$v" >/dev/null 2>"$WORK/p.err"; rc=$?
+[ $rc = 1 ] && grep -q 'header field 7 repeated' "$WORK/p.err" || { cat "$WORK/p.err"; fail "Python reader: repeated header field"; }
 exit 0
