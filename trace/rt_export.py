@@ -3,15 +3,20 @@
 chrome: the Chrome trace-event JSON ("Trace Event Format", the JSON object form) that
   Perfetto and chrome://tracing load: one track (tid) per virtqueue and one per event
   family, an instant event per trace event with its fields as args. Virtual time is
-  shown as if 1 instruction = 1 ns (ts is in microseconds, so ts = vtime / 1000).
+  shown as guest time: NS_PER_VTIME ns per instruction (ts is in microseconds).
 pcapng: the frames of frame_to_guest / frame_from_guest as Ethernet packets
   (pcapng, draft-ietf-opsawg-pcapng): one interface per virtio device, if_tsresol 9
-  (nanoseconds) with 1 instruction = 1 ns, so the timestamp is the virtual time;
+  (nanoseconds) at NS_PER_VTIME ns per instruction, the same scale as
+  `ringside run --pcap` (sim/net/backend.h NET_NS_PER_VTIME), so both captures agree;
   epb_flags gives the direction (inbound = to the guest) and a comment the event.
 """
 
 import json
 import struct
+
+# 10 ns per instruction: the guest's own clock at the default 10 instructions per
+# 100 ns mtime tick (10 MHz timebase), as `ringside run --pcap` stamps frames.
+NS_PER_VTIME = 10
 
 
 def _arg(t, v):
@@ -47,13 +52,13 @@ def chrome(events, out, title="ringside"):
         for t, fname in ev.type.fields:
             args[fname] = _arg(t, ev[fname])
         rows.append({"name": ev.name, "cat": ev.family, "ph": "i", "s": "t",
-                     "ts": ev.vtime / 1000.0, "pid": 1, "tid": tid, "args": args})
+                     "ts": ev.vtime * NS_PER_VTIME / 1000.0, "pid": 1, "tid": tid, "args": args})
     meta = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": title}}]
     for track, tid in tids.items():
         meta.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": track}})
         meta.append({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid, "args": {"sort_index": tid}})
     json.dump({"traceEvents": meta + rows, "displayTimeUnit": "ns",
-               "otherData": {"time_unit": "1 instruction retired = 1 ns"}}, out, indent=None,
+               "otherData": {"time_unit": "1 instruction = %d ns" % NS_PER_VTIME}}, out, indent=None,
               separators=(",", ":"))
     out.write("\n")
     return list(tids)
@@ -92,7 +97,8 @@ def pcapng(events, out, app="ringside-trace"):
         data = ev["frame"]
         flags = 1 if ev.name == "frame_to_guest" else 2           # inbound / outbound
         comment = "%s at %d pc 0x%x%s" % (ev.name, ev.vtime, ev.pc, " (%s)" % ev.sym if ev.sym else "")
-        body = struct.pack("<IIIII", ifid, ev.vtime >> 32, ev.vtime & 0xffffffff, len(data), len(data))
+        ts = ev.vtime * NS_PER_VTIME
+        body = struct.pack("<IIIII", ifid, ts >> 32, ts & 0xffffffff, len(data), len(data))
         body += data + b"\0" * (-len(data) % 4)
         body += _opt(2, struct.pack("<I", flags)) + _opt(1, comment.encode("utf-8", "surrogateescape")) + _END
         out.write(_block(6, body))

@@ -102,7 +102,7 @@ if command -v tshark >/dev/null 2>&1; then
     tshark -r "$WORK/d.pcapng" -T fields -e frame.len -e eth.type -e frame.time_epoch > "$WORK/tshark" 2>"$WORK/tshark.err" \
         || { cat "$WORK/tshark.err"; fail "tshark cannot read the pcapng"; }
     [ "$(wc -l < "$WORK/tshark")" = 2 ] || { cat "$WORK/tshark"; fail "tshark: not 2 frames"; }
-    grep -q '^42	0x0806	0.000000100' "$WORK/tshark" || { cat "$WORK/tshark"; fail "tshark: first frame"; }
+    grep -q '^42	0x0806	0.000001000' "$WORK/tshark" || { cat "$WORK/tshark"; fail "tshark: first frame"; }
     tshark -r "$WORK/d.pcapng" 2>/dev/null | grep -q 'is at 52:55:00:00:02:02' || fail "tshark: no ARP reply"
 else
     echo "tshark not installed: pcapng not checked with tshark"
