@@ -29,7 +29,8 @@ struct TraceWriter {
     size_t rec_len, rec_cap;
     bool rec_bad;              /* it outgrew TRACE_MAX_RECORD */
     uint64_t last_vtime, count;
-    uint32_t crc;              /* CRC-32 of every record byte so far */
+    uint32_t crc;              /* CRC-32 of every record byte up to out + crc_from */
+    size_t crc_from;           /* out[crc_from, out_len): records not yet in crc */
     Intern *names;             /* open addressing, keyed by content, never by address */
     size_t names_cap, names_used;
     /* Names seen lately, by the caller's pointer: a hit still compares the content
@@ -55,11 +56,21 @@ static int fail(TraceWriter *tw, const char *fmt, ...)
     return -1;
 }
 
+/* Folds the buffered records into the running CRC-32. One pass over the whole buffer
+ * costs far less than one call per small record. */
+static void crc_catch_up(TraceWriter *tw)
+{
+    if (tw->out_len > tw->crc_from)
+        tw->crc = trace_crc32(tw->crc, tw->out + tw->crc_from, tw->out_len - tw->crc_from);
+    tw->crc_from = tw->out_len;
+}
+
 /* Writes out everything buffered. On a failure the file is cut back to the end of the
  * last complete record, so a reader sees a clean truncation, not half a record. */
 static int flush_out(TraceWriter *tw)
 {
     size_t done = 0;
+    crc_catch_up(tw);
     if (tw->io_failed)
         return -1;
     while (done < tw->out_len) {
@@ -77,6 +88,7 @@ static int flush_out(TraceWriter *tw)
     }
     tw->flushed += tw->out_len;
     tw->out_len = 0;
+    tw->crc_from = 0;
     return 0;
 }
 
@@ -131,9 +143,11 @@ static int rec_finish(TraceWriter *tw)
         tw->crc = trace_crc32(tw->crc, big, total);
         tw->out = big;
         tw->out_len = total;
+        tw->crc_from = total;   /* already in crc */
         int r = flush_out(tw);
         tw->out = save;
         tw->out_len = 0;
+        tw->crc_from = 0;
         free(big);
         if (r < 0)
             return -1;
@@ -142,8 +156,7 @@ static int rec_finish(TraceWriter *tw)
         memcpy(at, pre, pn);
         memcpy(at + pn, tw->rec, tw->rec_len);
         at[total - 1] = check;
-        tw->out_len += total;
-        tw->crc = trace_crc32(tw->crc, at, total);   /* in one pass: it is contiguous here */
+        tw->out_len += total;   /* its CRC-32 share is taken at the next flush */
     }
     return 0;
 }
@@ -436,14 +449,17 @@ static int put_header(TraceWriter *tw, const TraceHeader *hdr)
         uint8_t *save = tw->out;
         tw->out = h;
         tw->out_len = len;
+        tw->crc_from = len;     /* the header is not a record: outside the CRC-32 */
         int r = flush_out(tw);
         tw->out = save;
         tw->out_len = 0;
+        tw->crc_from = 0;
         free(h);
         return r;
     }
     memcpy(tw->out, h, len);
     tw->out_len = len;
+    tw->crc_from = len;         /* the header is not a record: outside the CRC-32 */
     free(h);
     return flush_out(tw);
 }
@@ -521,6 +537,7 @@ int trace_close(TraceWriter *tw, Err *err)
         return 0;
     if (tw->fd >= 0 && !tw->failed && tw->out) {
         uint8_t crc[4];
+        crc_catch_up(tw);
         st32_le(crc, tw->crc);
         tw->rec_len = 0;
         tw->rec_bad = false;
