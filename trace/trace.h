@@ -29,7 +29,8 @@ typedef struct TraceDescList {
 } TraceDescList;
 
 /* C storage of each field type of events.def; name and str are NUL-terminated
- * (name may be NULL, str may not). */
+ * (name may be NULL, str may not). A name must not change while the writer is open
+ * (the writer recognises names by address); text that varies goes in a str field. */
 #define TRACE_CTYPE_u8    uint8_t
 #define TRACE_CTYPE_u16   uint16_t
 #define TRACE_CTYPE_u32   uint32_t
