@@ -18,6 +18,15 @@ struct netdev_ops {
     /* Queues one frame (Ethernet header onwards) for transmission on queue pair qp.
      * Returns 0, or -1 when the ring is full (after reclaiming) or the device failed. */
     int (*xmit)(struct netdev *nd, unsigned qp, const void *frame, size_t len);
+    /* As xmit, but the device finishes one checksum (Linux's CHECKSUM_PARTIAL; virtio
+     * 1.2 §5.1.6.2): it sums the frame from csum_start (the L4 header's offset from
+     * the start of the frame) to the end, the 16-bit field at csum_start + csum_offset
+     * included, and stores the complement there (0 as 0xffff). The caller seeds the
+     * field: the folded, uncomplemented pseudo-header sum for TCP/UDP, 0 for a
+     * checksum without one. Only when tx_csum is set; -1 also for a field outside the
+     * frame. NULL in drivers without offload. */
+    int (*xmit_csum)(struct netdev *nd, unsigned qp, const void *frame, size_t len,
+                     uint16_t csum_start, uint16_t csum_offset);
     /* Reclaims transmitted buffers and delivers received frames to rx_fn; returns the
      * number of frames delivered. Safe to call with interrupts on or off. */
     int (*poll)(struct netdev *nd);
@@ -37,6 +46,7 @@ struct netdev {
     uint8_t mac[6];
     uint16_t mtu;
     bool link_up;
+    bool tx_csum;                  /* ops->xmit_csum works (NETIF_F_HW_CSUM) */
     bool failed;                   /* the device broke (NEEDS_RESET, a bad ring): stop waiting */
     unsigned max_queue_pairs, queue_pairs;
     const struct netdev_ops *ops;

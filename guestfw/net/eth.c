@@ -17,6 +17,8 @@ static void count_tx(int rc)
 int eth_output(struct net_pkt *pkt, const uint8_t dst[ETH_ALEN], uint16_t ethertype,
                size_t l3_len)
 {
+    bool partial = pkt->csum_partial;
+    pkt->csum_partial = false;
     if (!net.nd || l3_len > ETH_MTU)
         return -1;
     uint8_t *e = pkt->buf + PKT_ETH;
@@ -40,7 +42,16 @@ int eth_output(struct net_pkt *pkt, const uint8_t dst[ETH_ALEN], uint16_t ethert
         memset(e + len, 0, 60 - len);
         len = 60;
     }
-    int rc = net.nd->ops->xmit(net.nd, net.tx_qp, e, len) == 0 ? 0 : -1;
+    int rc;
+    if (partial) {
+        /* csum_start counts from the frame's first byte, so the tag moves it. The
+         * padding is zeros: summing it changes nothing. */
+        uint16_t start = (uint16_t)(pkt->buf + PKT_L4 - e);
+        rc = net.nd->ops->xmit_csum(net.nd, net.tx_qp, e, len, start, pkt->csum_offset);
+    } else {
+        rc = net.nd->ops->xmit(net.nd, net.tx_qp, e, len);
+    }
+    rc = rc == 0 ? 0 : -1;
     count_tx(rc);
     return rc;
 }

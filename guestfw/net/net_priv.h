@@ -30,6 +30,10 @@ static inline void put32(uint8_t *p, uint32_t v)
 #define PKT_MAX   (VLAN_HLEN + ETH_HLEN + ETH_MTU)
 struct net_pkt {
     uint8_t buf[PKT_MAX];
+    /* CHECKSUM_PARTIAL: the device finishes the L4 checksum at PKT_L4 + csum_offset
+     * (netdev xmit_csum). eth_output consumes it: the next frame starts without. */
+    bool csum_partial;
+    uint16_t csum_offset;
 };
 
 struct net_state {

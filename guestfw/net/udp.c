@@ -1,6 +1,7 @@
 /* UDP (RFC 768): a table of bound local ports, datagram send and receive. The
- * checksum over the pseudo header is always computed in software (the netdev
- * contract exposes no transmit checksum offload) and checked when present. */
+ * transmit checksum over the pseudo header is left to the device when the netdev
+ * offers offload (tx_csum, virtio 1.2 §5.1.6.2), else computed here; on receive it
+ * is checked when present. */
 #include "libc.h"
 #include "net/net_priv.h"
 
@@ -86,7 +87,17 @@ int udp_sendto(uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
     put16(u + 6, 0);
     if (len)
         memcpy(u + UDP_HLEN, data, len);
-    uint16_t c = csum_fold(csum_partial(u, ulen, csum_pseudo(net.cfg.ip, dst_ip, IPPROTO_UDP, ulen)));
-    put16(u + 6, c ? c : 0xffff);      /* a computed 0 is sent as all ones */
+    uint32_t pseudo = csum_pseudo(net.cfg.ip, dst_ip, IPPROTO_UDP, ulen);
+    if (net.nd && net.nd->tx_csum && net.nd->ops->xmit_csum) {
+        /* As Linux's udp4_hwcsum: the field holds the folded pseudo-header sum, not
+         * complemented; the device adds the header and payload and complements, and
+         * sends a resulting 0 as all ones. */
+        put16(u + 6, (uint16_t)~csum_fold(pseudo));
+        net.tx.csum_partial = true;
+        net.tx.csum_offset = 6;
+    } else {
+        uint16_t c = csum_fold(csum_partial(u, ulen, pseudo));
+        put16(u + 6, c ? c : 0xffff);  /* a computed 0 is sent as all ones */
+    }
     return ip_output(&net.tx, mac, dst_ip, IPPROTO_UDP, ulen);
 }

@@ -28,6 +28,8 @@ static struct {
     uint8_t t_rrq[64];                 /* the last read request's payload */
     size_t t_rrq_len;
     unsigned xmits;                    /* frames the stack sent */
+    unsigned partial_xmits;            /* of them through xmit_csum */
+    uint16_t csum_start, csum_offset, csum_seed;   /* the last xmit_csum's */
     uint8_t last[FRAME_MAX];           /* the last of them */
     size_t last_len;
     uint8_t rx[RXQ][FRAME_MAX];        /* frames queued towards the stack */
@@ -258,7 +260,26 @@ static int lo_poll(struct netdev *nd)
     return (int)n;
 }
 
-static const struct netdev_ops lo_ops = { .xmit = lo_xmit, .poll = lo_poll };
+/* Finishes the checksum as a virtio-net device does (virtio 1.2 §5.1.6.2), then
+ * sends as lo_xmit. */
+static int lo_xmit_csum(struct netdev *nd, unsigned qp, const void *f, size_t len,
+                        uint16_t start, uint16_t off)
+{
+    static uint8_t c[FRAME_MAX];
+    if (!nd->tx_csum || len > FRAME_MAX || (size_t)start + off + 2 > len)
+        return -1;
+    memcpy(c, f, len);
+    lo.partial_xmits++;
+    lo.csum_start = start;
+    lo.csum_offset = off;
+    lo.csum_seed = get16(c + start + off);
+    uint16_t sum = csum_fold(csum_partial(c + start, len - start, 0));
+    put16(c + start + off, sum ? sum : 0xffff);
+    return lo_xmit(nd, qp, c, len);
+}
+
+static const struct netdev_ops lo_ops = { .xmit = lo_xmit, .xmit_csum = lo_xmit_csum,
+                                          .poll = lo_poll };
 
 static void inject(const uint8_t *f, size_t len) { lodev.rx_fn(&lodev, f, len, lodev.rx_ctx); }
 
@@ -527,6 +548,53 @@ static void tftp_check(const uint8_t *d, size_t len, uint64_t off, void *ctx)
             tftp_bad++;
 }
 
+/* Whether the UDP datagram in the last frame sent (untagged or tagged) has a
+ * correct, non-zero checksum. */
+static bool last_udp_csum_ok(size_t l3)
+{
+    const uint8_t *ip = lo.last + l3, *u = ip + IP_HLEN;
+    uint16_t ulen = get16(u + 4);
+    return get16(u + 6) != 0 &&
+           csum_fold(csum_partial(u, ulen, csum_pseudo(get32(ip + 12), get32(ip + 16),
+                                                       IPPROTO_UDP, ulen))) == 0;
+}
+
+/* Transmit checksum offload: with tx_csum the stack leaves the UDP checksum partial
+ * (the uncomplemented pseudo-header sum) and names it by csum_start/csum_offset
+ * from the frame's first byte; without, it sends finished checksums. */
+static void check_udp_offload(void)
+{
+    lo.answer = true;
+    CHECK(11, udp_bind(5000, udp_cb, NULL) == 0);
+    udp_got = 0;
+    lodev.tx_csum = true;
+    unsigned p0 = lo.partial_xmits;
+    CHECK(11, udp_sendto(5000, PEER_IP, 7, "abcdefg", 7, 100000) == 0);
+    net_poll();
+    CHECK(11, udp_got == 1 && udp_got_len == 7 && lo.partial_xmits == p0 + 1);
+    CHECK(11, lo.csum_start == ETH_HLEN + IP_HLEN && lo.csum_offset == 6);
+    uint16_t pseudo = (uint16_t)~csum_fold(csum_pseudo(net_config()->ip, PEER_IP, IPPROTO_UDP,
+                                                       UDP_HLEN + 7));
+    CHECK(11, lo.csum_seed == pseudo && last_udp_csum_ok(ETH_HLEN));
+    /* Tagged: the tag moves the L4 header, and csum_start with it. */
+    lo.answer = false;
+    net_set_vlan(5);
+    CHECK(11, udp_sendto(5000, PEER_IP, 7, "abc", 3, 100000) == 0);
+    net_set_vlan(0);
+    CHECK(11, lo.partial_xmits == p0 + 2 && lo.csum_start == ETH_HLEN + VLAN_HLEN + IP_HLEN &&
+              get16(lo.last + 12) == ETHERTYPE_VLAN && last_udp_csum_ok(ETH_HLEN + VLAN_HLEN));
+    /* Frames without a checksum to offload (ARP here) still go through xmit. */
+    static const uint8_t h9[6] = { 0x02, 0, 0, 0, 0, 0x09 };
+    unsigned x0 = lo.xmits;
+    inject(frame, arp_req(frame, h9, IPV4(10, 0, 2, 9), GUEST_IP));
+    CHECK(11, lo.xmits == x0 + 1 && lo.partial_xmits == p0 + 2);
+    /* Offload off: finished in software. */
+    lodev.tx_csum = false;
+    CHECK(11, udp_sendto(5000, PEER_IP, 7, "abc", 3, 100000) == 0);
+    CHECK(11, lo.partial_xmits == p0 + 2 && last_udp_csum_ok(ETH_HLEN));
+    udp_unbind(5000);
+}
+
 static void check_tftp(void)
 {
     struct tftp_result r;
@@ -686,6 +754,7 @@ static int selftest_run(void)
     check_arp();
     check_icmp();
     check_udp();
+    check_udp_offload();
     check_tftp();
     check_ip_eth();
     check_garbage();

@@ -69,6 +69,7 @@ static void vnet_validate(struct virtio_device *vdev)
 
 static const struct netdev_ops vnet_ops = {
     .xmit = vnet_xmit,
+    .xmit_csum = vnet_xmit_csum,
     .poll = vnet_poll,
     .set_mac = vnet_set_mac,
     .set_rx_mode = vnet_set_rx_mode,
@@ -207,7 +208,7 @@ static int virtnet_probe(struct virtio_device *vdev)
     vi->max_frame = (vi->mtu > 1500 ? vi->mtu : 1500) + ETH_HLEN + VLAN_HLEN;
     printf("virtio-net: header %u bytes, %s rx buffers, tx checksum offload %s\n",
            vi->hdr_len, vi->mergeable ? "mergeable" : vi->any_layout ? "single" : "split-header",
-           vi->csum_tx ? "on" : "off");
+           vi->csum_tx ? "on (used for UDP)" : "off");
 
     if (init_vqs(vi) != 0) {
         virtio_fail(vdev, "find_vqs failed");
@@ -245,6 +246,7 @@ static int virtnet_probe(struct virtio_device *vdev)
     nd->name = vi->name;
     nd->ops = &vnet_ops;
     nd->priv = vi;
+    nd->tx_csum = vi->csum_tx;     /* csum=off already cleared the feature */
     nd->max_queue_pairs = vi->max_pairs;
     nd->queue_pairs = 1;
     /* One pair until asked for more, as virtnet_probe's virtnet_set_queues. */

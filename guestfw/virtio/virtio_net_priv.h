@@ -88,6 +88,8 @@ int vnet_announce_ack(struct netdev *nd);
 /* virtio_net_rxtx.c: buffers, transmit, receive, poll and the queue callbacks. */
 unsigned vnet_try_fill_recv(struct vnet *vi, struct vnet_rq *rq);
 int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len);
+int vnet_xmit_csum(struct netdev *nd, unsigned qp, const void *frame, size_t len,
+                   uint16_t csum_start, uint16_t csum_offset);
 int vnet_poll(struct netdev *nd);
 void vnet_rx_done(struct virtqueue *vq);
 void vnet_tx_done(struct virtqueue *vq);

@@ -177,47 +177,16 @@ static void free_old_xmit(struct vnet_sq *sq)
     }
 }
 
-/* Checksum offload (§5.1.6.2): for an IPv4 TCP/UDP frame, replace the finished
- * checksum with the pseudo-header sum and let the device complete it from
- * csum_start. Returns true when the header asks for it. */
-static bool offload_csum(uint8_t *hdr, uint8_t *frame, size_t len)
-{
-    size_t l3 = ETH_HLEN;
-    uint16_t type = get_be16(frame + 12);
-    if (type == 0x8100 && len >= ETH_HLEN + VLAN_HLEN) {
-        type = get_be16(frame + 16);
-        l3 += VLAN_HLEN;
-    }
-    if (type != 0x0800 || len < l3 + 20)
-        return false;
-    const uint8_t *ip = frame + l3;
-    unsigned ihl = (ip[0] & 0xf) * 4u;
-    unsigned tot = get_be16(ip + 2);
-    uint8_t proto = ip[9];
-    if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || l3 + tot > len)
-        return false;
-    if (get_be16(ip + 6) & 0x3fff)        /* a fragment: not a whole L4 packet */
-        return false;
-    unsigned off = proto == 17 ? 6 : proto == 6 ? 16 : 0;
-    size_t l4 = l3 + ihl, l4len = tot - ihl;
-    if (!off || l4len < off + 2)
-        return false;
-    if (proto == 17 && get_be16(frame + l4 + off) == 0)
-        return false;                     /* UDP sent without a checksum */
-    uint32_t sum = csum_add(0, ip + 12, 8);
-    sum += proto;
-    sum += (uint32_t)l4len;
-    put_be16(frame + l4 + off, csum_fold(sum));
-    hdr[HDR_FLAGS] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    put16(hdr + HDR_CSUM_START, (uint16_t)l4);
-    put16(hdr + HDR_CSUM_OFFSET, (uint16_t)off);
-    return true;
-}
-
-int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len)
+/* Queues one frame; with partial set, the header asks the device to finish the
+ * checksum the stack left partial (§5.1.6.2: NEEDS_CSUM, csum_start, csum_offset;
+ * gso_type stays GSO_NONE). The driver never looks inside the frame: which checksum
+ * to offload is the stack's decision, as with Linux's CHECKSUM_PARTIAL skbs. */
+static int xmit_one(struct netdev *nd, unsigned qp, const void *frame, size_t len,
+                    bool partial, uint16_t csum_start, uint16_t csum_offset)
 {
     struct vnet *vi = vnet_of(nd);
-    if (vi->vdev->broken || qp >= vi->curr_pairs || len < ETH_HLEN || len > vi->max_frame) {
+    if (vi->vdev->broken || qp >= vi->curr_pairs || len < ETH_HLEN || len > vi->max_frame ||
+        (partial && (!vi->csum_tx || (size_t)csum_start + csum_offset + 2 > len))) {
         nd->tx_dropped++;
         return -1;
     }
@@ -230,10 +199,14 @@ int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len)
     unsigned idx = sq->free_slots[--sq->nfree];
     uint8_t *slot = sq->bufs + (size_t)idx * sq->stride;
     uint8_t *hdr = slot, *data = slot + (vi->any_layout ? vi->hdr_len : HDR_ROOM);
+    /* Both layouts (10 and 12 bytes) share the fields up to csum_offset. */
     memset(hdr, 0, HDR_ROOM);
+    if (partial) {
+        hdr[HDR_FLAGS] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        put16(hdr + HDR_CSUM_START, csum_start);
+        put16(hdr + HDR_CSUM_OFFSET, csum_offset);
+    }
     memcpy(data, frame, len);
-    if (vi->csum_tx)
-        offload_csum(hdr, data, len);
     int rc;
     if (vi->any_layout) {
         /* Header and frame in one buffer, as Linux does when it can push the header. */
@@ -252,6 +225,17 @@ int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len)
     nd->tx_packets++;
     nd->tx_bytes += len;
     return 0;
+}
+
+int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len)
+{
+    return xmit_one(nd, qp, frame, len, false, 0, 0);
+}
+
+int vnet_xmit_csum(struct netdev *nd, unsigned qp, const void *frame, size_t len,
+                   uint16_t csum_start, uint16_t csum_offset)
+{
+    return xmit_one(nd, qp, frame, len, true, csum_start, csum_offset);
 }
 
 /* ---- poll and interrupts ---- */

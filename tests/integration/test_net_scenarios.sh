@@ -30,6 +30,9 @@ for m in legacy modern transitional; do
     has "$o" "^00:01\.0 1af4:$id class 020000 ethernet" "$m: device id is not 1af4:$id"
     has "$o" "^virtio-net: virtio0 \(device id 1\) on 00:01\.0, $ifc interface$" "$m: driver did not use the $ifc interface"
     has "$o" '^net: eth0 mac 52:54:00:12:34:56 mtu 1500 link up queue pairs 1/4$' "$m: netdev line"
+    # CSUM is offered by default: UDP (DHCP) goes out with NEEDS_CSUM, and the lease
+    # below proves the device finished those checksums right.
+    has "$o" 'tx checksum offload on \(used for UDP\)$' "$m: UDP checksum offload not in use"
     has "$o" "$LEASE" "$m: no DHCP lease for 10.0.2.15"
     has "$o" '^arp: 10\.0\.2\.2 is-at 52:55:0a:00:02:02 ' "$m: gateway not resolved"
     for q in 1 2 3 4; do
