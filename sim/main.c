@@ -43,6 +43,15 @@ typedef struct OptDesc {
     int id;
 } OptDesc;
 
+/* The accepted range of numeric options (those not listed take any number), checked
+ * before the option's case runs; pow2 also asks for a power of two. */
+typedef struct OptRange {
+    int id;
+    uint64_t min, max;
+    bool pow2;
+    const char *why;
+} OptRange;
+
 enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS,
        O_TRACE, O_NET, O_VIRTIO, O_NET_FEATURES, O_NET_SLOT, O_NET_PAIRS, O_QUEUE_SIZE, O_TFTP, O_BOOTFILE,
        O_PCAP, O_LINK, O_LINK_TOGGLE, O_SERIAL_PROMPT,
@@ -74,6 +83,22 @@ static const OptDesc run_opts[] = {
     { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)", O_LINK_TOGGLE },
     { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)", O_VIRTIO_FAULT },
 };
+
+static const OptRange opt_ranges[] = {
+    { O_MEM, 1, 14336, false, "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000" },
+    { O_TICK, 1, 1000000, false, NULL },
+    { O_NET_SLOT, 1, 31, false, "slot 0 is the host bridge" },
+    { O_NET_PAIRS, 1, 256, false, NULL },
+    { O_QUEUE_SIZE, 2, 32768, true, "virtio 1.2 section 2.7" },
+};
+
+static const OptRange *opt_range(int id)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(opt_ranges); i++)
+        if (opt_ranges[i].id == id)
+            return &opt_ranges[i];
+    return NULL;
+}
 
 static void usage(FILE *f)
 {
@@ -231,57 +256,32 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
             fprintf(stderr, "ringside run: option '%s' needs a number, not '%s'\n", o->name, val);
             return -1;
         }
+        const OptRange *rg = o->kind == ARG_U64 ? opt_range(o->id) : NULL;
+        if (rg && (num < rg->min || num > rg->max || (rg->pow2 && (num & (num - 1))))) {
+            fprintf(stderr, "ringside run: %s %s: must be %s%llu..%llu%s%s%s\n", o->name, val,
+                    rg->pow2 ? "a power of 2 in " : "", (unsigned long long)rg->min, (unsigned long long)rg->max,
+                    rg->why ? " (" : "", rg->why ? rg->why : "", rg->why ? ")" : "");
+            return -1;
+        }
         switch (o->id) {
         case O_FW: ro->mc.fw_path = val; break;
-        case O_MEM:
-            if (num < 1 || num > 14336) {
-                /* RAM from 0x8000_0000 must end below the PCI 64-bit window at 16 GiB. */
-                fprintf(stderr, "ringside run: -m %s: RAM size must be 1..14336 MiB (RAM ends "
-                                "below the PCI 64-bit window at 0x400000000)\n", val);
-                return -1;
-            }
-            ro->mc.ram_mib = num;
-            break;
+        case O_MEM: ro->mc.ram_mib = num; break;
         case O_APPEND: ro->mc.bootargs = val; break;
         case O_SERIAL: ro->serial_input_path = val; break;
         case O_SERIAL_PROMPT: ro->mc.serial_prompt = val; break;
         case O_MAX_INSNS: ro->mc.max_insns = num; break;
         case O_DUMP_DTB: ro->dump_dtb = val; break;
         case O_STRICT: ro->mc.strict = true; break;
-        case O_TICK:
-            if (num < 1 || num > 1000000) {
-                fprintf(stderr, "ringside run: --insns-per-tick must be 1..1000000\n");
-                return -1;
-            }
-            ro->mc.insns_per_tick = (uint32_t)num;
-            break;
+        case O_TICK: ro->mc.insns_per_tick = (uint32_t)num; break;
         case O_TESTDEV: ro->mc.pci_testdev = true; break;
         case O_STATS: ro->stats = true; break;
         case O_TRACE: ro->trace_path = val; break;
         case O_NET: ro->mc.net_spec = val; break;
         case O_VIRTIO: ro->mc.virtio_mode = val; break;
         case O_NET_FEATURES: ro->mc.net_features = val; break;
-        case O_NET_SLOT:
-            if (num < 1 || num > 31) {
-                fprintf(stderr, "ringside run: --net-slot %s: slots are 1..31 (0 is the host bridge)\n", val);
-                return -1;
-            }
-            ro->mc.net_slot = (unsigned)num;
-            break;
-        case O_NET_PAIRS:
-            if (num < 1 || num > 256) {
-                fprintf(stderr, "ringside run: --net-pairs %s: 1..256\n", val);
-                return -1;
-            }
-            ro->mc.net_pairs = (unsigned)num;
-            break;
-        case O_QUEUE_SIZE:
-            if (num < 2 || num > 32768 || (num & (num - 1))) {
-                fprintf(stderr, "ringside run: --queue-size %s: a power of 2 in 2..32768 (virtio 1.2 section 2.7)\n", val);
-                return -1;
-            }
-            ro->mc.queue_size = (unsigned)num;
-            break;
+        case O_NET_SLOT: ro->mc.net_slot = (unsigned)num; break;
+        case O_NET_PAIRS: ro->mc.net_pairs = (unsigned)num; break;
+        case O_QUEUE_SIZE: ro->mc.queue_size = (unsigned)num; break;
         case O_TFTP: ro->mc.tftp_dir = val; break;
         case O_BOOTFILE: ro->mc.bootfile = val; break;
         case O_PCAP: ro->mc.pcap_out = val; break;

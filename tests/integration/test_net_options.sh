@@ -27,11 +27,11 @@ echo "this is not a capture file" >"$WORK/text"
 bad 121 "$WORK/text: not a pcap or pcapng file" --net pcap:"$WORK/text"
 bad 121 "cannot create capture $WORK/no/dir.pcapng: No such file or directory" --pcap "$WORK/no/dir.pcapng"
 bad 121 "tftp directory /nonexistent: No such file or directory" --tftp /nonexistent
-bad 120 "--net-slot 0: slots are 1\.\.31 \(0 is the host bridge\)" --net-slot 0
-bad 120 "--net-slot 32: slots are 1\.\.31" --net-slot 32
+bad 120 "--net-slot 0: must be 1\.\.31 \(slot 0 is the host bridge\)" --net-slot 0
+bad 120 "--net-slot 32: must be 1\.\.31" --net-slot 32
 bad 121 "slot 2 is taken by pci-testdev" --net-slot 2 --pci-testdev
-bad 120 "--net-pairs 0: 1\.\.256" --net-pairs 0
-bad 120 "--net-pairs 257: 1\.\.256" --net-pairs 257
+bad 120 "--net-pairs 0: must be 1\.\.256" --net-pairs 0
+bad 120 "--net-pairs 257: must be 1\.\.256" --net-pairs 257
 bad 120 "--link sideways: expected up or down" --link sideways
 bad 120 "--link-toggle 5,3: expected up to 8 increasing virtual times" --link-toggle 5,3
 bad 120 "--link-toggle 5,5: expected .*increasing" --link-toggle 5,5
