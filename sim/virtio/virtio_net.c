@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "net/backend.h"
+#include "net/inet.h"
 #include "tracer.h"
 
 #define HAS(n, bit) virtio_has_feature(&(n)->vdev, (bit))
@@ -214,34 +215,15 @@ static int tx_csum(uint8_t *f, size_t len, unsigned start, unsigned off)
 {
     if ((size_t)start + off + 2 > len)
         return -1;
-    uint32_t sum = 0;
-    for (size_t i = start; i < len; i += 2)
-        sum += (uint32_t)f[i] << 8 | (i + 1 < len ? f[i + 1] : 0);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t c = (uint16_t)~sum;
-    if (c == 0)
-        c = 0xffff;
-    f[start + off] = (uint8_t)(c >> 8);
-    f[start + off + 1] = (uint8_t)c;
+    uint16_t c = inet_csum(f + start, len - start);
+    st16_be(f + start + off, c ? c : 0xffff);
     return 0;
 }
 
 /* ---- receive checksum validation (§5.1.6.4.1) ---- */
 
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i < len; i += 2)
-        sum += (uint32_t)p[i] << 8 | (i + 1 < len ? p[i + 1] : 0);
-    return sum;
-}
-
-static bool sum_ok(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return sum == 0xffff;
-}
+/* A received checksum is right when the sum over it, with the field, folds to zero. */
+static bool sum_ok(uint32_t sum) { return inet_fold(sum) == 0; }
 
 /* Whether the device has validated the frame's one level of checksum, as DATA_VALID
  * promises (§5.1.6.4.1: "the device MUST validate the packet checksum"): TCP or UDP
@@ -267,7 +249,7 @@ static bool rx_csum_valid(const uint8_t *f, size_t len)
         proto = ip[9];
         l4 = ip + ihl;
         l4len = tot - ihl;
-        pseudo = sum16(0, ip + 12, 8) + proto + (uint32_t)l4len;
+        pseudo = inet_sum(0, ip + 12, 8) + proto + (uint32_t)l4len;
     } else if (type == 0x86dd && (ip[0] >> 4) == 6 && len >= l3 + 40) {
         size_t plen = (size_t)ip[4] << 8 | ip[5];
         if (l3 + 40 + plen > len)
@@ -275,18 +257,18 @@ static bool rx_csum_valid(const uint8_t *f, size_t len)
         proto = ip[6];
         l4 = ip + 40;
         l4len = plen;
-        pseudo = sum16(0, ip + 8, 32) + proto + (uint32_t)l4len;
+        pseudo = inet_sum(0, ip + 8, 32) + proto + (uint32_t)l4len;
     } else
         return false;
     if (proto == 17 && l4len >= 8) {
         if (type == 0x0800 && l4[6] == 0 && l4[7] == 0)
             return true;    /* IPv4 UDP without a checksum: nothing to validate */
-        return sum_ok(sum16(pseudo, l4, l4len));
+        return sum_ok(inet_sum(pseudo, l4, l4len));
     }
     if (proto == 6 && l4len >= 20)
-        return sum_ok(sum16(pseudo, l4, l4len));
+        return sum_ok(inet_sum(pseudo, l4, l4len));
     if (proto == 1 && type == 0x0800 && l4len >= 8)
-        return sum_ok(sum16(0, l4, l4len));
+        return sum_ok(inet_sum(0, l4, l4len));
     return false;
 }
 
