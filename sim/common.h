@@ -22,6 +22,11 @@ static inline uint64_t ld64_le(const void *p) { const uint8_t *b = p; return ld3
 static inline void st16_le(void *p, uint16_t v) { uint8_t *b = p; b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); }
 static inline void st32_le(void *p, uint32_t v) { uint8_t *b = p; for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i)); }
 static inline void st64_le(void *p, uint64_t v) { st32_le(p, (uint32_t)v); st32_le((uint8_t *)p + 4, (uint32_t)(v >> 32)); }
+/* Network byte order (frames, pcap headers of the other endianness). */
+static inline uint16_t ld16_be(const void *p) { const uint8_t *b = p; return (uint16_t)(b[0] << 8 | b[1]); }
+static inline uint32_t ld32_be(const void *p) { const uint8_t *b = p; return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]; }
+static inline void st16_be(void *p, uint16_t v) { uint8_t *b = p; b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; }
+static inline void st32_be(void *p, uint32_t v) { uint8_t *b = p; b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v; }
 
 /* Load/store of 1, 2, 4 or 8 bytes, little-endian. */
 static inline uint64_t ldn_le(const void *p, unsigned size)

@@ -1,15 +1,11 @@
 /* Ethernet II, ARP, IPv4, UDP and ICMP header layouts and the Internet checksum
  * (IEEE 802.3 clause 3, RFC 826, RFC 791, RFC 768, RFC 792, RFC 1071). Network byte
- * order is big-endian: everything goes through the ld/st helpers here, never a cast. */
+ * order is big-endian: everything goes through the ld/st *_be helpers of common.h,
+ * never a cast. */
 #ifndef RINGSIDE_NET_INET_H
 #define RINGSIDE_NET_INET_H
 
 #include "common.h"
-
-static inline uint16_t ld16_be(const void *p) { const uint8_t *b = p; return (uint16_t)(b[0] << 8 | b[1]); }
-static inline uint32_t ld32_be(const void *p) { const uint8_t *b = p; return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]; }
-static inline void st16_be(void *p, uint16_t v) { uint8_t *b = p; b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; }
-static inline void st32_be(void *p, uint32_t v) { uint8_t *b = p; b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v; }
 
 #define ETH_ALEN 6
 #define ETH_HLEN 14            /* dst, src, ethertype: no 802.1Q tag */

@@ -37,13 +37,13 @@ struct PcapReader {
 static uint16_t rd16(const PcapReader *r, size_t at)
 {
     const uint8_t *b = r->buf + at;
-    return r->be ? (uint16_t)(b[0] << 8 | b[1]) : ld16_le(b);
+    return r->be ? ld16_be(b) : ld16_le(b);
 }
 
 static uint32_t rd32(const PcapReader *r, size_t at)
 {
     const uint8_t *b = r->buf + at;
-    return r->be ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] : ld32_le(b);
+    return r->be ? ld32_be(b) : ld32_le(b);
 }
 
 static int fail(PcapReader *r, Err *err, size_t at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

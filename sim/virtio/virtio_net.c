@@ -236,14 +236,14 @@ static bool rx_csum_valid(const uint8_t *f, size_t len)
     if (len < l3 + 20)
         return false;
     const uint8_t *ip = f + l3;
-    uint16_t type = (uint16_t)(f[l3 - 2] << 8 | f[l3 - 1]);
+    uint16_t type = ld16_be(f + l3 - 2);
     uint8_t proto;
     const uint8_t *l4;
     size_t l4len;
     uint32_t pseudo;
     if (type == 0x0800 && (ip[0] >> 4) == 4) {
         size_t ihl = (size_t)(ip[0] & 15) * 4;
-        size_t tot = (size_t)ip[2] << 8 | ip[3];
+        size_t tot = ld16_be(ip + 2);
         if (ihl < 20 || tot < ihl || l3 + tot > len || ((ip[6] & 0x3f) | ip[7]) != 0)
             return false;   /* short, or a fragment: the L4 checksum covers other frames */
         proto = ip[9];
@@ -251,7 +251,7 @@ static bool rx_csum_valid(const uint8_t *f, size_t len)
         l4len = tot - ihl;
         pseudo = inet_sum(0, ip + 12, 8) + proto + (uint32_t)l4len;
     } else if (type == 0x86dd && (ip[0] >> 4) == 6 && len >= l3 + 40) {
-        size_t plen = (size_t)ip[4] << 8 | ip[5];
+        size_t plen = ld16_be(ip + 4);
         if (l3 + 40 + plen > len)
             return false;
         proto = ip[6];
@@ -353,7 +353,7 @@ static bool vlan_allowed(const VirtioNet *n, const uint8_t *f, size_t len)
 {
     if (!HAS(n, VIRTIO_NET_F_CTRL_VLAN) || len < 18 || f[12] != 0x81 || f[13] != 0x00)
         return true;
-    unsigned vid = ((unsigned)f[14] << 8 | f[15]) & 0xfff;
+    unsigned vid = ld16_be(f + 14) & 0xfff;
     return (n->vlans[vid >> 5] >> (vid & 31)) & 1;
 }
 
