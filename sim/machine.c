@@ -200,9 +200,10 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     m->tracer = (Tracer){ .tw = m->cfg.trace, .now = machine_trace_now, .now_ctx = m,
                           .syms = &m->fw.symtab, .sym_cache = &m->sym_cache };
     bus_trace_init(&m->bus_trace, &m->tracer, &m->ram);
-    bus_trace_attach(&m->bus_trace, &m->mem);
-    bus_trace_attach(&m->bus_trace, &m->io);
     if (m->cfg.trace) {
+        /* Only a traced run pays for the hook: untraced accesses see a NULL hook. */
+        bus_trace_attach(&m->bus_trace, &m->mem);
+        bus_trace_attach(&m->bus_trace, &m->io);
         cpu_set_trap_hook(m->cpu, machine_trap, m);
         if (!m->cfg.hash_interval)
             m->cfg.hash_interval = 1000000;

@@ -51,7 +51,7 @@ static uint32_t cfg_access(PciHost *h, uint16_t bdf, unsigned reg, unsigned size
         }
         return UINT32_MAX;
     }
-    const char *name = pci_config_reg_name(d, reg);
+    const char *name = tracer_on(h->tracer) ? pci_config_reg_name(d, reg) : NULL;   /* for the trace only */
     if (wr) {
         TRACE(h->tracer, pci_cfg_write, bdf, (uint16_t)reg, (uint8_t)size, val, name, mech);
         if (d)

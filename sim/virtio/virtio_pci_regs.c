@@ -69,12 +69,8 @@ static const VpReg legacy_regs[] = {
 static const char *field_name(VirtioPci *vp, unsigned off)
 {
     const VirtioDeviceOps *ops = vp->vd->ops;
-    if (!ops->config_regs)
-        return NULL;
-    for (unsigned i = 0; i < ops->n_config_regs; i++)
-        if (off >= ops->config_regs[i].off && off < ops->config_regs[i].off + (ops->config_regs[i].size ? ops->config_regs[i].size : 1u))
-            return vp->field_names[i];
-    return NULL;
+    const RegDesc *r = ops->config_regs ? regdesc_find(ops->config_regs, ops->n_config_regs, off) : NULL;
+    return r ? vp->field_names[r - ops->config_regs] : NULL;
 }
 
 static uint64_t legacy_read(void *opaque, uint64_t off, unsigned size)

@@ -247,7 +247,7 @@ static int walk_chain(VirtQueue *vq, uint16_t head, VqElem *e, unsigned *ntrace,
         if (read_desc(vq, table, i, &d) < 0)
             return broken(vq, err, "descriptor %u at %#llx is outside guest memory", i,
                           (unsigned long long)(table + (uint64_t)VRING_DESC_SIZE * i));
-        if (note_desc(vq, ntrace, i, &d) < 0)
+        if (tracer_on(vq->tracer) && note_desc(vq, ntrace, i, &d) < 0)   /* only the trace needs it */
             return broken(vq, err, "out of host memory");
 
         if (d.flags & VRING_DESC_F_INDIRECT) {
