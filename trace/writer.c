@@ -33,8 +33,9 @@ struct TraceWriter {
     size_t crc_from;           /* out[crc_from, out_len): records not yet in crc */
     Intern *names;             /* open addressing, keyed by content, never by address */
     size_t names_cap, names_used;
-    /* Names seen lately, by the caller's pointer: a hit still compares the content
-     * (the caller's buffer may have changed), but skips hashing the string. */
+    /* Names seen lately, by the caller's pointer: names do not change while the writer
+     * is open (trace.h), so a hit is taken on the address alone (sanitizer builds also
+     * compare the content) and skips hashing the string. */
     struct { const char *ptr, *copy; uint64_t id; } recent[64];
     TraceTapFn tap;
     void *tap_opaque;
