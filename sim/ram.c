@@ -79,12 +79,10 @@ void ram_watch(Ram *r, uint64_t addr, uint64_t len, bool on)
     }
 }
 
-void ram_store_slow(Ram *r, uint64_t addr, unsigned size, uint64_t val)
+void ram_store_done(Ram *r, uint64_t addr, unsigned size, uint64_t val)
 {
-    uint8_t *p = ram_ptr(r, addr, size);
-    if (!p)
+    if (!ram_contains(r, addr, size))
         return;
-    stn_le(p, size, val);
     /* A misaligned store may end on the next page: both pages' flags apply. */
     uint8_t fl = r->page_flags[(addr - r->base) >> RAM_PAGE_SHIFT] |
                  r->page_flags[(addr + size - 1 - r->base) >> RAM_PAGE_SHIFT];

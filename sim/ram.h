@@ -48,7 +48,8 @@ int ram_write(Ram *r, uint64_t addr, const void *buf, uint64_t len);
 
 /* Turns watching of the pages covering [addr, addr+len) on or off. Watches nest. */
 void ram_watch(Ram *r, uint64_t addr, uint64_t len, bool on);
-/* Called by stores that left the fast path: invalidates code and reports watches. */
-void ram_store_slow(Ram *r, uint64_t addr, unsigned size, uint64_t val);
+/* Called after a CPU store landed in a page with flags (either page, if it straddles
+ * two): invalidates decoded code and reports watched stores. The store is done. */
+void ram_store_done(Ram *r, uint64_t addr, unsigned size, uint64_t val);
 
 #endif

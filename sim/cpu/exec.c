@@ -25,19 +25,11 @@
 
 /* ---- memory paths off the fast path ---- */
 
-/* A RAM store landed in a page with flags: report it (watch) or drop decoded code. The
- * store itself is already done; ram_store_slow repeats it harmlessly. */
+/* A RAM store landed in a page with flags (the store is done): RAM drops decoded code
+ * and reports watched stores, for both pages of a straddling store. */
 static void store_flagged(Cpu *c, uint64_t a, unsigned size, uint64_t v)
 {
-    Ram *ram = c->cfg.ram;
-    uint64_t first = (a - ram->base) >> RAM_PAGE_SHIFT;
-    uint64_t last = (a + size - 1 - ram->base) >> RAM_PAGE_SHIFT;
-    bool first_code = ram->page_flags[first] & RAM_PAGE_CODE;
-    ram_store_slow(ram, a, size, v);
-    /* ram_store_slow only looks at the first page's flags: a misaligned store may
-     * reach into a code page after it. */
-    if (last != first && !first_code && (ram->page_flags[last] & RAM_PAGE_CODE) && ram->code_written)
-        ram->code_written(ram->code_opaque, ram->base + (last << RAM_PAGE_SHIFT));
+    ram_store_done(c->cfg.ram, a, size, v);
 }
 
 static int load_slow(Cpu *c, uint64_t a, unsigned size, uint64_t *v)
