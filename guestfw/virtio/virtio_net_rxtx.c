@@ -37,17 +37,13 @@ static int add_recvbuf(struct vnet *vi, struct vnet_rq *rq, uint8_t *slot)
     return virtqueue_add_sgs(rq->vq, NULL, 0, in, 2, slot);
 }
 
-/* Posts every free buffer (Linux's try_fill_recv); returns how many were added. */
+/* Posts the queue's buffers at probe (Linux's try_fill_recv), before any is in flight:
+ * used buffers are re-posted one by one as they come back. Returns how many were added. */
 unsigned vnet_try_fill_recv(struct vnet *vi, struct vnet_rq *rq)
 {
     unsigned added = 0;
     for (unsigned i = 0; i < rq->nbufs; i++) {
         uint8_t *slot = rq->bufs + (size_t)i * rq->stride;
-        bool in_flight = false;
-        for (unsigned h = 0; h < rq->vq->num && !in_flight; h++)
-            in_flight = rq->vq->data[h] == slot;
-        if (in_flight)
-            continue;
         if (add_recvbuf(vi, rq, slot) != 0)
             break;
         added++;

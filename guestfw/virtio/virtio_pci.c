@@ -117,8 +117,8 @@ static int virtio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id
     printf("virtio-pci %s: probe: device %04x revision %u -> virtio device id %u\n",
            pdev->dev.name, pdev->device, pdev->revision, (unsigned)vp->vdev.id);
 
-    /* pci_enable_device + pci_set_master: I/O and memory decoding, DMA. */
-    pci_set_command(pdev, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    /* pci_enable_device + pci_set_master: enumeration already turned on decoding for
+     * the kinds of BAR it could place, and bus mastering; keep what it decided. */
     printf("virtio-pci %s: enabled (command 0x%04x)\n", pdev->dev.name,
            pci_read16(pdev, PCI_COMMAND));
 

@@ -172,15 +172,13 @@ has "$WORK/flap" '^4 packets transmitted, 3 received, 25% packet loss$' "link fl
 # The toggles are part of the recorded configuration: the run replays to a match.
 "$RINGSIDE" replay "$WORK/flap.trace" >"$WORK/flap.replay" 2>&1 || { tail -n 8 "$WORK/flap.replay"; fail "replay of the link flap run did not match"; }
 
-# KNOWN FIRMWARE BUG (kept failing on purpose, last so that it hides nothing): the link
-# comes up after the driver read the status at probe but before DRIVER_OK. The device
-# rightly sends no configuration change before DRIVER_OK (virtio 1.2 §3.1.1; QEMU's
-# virtio_notify_config does the same), so the driver must read the status again once it
-# has set DRIVER_OK, as Linux's virtnet_probe does. guestfw/virtio/virtio_net.c does
-# not: eth0 stays "link down" for ever although frames flow.
+# Regression check: the link comes up after the driver read the status at probe but
+# before DRIVER_OK. The device rightly sends no configuration change before DRIVER_OK
+# (virtio 1.2 §3.1.1; QEMU's virtio_notify_config does the same), so the driver must
+# read the status again once it has set DRIVER_OK, as Linux's virtnet_probe does.
 d=$("$PYTHON" trace/ringside-trace show --type virtio_status "$WORK/plain.trace" | awk '/ new=0x[0-9a-f]*[4567cdef]$/ { print $1; exit }')
 [ -n "$d" ] || fail "no DRIVER_OK in the trace"
 run_fw "$WORK/early" --link down --link-toggle "$((d - 1))" -append scenario=ping || { tail -n 20 "$WORK/early"; fail "link up just before DRIVER_OK: ping exited $?"; }
 has "$WORK/early" "$PING4" "link up just before DRIVER_OK: ping"
-has "$WORK/early" '^net: eth0 mac 52:54:00:12:34:56 mtu 1500 link up ' "KNOWN BUG: link came up just before DRIVER_OK (virtual time $((d - 1))) but the driver reports it down; guestfw/virtio/virtio_net.c must call vnet_read_status() after virtio_device_ready()"
+has "$WORK/early" '^net: eth0 mac 52:54:00:12:34:56 mtu 1500 link up ' "link came up just before DRIVER_OK (virtual time $((d - 1))) but the driver reports it down: it must read the status again after DRIVER_OK"
 exit 0
