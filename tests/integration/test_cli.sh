@@ -60,7 +60,7 @@ expect_exit 121 replay "$WORK/nonexistent"
 grep -q "cannot open trace $WORK/nonexistent: No such file or directory" "$WORK/out" || { cat "$WORK/out"; fail "replay of a missing trace"; }
 
 # Options with a value take it as the next argument or after '='; flags take none.
-run_fw "$WORK/eq" --net-slot=5 --memory=256 -append scenario=pci || { tail -n 5 "$WORK/eq"; fail "--net-slot=5 --memory=256 exited $?"; }
+run_fw "$WORK/eq" --net-slot=5 --memory=256 -append scenario=pci || { tail -n 5 "$WORK/eq"; fail "--net-slot=5 --memory=256 exited $RC"; }
 grep -q '^00:05\.0 1af4:' "$WORK/eq" || fail "--net-slot=5 not applied"
 usage run --strict=1 -append scenario=hello
 usage run --net-slot

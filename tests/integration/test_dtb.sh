@@ -2,7 +2,7 @@
 # shape of QEMU's virt board.
 . tests/integration/lib.sh
 [ -n "${DTC:-}" ] && command -v "$DTC" >/dev/null 2>&1 || skip "dtc not installed (Debian: device-tree-compiler)"
-run_fw "$WORK/out" --dump-dtb "$WORK/virt.dtb" -append "scenario=hello x=1" || fail "run exited $?"
+run_fw "$WORK/out" --dump-dtb "$WORK/virt.dtb" -append "scenario=hello x=1" || fail "run exited $RC"
 "$DTC" -I dtb -O dts -o "$WORK/virt.dts" "$WORK/virt.dtb" 2>"$WORK/dtc.err" || { cat "$WORK/dtc.err"; fail "dtc failed"; }
 [ -s "$WORK/dtc.err" ] && { cat "$WORK/dtc.err"; fail "dtc warned"; }
 # dtc prints a string list as "a", "b" or as "a\0b" depending on its guesses; compare

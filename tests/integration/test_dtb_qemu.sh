@@ -8,7 +8,7 @@ command -v qemu-system-riscv64 >/dev/null 2>&1 || skip "qemu-system-riscv64 not 
 [ -n "${DTC:-}" ] && command -v "$DTC" >/dev/null 2>&1 || skip "dtc not installed (Debian: device-tree-compiler)"
 qemu-system-riscv64 -M virt,dumpdtb="$WORK/qemu.dtb" -m 128 -bios none -nographic >"$WORK/q.log" 2>&1 ||
     { cat "$WORK/q.log"; fail "QEMU could not dump its device tree"; }
-run_fw "$WORK/out" --dump-dtb "$WORK/ours.dtb" -append scenario=hello || fail "run exited $?"
+run_fw "$WORK/out" --dump-dtb "$WORK/ours.dtb" -append scenario=hello || fail "run exited $RC"
 for t in qemu ours; do
     "$DTC" -I dtb -O dts -o "$WORK/$t.dts" "$WORK/$t.dtb" 2>/dev/null || fail "dtc cannot read $t.dtb"
 done

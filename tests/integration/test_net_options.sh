@@ -39,7 +39,7 @@ bad 120 "--link-toggle x: expected " --link-toggle x
 bad 120 "--link-toggle 1,2,3,4,5,6,7,8,9: expected up to 8 " --link-toggle 1,2,3,4,5,6,7,8,9
 
 # --net none: no NIC on the bus; the scenarios say so and fail with their codes.
-run_fw "$WORK/pci" --net none -append scenario=pci || { cat "$WORK/pci"; fail "--net none scenario=pci exited $?"; }
+run_fw "$WORK/pci" --net none -append scenario=pci || { cat "$WORK/pci"; fail "--net none scenario=pci exited $RC"; }
 grep -q '^00:00\.0 1b36:0008 class 060000 host bridge$' "$WORK/pci" || fail "--net none: no host bridge"
 grep -q '^pci: 1 function on bus 0$' "$WORK/pci" || { cat "$WORK/pci"; fail "--net none: more than the bridge on bus 0"; }
 ! grep -q '^00:0[1-9]' "$WORK/pci" || fail "--net none: a device besides the bridge"
@@ -50,7 +50,7 @@ grep -q '^net: no network device$' "$WORK/ping" || fail "--net none: no 'no netw
 
 # --net-slot 5: the device moves, INTA swizzles to (5 + 0) mod 4 = 1 -> PLIC 33 as in
 # QEMU virt, and the network still works.
-run_fw "$WORK/slot" --net-slot 5 -append scenario=ping || { tail -n 10 "$WORK/slot"; fail "--net-slot 5 exited $?"; }
+run_fw "$WORK/slot" --net-slot 5 -append scenario=ping || { tail -n 10 "$WORK/slot"; fail "--net-slot 5 exited $RC"; }
 grep -q '^00:05\.0 1af4:1000 class 020000 ethernet  irq INTA -> plic 33$' "$WORK/slot" || { grep '^00:' "$WORK/slot"; fail "--net-slot 5: device not at 00:05.0"; }
 grep -q '^4 packets transmitted, 4 received, 0% packet loss$' "$WORK/slot" || fail "--net-slot 5: ping"
 

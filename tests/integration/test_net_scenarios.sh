@@ -13,7 +13,7 @@ hasnt() { ! grep -Eq -e "$2" "$1" || { grep -E -e "$2" "$1"; fail "$3"; }; }
 net() {
     m=$1 s=$2; shift 2
     o="$WORK/$m.$s"
-    run_fw "$o" --virtio "$m" "$@" -append "scenario=$s" || { tail -n 25 "$o"; fail "--virtio $m $* scenario=$s exited $?"; }
+    run_fw "$o" --virtio "$m" "$@" -append "scenario=$s" || { tail -n 25 "$o"; fail "--virtio $m $* scenario=$s exited $RC"; }
 }
 LEASE='^dhcp: lease 10\.0\.2\.15 from 10\.0\.2\.2 mask 255\.255\.255\.0 router 10\.0\.2\.2 dns 10\.0\.2\.3 time 86400 s$'
 PING4='^4 packets transmitted, 4 received, 0% packet loss$'
@@ -151,14 +151,14 @@ has "$WORK/down-ip" '^arp: gateway 10\.0\.2\.2 did not answer$' "--link down ip=
 
 # Down at start, up at 0.5 s of virtual time (after DRIVER_OK, before DHCP's first
 # retry at 1 s): the driver gets a configuration change and DHCP then succeeds.
-run_fw "$WORK/up" --link down --link-toggle 50000000 -append scenario=ping || { tail -n 20 "$WORK/up"; fail "link up at 0.5 s: ping exited $?"; }
+run_fw "$WORK/up" --link down --link-toggle 50000000 -append scenario=ping || { tail -n 20 "$WORK/up"; fail "link up at 0.5 s: ping exited $RC"; }
 has "$WORK/up" '^virtio-net: config changed: status 0x1, link up \(changed\)$' "link up at 0.5 s: no config change seen"
 has "$WORK/up" "$PING4" "link up at 0.5 s: ping"
 
 # Down right after the first echo reply, up 0.1 s later (the ping timeout is 1 s): the
 # second request is dropped, the third and fourth answered. The times come from a
 # trace of the undisturbed run, so firmware changes do not break the test.
-run_fw "$WORK/plain" --trace "$WORK/plain.trace" -append scenario=ping || fail "ping --trace exited $?"
+run_fw "$WORK/plain" --trace "$WORK/plain.trace" -append scenario=ping || fail "ping --trace exited $RC"
 t=$("$PYTHON" trace/ringside-trace show --type frame_to_guest "$WORK/plain.trace" | awk '/ frame=98:/ { print $1; exit }')
 [ -n "$t" ] || fail "no echo reply in the trace"
 run_fw "$WORK/flap" --trace "$WORK/flap.trace" --link-toggle "$((t + 1)),$((t + 10000001))" -append scenario=ping
@@ -178,7 +178,7 @@ has "$WORK/flap" '^4 packets transmitted, 3 received, 25% packet loss$' "link fl
 # read the status again once it has set DRIVER_OK, as Linux's virtnet_probe does.
 d=$("$PYTHON" trace/ringside-trace show --type virtio_status "$WORK/plain.trace" | awk '/ new=0x[0-9a-f]*[4567cdef]$/ { print $1; exit }')
 [ -n "$d" ] || fail "no DRIVER_OK in the trace"
-run_fw "$WORK/early" --link down --link-toggle "$((d - 1))" -append scenario=ping || { tail -n 20 "$WORK/early"; fail "link up just before DRIVER_OK: ping exited $?"; }
+run_fw "$WORK/early" --link down --link-toggle "$((d - 1))" -append scenario=ping || { tail -n 20 "$WORK/early"; fail "link up just before DRIVER_OK: ping exited $RC"; }
 has "$WORK/early" "$PING4" "link up just before DRIVER_OK: ping"
 has "$WORK/early" '^net: eth0 mac 52:54:00:12:34:56 mtu 1500 link up ' "link came up just before DRIVER_OK (virtual time $((d - 1))) but the driver reports it down: it must read the status again after DRIVER_OK"
 exit 0

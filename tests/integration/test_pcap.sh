@@ -8,17 +8,17 @@ T=trace/ringside-trace
 # frames TRACE: the frames handed to the guest, in order, one per line.
 frames() { "$PYTHON" $T show --type frame_to_guest "$1" | sed -n 's/.* frame=//p'; }
 
-run_fw "$WORK/a" --pcap "$WORK/a.pcapng" --trace "$WORK/a.trace" -append scenario=ping || { tail -n 20 "$WORK/a"; fail "ping --pcap exited $?"; }
+run_fw "$WORK/a" --pcap "$WORK/a.pcapng" --trace "$WORK/a.trace" -append scenario=ping || { tail -n 20 "$WORK/a"; fail "ping --pcap exited $RC"; }
 [ -s "$WORK/a.pcapng" ] || fail "--pcap wrote nothing"
 # Virtual-time stamps: the capture of a rerun is the same file, byte for byte.
-run_fw "$WORK/b" --pcap "$WORK/b.pcapng" -append scenario=ping || fail "second ping --pcap exited $?"
+run_fw "$WORK/b" --pcap "$WORK/b.pcapng" -append scenario=ping || fail "second ping --pcap exited $RC"
 cmp "$WORK/a.pcapng" "$WORK/b.pcapng" || fail "two runs wrote different captures"
 
 # Feed the capture to a guest with a static address: the recorded peer's ARP reply and
 # echo replies are what this guest asks for, so ping passes on replayed frames alone.
 frames "$WORK/a.trace" >"$WORK/want"
 [ "$(wc -l <"$WORK/want")" = 7 ] || { cat "$WORK/want"; fail "recorded run gave the guest $(wc -l <"$WORK/want") frames, expected 7"; }
-run_fw "$WORK/r" --net pcap:"$WORK/a.pcapng" --trace "$WORK/r.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 20 "$WORK/r"; fail "stats fed from the capture exited $?"; }
+run_fw "$WORK/r" --net pcap:"$WORK/a.pcapng" --trace "$WORK/r.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 20 "$WORK/r"; fail "stats fed from the capture exited $RC"; }
 frames "$WORK/r.trace" >"$WORK/got"
 diff "$WORK/want" "$WORK/got" >/dev/null || fail "frames fed from the capture differ from the recorded peer's (count $(wc -l <"$WORK/got"), expected 7)"
 grep -q '^4 packets transmitted, 4 received, 0% packet loss$' "$WORK/r" || { tail -n 15 "$WORK/r"; fail "ping on replayed frames"; }
@@ -72,7 +72,7 @@ ns=$(awk -F, 'NR == 1 { split($1, p, "."); printf "%.0f\n", p[1] * 1000000000 + 
 # still passes.
 if command -v editcap >/dev/null 2>&1; then
     editcap -F pcap "$WORK/a.pcapng" "$WORK/a.pcap" || fail "editcap"
-    run_fw "$WORK/c" --net pcap:"$WORK/a.pcap" --trace "$WORK/c.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 20 "$WORK/c"; fail "stats fed from classic pcap exited $?"; }
+    run_fw "$WORK/c" --net pcap:"$WORK/a.pcap" --trace "$WORK/c.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 20 "$WORK/c"; fail "stats fed from classic pcap exited $RC"; }
     [ "$(frames "$WORK/c.trace" | wc -l)" = 14 ] || fail "classic pcap: $(frames "$WORK/c.trace" | wc -l) frames fed, expected 14"
     grep -q '^4 packets transmitted, 4 received, 0% packet loss$' "$WORK/c" || fail "classic pcap: ping"
 fi

@@ -15,7 +15,7 @@ cp "$d/blob.bin" "$WORK/blob.orig" || fail "cp"
 
 # TFTP: the file, read once, is in the trace in three chunks; a missing file is recorded
 # as its error.
-run_fw "$WORK/t.out" --tftp "$d" --trace "$WORK/t.trace" -append "scenario=tftp file=blob.bin" || { tail -n 5 "$WORK/t.out"; fail "traced tftp exited $?"; }
+run_fw "$WORK/t.out" --tftp "$d" --trace "$WORK/t.trace" -append "scenario=tftp file=blob.bin" || { tail -n 5 "$WORK/t.out"; fail "traced tftp exited $RC"; }
 "$PYTHON" $T show --type file_input "$WORK/t.trace" >"$WORK/fi" || fail "show file_input"
 [ "$(wc -l <"$WORK/fi")" = 3 ] || { cut -c1-160 "$WORK/fi"; fail "expected 3 file_input chunks"; }
 grep -q 'src=tftp path="blob.bin" offset=131072 size=150000 data=18928:' "$WORK/fi" || { cut -c1-160 "$WORK/fi"; fail "last chunk"; }
@@ -38,8 +38,8 @@ rm -rf "$d"
 grep -q 'events match (guest exit 72)' "$WORK/rep" || fail "missing-file replay summary"
 
 # pcap: feed a recorded ping's capture to a guest, then delete the capture.
-run_fw "$WORK/a.out" --pcap "$WORK/a.pcapng" -append scenario=ping || fail "ping --pcap exited $?"
-run_fw "$WORK/r.out" --net pcap:"$WORK/a.pcapng" --trace "$WORK/r.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 10 "$WORK/r.out"; fail "stats fed from the capture exited $?"; }
+run_fw "$WORK/a.out" --pcap "$WORK/a.pcapng" -append scenario=ping || fail "ping --pcap exited $RC"
+run_fw "$WORK/r.out" --net pcap:"$WORK/a.pcapng" --trace "$WORK/r.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 10 "$WORK/r.out"; fail "stats fed from the capture exited $RC"; }
 "$PYTHON" $T show --type frame_input "$WORK/r.trace" | sed 's/^[0-9]* [^ ]* [^ ]* //; s/ src=pcap frame=/ /' >"$WORK/in"
 "$PYTHON" $T show --type frame_to_guest "$WORK/r.trace" | sed 's/^[0-9]* [^ ]* [^ ]* //; s/ dev=virtio-net frame=/ /; s/frame_to_guest/frame_input/' >"$WORK/to"
 [ "$(wc -l <"$WORK/in")" = 7 ] || fail "expected 7 frame_input events, got $(wc -l <"$WORK/in")"
@@ -49,6 +49,6 @@ rm -f "$WORK/a.pcapng"
 grep -q 'events match (guest exit 0)' "$WORK/rep" || fail "pcap replay summary"
 
 # A run that uses neither records no input events (existing traces do not change).
-run_fw "$WORK/p.out" --trace "$WORK/p.trace" -append scenario=ping || fail "ping exited $?"
+run_fw "$WORK/p.out" --trace "$WORK/p.trace" -append scenario=ping || fail "ping exited $RC"
 if "$PYTHON" $T show --type file_input,frame_input "$WORK/p.trace" 2>/dev/null | grep -q .; then fail "a peer run recorded file inputs"; fi
 exit 0

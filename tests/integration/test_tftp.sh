@@ -19,7 +19,7 @@ ln -s ../../secret "$d/sub/link" || fail "ln"
 
 # tftp NAME BLOCKS: fetch NAME, expect BLOCKS blocks of 1468 and the file's CRC.
 tftp() {
-    run_fw "$WORK/$1.out" --tftp "$d" -append "scenario=tftp file=$1" || { tail -n 10 "$WORK/$1.out"; fail "tftp $1 exited $?"; }
+    run_fw "$WORK/$1.out" --tftp "$d" -append "scenario=tftp file=$1" || { tail -n 10 "$WORK/$1.out"; fail "tftp $1 exited $RC"; }
     size=$(wc -c <"$d/$1" | tr -d ' ')
     line="tftp: $1: $size bytes in $2 blocks of 1468, crc32 $(cat "$d/$1.crc"), 0 retransmits, "
     grep -qF "$line" "$WORK/$1.out" || { grep '^tftp' "$WORK/$1.out"; fail "expected '$line'"; }
@@ -29,9 +29,9 @@ tftp empty 1
 tftp exact 3
 
 # The DHCP boot file (--bootfile) is fetched when no file= is given.
-run_fw "$WORK/boot" --tftp "$d" --bootfile blob.bin -append scenario=tftp || { tail -n 10 "$WORK/boot"; fail "tftp of the boot file exited $?"; }
+run_fw "$WORK/boot" --tftp "$d" --bootfile blob.bin -append scenario=tftp || { tail -n 10 "$WORK/boot"; fail "tftp of the boot file exited $RC"; }
 grep -qF "crc32 $(cat "$d/blob.bin.crc")," "$WORK/boot" || fail "boot file CRC"
-run_fw "$WORK/dhcp" --bootfile blob.bin -append scenario=dhcp || fail "scenario=dhcp --bootfile exited $?"
+run_fw "$WORK/dhcp" --bootfile blob.bin -append scenario=dhcp || fail "scenario=dhcp --bootfile exited $RC"
 grep -q "^dhcp: next-server 10\.0\.2\.2 bootfile 'blob\.bin'$" "$WORK/dhcp" || { grep '^dhcp' "$WORK/dhcp"; fail "DHCP does not announce the boot file"; }
 
 # err EXIT NAME MESSAGE [OPTIONS]: fetching NAME fails with EXIT and the server's MESSAGE.
@@ -49,7 +49,7 @@ err 72 ../secret 'error 2: Access violation' --tftp "$d"
 err 72 /etc/passwd 'error 2: Access violation' --tftp "$d"
 err 72 link 'error 2: Access violation' --tftp "$d/sub"           # symlink out of DIR
 # Replay serves the files recorded in the trace, not DIR's (test_replay_inputs.sh).
-run_fw "$WORK/rec" --tftp "$d" --trace "$WORK/t.trace" -append "scenario=tftp file=blob.bin" || fail "traced tftp exited $?"
+run_fw "$WORK/rec" --tftp "$d" --trace "$WORK/t.trace" -append "scenario=tftp file=blob.bin" || fail "traced tftp exited $RC"
 "$RINGSIDE" replay "$WORK/t.trace" >"$WORK/rep" 2>&1 || { tail -n 5 "$WORK/rep"; fail "replay of a tftp run did not match"; }
 
 run_fw "$WORK/nofile" --tftp "$d" -append scenario=tftp
