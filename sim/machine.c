@@ -326,7 +326,6 @@ int machine_finish(Machine *m, Err *err)
     return rc;
 }
 
-/* Why the run should stop now, if it should. */
 void machine_abort(Machine *m)
 {
     m->abort_requested = true;
@@ -339,6 +338,7 @@ void machine_interrupt(Machine *m)
     cpu_request_exit(m->cpu);
 }
 
+/* Why the run has ended, if it has. */
 static StopReason machine_check_stop(Machine *m)
 {
     if (m->interrupted)
@@ -357,7 +357,7 @@ static StopReason machine_check_stop(Machine *m)
 }
 
 static const char *const stop_names[] = {
-    [STOP_NONE] = "running", [STOP_POWEROFF] = "poweroff", [STOP_RESET] = "reset",
+    [STOP_NONE] = "running", [STOP_PAUSED] = "paused", [STOP_POWEROFF] = "poweroff", [STOP_RESET] = "reset",
     [STOP_MAX_INSNS] = "max-insns", [STOP_IDLE] = "idle", [STOP_ABORTED] = "aborted",
     [STOP_INTERRUPTED] = "interrupted",
 };
@@ -367,42 +367,100 @@ const char *machine_stop_name(StopReason why)
     return why < ARRAY_SIZE(stop_names) ? stop_names[why] : "?";
 }
 
-StopReason machine_run(Machine *m)
+void machine_pause(Machine *m)
 {
+    m->pause_requested = true;
+    cpu_request_exit(m->cpu);
+}
+
+void machine_start(Machine *m)
+{
+    if (m->started)
+        return;
+    m->started = true;
     TRACE(&m->tracer, run_start, m->fw.entry);
+}
+
+/* The run has ended: run_end (unless a replay divergence or trace error aborted it, when
+ * the trace must not claim an end the recording may not have). */
+static StopReason machine_end(Machine *m, StopReason why)
+{
+    if (why != STOP_ABORTED)
+        TRACE(&m->tracer, run_end, (uint32_t)m->exit_code, machine_stop_name(why));
+    return m->stop = why;
+}
+
+static bool take_pause(Machine *m)
+{
+    if (!m->pause_requested)
+        return false;
+    m->pause_requested = false;
+    return true;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* The loop alternates between due timers and CPU blocks that end exactly at the next
+ * timer or limit. Its order is what makes a pause invisible: a pause returns before the
+ * timers due at this instant run, and a resumed call runs them first, just as the
+ * undisturbed loop would have before the next instruction. */
+StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit)
+{
+    if (m->stop != STOP_NONE)
+        return m->stop;
+    machine_start(m);
     for (;;) {
-        events_run_due(&m->events, cpu_vclock(m->cpu));
         StopReason why = machine_check_stop(m);
-        if (why != STOP_NONE) {
-            if (why != STOP_ABORTED)
-                TRACE(&m->tracer, run_end, (uint32_t)m->exit_code, machine_stop_name(why));
-            return m->stop = why;
-        }
+        if (why != STOP_NONE)
+            return machine_end(m, why);
+        if (take_pause(m))
+            return STOP_PAUSED;
         uint64_t now = cpu_vclock(m->cpu);
+        if (events_run_due(&m->events, now))
+            continue;                          /* a timer may have stopped or paused the run */
+        if (now >= vlimit || cpu_instret(m->cpu) >= ilimit)
+            return STOP_PAUSED;
         uint64_t next = events_next(&m->events);
-        uint64_t budget = next - now;          /* next > now: due events just ran */
-        if (m->cfg.max_insns) {
-            uint64_t left = m->cfg.max_insns - cpu_instret(m->cpu);
-            if (left < budget)
-                budget = left;
+        if (m->sleeping) {
+            /* wfi: the clock jumps to the next timer (or to the pause limit first). */
+            if (next == EVENT_NEVER)
+                return machine_end(m, STOP_IDLE);
+            uint64_t to = min_u64(next, vlimit);
+            cpu_skip(m->cpu, to - now);
+            if (to == next) {
+                m->sleeping = false;
+                TRACE(&m->tracer, wfi_wake, next - m->sleep_start);
+            }
+            continue;
         }
-        if (budget > (1ull << 40))
-            budget = 1ull << 40;               /* bounded blocks: the loop stays responsive */
+        uint64_t budget = next - now;          /* next > now: due timers just ran */
+        budget = min_u64(budget, vlimit - now);
+        if (ilimit != MACHINE_NO_LIMIT)
+            budget = min_u64(budget, ilimit - cpu_instret(m->cpu));
+        if (m->cfg.max_insns)
+            budget = min_u64(budget, m->cfg.max_insns - cpu_instret(m->cpu));
+        budget = min_u64(budget, 1ull << 40);  /* bounded blocks: the loop stays responsive */
         m->events.deadline = now + budget;
         CpuExit ex = cpu_run(m->cpu, budget);
         m->events.deadline = 0;
         if (ex == CPU_EXIT_WFI) {
             next = events_next(&m->events);
-            if (next == EVENT_NEVER) {
-                TRACE(&m->tracer, run_end, 0, machine_stop_name(STOP_IDLE));
-                return m->stop = STOP_IDLE;
-            }
+            if (next == EVENT_NEVER)
+                return machine_end(m, STOP_IDLE);
             now = cpu_vclock(m->cpu);
             if (next > now) {
                 TRACE(&m->tracer, wfi_sleep, next);
-                cpu_skip(m->cpu, next - now);
-                TRACE(&m->tracer, wfi_wake, next - now);
+                m->sleeping = true;
+                m->sleep_start = now;
             }
         }
     }
+}
+
+StopReason machine_run(Machine *m)
+{
+    StopReason why;
+    while ((why = machine_run_until(m, MACHINE_NO_LIMIT, MACHINE_NO_LIMIT)) == STOP_PAUSED)
+        ;
+    return why;
 }

@@ -52,7 +52,8 @@ typedef struct MachineConfig {
 } MachineConfig;
 
 typedef enum StopReason {
-    STOP_NONE,
+    STOP_NONE,                   /* still running (never returned by the run calls) */
+    STOP_PAUSED,                 /* machine_run_until's limit, or machine_pause: resumable */
     STOP_POWEROFF,               /* the guest wrote the test device */
     STOP_RESET,                  /* the guest asked for a reset */
     STOP_MAX_INSNS,              /* --max-insns ran out */
@@ -95,7 +96,11 @@ typedef struct Machine {
     void *dtb;
     size_t dtb_size;
     uint64_t dtb_addr;
-    StopReason stop;
+    StopReason stop;             /* a final stop once the run ended, else STOP_NONE */
+    bool started;                /* run_start emitted */
+    bool pause_requested;        /* machine_pause: return at the next instruction boundary */
+    bool sleeping;               /* in wfi: the clock skips to the next event */
+    uint64_t sleep_start;        /* virtual time the current wfi sleep began */
     volatile bool abort_requested;
     volatile bool interrupted;   /* machine_interrupt: the user stopped the run */
     int exit_code;
@@ -103,8 +108,32 @@ typedef struct Machine {
 
 Machine *machine_create(const MachineConfig *cfg, Err *err);
 void machine_destroy(Machine *m);
-/* Runs until the guest powers off, the instruction limit, or an idle forever. */
+
+/* The run, in three parts, so that a debugger can stop it anywhere and go on with no
+ * effect on what the machine does or the trace it writes:
+ *
+ *   machine_start(m);                                  // run_start, once
+ *   while ((why = machine_run_until(m, T, N)) == STOP_PAUSED)
+ *       look at the machine; maybe machine_pause() from an observer;
+ *   machine_finish(m, err);                            // after the final stop
+ *
+ * machine_run_until returns STOP_PAUSED when virtual time reaches vlimit, when
+ * ilimit instructions have been executed in all, or when machine_pause was called
+ * (from a device callback, a trace observer, a RAM watch or a timer): then the
+ * machine stands right after the instruction that caused it (or, from a timer,
+ * between instructions at the timer's time), before anything else happens. It
+ * returns a final reason (poweroff, reset, max-insns, idle, aborted, interrupted)
+ * once the run has ended, and the same reason on every later call. A pause in the
+ * middle of a wfi sleep resumes the sleep. MACHINE_NO_LIMIT for either limit. */
+#define MACHINE_NO_LIMIT UINT64_MAX
+void machine_start(Machine *m);
+StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit);
+/* Runs until a final stop (start included; pauses are not possible without a caller
+ * to resume them, so machine_pause requests are taken and the run goes on). */
 StopReason machine_run(Machine *m);
+/* Asks the run to return STOP_PAUSED after the current instruction. Safe from any
+ * callback that runs inside machine_run_until. */
+void machine_pause(Machine *m);
 /* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
 void machine_abort(Machine *m);
 const char *machine_stop_name(StopReason why);

@@ -9,9 +9,12 @@
  *
  * Blocks: interrupts, exit requests and the budget's end are checked at block
  * boundaries. A block ends every POLL_INSNS instructions, and after every CSR
- * instruction, mret, trap, and after any device access whose callback changed the
- * interrupt state (cpu_set_irq sets c->stop), so a newly enabled or newly pending
- * interrupt is taken right after the instruction that caused it.
+ * instruction, mret, trap, and after any device access or watched RAM store whose
+ * callback changed the interrupt state (cpu_set_irq sets c->stop) or asked for an exit
+ * (cpu_request_exit), so a newly enabled or newly pending interrupt is taken, and a
+ * debugger's stop happens, right after the instruction that caused it. Where blocks
+ * end never shows in the run: interrupts are taken at the first boundary after they
+ * become takeable, and every change that makes one takeable ends the block.
  *
  * Speed (bench/run.py): dispatch is threaded, each handler ending in its own jump
  * through the label table (computed goto, a GNU C extension that gcc and clang accept
@@ -213,7 +216,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
             store_fast; \
             if (likely(!(flags[o_ >> RAM_PAGE_SHIFT] | flags[(o_ + size - 1) >> RAM_PAGE_SHIFT]))) \
                 NEXT_L(len_); \
-            SYNC(); store_flagged(c, a_, size, v_); NEXT_L(len_); \
+            SYNC(); store_flagged(c, a_, size, v_); NEXT_CHECKED(len_); \
         } \
         SYNC(); \
         if (store_slow(c, a_, size, v_) < 0) TRAP(EXC_STORE_ACCESS, a_); \
