@@ -220,14 +220,14 @@ void cpu_mret(Cpu *c)
 
 const char *cpu_cause_name(uint64_t cause)
 {
-    static const char *const exc[16] = {
+    static const char *const exc[64] = {
 #define EXC(code, name, id) [code] = #name,
 #define IRQ(code, name, id)
 #include "cpu/causes.def"
 #undef EXC
 #undef IRQ
     };
-    static const char *const irq[16] = {
+    static const char *const irq[64] = {
 #define EXC(code, name, id)
 #define IRQ(code, name, id) [code] = #name,
 #include "cpu/causes.def"
@@ -236,7 +236,7 @@ const char *cpu_cause_name(uint64_t cause)
     };
     const char *const *names = (cause & CAUSE_INTERRUPT) ? irq : exc;
     uint64_t code = cause & ~CAUSE_INTERRUPT;
-    return code < 16 ? names[code] : NULL;
+    return code < 64 ? names[code] : NULL;
 }
 
 uint64_t cpu_pending_irq(const Cpu *c)
