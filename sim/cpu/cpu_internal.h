@@ -61,7 +61,7 @@ typedef struct Insn {
 #define INSN_SENTINELS 2
 #define REG_SCRATCH 32
 
-enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };   /* S: csrs.def names S CSRs' level */
+enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };   /* PRV_S: the level csrs.def gives S CSRs (none yet) */
 
 /* Without F (misa does not claim it) and without S mode, mstatus.FS is read-only zero
  * (privileged spec §3.1.6.6), so every FP instruction and fcsr access is illegal. 1
@@ -121,7 +121,7 @@ struct Cpu {
     uint64_t cycle_frozen, instret_frozen;   /* values held while mcountinhibit stops them */
 
     uint64_t mstatus, mtvec, mie, mip, mscratch, mepc, mcause, mtval;
-    uint64_t mcounteren, mcountinhibit;     /* 32-bit CSRs, stored as the others are */
+    uint64_t mcounteren, mcountinhibit;     /* 32-bit CSRs, 64-bit like the others for REG() */
     uint64_t menvcfg;
 
     uint64_t resv_addr;      /* LR/SC reservation */
