@@ -26,8 +26,14 @@ typedef enum CpuExit {
     CPU_EXIT_REQUEST,        /* a device or the debugger asked (cpu_request_exit) */
 } CpuExit;
 
-/* mip bits the platform drives. */
-enum { MIP_SSIP = 1, MIP_MSIP = 3, MIP_STIP = 5, MIP_MTIP = 7, MIP_SEIP = 9, MIP_MEIP = 11 };
+/* mip bits the platform drives: bit i of mip is interrupt cause i (cpu/causes.def). */
+enum {
+#define EXC(code, name, id)
+#define IRQ(code, name, id) MIP_##id = code,
+#include "cpu/causes.def"
+#undef EXC
+#undef IRQ
+};
 
 /* Observer of the CPU's traps (exceptions and interrupts taken); NULL = none. */
 typedef struct CpuTrap {
@@ -67,6 +73,15 @@ unsigned cpu_get_priv(const Cpu *c);
 /* CSR access without side effects of privilege checks; -1 if the CSR does not exist. */
 int cpu_csr_read(Cpu *c, unsigned csr, uint64_t *val);
 int cpu_csr_write(Cpu *c, unsigned csr, uint64_t val);
+
+/* Names from the one CSR table (cpu/csrs.def), as the privileged spec spells them
+ * ("mstatus", "pmpaddr12"): NULL if this hart has no such CSR (csr > 0xfff included). */
+const char *cpu_csr_name(unsigned csr);
+/* The number of the CSR called name (case matters), or -1 if this hart has none. */
+int cpu_csr_number(const char *name);
+/* Name of an mcause value (cpu/causes.def: "illegal_instruction", with bit 63 set
+ * "machine_timer_interrupt"), or NULL for a reserved or custom code. */
+const char *cpu_cause_name(uint64_t cause);
 
 void cpu_set_trap_hook(Cpu *c, CpuTrapHook *fn, void *ctx);
 /* A cheap, deterministic hash of the architectural state (pc, x1..x31, priv, key CSRs). */

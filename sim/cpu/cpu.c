@@ -28,6 +28,11 @@ Cpu *cpu_create(const CpuConfig *cfg, Err *err)
         err_set(err, "cpu: out of memory for the decode cache");
         return NULL;
     }
+    if (cpu_csr_index(c, err) < 0) {
+        free(c->pages);
+        free(c);
+        return NULL;
+    }
     for (unsigned i = 0; i < INSNS_PER_PAGE + INSN_SENTINELS; i++)
         c->slow_page[i].h = OP_FETCH_SLOW * 2;
     cfg->ram->code_written = code_written;
@@ -211,6 +216,27 @@ void cpu_mret(Cpu *c)
     c->mstatus = s;
     c->priv = to;
     c->pc = c->mepc;
+}
+
+const char *cpu_cause_name(uint64_t cause)
+{
+    static const char *const exc[64] = {
+#define EXC(code, name, id) [code] = #name,
+#define IRQ(code, name, id)
+#include "cpu/causes.def"
+#undef EXC
+#undef IRQ
+    };
+    static const char *const irq[64] = {
+#define EXC(code, name, id)
+#define IRQ(code, name, id) [code] = #name,
+#include "cpu/causes.def"
+#undef EXC
+#undef IRQ
+    };
+    const char *const *names = (cause & CAUSE_INTERRUPT) ? irq : exc;
+    uint64_t code = cause & ~CAUSE_INTERRUPT;
+    return code < 64 ? names[code] : NULL;
 }
 
 uint64_t cpu_pending_irq(const Cpu *c)

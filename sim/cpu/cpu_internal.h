@@ -61,7 +61,7 @@ typedef struct Insn {
 #define INSN_SENTINELS 2
 #define REG_SCRATCH 32
 
-enum { PRV_U = 0, PRV_M = 3 };
+enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };   /* PRV_S: the level csrs.def gives S CSRs (none yet) */
 
 /* Without F (misa does not claim it) and without S mode, mstatus.FS is read-only zero
  * (privileged spec §3.1.6.6), so every FP instruction and fcsr access is illegal. 1
@@ -92,11 +92,13 @@ enum { PRV_U = 0, PRV_M = 3 };
 #define MIE_MASK   MIP_M_BITS
 #define MIP_SW_MASK 0ull
 
-/* Exception causes (privileged spec Table 3.6). */
+/* Exception causes (privileged spec Table 3.6), from the one table: EXC_ILLEGAL, ... */
 enum {
-    EXC_INSN_MISALIGNED = 0, EXC_INSN_ACCESS = 1, EXC_ILLEGAL = 2, EXC_BREAKPOINT = 3,
-    EXC_LOAD_MISALIGNED = 4, EXC_LOAD_ACCESS = 5, EXC_STORE_MISALIGNED = 6,
-    EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8, EXC_ECALL_M = 11,
+#define EXC(code, name, id) EXC_##id = code,
+#define IRQ(code, name, id)
+#include "cpu/causes.def"
+#undef EXC
+#undef IRQ
 };
 #define CAUSE_INTERRUPT (1ull << 63)
 
@@ -119,7 +121,7 @@ struct Cpu {
     uint64_t cycle_frozen, instret_frozen;   /* values held while mcountinhibit stops them */
 
     uint64_t mstatus, mtvec, mie, mip, mscratch, mepc, mcause, mtval;
-    uint32_t mcounteren, mcountinhibit;
+    uint64_t mcounteren, mcountinhibit;     /* 32-bit CSRs, 64-bit like the others for REG() */
     uint64_t menvcfg;
 
     uint64_t resv_addr;      /* LR/SC reservation */
@@ -138,12 +140,18 @@ struct Cpu {
     Insn **pages;
     uint64_t npages;
     Insn slow_page[INSNS_PER_PAGE + INSN_SENTINELS];   /* all OP_FETCH_SLOW: code outside RAM */
+
+    /* CSR number -> 1 + its row in csr.c's table (0: no such CSR), built by cpu_create;
+     * last, away from the state the interpreter touches per instruction. */
+    uint8_t csr_row[4096];
 };
 
 /* decode.c: decodes the 16- or 32-bit instruction in bits (its length follows from
  * the low two bits) into *in. Never fails: unknown encodings become OP_ILLEGAL. */
 void cpu_decode(uint32_t bits, Insn *in);
 
+/* csr.c: fills c->csr_row from the CSR table; -1 if the table is inconsistent. */
+int cpu_csr_index(Cpu *c, Err *err);
 /* csr.c: a CSR instruction's access. Returns 0, or -1 for illegal instruction. */
 int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
                uint64_t wval, unsigned op);

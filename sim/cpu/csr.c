@@ -2,33 +2,83 @@
  * §2 and §3). Supervisor CSRs (satp included) do not exist and raise illegal
  * instruction, which §3.1.6.5 allows; there are no PMP entries and no F extension.
  * Counters follow the virtual clock: cycle is vclock, instret is instructions retired
- * (executed less those that raised an exception), time is cpu_mtime(). */
+ * (executed less those that raised an exception), time is cpu_mtime().
+ *
+ * Every CSR is one row of cpu/csrs.def (number, name, privilege, read and write
+ * functions, storage, write mask); this file holds the few functions with behaviour of
+ * their own and the generic rules of §2.1 (privilege and read-only from the number). */
 #include "cpu/cpu_internal.h"
+
+#include <stddef.h>
+#include <string.h>
 
 #define MISA_VALUE (2ull << 62 | 1u << ('I' - 'A') | 1u << ('M' - 'A') | \
                     1u << ('A' - 'A') | 1u << ('C' - 'A') | 1u << ('U' - 'A'))
-
-enum {
-    CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003,
-    CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02,
-    CSR_HPMCOUNTER3 = 0xc03, CSR_HPMCOUNTER31 = 0xc1f,
-    CSR_MVENDORID = 0xf11, CSR_MARCHID = 0xf12, CSR_MIMPID = 0xf13, CSR_MHARTID = 0xf14,
-    CSR_MCONFIGPTR = 0xf15,
-    CSR_MSTATUS = 0x300, CSR_MISA = 0x301, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303,
-    CSR_MIE = 0x304, CSR_MTVEC = 0x305, CSR_MCOUNTEREN = 0x306, CSR_MENVCFG = 0x30a,
-    CSR_MCOUNTINHIBIT = 0x320, CSR_MHPMEVENT3 = 0x323, CSR_MHPMEVENT31 = 0x33f,
-    CSR_MSCRATCH = 0x340, CSR_MEPC = 0x341, CSR_MCAUSE = 0x342, CSR_MTVAL = 0x343,
-    CSR_MIP = 0x344,
-    CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af, CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
-    CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02,
-    CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
-};
 
 /* Writable mstatus fields with M and U modes: SIE, SPIE, SPP, SUM, MXR, TVM, TSR and
  * SXL are zero without S mode, the endianness bits zero (little-endian), UXL reads 2,
  * FS follows CPU_FP_MOVES (§3.1.6). */
 #define MSTATUS_WMASK (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TW | \
                        (CPU_FP_MOVES ? MSTATUS_FS : 0))
+
+enum {
+    CSR_FP = 1,      /* needs mstatus.FS on; a write sets FS dirty (§3.1.6.6) */
+    CSR_CTR = 2,     /* below M, needs mcounteren bit (number & 31) (§3.1.11) */
+};
+
+typedef struct CsrDesc CsrDesc;
+/* csr is the number accessed (a member of d's range). */
+typedef uint64_t CsrRead(const Cpu *c, const CsrDesc *d, unsigned csr);
+/* Writes a CSR that exists; WARL fields keep legal values only. `retiring` is 1 when
+ * a CSR instruction writes: the counters then read back the written value at the next
+ * instruction (privileged spec §3.3.1 ordering); 0 for the debugger and tests. */
+typedef void CsrWrite(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring);
+
+/* One row of csrs.def. A single CSR is a range of one, named without a suffix. */
+struct CsrDesc {
+    const char *name;
+    const char *const *names;   /* a range's member names (name0..name63), or NULL */
+    uint16_t num;               /* number of the first member */
+    uint8_t first, last, step;  /* member indices first, first + step, ..., last */
+    uint8_t priv, flags;
+    CsrRead *read;
+    CsrWrite *write;
+    size_t reg;                 /* offset of the uint64_t in Cpu, or NOREG */
+    uint64_t wmask;
+};
+
+#define NOREG SIZE_MAX
+/* The member must be a uint64_t: any other type selects no association of _Generic
+ * and does not compile. */
+#define REG(member) _Generic(((Cpu *)0)->member, uint64_t: offsetof(Cpu, member))
+
+static uint64_t *reg_of(Cpu *c, const CsrDesc *d) { return (uint64_t *)((char *)c + d->reg); }
+
+/* ---- generic behaviour ---- */
+
+static uint64_t csr_rd_zero(const Cpu *c, const CsrDesc *d, unsigned csr) { return 0; }
+static uint64_t csr_rd_reg(const Cpu *c, const CsrDesc *d, unsigned csr)
+{
+    return *(const uint64_t *)((const char *)c + d->reg);
+}
+static void csr_wr_none(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring) {}
+static void csr_wr_reg(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    uint64_t *r = reg_of(c, d);
+    *r = (*r & ~d->wmask) | (v & d->wmask);
+}
+
+/* ---- CSRs with behaviour of their own ---- */
+
+/* fflags, frm and fcsr are views of one register: wmask picks the bits shown. */
+static uint64_t csr_rd_fcsr(const Cpu *c, const CsrDesc *d, unsigned csr)
+{
+    return (c->fcsr & d->wmask) >> __builtin_ctzll(d->wmask);
+}
+static void csr_wr_fcsr(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    c->fcsr = (uint32_t)((c->fcsr & ~d->wmask) | ((v << __builtin_ctzll(d->wmask)) & d->wmask));
+}
 
 /* mcountinhibit.CY/IR hold the counters at the value they had when stopped. */
 static uint64_t counter_cycle(const Cpu *c)
@@ -43,10 +93,26 @@ static uint64_t counter_instret(const Cpu *c)
     return (c->mcountinhibit & 4) ? c->instret_frozen : retired(c) + c->minstret_off;
 }
 
-static void set_inhibit(Cpu *c, uint32_t nv, unsigned retiring)
+static uint64_t csr_rd_cycle(const Cpu *c, const CsrDesc *d, unsigned csr) { return counter_cycle(c); }
+static uint64_t csr_rd_instret(const Cpu *c, const CsrDesc *d, unsigned csr) { return counter_instret(c); }
+static uint64_t csr_rd_time(const Cpu *c, const CsrDesc *d, unsigned csr) { return cpu_mtime(c); }
+
+static void csr_wr_mcycle(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
 {
-    nv &= ~2u;                                   /* TM is read-only zero */
-    uint32_t old = c->mcountinhibit;
+    c->cycle_frozen = v;
+    c->mcycle_off = v - (cpu_vclock_now(c) + retiring);
+}
+static void csr_wr_minstret(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    c->instret_frozen = v;
+    c->minstret_off = v - (retired(c) + retiring);
+}
+
+/* Stopping a counter freezes the value it has now; restarting it resumes from there
+ * at the next instruction. */
+static void csr_wr_mcountinhibit(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    uint64_t nv = v & d->wmask, old = c->mcountinhibit;
     if (!(old & 1) && (nv & 1))
         c->cycle_frozen = counter_cycle(c);
     if ((old & 1) && !(nv & 1))
@@ -58,110 +124,146 @@ static void set_inhibit(Cpu *c, uint32_t nv, unsigned retiring)
     c->mcountinhibit = nv;
 }
 
-/* Reads csr into *v; -1 if it does not exist. */
-static int csr_get(Cpu *c, unsigned csr, uint64_t *v)
+static uint64_t csr_rd_mhartid(const Cpu *c, const CsrDesc *d, unsigned csr) { return c->cfg.hartid; }
+static uint64_t csr_rd_misa(const Cpu *c, const CsrDesc *d, unsigned csr) { return MISA_VALUE; }
+
+static uint64_t csr_rd_mstatus(const Cpu *c, const CsrDesc *d, unsigned csr)
 {
-    /* No PMP entries (§3.7.1 allows zero): every PMP CSR reads zero and ignores
-     * writes, so software that probes for entries finds none rather than entries that
-     * would not protect anything. On RV64 the odd pmpcfg registers do not exist. */
-    if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
-        *v = 0;
-        return (csr & 1) ? -1 : 0;
+    return c->mstatus | MSTATUS_UXL | ((c->mstatus & MSTATUS_FS) == MSTATUS_FS ? MSTATUS_SD : 0);
+}
+/* MPP is WARL with M and U legal: an S or H value leaves the field as it was. */
+static void csr_wr_mstatus(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    uint64_t mpp = v & MSTATUS_MPP;
+    if (mpp != MSTATUS_MPP && mpp != 0)
+        v = (v & ~MSTATUS_MPP) | (c->mstatus & MSTATUS_MPP);
+    csr_wr_reg(c, d, csr, v, retiring);
+}
+
+/* Modes 0 (direct) and 1 (vectored); the reserved modes 2 and 3 read back as direct. */
+static void csr_wr_mtvec(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    csr_wr_reg(c, d, csr, (v & 3) >= 2 ? (v & ~3ull) : v, retiring);
+}
+
+/* mip keeps the platform's line levels, S ones included; reads show the M bits. */
+static uint64_t csr_rd_mip(const Cpu *c, const CsrDesc *d, unsigned csr) { return c->mip & MIP_M_BITS; }
+
+/* ---- the table ---- */
+
+/* Member names of a range, "pmpaddr0" .. "pmpaddr63": string literals, so that
+ * cpu_csr_name returns constant storage. */
+#define CSR_D10(p, t) p t "0", p t "1", p t "2", p t "3", p t "4", \
+                      p t "5", p t "6", p t "7", p t "8", p t "9"
+#define CSR_NAMES64(p) CSR_D10(p, ""), CSR_D10(p, "1"), CSR_D10(p, "2"), \
+                       CSR_D10(p, "3"), CSR_D10(p, "4"), CSR_D10(p, "5"), \
+                       p "60", p "61", p "62", p "63"
+
+#define CSR(number, name, priv, flags, read, write, reg, wmask)
+#define CSRS(number, name, first, last, step, priv, flags, read, write, reg, wmask) \
+    static const char *const csr_names_##name[64] = { CSR_NAMES64(#name) };
+#include "cpu/csrs.def"
+#undef CSR
+#undef CSRS
+
+/* Bits 9:8 of a number are the lowest privilege that may access it (§2.1). */
+#define CSR_PRIV_OK(number, priv) (((number) >> 8 & 3) == PRV_##priv)
+#define CSR(number, name, priv, flags, read, write, reg, wmask) \
+    _Static_assert(CSR_PRIV_OK(number, priv), #name ": priv is not bits 9:8 of the number");
+#define CSRS(number, name, first, last, step, priv, flags, read, write, reg, wmask) \
+    _Static_assert(CSR_PRIV_OK(number, priv) && CSR_PRIV_OK((number) + (last) - (first), priv), \
+                   #name ": priv is not bits 9:8 of the numbers"); \
+    _Static_assert((last) < 64 && (first) <= (last) && (step) > 0 && ((last) - (first)) % (step) == 0, \
+                   #name ": first, last, step do not describe a range");
+#include "cpu/csrs.def"
+#undef CSR
+#undef CSRS
+
+static const CsrDesc csr_table[] = {
+#define CSR(number, name, priv, flags, read, write, reg, wmask) \
+    { #name, NULL, number, 0, 0, 1, PRV_##priv, flags, csr_rd_##read, csr_wr_##write, reg, wmask },
+#define CSRS(number, name, first, last, step, priv, flags, read, write, reg, wmask) \
+    { #name, csr_names_##name, number, first, last, step, PRV_##priv, flags, \
+      csr_rd_##read, csr_wr_##write, reg, wmask },
+#include "cpu/csrs.def"
+#undef CSR
+#undef CSRS
+};
+_Static_assert(ARRAY_SIZE(csr_table) < 255, "Cpu.csr_row holds 1 + a row in a byte");
+
+int cpu_csr_index(Cpu *c, Err *err)
+{
+    memset(c->csr_row, 0, sizeof c->csr_row);
+    for (unsigned r = 0; r < ARRAY_SIZE(csr_table); r++) {
+        const CsrDesc *d = &csr_table[r];
+        if ((d->read == csr_rd_reg || d->write == csr_wr_reg) && d->reg == NOREG)
+            return err_set(err, "cpu: CSR %s reads or writes reg but has none", d->name);
+        for (unsigned k = d->first; k <= d->last; k += d->step) {
+            unsigned csr = d->num + k - d->first;
+            if (csr >= ARRAY_SIZE(c->csr_row) || c->csr_row[csr])
+                return err_set(err, "cpu: CSR %s: number 0x%x out of range or taken", d->name, csr);
+            c->csr_row[csr] = (uint8_t)(r + 1);
+        }
     }
-    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) { *v = 0; return 0; }
-    if ((csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) ||
-        (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
-        (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31)) {
-        *v = 0;
-        return 0;
+    return 0;
+}
+
+static const CsrDesc *csr_desc(const Cpu *c, unsigned csr)
+{
+    unsigned r = c->csr_row[csr & 0xfff];
+    return r ? &csr_table[r - 1] : NULL;
+}
+
+/* ---- names, for other modules ---- */
+
+static const char *member_name(const CsrDesc *d, unsigned csr)
+{
+    unsigned first = d->num, last = first + d->last - d->first;
+    if (csr < first || csr > last || (csr - first) % d->step)
+        return NULL;
+    return d->names ? d->names[d->first + csr - first] : d->name;
+}
+
+const char *cpu_csr_name(unsigned csr)
+{
+    for (unsigned r = 0; r < ARRAY_SIZE(csr_table); r++) {
+        const char *n = member_name(&csr_table[r], csr);
+        if (n)
+            return n;
     }
-    switch (csr) {
-    case CSR_CYCLE: case CSR_MCYCLE: *v = counter_cycle(c); return 0;
-    case CSR_INSTRET: case CSR_MINSTRET: *v = counter_instret(c); return 0;
-    case CSR_TIME: *v = cpu_mtime(c); return 0;
-    case CSR_MVENDORID: case CSR_MARCHID: case CSR_MIMPID: case CSR_MCONFIGPTR: *v = 0; return 0;
-    case CSR_MHARTID: *v = c->cfg.hartid; return 0;
-    case CSR_MSTATUS:
-        *v = c->mstatus | MSTATUS_UXL | ((c->mstatus & MSTATUS_FS) == MSTATUS_FS ? MSTATUS_SD : 0);
-        return 0;
-    case CSR_FFLAGS: *v = c->fcsr & 0x1f; return 0;
-    case CSR_FRM: *v = (c->fcsr >> 5) & 7; return 0;
-    case CSR_FCSR: *v = c->fcsr & 0xff; return 0;
-    case CSR_MISA: *v = MISA_VALUE; return 0;
-    case CSR_MEDELEG: case CSR_MIDELEG: *v = 0; return 0;
-    case CSR_MIE: *v = c->mie; return 0;
-    case CSR_MIP: *v = c->mip & MIP_M_BITS; return 0;
-    case CSR_MTVEC: *v = c->mtvec; return 0;
-    case CSR_MCOUNTEREN: *v = c->mcounteren; return 0;
-    case CSR_MCOUNTINHIBIT: *v = c->mcountinhibit; return 0;
-    case CSR_MENVCFG: *v = c->menvcfg; return 0;
-    case CSR_MSCRATCH: *v = c->mscratch; return 0;
-    case CSR_MEPC: *v = c->mepc; return 0;
-    case CSR_MCAUSE: *v = c->mcause; return 0;
-    case CSR_MTVAL: *v = c->mtval; return 0;
+    return NULL;
+}
+
+int cpu_csr_number(const char *name)
+{
+    if (!name)
+        return -1;
+    for (unsigned r = 0; r < ARRAY_SIZE(csr_table); r++) {
+        const CsrDesc *d = &csr_table[r];
+        size_t len = strlen(d->name);
+        if (strncmp(name, d->name, len) != 0)
+            continue;
+        /* A range member's name is compared whole, so "pmpaddr012" is no name. */
+        for (unsigned k = d->first; k <= d->last; k += d->step)
+            if (strcmp(name, d->names ? d->names[k] : d->name) == 0)
+                return (int)(d->num + k - d->first);
     }
     return -1;
 }
 
-/* Writes csr (which exists and is writable); WARL fields keep legal values only.
- * `retiring` is 1 when a CSR instruction writes: the counters then read back the
- * written value at the next instruction (privileged spec §3.3.1 ordering). */
-static void csr_put(Cpu *c, unsigned csr, uint64_t v, unsigned retiring)
-{
-    switch (csr) {
-    case CSR_FFLAGS: c->fcsr = (c->fcsr & ~0x1fu) | ((uint32_t)v & 0x1f); break;
-    case CSR_FRM: c->fcsr = (c->fcsr & 0x1f) | ((uint32_t)v & 7) << 5; break;
-    case CSR_FCSR: c->fcsr = (uint32_t)v & 0xff; break;
-    case CSR_MSTATUS: {
-        uint64_t mpp = v & MSTATUS_MPP;
-        /* MPP is WARL with M and U legal: an S or H value leaves the field as it was. */
-        if (mpp != MSTATUS_MPP && mpp != 0)
-            v = (v & ~MSTATUS_MPP) | (c->mstatus & MSTATUS_MPP);
-        c->mstatus = (c->mstatus & ~MSTATUS_WMASK) | (v & MSTATUS_WMASK);
-        break;
-    }
-    case CSR_MIE: c->mie = v & MIE_MASK; break;
-    case CSR_MIP: c->mip = (c->mip & ~MIP_SW_MASK) | (v & MIP_SW_MASK); break;
-    case CSR_MTVEC: c->mtvec = (v & 3) >= 2 ? (v & ~3ull) : v; break;  /* modes 0, 1 */
-    case CSR_MCOUNTEREN: c->mcounteren = (uint32_t)v; break;
-    case CSR_MCOUNTINHIBIT: set_inhibit(c, (uint32_t)v, retiring); break;
-    case CSR_MENVCFG: c->menvcfg = v & 1; break;                           /* FIOM */
-    case CSR_MSCRATCH: c->mscratch = v; break;
-    case CSR_MEPC: c->mepc = v & ~1ull; break;    /* IALIGN = 16 */
-    case CSR_MCAUSE: c->mcause = v; break;
-    case CSR_MTVAL: c->mtval = v; break;
-    case CSR_MCYCLE:
-        c->cycle_frozen = v;
-        c->mcycle_off = v - (cpu_vclock_now(c) + retiring);
-        break;
-    case CSR_MINSTRET:
-        c->instret_frozen = v;
-        c->minstret_off = v - (retired(c) + retiring);
-        break;
-    /* misa, medeleg, mideleg, PMP, hpm counters and events: WARL 0. medeleg and
-     * mideleg "should not exist" without S mode (§3.1.8); reading zero is what
-     * portable M-mode software that probes them expects. */
-    default: break;
-    }
-}
-
-/* U-mode access to the user counters needs the mcounteren bit (§3.1.11). */
-static bool counter_allowed(const Cpu *c, unsigned csr)
-{
-    if (c->priv == PRV_M || csr < CSR_CYCLE || csr > CSR_HPMCOUNTER31)
-        return true;
-    return (c->mcounteren >> (csr - CSR_CYCLE)) & 1;
-}
+/* ---- access ---- */
 
 int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
                uint64_t wval, unsigned op)
 {
-    uint64_t v = 0;
-    if (((csr >> 8) & 3) > c->priv || !counter_allowed(c, csr))
+    const CsrDesc *d = csr_desc(c, csr);
+    if (!d || d->priv > c->priv)
         return -1;
-    if (csr_get(c, csr, &v) < 0)
+    /* U-mode access to the user counters needs the mcounteren bit (§3.1.11). */
+    if ((d->flags & CSR_CTR) && c->priv != PRV_M && !((c->mcounteren >> (csr & 31)) & 1))
         return -1;
-    if (csr <= CSR_FCSR) {
+    uint64_t v = d->read(c, d, csr);
+    if (d->flags & CSR_FP) {
         /* fcsr and its views need the FP unit on (mstatus.FS); writing dirties it. */
         if (!(c->mstatus & MSTATUS_FS))
             return -1;
@@ -169,27 +271,31 @@ int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
             c->mstatus |= MSTATUS_FS;
     }
     if (do_write && (csr >> 10) == 3)
-        return -1;                     /* read-only CSR */
+        return -1;                     /* read-only CSR (§2.1) */
     (void)do_read;                     /* no CSR here has read side effects */
     *old = v;
     if (do_write) {
         uint64_t nv = op == OP_CSRRW || op == OP_CSRRWI ? wval
                     : op == OP_CSRRS || op == OP_CSRRSI ? v | wval : v & ~wval;
-        csr_put(c, csr, nv, 1);
+        d->write(c, d, csr, nv, 1);
     }
     return 0;
 }
 
 int cpu_csr_read(Cpu *c, unsigned csr, uint64_t *val)
 {
-    return csr_get(c, csr & 0xfff, val);
+    const CsrDesc *d = csr_desc(c, csr);
+    if (!d)
+        return -1;
+    *val = d->read(c, d, csr & 0xfff);
+    return 0;
 }
 
 int cpu_csr_write(Cpu *c, unsigned csr, uint64_t val)
 {
-    uint64_t old;
-    if (csr_get(c, csr & 0xfff, &old) < 0)
+    const CsrDesc *d = csr_desc(c, csr);
+    if (!d)
         return -1;
-    csr_put(c, csr & 0xfff, val, 0);
+    d->write(c, d, csr & 0xfff, val, 0);
     return 0;
 }
