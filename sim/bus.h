@@ -41,8 +41,8 @@ typedef struct Region {
 
 typedef enum { SPACE_MEM = 0, SPACE_IO = 1 } SpaceKind;
 
-/* One observed access (device MMIO/PIO, unmapped access, or a watched RAM store). */
-typedef enum { ACC_DEVICE, ACC_UNMAPPED, ACC_RAM_WATCH, ACC_REJECTED } AccessKind;
+/* One observed access: a device's MMIO/PIO, an unmapped or a rejected one. */
+typedef enum { ACC_DEVICE, ACC_UNMAPPED, ACC_REJECTED } AccessKind;
 
 typedef struct BusAccess {
     SpaceKind space;
@@ -80,11 +80,5 @@ const Region *as_find(const AddrSpace *as, uint64_t addr);
  * raises an access fault). Non-strict unmapped loads read all ones. */
 int as_read(AddrSpace *as, uint64_t addr, unsigned size, uint64_t *val);
 int as_write(AddrSpace *as, uint64_t addr, unsigned size, uint64_t val);
-
-static inline void as_notify(AddrSpace *as, const BusAccess *a)
-{
-    if (unlikely(as->hook != NULL))
-        as->hook(as->hook_ctx, a);
-}
 
 #endif

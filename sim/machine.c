@@ -57,10 +57,44 @@ static void machine_console_in(void *opaque, uint8_t byte)
 static void machine_queue_live(void *ctx, VirtioDevice *vd, unsigned q, bool live)
 {
     Machine *m = ctx;
-    if (live)
-        ring_watch_start(&m->bus_trace, &vd->vq[q]);
-    else
-        ring_watch_stop(&m->bus_trace, &vd->vq[q]);
+    if (live && m->ring_watching)
+        ring_watch_start(&m->watch, &vd->vq[q]);
+    else if (!live)
+        ring_watch_stop(&m->watch, &vd->vq[q]);
+}
+
+/* The observers changed what they want: work that only feeds observers is done only
+ * while someone takes its events, so an untraced run pays nothing for it (no bus hook,
+ * no watched ring pages, no trap hook, no state-hash timer). None of it changes what
+ * the machine does; the hash timer keeps its times (multiples of the interval) however
+ * late it is armed. */
+static void machine_observers_changed(void *ctx)
+{
+    Machine *m = ctx;
+    const Tracer *t = &m->tracer;
+    bool bus = tracer_wants_family(t, "bus");
+    bus_trace_attach(&m->bus_trace, &m->mem, bus);
+    bus_trace_attach(&m->bus_trace, &m->io, bus);
+    bool traps = tracer_wants(t, TRACE_EV_trap) || tracer_wants(t, TRACE_EV_interrupt);
+    cpu_set_trap_hook(m->cpu, traps ? machine_trap : NULL, m);
+    bool rings = tracer_wants_family(t, "ring_drv");
+    if (rings != m->ring_watching) {
+        m->ring_watching = rings;
+        VirtioDevice *vd = m->net ? &m->net->vdev : NULL;
+        for (unsigned q = 0; vd && q < vd->info.num_queues; q++) {
+            if (rings && vd->vq[q].ready)
+                ring_watch_start(&m->watch, &vd->vq[q]);
+            else if (!rings)
+                ring_watch_stop(&m->watch, &vd->vq[q]);
+        }
+    }
+    bool hash = tracer_wants(t, TRACE_EV_state_hash);
+    if (hash && !m->hash_timer.armed) {
+        uint64_t iv = m->cfg.hash_interval;
+        timer_mod(&m->events, &m->hash_timer, (cpu_vclock(m->cpu) / iv + 1) * iv);
+    } else if (!hash) {
+        timer_del(&m->events, &m->hash_timer);
+    }
 }
 
 static void machine_link_toggle(void *opaque)
@@ -187,7 +221,6 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     m->events.hook_ctx = m;
     if (ram_init(&m->ram, RAM_BASE, m->cfg.ram_mib << 20, err) != 0)
         goto fail;
-    m->ram.watch_space = &m->mem;
 
     CpuConfig cc = { .mem = &m->mem, .ram = &m->ram, .hartid = 0,
                      .insns_per_tick = m->cfg.insns_per_tick };
@@ -197,18 +230,21 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     if (fw_load(&m->ram, m->cfg.fw_path, &m->fw, err) != 0)
         goto fail;
 
-    m->tracer = (Tracer){ .tw = m->cfg.trace, .now = machine_trace_now, .now_ctx = m,
-                          .syms = &m->fw.symtab, .sym_cache = &m->sym_cache };
-    bus_trace_init(&m->bus_trace, &m->tracer, &m->ram);
-    if (m->cfg.trace) {
-        /* Only a traced run pays for the hook: untraced accesses see a NULL hook. */
-        bus_trace_attach(&m->bus_trace, &m->mem);
-        bus_trace_attach(&m->bus_trace, &m->io);
-        cpu_set_trap_hook(m->cpu, machine_trap, m);
-        if (!m->cfg.hash_interval)
-            m->cfg.hash_interval = 1000000;
-        timer_init(&m->hash_timer, "state-hash", machine_hash_tick, m);
-        timer_mod(&m->events, &m->hash_timer, m->cfg.hash_interval);
+    tracer_init(&m->tracer);
+    m->tracer.now = machine_trace_now;
+    m->tracer.now_ctx = m;
+    m->tracer.syms = &m->fw.symtab;
+    m->tracer.sym_cache = &m->sym_cache;
+    m->tracer.changed = machine_observers_changed;
+    m->tracer.changed_ctx = m;
+    bus_trace_init(&m->bus_trace, &m->tracer);
+    mem_watch_init(&m->watch, &m->ram);
+    if (!m->cfg.hash_interval)
+        m->cfg.hash_interval = 1000000;
+    timer_init(&m->hash_timer, "state-hash", machine_hash_tick, m);
+    if (m->cfg.trace && tracer_observe(&m->tracer, trace_observe, m->cfg.trace, NULL) != 0) {
+        err_set(err, "cannot observe the trace");
+        goto fail;
     }
 
     plic_init(&m->plic, (IrqLine){ cpu_irq_line, m->cpu, MIP_MEIP },
@@ -297,7 +333,7 @@ void machine_destroy(Machine *m)
         net_backend_destroy(m->backend, &e);  /* errors: see machine_finish */
     }
     uart_destroy(&m->uart);
-    bus_trace_destroy(&m->bus_trace);
+    mem_watch_destroy(&m->watch);
     if (m->cpu)
         cpu_destroy(m->cpu);
     fw_free(&m->fw);

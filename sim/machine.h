@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "events.h"
 #include "loader.h"
+#include "mem_watch.h"
 #include "plic.h"
 #include "ram.h"
 #include "sifive_test.h"
@@ -47,7 +48,7 @@ typedef struct MachineConfig {
     const char *virtio_fault;    /* "KIND[@T]": a deliberately broken NIC (virtio/fault.h) */
     uint64_t link_toggle[8];     /* virtual times at which the link flips */
     unsigned n_link_toggle;
-    TraceWriter *trace;          /* NULL: no trace */
+    TraceWriter *trace;          /* NULL: no trace file; else it observes every event */
     uint64_t hash_interval;      /* state_hash event every N instructions (0: 1000000) */
 } MachineConfig;
 
@@ -88,9 +89,11 @@ typedef struct Machine {
     struct VirtioFault *net_fault;
     Timer link_timer;
     unsigned link_next;          /* next entry of cfg.link_toggle */
-    Tracer tracer;
+    Tracer tracer;               /* the event stream: cfg.trace and any other observer */
     SymCache sym_cache;
-    BusTrace bus_trace;
+    BusTrace bus_trace;          /* the bus hook, on while someone observes bus events */
+    MemWatch watch;              /* guest RAM stores reported to whoever asked */
+    bool ring_watching;          /* live queues' rings are watched (ring_drv observed) */
     Timer hash_timer;
     FwImage fw;
     void *dtb;

@@ -337,7 +337,7 @@ typedef struct Replay {
     Err err;
 } Replay;
 
-static void replay_tap(void *opaque, const TraceEvent *ev)
+static void replay_observe(void *opaque, const TraceEvent *ev)
 {
     Replay *rp = opaque;
     if (rp->diverged)
@@ -416,7 +416,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
 {
     Err err = { "" };
     TraceWriter *tw = NULL;
-    if (ro->trace_path || rp) {
+    if (ro->trace_path) {
         char cfg[2048];
         config_lines(&ro->mc, cfg, sizeof cfg);
         TraceHeader h = { .config = cfg, .argc = argc, .argv = (const char *const *)argv };
@@ -424,13 +424,11 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
             fprintf(stderr, "ringside: firmware %s\n", err.msg);
             return EXIT_SETUP;
         }
-        tw = trace_open(rp ? NULL : ro->trace_path, &h, &err);
+        tw = trace_open(ro->trace_path, &h, &err);
         if (!tw) {
             fprintf(stderr, "ringside: --trace %s\n", err.msg);
             return EXIT_TRACE;
         }
-        if (rp)
-            trace_set_tap(tw, replay_tap, rp);
     }
     ro->mc.trace = tw;
     Machine *m = machine_create(&ro->mc, &err);
@@ -439,8 +437,15 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         trace_close(tw, &err);
         return EXIT_SETUP;
     }
-    if (rp)
+    if (rp) {
+        /* The comparison observes every event, as the recording's writer did. */
         rp->m = m;
+        if (tracer_observe(&m->tracer, replay_observe, rp, NULL) != 0) {
+            fprintf(stderr, "ringside replay: cannot observe the run\n");
+            machine_destroy(m);
+            return EXIT_SETUP;
+        }
+    }
     if (ro->dump_dtb && write_file(ro->dump_dtb, m->dtb, m->dtb_size, &err) != 0) {
         fprintf(stderr, "ringside: --dump-dtb %s\n", err.msg);
         machine_destroy(m);

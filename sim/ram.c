@@ -3,8 +3,6 @@
 
 #include <stdlib.h>
 
-#include "bus.h"
-
 int ram_init(Ram *r, uint64_t base, uint64_t size, Err *err)
 {
     memset(r, 0, sizeof *r);
@@ -88,8 +86,6 @@ void ram_store_done(Ram *r, uint64_t addr, unsigned size, uint64_t val)
                  r->page_flags[(addr + size - 1 - r->base) >> RAM_PAGE_SHIFT];
     if (fl & RAM_PAGE_CODE)
         invalidate_code(r, addr, size);
-    if ((fl & RAM_PAGE_WATCH) && r->watch_space) {
-        BusAccess a = { SPACE_MEM, ACC_RAM_WATCH, true, size, addr, val, NULL };
-        as_notify(r->watch_space, &a);
-    }
+    if ((fl & RAM_PAGE_WATCH) && r->watch_fn)
+        r->watch_fn(r->watch_ctx, addr, size, val);
 }

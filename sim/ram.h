@@ -2,8 +2,8 @@
  *
  * Each 4 KiB page carries flags. A store to a page with any flag set leaves the CPU's
  * fast path: RAM_PAGE_CODE pages hold decoded instructions (the store invalidates them,
- * so self-modifying code stays correct) and RAM_PAGE_WATCH pages are observed through
- * the memory space's access hook (the trace watches the rings the driver registered). */
+ * so self-modifying code stays correct) and RAM_PAGE_WATCH pages are reported to
+ * watch_fn (mem_watch.h: the ring watch, watchpoints). */
 #ifndef RINGSIDE_RAM_H
 #define RINGSIDE_RAM_H
 
@@ -14,8 +14,6 @@
 
 enum { RAM_PAGE_CODE = 1, RAM_PAGE_WATCH = 2 };
 
-struct AddrSpace;
-
 typedef struct Ram {
     uint64_t base, size;
     uint8_t *host;
@@ -23,7 +21,9 @@ typedef struct Ram {
     /* Called when a store hits a RAM_PAGE_CODE page (set by the CPU). */
     void (*code_written)(void *opaque, uint64_t addr);
     void *code_opaque;
-    struct AddrSpace *watch_space;       /* whose hook sees watched stores */
+    /* Called for every CPU store that touches a RAM_PAGE_WATCH page (set by mem_watch). */
+    void (*watch_fn)(void *ctx, uint64_t addr, unsigned size, uint64_t val);
+    void *watch_ctx;
     uint32_t *watch_count;               /* per page: how many watchers */
 } Ram;
 

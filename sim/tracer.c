@@ -1,5 +1,64 @@
-/* Symbolises the pc of trace events (see tracer.h). */
+/* The event stream and its observers (see tracer.h). */
 #include "tracer.h"
+
+#include "trace/events_gen.h"
+
+void tracer_init(Tracer *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+static void recount(Tracer *t)
+{
+    memset(t->want, 0, sizeof t->want);
+    for (unsigned i = 0; i < t->nobs; i++)
+        for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
+            if (trace_types_has(&t->obs[i].types, ty))
+                t->want[ty]++;
+    if (t->changed)
+        t->changed(t->changed_ctx);
+}
+
+int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet *types)
+{
+    if (t->nobs == TRACER_MAX_OBSERVERS || t->dispatching || !fn)
+        return -1;
+    TraceObserver *o = &t->obs[t->nobs++];
+    o->fn = fn;
+    o->ctx = ctx;
+    if (types)
+        o->types = *types;
+    else
+        trace_types_all(&o->types);
+    recount(t);
+    return 0;
+}
+
+void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx)
+{
+    if (t->dispatching)
+        return;
+    unsigned j = 0;
+    for (unsigned i = 0; i < t->nobs; i++)
+        if (t->obs[i].fn != fn || t->obs[i].ctx != ctx)
+            t->obs[j++] = t->obs[i];
+    if (j == t->nobs)
+        return;
+    t->nobs = j;
+    recount(t);
+}
+
+bool tracer_wants_family(const Tracer *t, const char *family)
+{
+    if (!tracer_on(t))
+        return false;
+    TraceTypeSet s = { { 0 } };
+    trace_types_add_family(&s, family);
+    for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
+        if (t->want[ty] && trace_types_has(&s, ty))
+            return true;
+    return false;
+}
 
 const char *tracer_sym(const Tracer *t, uint64_t pc)
 {
@@ -14,3 +73,31 @@ const char *tracer_sym(const Tracer *t, uint64_t pc)
         *c = (SymCache){ s->addr, s->addr + s->size, s->name };
     return s ? s->name : NULL;
 }
+
+void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
+{
+    /* Observers may not change the list while it is walked (tracer.h); the flag makes a
+     * tracer_observe from inside a callback fail instead of corrupting the walk. */
+    Tracer *w = (Tracer *)t;
+    bool outer = !w->dispatching;
+    w->dispatching = true;
+    for (unsigned i = 0; i < t->nobs; i++)
+        if (trace_types_has(&t->obs[i].types, ev->type))
+            t->obs[i].fn(t->obs[i].ctx, ev);
+    if (outer)
+        w->dispatching = false;
+}
+
+#define F(type, fname) (type, fname)
+#define EV(id, name, family, ...)                                                                \
+    void tracer_ev_##name(const Tracer *t, uint64_t vtime, uint64_t pc,                          \
+                          const char *sym TRACE_GEN_PARAMS(__VA_ARGS__))                         \
+    {                                                                                            \
+        TraceEvent ev = { .type = TRACE_EV_##name, .vtime = vtime, .pc = pc, .sym = sym };       \
+        TraceEv_##name *p = &ev.u.name;                                                          \
+        TRACE_GEN_SETS(__VA_ARGS__)                                                              \
+        tracer_dispatch(t, &ev);                                                                 \
+    }
+#include "trace/events.def"
+#undef EV
+#undef F

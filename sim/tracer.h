@@ -1,12 +1,19 @@
-/* How simulator modules emit trace events (DESIGN.md §8): every module that records
- * something holds a Tracer pointer (NULL or with no writer = tracing off, one branch)
- * and emits through TRACE(), which stamps each event with the virtual time, the guest
- * pc and the symbol of the function the pc is in. The one API for a trace event. */
+/* The simulator's event stream (DESIGN.md §8, §11): every module that reports something
+ * holds a Tracer pointer and emits through TRACE(), the one API for a trace event, which
+ * stamps the event with the virtual time, the guest pc and the symbol of the function
+ * the pc is in, and hands it to every observer that asked for its type: the trace file,
+ * the replay comparison, and later breakpoints, the driver checker, a live view.
+ *
+ * An event nobody observes costs one branch (want[type] is zero) and is never built.
+ * Observers see events in registration order and never change what the machine does;
+ * they must not add or remove observers while an event is being dispatched. */
 #ifndef RINGSIDE_TRACER_H
 #define RINGSIDE_TRACER_H
 
 #include "loader.h"
 #include "trace/trace.h"
+
+#define TRACER_MAX_OBSERVERS 8
 
 /* The last symbol found: events come in runs from one function. */
 typedef struct SymCache {
@@ -14,8 +21,15 @@ typedef struct SymCache {
     const char *name;
 } SymCache;
 
+typedef void TraceObserveFn(void *ctx, const TraceEvent *ev);
+
+typedef struct TraceObserver {
+    TraceObserveFn *fn;
+    void *ctx;
+    TraceTypeSet types;      /* the event types it is given */
+} TraceObserver;
+
 typedef struct Tracer {
-    TraceWriter *tw;         /* NULL: tracing off */
     /* Source of virtual time and guest pc (the machine points it at the CPU); NULL in
      * unit tests: time is then vtime_fixed and pc 0. */
     uint64_t (*now)(void *ctx, uint64_t *pc);
@@ -23,20 +37,53 @@ typedef struct Tracer {
     uint64_t vtime_fixed;
     const Symtab *syms;      /* firmware symbols, may be NULL */
     SymCache *sym_cache;     /* optional, owned by whoever set up the tracer */
+
+    TraceObserver obs[TRACER_MAX_OBSERVERS];
+    unsigned nobs;
+    uint8_t want[TRACE_EV_LIMIT];   /* how many observers take each event type */
+    /* Called after the set of wanted types changed (the machine then turns its hooks,
+     * RAM watches and timers that only feed observers on or off). */
+    void (*changed)(void *ctx);
+    void *changed_ctx;
+    bool dispatching;
 } Tracer;
 
-static inline bool tracer_on(const Tracer *t) { return t && t->tw; }
-const char *tracer_sym(const Tracer *t, uint64_t pc);
+/* An empty tracer: no observers, no clock. */
+void tracer_init(Tracer *t);
+/* Adds an observer of the given event types (NULL: all of them). -1 when the tracer
+ * already has TRACER_MAX_OBSERVERS or is dispatching. */
+int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet *types);
+/* Removes the observer (fn, ctx); no-op if it is not there. */
+void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx);
 
-/* TRACE(t, event_name, fields...): emits trace_ev_<event_name> with the fields in the
- * order events.def lists them. */
+/* Whether anyone observes anything / this event type. */
+static inline bool tracer_on(const Tracer *t) { return t && t->nobs; }
+static inline bool tracer_wants(const Tracer *t, unsigned type) { return t && t->want[type & (TRACE_EV_LIMIT - 1)]; }
+/* Whether anyone observes an event of this family ("bus", "ring_drv", ...). */
+bool tracer_wants_family(const Tracer *t, const char *family);
+
+const char *tracer_sym(const Tracer *t, uint64_t pc);
+/* Hands ev to every observer of its type. */
+void tracer_dispatch(const Tracer *t, const TraceEvent *ev);
+
+/* tracer_ev_NAME(t, vtime, pc, sym, fields...): builds the event and dispatches it;
+ * fields as trace.h's trace_ev_NAME takes them. Called through TRACE. */
+#define F(type, fname) TRACE_PARAM_##type(fname)
+#define EV(id, name, family, ...) \
+    void tracer_ev_##name(const Tracer *t, uint64_t vtime, uint64_t pc, const char *sym __VA_ARGS__);
+#include "trace/events.def"
+#undef EV
+#undef F
+
+/* TRACE(t, event_name, fields...): emits event_name with the fields in the order
+ * events.def lists them, if anyone observes it. */
 #define TRACE(t, ev, ...)                                                              \
     do {                                                                               \
         const Tracer *tr_ = (t);                                                       \
-        if (tracer_on(tr_)) {                                                          \
+        if (tracer_wants(tr_, TRACE_EV_##ev)) {                                        \
             uint64_t pc_ = 0;                                                          \
             uint64_t vt_ = tr_->now ? tr_->now(tr_->now_ctx, &pc_) : tr_->vtime_fixed; \
-            trace_ev_##ev(tr_->tw, vt_, pc_, tracer_sym(tr_, pc_), __VA_ARGS__);       \
+            tracer_ev_##ev(tr_, vt_, pc_, tracer_sym(tr_, pc_), __VA_ARGS__);          \
         }                                                                              \
     } while (0)
 
@@ -45,8 +92,11 @@ const char *tracer_sym(const Tracer *t, uint64_t pc);
 #define TRACE_AT(t, vtime, pc, ev, ...)                                                \
     do {                                                                               \
         const Tracer *tr_ = (t);                                                       \
-        if (tracer_on(tr_))                                                            \
-            trace_ev_##ev(tr_->tw, (vtime), (pc), tracer_sym(tr_, (pc)), __VA_ARGS__); \
+        if (tracer_wants(tr_, TRACE_EV_##ev))                                          \
+            tracer_ev_##ev(tr_, (vtime), (pc), tracer_sym(tr_, (pc)), __VA_ARGS__);    \
     } while (0)
+
+/* Whether TRACE(t, ev, ...) would emit: for work done only to build an event's fields. */
+#define TRACE_WANTED(t, ev) tracer_wants((t), TRACE_EV_##ev)
 
 #endif

@@ -25,6 +25,23 @@ const char *trace_event_family(TraceEventType type)
     }
 }
 
+void trace_types_all(TraceTypeSet *s)
+{
+    memset(s, 0, sizeof *s);
+#define EV(id, name, family, ...) trace_types_add(s, TRACE_EV_##name);
+#include "trace/events.def"
+#undef EV
+}
+
+unsigned trace_types_add_family(TraceTypeSet *s, const char *family)
+{
+    unsigned n = 0;
+#define EV(id, name, fam, ...) if (strcmp(#fam, family) == 0) { trace_types_add(s, TRACE_EV_##name); n++; }
+#include "trace/events.def"
+#undef EV
+    return n;
+}
+
 /* snprintf-like output: counts everything, stores what fits. */
 typedef struct Out {
     char *buf;

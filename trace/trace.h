@@ -52,6 +52,31 @@ typedef enum TraceEventType {
 #undef EV
 } TraceEventType;
 
+/* Every event id is below TRACE_EV_LIMIT, so a set of event types is 256 bits. */
+#define TRACE_EV_LIMIT 256
+#define EV(id, name, family, ...) _Static_assert((id) < TRACE_EV_LIMIT, "trace event id of " #name);
+#include "trace/events.def"
+#undef EV
+
+typedef struct TraceTypeSet {
+    uint64_t bits[TRACE_EV_LIMIT / 64];
+} TraceTypeSet;
+
+static inline void trace_types_add(TraceTypeSet *s, unsigned type)
+{
+    if (type < TRACE_EV_LIMIT)
+        s->bits[type / 64] |= 1ull << (type % 64);
+}
+static inline bool trace_types_has(const TraceTypeSet *s, unsigned type)
+{
+    return type < TRACE_EV_LIMIT && (s->bits[type / 64] >> (type % 64)) & 1;
+}
+/* Every event type events.def defines. */
+void trace_types_all(TraceTypeSet *s);
+/* Adds every event of a family ("bus", "ring_drv", ...): the number added (0: no
+ * event has that family). */
+unsigned trace_types_add_family(TraceTypeSet *s, const char *family);
+
 #define F(type, fname) TRACE_CTYPE_##type fname;
 #define EV(id, name, family, ...) typedef struct TraceEv_##name { __VA_ARGS__ } TraceEv_##name;
 #include "trace/events.def"
@@ -85,15 +110,11 @@ typedef struct TraceHeader {
 
 typedef struct TraceWriter TraceWriter;
 
-/* Creates (truncates) path and writes the header. path NULL: no file, events only reach
- * the tap (replay compares them). */
+/* Creates (truncates) path and writes the header. path NULL: no file; events are still
+ * checked (time order, field sizes) and counted. */
 TraceWriter *trace_open(const char *path, const TraceHeader *hdr, Err *err);
 /* As trace_open on an open descriptor (a pipe, stdout); trace_close closes it. */
 TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err);
-
-/* Called with every event emitted, before it is encoded. */
-typedef void (*TraceTapFn)(void *opaque, const TraceEvent *ev);
-void trace_set_tap(TraceWriter *tw, TraceTapFn fn, void *opaque);
 
 /* Writes one event. tw NULL: nothing, returns 0. Returns -1 once any error happened
  * (a failed write, virtual time going backwards, a field too long): errors are sticky
@@ -101,6 +122,10 @@ void trace_set_tap(TraceWriter *tw, TraceTapFn fn, void *opaque);
  * complete record before the error (a failed write cuts it back to that record), so
  * readers see every event before the error, then "no end record". */
 int trace_emit(TraceWriter *tw, const TraceEvent *ev);
+
+/* The writer as an observer of the simulator's event stream (sim/tracer.h):
+ * trace_emit(tw, ev) with the result left in trace_error. */
+void trace_observe(void *tw, const TraceEvent *ev);
 
 /* Typed emitters, one per event: trace_ev_NAME(tw, vtime, pc, sym, fields...) where a
  * bytes field takes (const uint8_t *p, size_t len) and a descs field

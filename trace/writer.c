@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "trace/codec.h"
+#include "trace/events_gen.h"
 
 #define OUT_CAP (64u * 1024)
 
@@ -20,7 +21,7 @@ typedef struct Intern {
 } Intern;
 
 struct TraceWriter {
-    int fd;                    /* -1: no file, the tap only */
+    int fd;                    /* -1: no file: events are checked and counted only */
     char *path;
     uint8_t *out;              /* whole records waiting to be written */
     size_t out_len;
@@ -37,8 +38,6 @@ struct TraceWriter {
      * is open (trace.h), so a hit is taken on the address alone (sanitizer builds also
      * compare the content) and skips hashing the string. */
     struct { const char *ptr, *copy; uint64_t id; } recent[64];
-    TraceTapFn tap;
-    void *tap_opaque;
     bool failed;               /* sticky: nothing more is recorded */
     bool io_failed;            /* the file itself failed: nothing more is written */
     char error[256];
@@ -340,8 +339,6 @@ int trace_emit(TraceWriter *tw, const TraceEvent *ev)
     if (ev->vtime < tw->last_vtime)
         return fail(tw, "trace event %s at virtual time %" PRIu64 " is before the previous event (%" PRIu64 ")",
                     name, ev->vtime, tw->last_vtime);
-    if (tw->tap)
-        tw->tap(tw->tap_opaque, ev);
     if (tw->fd >= 0) {
         uint64_t sym;
         if (intern(tw, ev->sym, &sym) < 0)
@@ -372,42 +369,17 @@ int trace_emit(TraceWriter *tw, const TraceEvent *ev)
     return 0;
 }
 
-/* The emitters need each field list twice (parameters, then assignments), but one
- * expansion of events.def sees one F. So F turns the list into a sequence of tuples
- * (t, n)(t, n)..., and two alternating macros walk it once per use. */
-#define TRACE_SET_u8(n) p->n = n;
-#define TRACE_SET_u16(n) p->n = n;
-#define TRACE_SET_u32(n) p->n = n;
-#define TRACE_SET_u64(n) p->n = n;
-#define TRACE_SET_x8(n) p->n = n;
-#define TRACE_SET_x16(n) p->n = n;
-#define TRACE_SET_x32(n) p->n = n;
-#define TRACE_SET_x64(n) p->n = n;
-#define TRACE_SET_bdf(n) p->n = n;
-#define TRACE_SET_name(n) p->n = n;
-#define TRACE_SET_str(n) p->n = n;
-#define TRACE_SET_bytes(f) p->f.data = f; p->f.len = f##_len;
-#define TRACE_SET_descs(f) p->f.d = f; p->f.n = f##_count;
-#define SEQ_END(...) SEQ_END_(__VA_ARGS__)
-#define SEQ_END_(...) __VA_ARGS__##_END
-#define PARAMS_A(t, n) TRACE_PARAM_##t(n) PARAMS_B
-#define PARAMS_B(t, n) TRACE_PARAM_##t(n) PARAMS_A
-#define PARAMS_A_END
-#define PARAMS_B_END
-#define SETS_A(t, n) TRACE_SET_##t(n) SETS_B
-#define SETS_B(t, n) TRACE_SET_##t(n) SETS_A
-#define SETS_A_END
-#define SETS_B_END
+/* One emitter per event (trace.h), expanded with trace/events_gen.h. */
 #define F(type, fname) (type, fname)
 #define EV(id, name, family, ...)                                                                   \
     int trace_ev_##name(TraceWriter *tw, uint64_t vtime, uint64_t pc,                               \
-                        const char *sym SEQ_END(PARAMS_A __VA_ARGS__))                        \
+                        const char *sym TRACE_GEN_PARAMS(__VA_ARGS__))                              \
     {                                                                                               \
         TraceEvent ev = { .type = TRACE_EV_##name, .vtime = vtime, .pc = pc, .sym = sym };          \
         TraceEv_##name *p = &ev.u.name;                                                             \
         if (!tw)                                                                                    \
             return 0;                                                                               \
-        SEQ_END(SETS_A __VA_ARGS__)                                                                 \
+        TRACE_GEN_SETS(__VA_ARGS__)                                                                 \
         return trace_emit(tw, &ev);                                                                 \
     }
 #include "trace/events.def"
@@ -521,12 +493,10 @@ TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err)
     return writer_new(fd, name, hdr, err);
 }
 
-void trace_set_tap(TraceWriter *tw, TraceTapFn fn, void *opaque)
+void trace_observe(void *tw, const TraceEvent *ev)
 {
-    if (!tw)
-        return;
-    tw->tap = fn;
-    tw->tap_opaque = opaque;
+    /* Errors are sticky: the machine looks at trace_error between instructions. */
+    (void)trace_emit(tw, ev);
 }
 
 int trace_flush(TraceWriter *tw, Err *err)

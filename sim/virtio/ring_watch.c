@@ -1,28 +1,30 @@
 /* Decoding of the driver's ring stores into trace events (see ring_watch.h). */
 #include "ring_watch.h"
 
+#include "tracer.h"
+
 static uint64_t avail_bytes(const VirtQueue *vq)
 {
     return 4 + 2ull * vq->size + 2;        /* flags, idx, ring[size], used_event */
 }
 
-int ring_watch_start(BusTrace *bt, VirtQueue *vq)
+int ring_watch_start(MemWatch *mw, VirtQueue *vq)
 {
-    if (!bt || !tracer_on(bt->t) || !vq->size)
+    if (!mw || !vq->size)
         return 0;
-    ring_watch_stop(bt, vq);
-    if (bus_trace_watch(bt, vq->desc, (uint64_t)VRING_DESC_SIZE * vq->size, ring_watch_store, vq) != 0 ||
-        bus_trace_watch(bt, vq->avail, avail_bytes(vq), ring_watch_store, vq) != 0) {
-        ring_watch_stop(bt, vq);
+    ring_watch_stop(mw, vq);
+    if (mem_watch_add(mw, vq->desc, (uint64_t)VRING_DESC_SIZE * vq->size, ring_watch_store, vq) != 0 ||
+        mem_watch_add(mw, vq->avail, avail_bytes(vq), ring_watch_store, vq) != 0) {
+        ring_watch_stop(mw, vq);
         return -1;
     }
     return 0;
 }
 
-void ring_watch_stop(BusTrace *bt, VirtQueue *vq)
+void ring_watch_stop(MemWatch *mw, VirtQueue *vq)
 {
-    if (bt)
-        bus_trace_unwatch(bt, vq);
+    if (mw)
+        mem_watch_remove(mw, vq);
 }
 
 /* Reads a little-endian field back from guest memory after the store. */

@@ -6,13 +6,14 @@
 #ifndef RINGSIDE_RING_WATCH_H
 #define RINGSIDE_RING_WATCH_H
 
-#include "bus_trace.h"
+#include "mem_watch.h"
 #include "virtio/virtqueue.h"
 
-/* Starts/stops watching vq's driver-written areas through bt (no-op without tracing). */
-int ring_watch_start(BusTrace *bt, VirtQueue *vq);
-void ring_watch_stop(BusTrace *bt, VirtQueue *vq);
-/* RamStoreFn: decodes one guest store into vq's ring memory (the store is done). */
+/* Starts/stops watching vq's driver-written areas through mw. The machine starts the
+ * watch of a live queue only while someone observes ring_drv events. */
+int ring_watch_start(MemWatch *mw, VirtQueue *vq);
+void ring_watch_stop(MemWatch *mw, VirtQueue *vq);
+/* MemStoreFn: decodes one guest store into vq's ring memory (the store is done). */
 void ring_watch_store(void *vq, uint64_t addr, unsigned size, uint64_t val);
 
 #endif

@@ -3,7 +3,8 @@
  * watched RAM store or a timer), the deadline hook that ends a block early for a timer
  * armed inside it, pauses in the middle of a wfi sleep, and pauses that change nothing:
  * a run paused thousands of times writes the same trace, byte for byte, as one that is
- * never paused. */
+ * never paused, and so does one paused by an observer at every virtio event; an
+ * observer of the rings needs no trace file and may come late. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -198,20 +199,16 @@ static void test_pause_from_ram_watch(void)
 {
     static const unsigned at[] = { 1, 4, 5000, 16385 };
     for (size_t i = 0; i < ARRAY_SIZE(at); i++) {
-        Err err;
-        TraceWriter *tw = trace_open(NULL, NULL, &err);   /* the RAM watch reaches observers of a traced run */
-        CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-        Machine *m = make_loop(tw);
+        Machine *m = make_loop(NULL);      /* no trace: watching RAM needs none */
         RamPause rp = { .m = m, .pause_at = at[i] };
-        CU_ASSERT_FATAL(bus_trace_watch(&m->bus_trace, WATCHED, 4, ram_store_seen, &rp) == 0);
+        CU_ASSERT_FATAL(mem_watch_add(&m->watch, WATCHED, 4, ram_store_seen, &rp) == 0);
         CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 10000000), STOP_PAUSED);
         CU_ASSERT_EQUAL(rp.stores, at[i]);
         CU_ASSERT_EQUAL(rp.last_val, at[i]);
         CU_ASSERT_EQUAL(cpu_get_pc(m->cpu), AFTER_RAM_SW);
         CU_ASSERT_EQUAL(cpu_instret(m->cpu), BOOT_INSNS + 2 + 4 * (uint64_t)at[i] - 1);
-        bus_trace_unwatch(&m->bus_trace, &rp);
+        mem_watch_remove(&m->watch, &rp);
         destroy(m);
-        trace_close(tw, &err);
     }
 }
 
@@ -345,6 +342,118 @@ static void test_pauses_change_nothing(void)
     unlink("build/ut-fw-b.trace");
 }
 
+/* ---- observers ---- */
+
+typedef struct Pauser {
+    Machine *m;
+    unsigned events;
+} Pauser;
+
+static void pause_on_event(void *ctx, const TraceEvent *ev)
+{
+    Pauser *p = ctx;
+    (void)ev;
+    p->events++;
+    machine_pause(p->m);
+}
+
+/* The firmware traced to a file, with a second observer that pauses the run at every
+ * virtio event (a breakpoint on each): the file equals the undisturbed one. */
+static void test_pausing_observer_changes_nothing(void)
+{
+    uint64_t n;
+    CU_ASSERT_EQUAL(run_fw("build/ut-obs-a.trace", 0, &n), STOP_POWEROFF);
+    const char *fw = getenv("RINGSIDE_FW");
+    Err err;
+    TraceWriter *tw = trace_open("build/ut-obs-b.trace", NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    MachineConfig mc = { .fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf", .console = devnull, .trace = tw };
+    Machine *m = machine_create(&mc, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    Pauser p = { .m = m };
+    TraceTypeSet virtio = { { 0 } };
+    trace_types_add_family(&virtio, "virtio");
+    CU_ASSERT_EQUAL_FATAL(tracer_observe(&m->tracer, pause_on_event, &p, &virtio), 0);
+    unsigned pauses = 0;
+    StopReason why;
+    while ((why = machine_run_until(m, MACHINE_NO_LIMIT, MACHINE_NO_LIMIT)) == STOP_PAUSED)
+        pauses++;
+    CU_ASSERT_EQUAL(why, STOP_POWEROFF);
+    CU_ASSERT(p.events > 50);
+    CU_ASSERT(pauses > 50 && pauses <= p.events);   /* one pause for all events of one instruction */
+    machine_finish(m, &err);
+    machine_destroy(m);
+    CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
+    CU_ASSERT(same_file("build/ut-obs-a.trace", "build/ut-obs-b.trace"));
+    unlink("build/ut-obs-a.trace");
+    unlink("build/ut-obs-b.trace");
+}
+
+/* What an observer saw of the driver's ring stores: count and a hash of their text. */
+typedef struct RingSeen {
+    uint64_t from;                 /* only events at or after this virtual time */
+    unsigned n;
+    uint64_t hash;
+} RingSeen;
+
+static void ring_seen(void *ctx, const TraceEvent *ev)
+{
+    RingSeen *r = ctx;
+    if (ev->vtime < r->from || strcmp(trace_event_family(ev->type), "ring_drv") != 0)
+        return;
+    char line[512];
+    int k = trace_event_format(ev, line, sizeof line);
+    for (int i = 0; i < k && i < (int)sizeof line - 1; i++)
+        r->hash = (r->hash ^ (uint8_t)line[i]) * 0x100000001b3ull;
+    r->n++;
+}
+
+/* Without a trace file, an observer of ring_drv events added in the middle of the run
+ * (rings already live) gets the driver's ring stores from then on, exactly those a
+ * run traced from the start records after that time; the bus hook stays off, since
+ * nobody observes bus events. */
+static void test_late_ring_observer_without_file(void)
+{
+    const char *fw = getenv("RINGSIDE_FW");
+    const char *path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
+    Err err;
+    /* The whole run, observed from the start. */
+    MachineConfig mc = { .fw_path = path, .console = devnull };
+    Machine *m = machine_create(&mc, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    RingSeen all = { .from = 0 };
+    CU_ASSERT_EQUAL_FATAL(tracer_observe(&m->tracer, ring_seen, &all, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(m->mem.hook);
+    CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 1500000), STOP_PAUSED);   /* amid the rx fill */
+    uint64_t t = cpu_vclock(m->cpu);
+    unsigned before = all.n;
+    all = (RingSeen){ .from = t };
+    CU_ASSERT_EQUAL(machine_run(m), STOP_POWEROFF);
+    machine_destroy(m);
+    CU_ASSERT(before > 256);           /* most of the rx fill happened before t ... */
+    CU_ASSERT(all.n > 256);            /* ... the rest, DHCP, ARP and the pings after it */
+
+    /* Observed only from t, ring_drv only. */
+    m = machine_create(&mc, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_PTR_NULL(m->mem.hook);
+    CU_ASSERT_EQUAL(machine_run_until(m, t, MACHINE_NO_LIMIT), STOP_PAUSED);
+    CU_ASSERT_EQUAL(cpu_vclock(m->cpu), t);
+    RingSeen late = { .from = t };
+    TraceTypeSet rings = { { 0 } };
+    trace_types_add_family(&rings, "ring_drv");
+    CU_ASSERT_EQUAL_FATAL(tracer_observe(&m->tracer, ring_seen, &late, &rings), 0);
+    CU_ASSERT_PTR_NULL(m->mem.hook);
+    CU_ASSERT_TRUE(m->ring_watching);
+    CU_ASSERT_FALSE(m->hash_timer.armed);
+    CU_ASSERT_EQUAL(machine_run(m), STOP_POWEROFF);
+    CU_ASSERT_EQUAL(late.n, all.n);
+    CU_ASSERT_EQUAL(late.hash, all.hash);
+    tracer_unobserve(&m->tracer, ring_seen, &late);
+    CU_ASSERT_FALSE(m->ring_watching);
+    machine_destroy(m);
+}
+
 static int init(void)
 {
     devnull = fopen("/dev/null", "w");
@@ -370,5 +479,7 @@ int suite_machine(void)
     CU_add_test(s, "deadline hook: a timer armed inside a block", test_deadline_hook);
     CU_add_test(s, "pause inside a wfi sleep", test_pause_in_wfi);
     CU_add_test(s, "pauses change nothing (firmware trace)", test_pauses_change_nothing);
+    CU_add_test(s, "an observer pausing at every virtio event changes nothing", test_pausing_observer_changes_nothing);
+    CU_add_test(s, "a late ring observer, no trace file", test_late_ring_observer_without_file);
     return CU_get_error();
 }

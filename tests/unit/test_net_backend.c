@@ -322,9 +322,12 @@ static void test_trace_events(void)
     Err e;
     TraceWriter *tw = trace_open(NULL, &h, &e);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-    trace_set_tap(tw, tap, NULL);
     n_evs = 0;
-    Tracer t = { .tw = tw, .now = tracer_now };
+    Tracer t;
+    tracer_init(&t);
+    t.now = tracer_now;
+    tracer_observe(&t, tap, NULL, NULL);
+    tracer_observe(&t, trace_observe, tw, NULL);
     NetBackendConfig c = config("peer");
     c.tracer = &t;
     NetBackend *nb = make(&c);

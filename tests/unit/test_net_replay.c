@@ -104,8 +104,10 @@ static void start(Run *r, const char *spec, const char *tftp_dir, const NetRecor
     guest_ready = true;
     r->tw = trace_open(NULL, &h, &e);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r->tw);
-    trace_set_tap(r->tw, tap, NULL);
-    r->tracer = (Tracer){ .tw = r->tw, .now = tracer_now };
+    tracer_init(&r->tracer);
+    r->tracer.now = tracer_now;
+    tracer_observe(&r->tracer, tap, NULL, NULL);
+    tracer_observe(&r->tracer, trace_observe, r->tw, NULL);
     NetBackendConfig c = { .spec = spec, .tftp_dir = tftp_dir, .events = &q, .now = clock_now,
                            .deliver = deliver, .tracer = &r->tracer, .recorded = replay };
     r->nb = net_backend_create(&c, &e);

@@ -113,8 +113,9 @@ static void fx_init(Fx *f)
     plic_init(&f->plic, (IrqLine){ 0 }, (IrqLine){ 0 });
     f->tw = trace_open(NULL, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->tw);
-    trace_set_tap(f->tw, tap, NULL);
-    f->tracer = (Tracer){ .tw = f->tw };
+    tracer_init(&f->tracer);
+    tracer_observe(&f->tracer, tap, NULL, NULL);
+    tracer_observe(&f->tracer, trace_observe, f->tw, NULL);
     f->h = pci_host_create(&f->mem, &f->io, &f->ram, &f->plic, &f->tracer, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->h);
     nseen = 0;

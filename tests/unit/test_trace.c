@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "trace/trace.h"
+#include "sim/tracer.h"
 
 #define VEC_TRACE "tests/trace-vectors/all-events.trace"
 #define VEC_TEXT "tests/trace-vectors/all-events.txt"
@@ -68,8 +69,8 @@ void trace_test_header(TraceHeader *h)
 
 /* One of every event type, with values that reach the edges of the encoding: 10-byte
  * varints, NULL names, escapes in names and text, empty and long byte strings. */
-int trace_test_write_all_events(const char *path, TraceTapFn tap, Err *err);
-int trace_test_write_all_events(const char *path, TraceTapFn tap, Err *err)
+int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err);
+int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err)
 {
     static const uint8_t arp[42] = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x08, 0x06, 0x00, 0x01,
@@ -88,59 +89,65 @@ int trace_test_write_all_events(const char *path, TraceTapFn tap, Err *err)
     TraceWriter *tw = trace_open(path, &h, err);
     if (!tw)
         return -1;
-    trace_set_tap(tw, tap, NULL);
+    /* Emitted as the simulator emits: through a tracer, to the caller's observer (if
+     * any) and to the writer. */
+    Tracer tr;
+    tracer_init(&tr);
+    if (tap)
+        tracer_observe(&tr, tap, NULL, NULL);
+    tracer_observe(&tr, trace_observe, tw, NULL);
     uint64_t t = 0;
-    trace_ev_run_start(tw, t, 0x1000, NULL, 0x80000000);
-    trace_ev_trap(tw, t += 7, 0x80000010, "_start", 2, 0x0000000000000073, 0x80000010);
-    trace_ev_interrupt(tw, t += 1000, 0x80000200, "idle", 7, 0x80000200);
-    trace_ev_wfi_sleep(tw, t += 1, 0x80000204, "idle", 1ull << 40);
-    trace_ev_wfi_wake(tw, t += 1ull << 40, 0x80000208, "idle", (1ull << 40) - 1);
-    trace_ev_state_hash(tw, t += 128, 0x80000300, NULL, 0xfedcba9876543210ull);
-    trace_ev_mmio_read(tw, t += 3, 0x80001000, "pci_enumerate", 0x30008000, 4, 0x10001af4, "pci-ecam", "vendor_id");
-    trace_ev_mmio_write(tw, t += 3, 0x80001004, "virtio_pci_probe", 0x4000000014ull, 1, 0x1, "virtio-net.bar4", "common.device_status");
-    trace_ev_pio_read(tw, t += 2, 0x80001008, "vp_legacy_get_status", 0x12, 1, 0x3, "virtio-net.bar0", "status");
-    trace_ev_pio_write(tw, t += 2, 0x8000100c, "vp_legacy_set_status", 0x12, 1, 0x7, "virtio-net.bar0", NULL);
-    trace_ev_unmapped_read(tw, t += 1, 0x80001010, "probe_hole", "mem", 0x20000000, 8);
-    trace_ev_unmapped_write(tw, t += 1, 0x80001014, "probe_hole", "io", 0xfff0, 2, 0xffff);
-    trace_ev_pci_cfg_read(tw, t += 5, 0x80001100, "pci_read_config", 0x0008, 0x0, 4, 0x10001af4, "vendor_id", "ECAM");
-    trace_ev_pci_cfg_write(tw, t += 5, 0x80001104, "pci_write_config", 0x0008, 0x10, 4, 0xffffffff, "bar0", "CF8");
-    trace_ev_pci_bar_map(tw, t += 1, 0x80001108, NULL, 0x0008, 4, "mem64", 0x400000000ull, 0x4000);
-    trace_ev_pci_bar_unmap(tw, t += 1, 0x8000110c, NULL, 0xffff, 0, "io", 0x1000, 0x20);
-    trace_ev_pci_intx(tw, t += 1, 0x80001110, NULL, 0x0008, 1, 33, 1);
-    trace_ev_pci_error(tw, t += 1, 0x80001114, NULL, 0x0008, "BAR 4 write while decode enabled");
-    trace_ev_virtio_status(tw, t += 9, 0x80002000, "vp_set_status", dev, 0x3, 0xb);
-    trace_ev_virtio_feature_sel(tw, t += 1, 0x80002004, "vp_get_features", dev, "device", 1);
-    trace_ev_virtio_features(tw, t += 1, 0x80002008, "vp_get_features", dev, "device", 1, 0x00000001);
-    trace_ev_virtio_queue_setup(tw, t += 1, 0x8000200c, "vp_setup_vq", dev, 0, 256, 0x80200000, 0x80201000, 0x80202000);
-    trace_ev_virtio_queue_enable(tw, t += 1, 0x80002010, "vp_setup_vq", dev, 0, 1);
-    trace_ev_virtio_notify(tw, t += 1, 0x80002014, "vp_notify", dev, 1);
-    trace_ev_virtio_isr_read(tw, t += 1, 0x80002018, "vp_interrupt", dev, 0x1);
-    trace_ev_virtio_config_read(tw, t += 1, 0x8000201c, "virtnet_probe", dev, 0x0, 1, 0x52, "mac");
-    trace_ev_virtio_config_write(tw, t += 1, 0x80002020, NULL, dev, 0x6, 2, 0x1, "status");
-    trace_ev_virtio_reset(tw, t += 1, 0x80002024, "vp_reset", dev);
-    trace_ev_virtio_error(tw, t += 1, 0x80002028, NULL, dev, "DRIVER_OK before FEATURES_OK");
-    trace_ev_desc_write(tw, t += 2, 0x80003000, "virtqueue_add_split", dev, 0, 0, 0x80100000, 12, 0x1, 1);
-    trace_ev_avail_write(tw, t += 1, 0x80003004, "virtqueue_add_split", dev, 0, 0, 0);
-    trace_ev_avail_idx(tw, t += 1, 0x80003008, "virtqueue_kick_prepare_split", dev, 0, 1);
-    trace_ev_used_event_write(tw, t += 1, 0x8000300c, "virtqueue_enable_cb_split", dev, 0, 65535);
-    trace_ev_avail_flags_write(tw, t += 1, 0x80003010, "virtqueue_disable_cb_split", dev, 1, 0x1);
-    trace_ev_chain_fetch(tw, t += 4, 0x80003014, "vp_notify", dev, 1, 0, chain, 3);
-    trace_ev_chain_fetch(tw, t += 0, 0x80003014, "vp_notify", dev, 1, 3, NULL, 0);
-    trace_ev_used_write(tw, t += 0, 0x80003014, "vp_notify", dev, 1, 0, 0, 1526);
-    trace_ev_used_idx(tw, t += 0, 0x80003014, "vp_notify", dev, 1, 1);
-    trace_ev_irq_raise(tw, t += 0, 0x80003014, "vp_notify", dev, 1, "used");
-    trace_ev_irq_suppress(tw, t += 0, 0x80003014, "vp_notify", dev, 0, "NO_INTERRUPT");
-    trace_ev_avail_event_write(tw, t += 0, 0x80003014, "vp_notify", dev, 1, 2);
-    trace_ev_used_flags_write(tw, t += 0, 0x80003014, "vp_notify", dev, 1, 0x1);
-    trace_ev_frame_from_guest(tw, t += 0, 0x80003014, "vp_notify", dev, arp, sizeof arp);
-    trace_ev_peer_action(tw, t += 0, 0x80003014, "vp_notify", "ARP reply: 10.0.2.2 is-at 52:55:0a:00:02:02");
-    trace_ev_frame_to_guest(tw, t += 0, 0x80003014, "vp_notify", dev, reply, sizeof reply);
-    trace_ev_frame_to_guest(tw, t += 0, 0x80003014, "vp_notify", dev, NULL, 0);
-    trace_ev_console_in(tw, t += 50, 0xffffffffffffffffull, "uart rx", "stdin", 0x0d);
-    trace_ev_frame_input(tw, t += 50, 0, NULL, "tap0", reply, 2);
-    trace_ev_file_input(tw, t += 1, 0x80003014, "vp_notify", "tftp", "boot/Image", 65536, 65538, reply, 2, 0, "");
-    trace_ev_note(tw, t += 1, 0x80004000, "main", "text with \"quotes\", a \\ backslash,\ta tab and \xc3\xa9\n");
-    trace_ev_run_end(tw, t += 1, 0x80004004, "poweroff", 0, "guest wrote 0x5555 to the test device");
+    tracer_ev_run_start(&tr, t, 0x1000, NULL, 0x80000000);
+    tracer_ev_trap(&tr, t += 7, 0x80000010, "_start", 2, 0x0000000000000073, 0x80000010);
+    tracer_ev_interrupt(&tr, t += 1000, 0x80000200, "idle", 7, 0x80000200);
+    tracer_ev_wfi_sleep(&tr, t += 1, 0x80000204, "idle", 1ull << 40);
+    tracer_ev_wfi_wake(&tr, t += 1ull << 40, 0x80000208, "idle", (1ull << 40) - 1);
+    tracer_ev_state_hash(&tr, t += 128, 0x80000300, NULL, 0xfedcba9876543210ull);
+    tracer_ev_mmio_read(&tr, t += 3, 0x80001000, "pci_enumerate", 0x30008000, 4, 0x10001af4, "pci-ecam", "vendor_id");
+    tracer_ev_mmio_write(&tr, t += 3, 0x80001004, "virtio_pci_probe", 0x4000000014ull, 1, 0x1, "virtio-net.bar4", "common.device_status");
+    tracer_ev_pio_read(&tr, t += 2, 0x80001008, "vp_legacy_get_status", 0x12, 1, 0x3, "virtio-net.bar0", "status");
+    tracer_ev_pio_write(&tr, t += 2, 0x8000100c, "vp_legacy_set_status", 0x12, 1, 0x7, "virtio-net.bar0", NULL);
+    tracer_ev_unmapped_read(&tr, t += 1, 0x80001010, "probe_hole", "mem", 0x20000000, 8);
+    tracer_ev_unmapped_write(&tr, t += 1, 0x80001014, "probe_hole", "io", 0xfff0, 2, 0xffff);
+    tracer_ev_pci_cfg_read(&tr, t += 5, 0x80001100, "pci_read_config", 0x0008, 0x0, 4, 0x10001af4, "vendor_id", "ECAM");
+    tracer_ev_pci_cfg_write(&tr, t += 5, 0x80001104, "pci_write_config", 0x0008, 0x10, 4, 0xffffffff, "bar0", "CF8");
+    tracer_ev_pci_bar_map(&tr, t += 1, 0x80001108, NULL, 0x0008, 4, "mem64", 0x400000000ull, 0x4000);
+    tracer_ev_pci_bar_unmap(&tr, t += 1, 0x8000110c, NULL, 0xffff, 0, "io", 0x1000, 0x20);
+    tracer_ev_pci_intx(&tr, t += 1, 0x80001110, NULL, 0x0008, 1, 33, 1);
+    tracer_ev_pci_error(&tr, t += 1, 0x80001114, NULL, 0x0008, "BAR 4 write while decode enabled");
+    tracer_ev_virtio_status(&tr, t += 9, 0x80002000, "vp_set_status", dev, 0x3, 0xb);
+    tracer_ev_virtio_feature_sel(&tr, t += 1, 0x80002004, "vp_get_features", dev, "device", 1);
+    tracer_ev_virtio_features(&tr, t += 1, 0x80002008, "vp_get_features", dev, "device", 1, 0x00000001);
+    tracer_ev_virtio_queue_setup(&tr, t += 1, 0x8000200c, "vp_setup_vq", dev, 0, 256, 0x80200000, 0x80201000, 0x80202000);
+    tracer_ev_virtio_queue_enable(&tr, t += 1, 0x80002010, "vp_setup_vq", dev, 0, 1);
+    tracer_ev_virtio_notify(&tr, t += 1, 0x80002014, "vp_notify", dev, 1);
+    tracer_ev_virtio_isr_read(&tr, t += 1, 0x80002018, "vp_interrupt", dev, 0x1);
+    tracer_ev_virtio_config_read(&tr, t += 1, 0x8000201c, "virtnet_probe", dev, 0x0, 1, 0x52, "mac");
+    tracer_ev_virtio_config_write(&tr, t += 1, 0x80002020, NULL, dev, 0x6, 2, 0x1, "status");
+    tracer_ev_virtio_reset(&tr, t += 1, 0x80002024, "vp_reset", dev);
+    tracer_ev_virtio_error(&tr, t += 1, 0x80002028, NULL, dev, "DRIVER_OK before FEATURES_OK");
+    tracer_ev_desc_write(&tr, t += 2, 0x80003000, "virtqueue_add_split", dev, 0, 0, 0x80100000, 12, 0x1, 1);
+    tracer_ev_avail_write(&tr, t += 1, 0x80003004, "virtqueue_add_split", dev, 0, 0, 0);
+    tracer_ev_avail_idx(&tr, t += 1, 0x80003008, "virtqueue_kick_prepare_split", dev, 0, 1);
+    tracer_ev_used_event_write(&tr, t += 1, 0x8000300c, "virtqueue_enable_cb_split", dev, 0, 65535);
+    tracer_ev_avail_flags_write(&tr, t += 1, 0x80003010, "virtqueue_disable_cb_split", dev, 1, 0x1);
+    tracer_ev_chain_fetch(&tr, t += 4, 0x80003014, "vp_notify", dev, 1, 0, chain, 3);
+    tracer_ev_chain_fetch(&tr, t += 0, 0x80003014, "vp_notify", dev, 1, 3, NULL, 0);
+    tracer_ev_used_write(&tr, t += 0, 0x80003014, "vp_notify", dev, 1, 0, 0, 1526);
+    tracer_ev_used_idx(&tr, t += 0, 0x80003014, "vp_notify", dev, 1, 1);
+    tracer_ev_irq_raise(&tr, t += 0, 0x80003014, "vp_notify", dev, 1, "used");
+    tracer_ev_irq_suppress(&tr, t += 0, 0x80003014, "vp_notify", dev, 0, "NO_INTERRUPT");
+    tracer_ev_avail_event_write(&tr, t += 0, 0x80003014, "vp_notify", dev, 1, 2);
+    tracer_ev_used_flags_write(&tr, t += 0, 0x80003014, "vp_notify", dev, 1, 0x1);
+    tracer_ev_frame_from_guest(&tr, t += 0, 0x80003014, "vp_notify", dev, arp, sizeof arp);
+    tracer_ev_peer_action(&tr, t += 0, 0x80003014, "vp_notify", "ARP reply: 10.0.2.2 is-at 52:55:0a:00:02:02");
+    tracer_ev_frame_to_guest(&tr, t += 0, 0x80003014, "vp_notify", dev, reply, sizeof reply);
+    tracer_ev_frame_to_guest(&tr, t += 0, 0x80003014, "vp_notify", dev, NULL, 0);
+    tracer_ev_console_in(&tr, t += 50, 0xffffffffffffffffull, "uart rx", "stdin", 0x0d);
+    tracer_ev_frame_input(&tr, t += 50, 0, NULL, "tap0", reply, 2);
+    tracer_ev_file_input(&tr, t += 1, 0x80003014, "vp_notify", "tftp", "boot/Image", 65536, 65538, reply, 2, 0, "");
+    tracer_ev_note(&tr, t += 1, 0x80004000, "main", "text with \"quotes\", a \\ backslash,\ta tab and \xc3\xa9\n");
+    tracer_ev_run_end(&tr, t += 1, 0x80004004, "poweroff", 0, "guest wrote 0x5555 to the test device");
     return trace_close(tw, err);
 }
 
@@ -318,24 +325,21 @@ static void test_equal(void)
     CU_ASSERT_FALSE(trace_event_equal(&c, &e));
 }
 
-static unsigned tapped;
-static void count_tap(void *opaque, const TraceEvent *ev) { (void)opaque; (void)ev; tapped++; }
-
-static void test_tap_only_and_null(void)
+static void test_no_file_and_null(void)
 {
     Err err;
     /* A NULL writer is "tracing off": emitters do nothing and succeed. */
     CU_ASSERT_EQUAL(trace_ev_note(NULL, 0, 0, NULL, "x"), 0);
     CU_ASSERT_EQUAL(trace_close(NULL, &err), 0);
+    /* Without a file, events are checked and counted. */
     TraceWriter *tw = trace_open(NULL, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-    tapped = 0;
-    trace_set_tap(tw, count_tap, NULL);
     CU_ASSERT_EQUAL(trace_ev_virtio_notify(tw, 1, 2, NULL, "virtio-net", 0), 0);
     CU_ASSERT_EQUAL(trace_ev_virtio_notify(tw, 1, 2, NULL, "virtio-net", 1), 0);
-    CU_ASSERT_EQUAL(tapped, 2);
     CU_ASSERT_EQUAL(trace_count(tw), 2);
-    CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
+    CU_ASSERT_EQUAL(trace_ev_virtio_notify(tw, 0, 2, NULL, "virtio-net", 1), -1);
+    CU_ASSERT_EQUAL(trace_count(tw), 2);
+    CU_ASSERT_EQUAL(trace_close(tw, &err), -1);
 }
 
 static void test_misuse_is_sticky(void)
@@ -404,7 +408,7 @@ int suite_trace(void)
     CU_add_test(s, "vector reads back as the checked-in text", test_vector_text);
     CU_add_test(s, "canonical text", test_format);
     CU_add_test(s, "event equality", test_equal);
-    CU_add_test(s, "NULL writer and tap-only writer", test_tap_only_and_null);
+    CU_add_test(s, "NULL writer and a writer without a file", test_no_file_and_null);
     CU_add_test(s, "misuse is a sticky error", test_misuse_is_sticky);
     CU_add_test(s, "names are interned", test_interning_is_compact);
     return 0;

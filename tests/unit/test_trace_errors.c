@@ -11,10 +11,11 @@
 
 #include "trace/codec.h"
 #include "trace/trace.h"
+#include "sim/tracer.h"
 
 /* from test_trace.c */
 void trace_test_header(TraceHeader *h);
-int trace_test_write_all_events(const char *path, TraceTapFn tap, Err *err);
+int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err);
 
 const char *trace_test_path(const char *stem);
 int trace_test_cleanup(void);

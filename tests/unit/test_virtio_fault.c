@@ -204,8 +204,9 @@ static int init(void)
     tw = trace_open(NULL, NULL, &err);
     if (!tw)
         return -1;
-    trace_set_tap(tw, tap, NULL);
-    tracer = (Tracer){ .tw = tw };
+    tracer_init(&tracer);
+    tracer_observe(&tracer, tap, NULL, NULL);
+    tracer_observe(&tracer, trace_observe, tw, NULL);
     return 0;
 }
 

@@ -816,8 +816,10 @@ static void test_ctrl_traced(void)
     CU_ASSERT_TRUE_FATAL(start(features_default()));
     TraceWriter *tw = trace_open(NULL, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-    trace_set_tap(tw, note_tap, NULL);
-    Tracer tr = { .tw = tw };
+    Tracer tr;
+    tracer_init(&tr);
+    tracer_observe(&tr, note_tap, NULL, NULL);
+    tracer_observe(&tr, trace_observe, tw, NULL);
     virtio_set_tracer(vd, &tr);
     nnotes = 0;
     ctrl_u8(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0);
