@@ -11,16 +11,17 @@ typedef struct Probe {
     uint8_t regs[16];
 } Probe;
 
-static uint64_t probe_read(void *o, uint64_t off, unsigned size)
+static int probe_read(void *o, uint64_t off, unsigned size, uint64_t *val)
 {
     Probe *p = o;
     p->reads++;
     p->last_off = off;
     p->last_size = size;
-    return ldn_le(p->regs + off, size);
+    *val = ldn_le(p->regs + off, size);
+    return 0;
 }
 
-static void probe_write(void *o, uint64_t off, unsigned size, uint64_t val)
+static int probe_write(void *o, uint64_t off, unsigned size, uint64_t val)
 {
     Probe *p = o;
     p->writes++;
@@ -28,6 +29,7 @@ static void probe_write(void *o, uint64_t off, unsigned size, uint64_t val)
     p->last_size = size;
     p->last_val = val;
     stn_le(p->regs + off, size, val);
+    return 0;
 }
 
 static const MemOps any_ops = { .read = probe_read, .write = probe_write };

@@ -5,6 +5,7 @@
 #include <CUnit/CUnit.h>
 
 #include "sim/clint.h"
+#include "sim/cpu.h"
 
 #define BASE 0x80000000ull
 #define RATIO 10u
@@ -19,6 +20,11 @@ static unsigned ntraps;
 
 static void trap_hook(void *ctx, const CpuTrap *t) { if (ntraps < 4) traps[ntraps++] = *t; }
 
+/* The machine's wiring: the CLINT's lines drive the hart's mip bits, its clock is the
+ * hart's virtual clock. */
+static void hart_line(void *o, unsigned bit, int level) { cpu_set_irq(o, bit, level); }
+static uint64_t hart_clock(void *o) { return cpu_vclock(o); }
+
 static void setup(void)
 {
     CU_ASSERT_FATAL(ram_init(&ram, BASE, 1 << 20, NULL) == 0);
@@ -27,7 +33,8 @@ static void setup(void)
     CpuConfig cc = { .mem = &mem, .ram = &ram, .insns_per_tick = RATIO };
     cpu = cpu_create(&cc, NULL);
     CU_ASSERT_FATAL(cpu != NULL);
-    clint_init(&clint, cpu, &q, RATIO);
+    clint_init(&clint, (IrqLine){ hart_line, cpu, MIP_MTIP }, (IrqLine){ hart_line, cpu, MIP_MSIP }, &q,
+               hart_clock, cpu, RATIO);
     CU_ASSERT_FATAL(as_add(&mem, CLINT_BASE, CLINT_SIZE, "clint", &clint_ops, &clint, NULL) == 0);
     /* A spin loop with a trap handler that spins too: j . at BASE, handler at +0x100. */
     st32_le(ram.host, 0x0000006f);

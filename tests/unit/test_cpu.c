@@ -72,15 +72,16 @@ typedef struct Dev {
 } Dev;
 static Dev dev;
 
-static uint64_t dev_read(void *o, uint64_t off, unsigned size)
+static int dev_read(void *o, uint64_t off, unsigned size, uint64_t *val)
 {
     Dev *d = o;
     d->reads++;
     d->last_pc = cpu_get_pc(cpu);
     d->last_vclock = cpu_vclock(cpu);
-    return 0x1234 + off;
+    *val = 0x1234 + off;
+    return 0;
 }
-static void dev_write(void *o, uint64_t off, unsigned size, uint64_t val)
+static int dev_write(void *o, uint64_t off, unsigned size, uint64_t val)
 {
     Dev *d = o;
     d->writes++;
@@ -91,11 +92,12 @@ static void dev_write(void *o, uint64_t off, unsigned size, uint64_t val)
         cpu_set_irq(cpu, MIP_MTIP, 1);
     if (d->exit_on_write)
         cpu_request_exit(cpu);
+    return 0;
 }
 static const MemOps dev_ops = { .read = dev_read, .write = dev_write };
 
 static uint8_t rom[0x100];
-static uint64_t rom_read(void *o, uint64_t off, unsigned size) { return ldn_le(rom + off, size); }
+static int rom_read(void *o, uint64_t off, unsigned size, uint64_t *val) { *val = ldn_le(rom + off, size); return 0; }
 static const uint8_t *rom_fetch(void *o, uint64_t off) { return off + 4 <= sizeof rom ? rom + off : NULL; }
 static const MemOps rom_ops = { .read = rom_read, .fetch_ptr = rom_fetch };
 

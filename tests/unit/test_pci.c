@@ -9,6 +9,7 @@
 #include "sim/dtb.h"
 #include "sim/pci/host_bridge.h"
 #include "sim/pci/testdev.h"
+#include "sim/plic.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (1ull << 20)
@@ -97,6 +98,7 @@ typedef struct Fx {
     AddrSpace mem, io;
     Ram ram;
     Plic plic;
+    IrqLine intx[PCI_NUM_INTX];
     TraceWriter *tw;
     Tracer tracer;
     PciHost *h;
@@ -111,11 +113,14 @@ static void fx_init(Fx *f)
     as_init(&f->io, "io", SPACE_IO);
     CU_ASSERT_FATAL(ram_init(&f->ram, RAM_BASE, RAM_SIZE, &err) == 0);
     plic_init(&f->plic, (IrqLine){ 0 }, (IrqLine){ 0 });
+    /* As the machine wires them: INTx line i to PLIC source 32 + i. */
+    for (unsigned i = 0; i < PCI_NUM_INTX; i++)
+        f->intx[i] = plic_irq(&f->plic, PCI_INTX_PLIC_BASE + i);
     f->tw = trace_open(NULL, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->tw);
     trace_set_tap(f->tw, tap, NULL);
     f->tracer = (Tracer){ .tw = f->tw };
-    f->h = pci_host_create(&f->mem, &f->io, &f->ram, &f->plic, &f->tracer, &err);
+    f->h = pci_host_create(&f->mem, &f->io, &f->ram, f->intx, &f->tracer, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->h);
     nseen = 0;
 }
@@ -532,8 +537,8 @@ typedef struct Probe {
     unsigned reads, writes;
     uint64_t off, val;
 } Probe;
-static uint64_t probe_read(void *o, uint64_t off, unsigned size) { Probe *p = o; p->reads++; p->off = off; (void)size; return 0xab; }
-static void probe_write(void *o, uint64_t off, unsigned size, uint64_t v) { Probe *p = o; p->writes++; p->off = off; p->val = v; (void)size; }
+static int probe_read(void *o, uint64_t off, unsigned size, uint64_t *v) { Probe *p = o; p->reads++; p->off = off; *v = 0xab; return 0; }
+static int probe_write(void *o, uint64_t off, unsigned size, uint64_t v) { Probe *p = o; p->writes++; p->off = off; p->val = v; return 0; }
 static const MemOps probe_ops = { .read = probe_read, .write = probe_write };
 
 static BusAccess hooked[8];
@@ -775,7 +780,7 @@ static void test_config_hooks(void)
     f.h = NULL;
     CU_ASSERT_FALSE(d.plugged);
     /* fx_fini with the host already gone. */
-    f.h = pci_host_create(&f.mem, &f.io, &f.ram, &f.plic, &f.tracer, &err);
+    f.h = pci_host_create(&f.mem, &f.io, &f.ram, f.intx, &f.tracer, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f.h);
     fx_fini(&f);
 }
@@ -802,7 +807,7 @@ static void test_host_create_fails_cleanly(void)
     CU_ASSERT_STRING_EQUAL(r->ops->reg_name(r->opaque, 4, 2), "command");
     r = as_find(&io, 0xcfe);
     CU_ASSERT_STRING_EQUAL(r->ops->reg_name(r->opaque, 2, 2), "config_data");
-    /* Without a PLIC or a tracer INTx and errors go nowhere, harmlessly. */
+    /* Without INTx lines or a tracer INTx and errors go nowhere, harmlessly. */
     PciDev d;
     pci_dev_init(&d, &(PciDevInfo){ .name = "d", .irq_pin = 1 });
     CU_ASSERT_FATAL(pci_host_plug(h, &d, 1, &err) == 0);

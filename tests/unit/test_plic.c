@@ -7,8 +7,13 @@
 static int meip, seip;
 static void sink(void *o, unsigned n, int level) { *(n == 11 ? &meip : &seip) = level; }
 
-static uint32_t rd(Plic *p, uint64_t off) { return (uint32_t)plic_ops.read(p, off, 4); }
-static void wr(Plic *p, uint64_t off, uint32_t v) { plic_ops.write(p, off, 4, v); }
+static uint32_t rd(Plic *p, uint64_t off)
+{
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(memops_read(&plic_ops, p, off, 4, &v), 0);
+    return (uint32_t)v;
+}
+static void wr(Plic *p, uint64_t off, uint32_t v) { CU_ASSERT_EQUAL(memops_write(&plic_ops, p, off, 4, v), 0); }
 
 static void setup_plic(Plic *p)
 {

@@ -10,8 +10,13 @@ static uint64_t now(void *ctx) { return clock_now; }
 static int irq_level;
 static void sink(void *o, unsigned n, int level) { irq_level = level; }
 
-static uint8_t rd(Uart *u, unsigned r) { return (uint8_t)uart_ops.read(u, r, 1); }
-static void wr(Uart *u, unsigned r, uint8_t v) { uart_ops.write(u, r, 1, v); }
+static uint8_t rd(Uart *u, unsigned r)
+{
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(memops_read(&uart_ops, u, r, 1, &v), 0);
+    return (uint8_t)v;
+}
+static void wr(Uart *u, unsigned r, uint8_t v) { CU_ASSERT_EQUAL(memops_write(&uart_ops, u, r, 1, v), 0); }
 
 static void test_output(void)
 {
