@@ -583,6 +583,18 @@ static void test_io_window(void)
     CU_ASSERT_STRING_EQUAL(last(TRACE_EV_pci_cfg_read)->reg, "class_device");
     /* An empty port reads all ones. */
     CU_ASSERT_EQUAL(mem_rd(&f, PCI_IO_BASE + 0x3000, 4), 0xffffffff);
+    /* Under --strict it faults through the window as unmapped memory does, and a port
+     * access the I/O space rejects (past the probe's 16 ports) faults too; mapped ports
+     * still answer. */
+    f.mem.strict = f.io.strict = true;
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(as_read(&f.mem, PCI_IO_BASE + 0x3000, 4, &v), -1);
+    CU_ASSERT_EQUAL(as_write(&f.mem, PCI_IO_BASE + 0x3000, 1, 0), -1);
+    CU_ASSERT_EQUAL(as_read(&f.mem, PCI_IO_BASE + 0x200e, 4, &v), -1);
+    CU_ASSERT_EQUAL(as_read(&f.mem, PCI_IO_BASE + 0x2004, 1, &v), 0);
+    CU_ASSERT_EQUAL(v, 0xab);
+    CU_ASSERT_EQUAL(as_write(&f.mem, PCI_IO_BASE + 0x2004, 1, 1), 0);
+    f.mem.strict = f.io.strict = false;
     f.mem.hook = f.io.hook = NULL;
     as_remove(&f.io, 0x2000, &p);
     fx_fini(&f);
