@@ -18,12 +18,12 @@ void bootrom_init(BootRom *r, uint64_t entry, uint64_t dtb_addr)
     st64_le(r->data + 0x20, dtb_addr);
 }
 
-static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
+/* The bus keeps off + size inside the region, which is the ROM's BOOTROM_SIZE bytes. */
+static int rom_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     BootRom *r = opaque;
-    if (off + size > BOOTROM_SIZE)
-        return 0;
-    return ldn_le(r->data + off, size);
+    *val = ldn_le(r->data + off, size);
+    return 0;
 }
 
 static const uint8_t *rom_fetch(void *opaque, uint64_t off)

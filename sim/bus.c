@@ -97,10 +97,41 @@ const Region *as_find(const AddrSpace *as, uint64_t addr)
     return NULL;
 }
 
+const char *region_reg_name(const Region *r, uint64_t off, unsigned size)
+{
+    const MemOps *ops = r->ops;
+    if (ops->regs) {
+        const RegDesc *d = regdesc_find(ops->regs, ops->nregs, off);
+        return d ? d->name : NULL;
+    }
+    return ops->reg_name ? ops->reg_name(r->opaque, off, size) : NULL;
+}
+
+int memops_read(const MemOps *ops, void *opaque, uint64_t off, unsigned size, uint64_t *val)
+{
+    if (ops->read)
+        return ops->read(opaque, off, size, val);
+    const RegDesc *d = regdesc_find(ops->regs, ops->nregs, off);
+    *val = d && d->read ? d->read(opaque, (unsigned)(off - d->off), size) : 0;
+    return 0;
+}
+
+int memops_write(const MemOps *ops, void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+    if (ops->write)
+        return ops->write(opaque, off, size, val);
+    const RegDesc *d = regdesc_find(ops->regs, ops->nregs, off);
+    if (d && d->write)
+        d->write(opaque, (unsigned)(off - d->off), size, val);
+    return 0;
+}
+
+/* A device access on a passthrough region is seen on the far side; anything that does
+ * not get there (unmapped, rejected) is seen here. */
 static void report(AddrSpace *as, AccessKind kind, bool wr, uint64_t addr, unsigned size,
                    uint64_t val, const Region *r)
 {
-    if (as->hook && !(r && r->ops->passthrough)) {
+    if (as->hook && !(kind == ACC_DEVICE && r->ops->passthrough)) {
         BusAccess a = { as->kind, kind, wr, size, addr, val, r };
         as->hook(as->hook_ctx, &a);
     }
@@ -111,58 +142,68 @@ static uint64_t size_mask(unsigned size)
     return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
+/* The bus's own checks, before a device sees anything: the access must lie inside the
+ * region (one check for every device), be at least as wide as the device takes, and
+ * have a callback or a table for its direction. */
+static bool acceptable(const Region *r, uint64_t off, unsigned size, bool wr)
+{
+    const MemOps *ops = r->ops;
+    unsigned minsz = ops->min_size ? ops->min_size : 1;
+    bool callback = wr ? ops->write != NULL : ops->read != NULL;
+    return size <= r->size - off && size >= minsz && (callback || ops->regs);
+}
+
+/* Unmapped and rejected accesses: loads read all ones, stores are dropped, and the
+ * hook sees them; under --strict they fault. */
+static int refuse(AddrSpace *as, AccessKind kind, bool wr, uint64_t addr, unsigned size,
+                  uint64_t val, const Region *r)
+{
+    report(as, kind, wr, addr, size, val, r);
+    return as->strict ? -1 : 0;
+}
+
 int as_read(AddrSpace *as, uint64_t addr, unsigned size, uint64_t *val)
 {
     const Region *r = as_find(as, addr);
-    if (!r) {
-        *val = size_mask(size);
-        report(as, ACC_UNMAPPED, false, addr, size, *val, NULL);
-        return as->strict ? -1 : 0;
-    }
-    const MemOps *ops = r->ops;
-    unsigned minsz = ops->min_size ? ops->min_size : 1;
-    unsigned maxsz = ops->max_size ? ops->max_size : 8;
+    *val = size_mask(size);
+    if (!r)
+        return refuse(as, ACC_UNMAPPED, false, addr, size, *val, NULL);
     uint64_t off = addr - r->base;
-    if (size < minsz || !ops->read) {
-        *val = size_mask(size);
-        report(as, ACC_REJECTED, false, addr, size, *val, r);
-        return 0;
+    if (!acceptable(r, off, size, false))
+        return refuse(as, ACC_REJECTED, false, addr, size, *val, r);
+    const MemOps *ops = r->ops;
+    unsigned maxsz = ops->max_size ? ops->max_size : 8;
+    unsigned step = size > maxsz ? maxsz : size;
+    uint64_t v = 0;
+    int rc = 0;
+    for (unsigned done = 0; done < size && rc == 0; done += step) {
+        uint64_t part = 0;
+        rc = memops_read(ops, r->opaque, off + done, step, &part);
+        v |= (part & size_mask(step)) << (8 * done);
     }
-    if (size > maxsz) {
-        uint64_t v = 0;
-        for (unsigned done = 0; done < size; done += maxsz)
-            v |= (ops->read(r->opaque, off + done, maxsz) & size_mask(maxsz)) << (8 * done);
-        *val = v;
-    } else {
-        *val = ops->read(r->opaque, off, size) & size_mask(size);
-    }
+    /* A device's bus error is still the access it was: traced with all ones. */
+    if (rc == 0)
+        *val = v & size_mask(size);
     report(as, ACC_DEVICE, false, addr, size, *val, r);
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 int as_write(AddrSpace *as, uint64_t addr, unsigned size, uint64_t val)
 {
     const Region *r = as_find(as, addr);
     val &= size_mask(size);
-    if (!r) {
-        report(as, ACC_UNMAPPED, true, addr, size, val, NULL);
-        return as->strict ? -1 : 0;
-    }
-    const MemOps *ops = r->ops;
-    unsigned minsz = ops->min_size ? ops->min_size : 1;
-    unsigned maxsz = ops->max_size ? ops->max_size : 8;
+    if (!r)
+        return refuse(as, ACC_UNMAPPED, true, addr, size, val, NULL);
     uint64_t off = addr - r->base;
-    if (size < minsz || !ops->write) {
-        report(as, ACC_REJECTED, true, addr, size, val, r);
-        return 0;
-    }
+    if (!acceptable(r, off, size, true))
+        return refuse(as, ACC_REJECTED, true, addr, size, val, r);
     /* Report before dispatch so that effects of the write (interrupts, DMA) follow it. */
     report(as, ACC_DEVICE, true, addr, size, val, r);
-    if (size > maxsz) {
-        for (unsigned done = 0; done < size; done += maxsz)
-            ops->write(r->opaque, off + done, maxsz, (val >> (8 * done)) & size_mask(maxsz));
-    } else {
-        ops->write(r->opaque, off, size, val);
-    }
+    const MemOps *ops = r->ops;
+    unsigned maxsz = ops->max_size ? ops->max_size : 8;
+    unsigned step = size > maxsz ? maxsz : size;
+    for (unsigned done = 0; done < size; done += step)
+        if (memops_write(ops, r->opaque, off + done, step, (val >> (8 * done)) & size_mask(step)) != 0)
+            return -1;
     return 0;
 }

@@ -24,7 +24,7 @@ void bus_trace_hook(void *ctx, const BusAccess *a)
         return;
     }
     const Region *r = a->region;
-    const char *reg = r->ops->reg_name ? r->ops->reg_name(r->opaque, a->addr - r->base, a->size) : NULL;
+    const char *reg = region_reg_name(r, a->addr - r->base, a->size);
     uint8_t sz = (uint8_t)a->size;
     if (a->space == SPACE_IO) {
         if (a->is_write)

@@ -249,7 +249,9 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
 
     plic_init(&m->plic, (IrqLine){ cpu_irq_line, m->cpu, MIP_MEIP },
               (IrqLine){ cpu_irq_line, m->cpu, MIP_SEIP });
-    clint_init(&m->clint, m->cpu, &m->events, m->cfg.insns_per_tick);
+    clint_init(&m->clint, (IrqLine){ cpu_irq_line, m->cpu, MIP_MTIP },
+               (IrqLine){ cpu_irq_line, m->cpu, MIP_MSIP }, &m->events, machine_now, m,
+               m->cfg.insns_per_tick);
     uart_init(&m->uart, plic_irq(&m->plic, 10), &m->events, m->cfg.console, machine_now, m);
     if (m->cfg.serial_input_len &&
         uart_queue_input(&m->uart, m->cfg.serial_input, m->cfg.serial_input_len) != 0) {
@@ -271,7 +273,10 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
             goto fail;
     }
 
-    m->pci = pci_host_create(&m->mem, &m->io, &m->ram, &m->plic, &m->tracer, err);
+    IrqLine intx[PCI_NUM_INTX];
+    for (unsigned i = 0; i < PCI_NUM_INTX; i++)
+        intx[i] = plic_irq(&m->plic, PCI_INTX_PLIC_BASE + i);
+    m->pci = pci_host_create(&m->mem, &m->io, &m->ram, intx, &m->tracer, err);
     if (!m->pci)
         goto fail;
     if (m->cfg.pci_testdev) {

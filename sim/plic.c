@@ -83,66 +83,97 @@ void plic_complete(Plic *p, unsigned ctx, uint32_t id)
     update(p);
 }
 
-static uint64_t plic_read(void *opaque, uint64_t off, unsigned size)
+/* ---- the register map: the priority array, the pending bits, and per context its
+ * enable bits, threshold and claim/complete ---- */
+
+#define NWORDS (PLIC_NUM_SOURCES / 32)
+
+static uint64_t priority_read(void *opaque, unsigned sub, unsigned size)
 {
-    Plic *p = opaque;
-    if (off < PLIC_NUM_SOURCES * 4)
-        return p->priority[off / 4];
-    if (off >= PLIC_PENDING && off < PLIC_PENDING + PLIC_NUM_SOURCES / 8)
-        return p->pending[(off - PLIC_PENDING) / 4];
-    if (off >= PLIC_ENABLE && off < PLIC_ENABLE + 0x80 * PLIC_NUM_CONTEXTS) {
-        unsigned ctx = (unsigned)((off - PLIC_ENABLE) / 0x80), w = (unsigned)((off - PLIC_ENABLE) % 0x80) / 4;
-        return w < PLIC_NUM_SOURCES / 32 ? p->enable[ctx][w] : 0;
-    }
-    if (off >= PLIC_CONTEXT && off < PLIC_CONTEXT + 0x1000 * PLIC_NUM_CONTEXTS) {
-        unsigned ctx = (unsigned)((off - PLIC_CONTEXT) / 0x1000);
-        switch ((off - PLIC_CONTEXT) % 0x1000) {
-        case 0: return p->threshold[ctx];
-        case 4: return plic_claim(p, ctx);
-        }
-    }
-    return 0;
+    return ((Plic *)opaque)->priority[sub / 4];
 }
 
-static void plic_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static void priority_write(void *opaque, unsigned sub, unsigned size, uint64_t val)
 {
     Plic *p = opaque;
-    if (off < PLIC_NUM_SOURCES * 4) {
-        if (off >= 4)
-            p->priority[off / 4] = (uint32_t)val & 7;
-    } else if (off >= PLIC_ENABLE && off < PLIC_ENABLE + 0x80 * PLIC_NUM_CONTEXTS) {
-        unsigned ctx = (unsigned)((off - PLIC_ENABLE) / 0x80), w = (unsigned)((off - PLIC_ENABLE) % 0x80) / 4;
-        if (w < PLIC_NUM_SOURCES / 32)
-            p->enable[ctx][w] = (uint32_t)val & (w == 0 ? ~1u : ~0u);
-    } else if (off >= PLIC_CONTEXT && off < PLIC_CONTEXT + 0x1000 * PLIC_NUM_CONTEXTS) {
-        unsigned ctx = (unsigned)((off - PLIC_CONTEXT) / 0x1000);
-        switch ((off - PLIC_CONTEXT) % 0x1000) {
-        case 0: p->threshold[ctx] = (uint32_t)val & 7; break;
-        case 4: plic_complete(p, ctx, (uint32_t)val); return;
-        }
-    }
+    if (sub >= 4)            /* source 0 does not exist: its priority stays 0 */
+        p->priority[sub / 4] = (uint32_t)val & 7;
     update(p);
 }
 
-static const char *plic_reg_name(void *opaque, uint64_t off, unsigned size)
+static uint64_t pending_read(void *opaque, unsigned sub, unsigned size)
 {
-    static const struct { uint64_t lo, hi; const char *name; } map[] = {
-        { 0, PLIC_NUM_SOURCES * 4, "priority" },
-        { PLIC_PENDING, PLIC_PENDING + 0x80, "pending" },
-        { PLIC_ENABLE, PLIC_ENABLE + 0x80, "enable.m" },
-        { PLIC_ENABLE + 0x80, PLIC_ENABLE + 0x100, "enable.s" },
-        { PLIC_CONTEXT, PLIC_CONTEXT + 4, "threshold.m" },
-        { PLIC_CONTEXT + 4, PLIC_CONTEXT + 8, "claim.m" },
-        { PLIC_CONTEXT + 0x1000, PLIC_CONTEXT + 0x1004, "threshold.s" },
-        { PLIC_CONTEXT + 0x1004, PLIC_CONTEXT + 0x1008, "claim.s" },
-    };
-    for (unsigned i = 0; i < ARRAY_SIZE(map); i++)
-        if (off >= map[i].lo && off < map[i].hi)
-            return map[i].name;
-    return NULL;
+    const Plic *p = opaque;
+    return sub / 4 < NWORDS ? p->pending[sub / 4] : 0;
 }
 
+static uint64_t enable_read(const Plic *p, unsigned ctx, unsigned sub)
+{
+    return sub / 4 < NWORDS ? p->enable[ctx][sub / 4] : 0;
+}
+
+static void enable_write(Plic *p, unsigned ctx, unsigned sub, uint64_t val)
+{
+    unsigned w = sub / 4;
+    if (w < NWORDS)
+        p->enable[ctx][w] = (uint32_t)val & (w == 0 ? ~1u : ~0u);
+    update(p);
+}
+
+static uint64_t threshold_read(const Plic *p, unsigned ctx, unsigned sub)
+{
+    return sub == 0 ? p->threshold[ctx] : 0;
+}
+
+static void threshold_write(Plic *p, unsigned ctx, unsigned sub, uint64_t val)
+{
+    if (sub == 0)
+        p->threshold[ctx] = (uint32_t)val & 7;
+    update(p);
+}
+
+static uint64_t claim_read(Plic *p, unsigned ctx, unsigned sub)
+{
+    return sub == 0 ? plic_claim(p, ctx) : 0;
+}
+
+static void complete_write(Plic *p, unsigned ctx, unsigned sub, uint64_t val)
+{
+    if (sub == 0)
+        plic_complete(p, ctx, (uint32_t)val);
+}
+
+/* The callbacks of context c's rows: a row carries no argument, so each context gets
+ * its own small set, all calling the functions above. */
+#define PLIC_CONTEXT_ROWS(c)                                                     \
+    static uint64_t enable##c##_rd(void *o, unsigned sub, unsigned n)            \
+    { return enable_read(o, c, sub); }                                           \
+    static void enable##c##_wr(void *o, unsigned sub, unsigned n, uint64_t v)    \
+    { enable_write(o, c, sub, v); }                                              \
+    static uint64_t threshold##c##_rd(void *o, unsigned sub, unsigned n)         \
+    { return threshold_read(o, c, sub); }                                        \
+    static void threshold##c##_wr(void *o, unsigned sub, unsigned n, uint64_t v) \
+    { threshold_write(o, c, sub, v); }                                           \
+    static uint64_t claim##c##_rd(void *o, unsigned sub, unsigned n)             \
+    { return claim_read(o, c, sub); }                                            \
+    static void complete##c##_wr(void *o, unsigned sub, unsigned n, uint64_t v)  \
+    { complete_write(o, c, sub, v); }
+_Static_assert(PLIC_NUM_CONTEXTS == 2, "one PLIC_CONTEXT_ROWS and three rows per context");
+PLIC_CONTEXT_ROWS(0)
+PLIC_CONTEXT_ROWS(1)
+#undef PLIC_CONTEXT_ROWS
+
+static const RegDesc plic_regs[] = {
+    { 0, PLIC_NUM_SOURCES * 4, "priority", priority_read, priority_write },
+    { PLIC_PENDING, 0x80, "pending", pending_read, NULL },
+    { PLIC_ENABLE, 0x80, "enable.m", enable0_rd, enable0_wr },
+    { PLIC_ENABLE + 0x80, 0x80, "enable.s", enable1_rd, enable1_wr },
+    { PLIC_CONTEXT, 4, "threshold.m", threshold0_rd, threshold0_wr },
+    { PLIC_CONTEXT + 4, 4, "claim.m", claim0_rd, complete0_wr },
+    { PLIC_CONTEXT + 0x1000, 4, "threshold.s", threshold1_rd, threshold1_wr },
+    { PLIC_CONTEXT + 0x1004, 4, "claim.s", claim1_rd, complete1_wr },
+};
+
 const MemOps plic_ops = {
-    .read = plic_read, .write = plic_write, .min_size = 4, .max_size = 4,
-    .reg_name = plic_reg_name,
+    .regs = plic_regs, .nregs = ARRAY_SIZE(plic_regs), .min_size = 4, .max_size = 4,
 };

@@ -3,15 +3,11 @@
 
 enum { FINISHER_FAIL = 0x3333, FINISHER_PASS = 0x5555, FINISHER_RESET = 0x7777 };
 
-static uint64_t test_read(void *opaque, uint64_t off, unsigned size)
-{
-    return 0;
-}
-
-static void test_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+/* Reads return 0 (no row reads anything); only a 32-bit store at offset 0 counts. */
+static void finisher_write(void *opaque, unsigned sub, unsigned size, uint64_t val)
 {
     SifiveTest *t = opaque;
-    if (off != 0 || t->state != TEST_RUNNING)
+    if (sub != 0 || t->state != TEST_RUNNING)
         return;
     switch (val & 0xffff) {
     case FINISHER_PASS: t->state = TEST_POWEROFF; t->exit_code = 0; break;
@@ -23,12 +19,10 @@ static void test_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
         t->on_stop(t->ctx);
 }
 
-static const char *test_reg_name(void *opaque, uint64_t off, unsigned size)
-{
-    return off < 4 ? "finisher" : NULL;
-}
+static const RegDesc test_regs[] = {
+    { 0, 4, "finisher", NULL, finisher_write },
+};
 
 const MemOps sifive_test_ops = {
-    .read = test_read, .write = test_write, .min_size = 4, .max_size = 4,
-    .reg_name = test_reg_name,
+    .regs = test_regs, .nregs = ARRAY_SIZE(test_regs), .min_size = 4, .max_size = 4,
 };

@@ -117,87 +117,112 @@ int uart_queue_input(Uart *u, const uint8_t *data, size_t len)
     return 0;
 }
 
-static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
+/* ---- the register map: one row per byte; LCR.DLAB turns offsets 0 and 1 into the
+ * divisor latch, so those rows' callbacks look at it ---- */
+
+static uint64_t rbr_read(void *opaque, unsigned sub, unsigned size)
 {
     Uart *u = opaque;
-    uint8_t v = 0;
-    switch (off) {
-    case RBR:
-        if (u->lcr & LCR_DLAB)
-            return u->dll;
-        v = u->rbr_full ? u->rbr : 0;
-        u->rbr_full = false;
-        uart_schedule_rx(u);
-        break;
-    case IER:
-        return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
-    case IIR:
-        v = uart_iir(u);
-        if ((v & 0x0f) == IIR_THRI)
-            u->thre_int = false; /* reading IIR clears a THRE interrupt it reports */
-        break;
-    case LCR: return u->lcr;
-    case MCR: return u->mcr;
-    case LSR: return (u->rbr_full ? LSR_DR : 0) | LSR_THRE | LSR_TEMT;
-    case MSR:
-        /* Loopback (MCR bit 4) feeds the modem outputs back as inputs, as the 16550A's
-         * data sheet says: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD (Linux's 8250 probe
-         * checks this). Otherwise CTS, DSR and DCD are asserted. */
-        if (u->mcr & 0x10)
-            return (uint8_t)(((u->mcr & 2) << 3) | ((u->mcr & 1) << 5) | ((u->mcr & 4) << 4) |
-                             ((u->mcr & 8) << 4));
-        return 0xb0;
-    case SCR: return u->scr;
-    default: return 0;
-    }
+    if (u->lcr & LCR_DLAB)
+        return u->dll;
+    uint8_t v = u->rbr_full ? u->rbr : 0;
+    u->rbr_full = false;
+    uart_schedule_rx(u);
     uart_update_irq(u);
     return v;
 }
 
-static void uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static void thr_write(void *opaque, unsigned sub, unsigned size, uint64_t val)
 {
     Uart *u = opaque;
     uint8_t b = (uint8_t)val;
-    switch (off) {
-    case THR:
-        if (u->lcr & LCR_DLAB) {
-            u->dll = b;
-            return;
-        }
-        if (u->out) {
-            fputc(b, u->out);
-            if (b == '\n')
-                fflush(u->out);
-        }
-        u->thre_int = true; /* the byte left at once: THR is empty again */
-        uart_watch_output(u, b);
-        break;
-    case IER:
-        if (u->lcr & LCR_DLAB) {
-            u->dlm = b;
-            return;
-        }
-        /* Enabling the THRE interrupt while THR is empty raises it at once. */
-        if ((b & IER_THRI) && !(u->ier & IER_THRI))
-            u->thre_int = true;
-        u->ier = b & 0x0f;
-        break;
-    case FCR: u->fcr = b & 0xc9; break;
-    case LCR: u->lcr = b; return;
-    case MCR: u->mcr = b & 0x1f; return;
-    case SCR: u->scr = b; return;
-    default: return;
+    if (u->lcr & LCR_DLAB) {
+        u->dll = b;
+        return;
     }
+    if (u->out) {
+        fputc(b, u->out);
+        if (b == '\n')
+            fflush(u->out);
+    }
+    u->thre_int = true; /* the byte left at once: THR is empty again */
+    uart_watch_output(u, b);
     uart_update_irq(u);
 }
 
-static const char *uart_reg_name(void *opaque, uint64_t off, unsigned size)
+static uint64_t ier_read(void *opaque, unsigned sub, unsigned size)
 {
-    static const char *const names[8] = { "rbr_thr", "ier", "iir_fcr", "lcr", "mcr", "lsr", "msr", "scr" };
-    return off < 8 ? names[off] : NULL;
+    Uart *u = opaque;
+    return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 }
 
+static void ier_write(void *opaque, unsigned sub, unsigned size, uint64_t val)
+{
+    Uart *u = opaque;
+    uint8_t b = (uint8_t)val;
+    if (u->lcr & LCR_DLAB) {
+        u->dlm = b;
+        return;
+    }
+    /* Enabling the THRE interrupt while THR is empty raises it at once. */
+    if ((b & IER_THRI) && !(u->ier & IER_THRI))
+        u->thre_int = true;
+    u->ier = b & 0x0f;
+    uart_update_irq(u);
+}
+
+static uint64_t iir_read(void *opaque, unsigned sub, unsigned size)
+{
+    Uart *u = opaque;
+    uint8_t v = uart_iir(u);
+    if ((v & 0x0f) == IIR_THRI)
+        u->thre_int = false; /* reading IIR clears a THRE interrupt it reports */
+    uart_update_irq(u);
+    return v;
+}
+
+static void fcr_write(void *opaque, unsigned sub, unsigned size, uint64_t val)
+{
+    Uart *u = opaque;
+    u->fcr = (uint8_t)val & 0xc9;
+    uart_update_irq(u);
+}
+
+static uint64_t lcr_read(void *opaque, unsigned sub, unsigned size) { return ((Uart *)opaque)->lcr; }
+static void lcr_write(void *opaque, unsigned sub, unsigned size, uint64_t val) { ((Uart *)opaque)->lcr = (uint8_t)val; }
+static uint64_t mcr_read(void *opaque, unsigned sub, unsigned size) { return ((Uart *)opaque)->mcr; }
+static void mcr_write(void *opaque, unsigned sub, unsigned size, uint64_t val) { ((Uart *)opaque)->mcr = (uint8_t)val & 0x1f; }
+
+static uint64_t lsr_read(void *opaque, unsigned sub, unsigned size)
+{
+    return (((Uart *)opaque)->rbr_full ? LSR_DR : 0) | LSR_THRE | LSR_TEMT;
+}
+
+static uint64_t msr_read(void *opaque, unsigned sub, unsigned size)
+{
+    uint8_t mcr = ((Uart *)opaque)->mcr;
+    /* Loopback (MCR bit 4) feeds the modem outputs back as inputs, as the 16550A's data
+     * sheet says: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD (Linux's 8250 probe checks
+     * this). Otherwise CTS, DSR and DCD are asserted. */
+    if (mcr & 0x10)
+        return (uint8_t)(((mcr & 2) << 3) | ((mcr & 1) << 5) | ((mcr & 4) << 4) | ((mcr & 8) << 4));
+    return 0xb0;
+}
+
+static uint64_t scr_read(void *opaque, unsigned sub, unsigned size) { return ((Uart *)opaque)->scr; }
+static void scr_write(void *opaque, unsigned sub, unsigned size, uint64_t val) { ((Uart *)opaque)->scr = (uint8_t)val; }
+
+static const RegDesc uart_regs[] = {
+    { RBR, 1, "rbr_thr", rbr_read, thr_write },
+    { IER, 1, "ier", ier_read, ier_write },
+    { IIR, 1, "iir_fcr", iir_read, fcr_write },
+    { LCR, 1, "lcr", lcr_read, lcr_write },
+    { MCR, 1, "mcr", mcr_read, mcr_write },
+    { LSR, 1, "lsr", lsr_read, NULL },
+    { MSR, 1, "msr", msr_read, NULL },
+    { SCR, 1, "scr", scr_read, scr_write },
+};
+
 const MemOps uart_ops = {
-    .read = uart_read, .write = uart_write, .min_size = 1, .max_size = 1,
-    .reg_name = uart_reg_name,
+    .regs = uart_regs, .nregs = ARRAY_SIZE(uart_regs), .min_size = 1, .max_size = 1,
 };

@@ -14,13 +14,13 @@
 
 struct PciHost {
     AddrSpace *mem, *io;
-    Plic *plic;
+    IrqLine intx[PCI_NUM_INTX];  /* to the interrupt controller (PLIC sources 32..35) */
     Tracer *tracer;
     PciBusCtx ctx;
     PciDev *slots[PCI_NUM_SLOTS];
     PciDev self;                 /* the bridge's own function, 00:00.0 */
     uint32_t cf8;                /* mechanism #1 address register */
-    uint32_t line_slots[4];      /* per INTx line: bit s = slot s asserts it */
+    uint32_t line_slots[PCI_NUM_INTX];  /* per INTx line: bit s = slot s asserts it */
 };
 
 static uint16_t make_bdf(unsigned bus, unsigned dev, unsigned fn)
@@ -70,14 +70,16 @@ static uint16_t ecam_bdf(uint64_t off)
     return make_bdf((unsigned)(off >> 20) & 0xff, (unsigned)(off >> 15) & 31, (unsigned)(off >> 12) & 7);
 }
 
-static uint64_t ecam_read(void *opaque, uint64_t off, unsigned size)
+static int ecam_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
-    return cfg_access(opaque, ecam_bdf(off), (unsigned)off & 0xfff, size, false, 0, "ecam");
+    *val = cfg_access(opaque, ecam_bdf(off), (unsigned)off & 0xfff, size, false, 0, "ecam");
+    return 0;
 }
 
-static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static int ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     cfg_access(opaque, ecam_bdf(off), (unsigned)off & 0xfff, size, true, (uint32_t)val, "ecam");
+    return 0;
 }
 
 /* Names the MMIO event of an ECAM access by the config register it reaches. */
@@ -98,19 +100,17 @@ static const MemOps ecam_ops = {
 
 /* ---- mechanism #1 ---- */
 
-static uint64_t cf8_read(void *opaque, uint64_t off, unsigned size)
+static int cf8_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
-    (void)off;
-    (void)size;
-    return ((PciHost *)opaque)->cf8;
+    *val = ((PciHost *)opaque)->cf8;
+    return 0;
 }
 
-static void cf8_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static int cf8_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
-    (void)off;
-    (void)size;
     /* Bits 1:0 are reserved and read as zero; bits 30:24 are reserved too. */
     ((PciHost *)opaque)->cf8 = (uint32_t)val & 0x80fffffcu;
+    return 0;
 }
 
 static const char *cf8_reg_name(void *opaque, uint64_t off, unsigned size)
@@ -125,20 +125,23 @@ static const MemOps cf8_ops = {
     .read = cf8_read, .write = cf8_write, .min_size = 4, .max_size = 4, .reg_name = cf8_reg_name,
 };
 
-static uint64_t cfc_read(void *opaque, uint64_t off, unsigned size)
+static int cfc_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     PciHost *h = opaque;
     if (!(h->cf8 & CF8_ENABLE))
-        return UINT32_MAX;
-    return cfg_access(h, (uint16_t)(h->cf8 >> 8), (h->cf8 & 0xfc) | (unsigned)off, size, false, 0, "cf8");
+        *val = UINT32_MAX;
+    else
+        *val = cfg_access(h, (uint16_t)(h->cf8 >> 8), (h->cf8 & 0xfc) | (unsigned)off, size, false, 0, "cf8");
+    return 0;
 }
 
-static void cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static int cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     PciHost *h = opaque;
     if (h->cf8 & CF8_ENABLE)
         cfg_access(h, (uint16_t)(h->cf8 >> 8), (h->cf8 & 0xfc) | (unsigned)off, size, true,
                    (uint32_t)val, "cf8");
+    return 0;
 }
 
 static const char *cfc_reg_name(void *opaque, uint64_t off, unsigned size)
@@ -158,16 +161,16 @@ static const MemOps cfc_ops = {
 
 /* ---- the I/O window: CPU MMIO at PCI_IO_BASE + port = PCI I/O access to port ---- */
 
-static uint64_t iowin_read(void *opaque, uint64_t off, unsigned size)
+/* The I/O space's status comes back as the window's: under --strict an unmapped or
+ * rejected port faults the CPU's access, as unmapped memory does. */
+static int iowin_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
-    uint64_t v = 0;
-    as_read(((PciHost *)opaque)->io, off, size, &v);
-    return v;
+    return as_read(((PciHost *)opaque)->io, off, size, val);
 }
 
-static void iowin_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static int iowin_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
-    as_write(((PciHost *)opaque)->io, off, size, val);
+    return as_write(((PciHost *)opaque)->io, off, size, val);
 }
 
 /* passthrough: the memory space's hook stays quiet and the I/O space's hook reports
@@ -184,14 +187,14 @@ static void host_intx(void *opaque, unsigned bdf, int level)
     unsigned pin = d ? pci_cfg_get8(d, PCI_INTERRUPT_PIN) : 0;
     if (pin < 1 || pin > 4)
         return;
-    unsigned irq = pci_intx_irq(slot, pin);
-    uint32_t *line = &h->line_slots[irq - PCI_INTX_PLIC_BASE];
+    unsigned n = pci_intx_line(slot, pin);
+    uint32_t *line = &h->line_slots[n];
     bool was = *line != 0;
     *line = level ? *line | 1u << slot : *line & ~(1u << slot);
-    TRACE(h->tracer, pci_intx, (uint16_t)bdf, (uint8_t)pin, irq, (uint8_t)(level != 0));
+    TRACE(h->tracer, pci_intx, (uint16_t)bdf, (uint8_t)pin, pci_intx_irq(slot, pin), (uint8_t)(level != 0));
     /* The line is the wired OR of every function that shares it. */
-    if (was != (*line != 0) && h->plic)
-        plic_set_source(h->plic, irq, *line != 0);
+    if (was != (*line != 0))
+        irq_set(&h->intx[n], *line != 0);
 }
 
 /* ---- plugging ---- */
@@ -217,7 +220,8 @@ int pci_host_plug(PciHost *h, PciDev *d, unsigned slot, Err *err)
     return 0;
 }
 
-PciHost *pci_host_create(AddrSpace *mem, AddrSpace *io, Ram *ram, Plic *plic, Tracer *t, Err *err)
+PciHost *pci_host_create(AddrSpace *mem, AddrSpace *io, Ram *ram, const IrqLine intx[PCI_NUM_INTX],
+                         Tracer *t, Err *err)
 {
     PciHost *h = calloc(1, sizeof *h);
     if (!h) {
@@ -226,7 +230,8 @@ PciHost *pci_host_create(AddrSpace *mem, AddrSpace *io, Ram *ram, Plic *plic, Tr
     }
     h->mem = mem;
     h->io = io;
-    h->plic = plic;
+    for (unsigned i = 0; intx && i < PCI_NUM_INTX; i++)
+        h->intx[i] = intx[i];
     h->tracer = t;
     h->ctx = (PciBusCtx){
         .mem = mem, .io = io, .ram = ram, .io_limit = PCI_IO_SIZE,

@@ -68,24 +68,28 @@ static void reg_write(PciTestDev *t, unsigned reg, uint32_t v)
         regs[i].written(t, v);
 }
 
-static uint64_t bar_read(void *opaque, uint64_t off, unsigned size)
+static int bar_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     PciTestDev *t = opaque;
-    if (off >= PCI_TESTDEV_BUF && off - PCI_TESTDEV_BUF + size <= PCI_TESTDEV_BUF_SIZE)
-        return ldn_le(t->buf + (off - PCI_TESTDEV_BUF), size);
-    if (off >= PCI_TESTDEV_BUF)
-        return 0;
-    uint32_t v = reg_read(t, (unsigned)off & ~3u);
-    return size >= 4 ? v : (v >> (8 * (off & 3))) & ((1u << (8 * size)) - 1);
+    if (off >= PCI_TESTDEV_BUF && off - PCI_TESTDEV_BUF + size <= PCI_TESTDEV_BUF_SIZE) {
+        *val = ldn_le(t->buf + (off - PCI_TESTDEV_BUF), size);
+    } else if (off >= PCI_TESTDEV_BUF) {
+        *val = 0;
+    } else {
+        uint32_t v = reg_read(t, (unsigned)off & ~3u);
+        *val = size >= 4 ? v : (v >> (8 * (off & 3))) & ((1u << (8 * size)) - 1);
+    }
+    return 0;
 }
 
-static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+static int bar_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     PciTestDev *t = opaque;
     if (off >= PCI_TESTDEV_BUF && off - PCI_TESTDEV_BUF + size <= PCI_TESTDEV_BUF_SIZE)
         stn_le(t->buf + (off - PCI_TESTDEV_BUF), size, val);
     else if (off < PCI_TESTDEV_BUF && size == 4 && !(off & 3))
         reg_write(t, (unsigned)off, (uint32_t)val);
+    return 0;
 }
 
 static const char *bar_reg_name(void *opaque, uint64_t off, unsigned size)

@@ -88,7 +88,9 @@ static uint32_t vp_config_read(PciDev *d, unsigned off, unsigned size, uint32_t 
     if (!b)
         return val;
     virtio_pci_sync_tracer(vp);
-    uint64_t v = b->ops->read(b->opaque, boff, len);
+    uint64_t v = 0;
+    if (memops_read(b->ops, b->opaque, boff, len, &v) != 0)
+        v = UINT64_MAX;      /* a refused read reads as the bus would: all ones */
     unsigned data = vp->cap_pcicfg + CAP_DATA;
     stn_le(d->config + data, len, v);
     return (uint32_t)ldn_le(d->config + off, size);
@@ -105,7 +107,8 @@ static void vp_config_write(PciDev *d, unsigned off, unsigned size, uint32_t val
     if (!b)
         return;
     virtio_pci_sync_tracer(vp);
-    b->ops->write(b->opaque, boff, len, ldn_le(d->config + vp->cap_pcicfg + CAP_DATA, len));
+    /* A refused write has no one to report to here: config writes do not fail. */
+    memops_write(b->ops, b->opaque, boff, len, ldn_le(d->config + vp->cap_pcicfg + CAP_DATA, len));
 }
 
 static const char *vp_config_reg_name(PciDev *d, unsigned off)

@@ -5,6 +5,7 @@
 #include <CUnit/CUnit.h>
 
 #include "sim/clint.h"
+#include "sim/cpu.h"
 
 #define BASE 0x80000000ull
 #define RATIO 10u
@@ -19,6 +20,11 @@ static unsigned ntraps;
 
 static void trap_hook(void *ctx, const CpuTrap *t) { if (ntraps < 4) traps[ntraps++] = *t; }
 
+/* The machine's wiring: the CLINT's lines drive the hart's mip bits, its clock is the
+ * hart's virtual clock. */
+static void hart_line(void *o, unsigned bit, int level) { cpu_set_irq(o, bit, level); }
+static uint64_t hart_clock(void *o) { return cpu_vclock(o); }
+
 static void setup(void)
 {
     CU_ASSERT_FATAL(ram_init(&ram, BASE, 1 << 20, NULL) == 0);
@@ -27,7 +33,8 @@ static void setup(void)
     CpuConfig cc = { .mem = &mem, .ram = &ram, .insns_per_tick = RATIO };
     cpu = cpu_create(&cc, NULL);
     CU_ASSERT_FATAL(cpu != NULL);
-    clint_init(&clint, cpu, &q, RATIO);
+    clint_init(&clint, (IrqLine){ hart_line, cpu, MIP_MTIP }, (IrqLine){ hart_line, cpu, MIP_MSIP }, &q,
+               hart_clock, cpu, RATIO);
     CU_ASSERT_FATAL(as_add(&mem, CLINT_BASE, CLINT_SIZE, "clint", &clint_ops, &clint, NULL) == 0);
     /* A spin loop with a trap handler that spins too: j . at BASE, handler at +0x100. */
     st32_le(ram.host, 0x0000006f);
@@ -142,6 +149,45 @@ static void test_msip(void)
     teardown();
 }
 
+/* Without a hart: the CLINT drives whatever its lines are wired to and reads whatever
+ * clock it is given. */
+static uint64_t fake_clock;
+static int fake_mtip, fake_msip;
+static uint64_t fake_now(void *ctx) { return fake_clock; }
+static void fake_line(void *o, unsigned n, int level) { *(n == MIP_MTIP ? &fake_mtip : &fake_msip) = level; }
+
+static void test_lines_and_clock(void)
+{
+    EventQueue eq;
+    Clint c;
+    events_init(&eq);
+    fake_clock = 40;
+    fake_mtip = fake_msip = -1;
+    clint_init(&c, (IrqLine){ fake_line, NULL, MIP_MTIP }, (IrqLine){ fake_line, NULL, MIP_MSIP }, &eq,
+               fake_now, NULL, RATIO);
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(memops_read(&clint_ops, &c, 0xbff8, 8, &v), 0);
+    CU_ASSERT_EQUAL(v, 4);                                    /* 40 / RATIO */
+    memops_write(&clint_ops, &c, 0x4000, 8, 5);
+    CU_ASSERT_EQUAL(fake_mtip, 0);
+    CU_ASSERT_EQUAL(events_next(&eq), 5 * RATIO);
+    fake_clock = 50;
+    events_run_due(&eq, fake_clock);
+    CU_ASSERT_EQUAL(fake_mtip, 1);
+    memops_write(&clint_ops, &c, 0x0, 4, 1);
+    CU_ASSERT_EQUAL(fake_msip, 1);
+    memops_write(&clint_ops, &c, 0x0, 4, 2);                  /* only bit 0 counts */
+    CU_ASSERT_EQUAL(fake_msip, 0);
+    /* The trace's names, from the table the bus dispatches through. */
+    const Region r = { CLINT_BASE, CLINT_SIZE, "clint", &clint_ops, &c };
+    CU_ASSERT_STRING_EQUAL(region_reg_name(&r, 0x0, 4), "msip");
+    CU_ASSERT_STRING_EQUAL(region_reg_name(&r, 0x4000, 8), "mtimecmp");
+    CU_ASSERT_STRING_EQUAL(region_reg_name(&r, 0x4004, 4), "mtimecmp");
+    CU_ASSERT_STRING_EQUAL(region_reg_name(&r, 0xbffc, 4), "mtime");
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 0x4, 4));
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 0x4008, 4));
+}
+
 int suite_clint(void)
 {
     CU_pSuite s = CU_add_suite("clint", NULL, NULL);
@@ -151,5 +197,6 @@ int suite_clint(void)
     CU_add_test(s, "timer interrupt at the exact count", test_timer_interrupt_exact);
     CU_add_test(s, "halves, reset value, passed deadline", test_halves_and_past_deadline);
     CU_add_test(s, "msip", test_msip);
+    CU_add_test(s, "lines and clock without a hart", test_lines_and_clock);
     return 0;
 }

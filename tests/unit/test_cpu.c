@@ -68,19 +68,21 @@ typedef struct Dev {
     uint64_t last_pc, last_vclock, last_val;
     unsigned reads, writes;
     int irq_on_write;        /* raise MTIP when written */
+    int refuse;              /* answer every access with a bus error */
     int exit_on_write;
 } Dev;
 static Dev dev;
 
-static uint64_t dev_read(void *o, uint64_t off, unsigned size)
+static int dev_read(void *o, uint64_t off, unsigned size, uint64_t *val)
 {
     Dev *d = o;
     d->reads++;
     d->last_pc = cpu_get_pc(cpu);
     d->last_vclock = cpu_vclock(cpu);
-    return 0x1234 + off;
+    *val = 0x1234 + off;
+    return d->refuse ? -1 : 0;
 }
-static void dev_write(void *o, uint64_t off, unsigned size, uint64_t val)
+static int dev_write(void *o, uint64_t off, unsigned size, uint64_t val)
 {
     Dev *d = o;
     d->writes++;
@@ -91,11 +93,12 @@ static void dev_write(void *o, uint64_t off, unsigned size, uint64_t val)
         cpu_set_irq(cpu, MIP_MTIP, 1);
     if (d->exit_on_write)
         cpu_request_exit(cpu);
+    return d->refuse ? -1 : 0;
 }
 static const MemOps dev_ops = { .read = dev_read, .write = dev_write };
 
 static uint8_t rom[0x100];
-static uint64_t rom_read(void *o, uint64_t off, unsigned size) { return ldn_le(rom + off, size); }
+static int rom_read(void *o, uint64_t off, unsigned size, uint64_t *val) { *val = ldn_le(rom + off, size); return 0; }
 static const uint8_t *rom_fetch(void *o, uint64_t off) { return off + 4 <= sizeof rom ? rom + off : NULL; }
 static const MemOps rom_ops = { .read = rom_read, .fetch_ptr = rom_fetch };
 
@@ -843,6 +846,16 @@ static void test_rom_fetch_and_faults(void)
     /* Not strict: all ones. */
     mem.strict = false;
     CU_ASSERT_EQUAL(exec1(LW(7, 5, 0), 0x20000000, 0), ~0ull);
+    /* A device's bus error is an access fault, strict or not; rd keeps its value. */
+    dev.refuse = 1;
+    exec1(LW(7, 5, 0), 0x10000010, 0);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 5);
+    CU_ASSERT_EQUAL(csr(MTVAL), 0x10000010);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 7), 0xdeadbeef);
+    exec1(SW(6, 5, 4), 0x10000010, 0);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 7);
+    CU_ASSERT_EQUAL(csr(MTVAL), 0x10000014);
+    dev.refuse = 0;
     teardown();
 }
 

@@ -9,6 +9,7 @@
 #include "sim/dtb.h"
 #include "sim/pci/host_bridge.h"
 #include "sim/pci/testdev.h"
+#include "sim/plic.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (1ull << 20)
@@ -97,6 +98,7 @@ typedef struct Fx {
     AddrSpace mem, io;
     Ram ram;
     Plic plic;
+    IrqLine intx[PCI_NUM_INTX];
     TraceWriter *tw;
     Tracer tracer;
     PciHost *h;
@@ -111,12 +113,15 @@ static void fx_init(Fx *f)
     as_init(&f->io, "io", SPACE_IO);
     CU_ASSERT_FATAL(ram_init(&f->ram, RAM_BASE, RAM_SIZE, &err) == 0);
     plic_init(&f->plic, (IrqLine){ 0 }, (IrqLine){ 0 });
+    /* As the machine wires them: INTx line i to PLIC source 32 + i. */
+    for (unsigned i = 0; i < PCI_NUM_INTX; i++)
+        f->intx[i] = plic_irq(&f->plic, PCI_INTX_PLIC_BASE + i);
     f->tw = trace_open(NULL, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->tw);
     tracer_init(&f->tracer);
     tracer_observe(&f->tracer, tap, NULL, NULL);
     tracer_observe(&f->tracer, trace_observe, f->tw, NULL);
-    f->h = pci_host_create(&f->mem, &f->io, &f->ram, &f->plic, &f->tracer, &err);
+    f->h = pci_host_create(&f->mem, &f->io, &f->ram, f->intx, &f->tracer, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->h);
     nseen = 0;
 }
@@ -533,8 +538,8 @@ typedef struct Probe {
     unsigned reads, writes;
     uint64_t off, val;
 } Probe;
-static uint64_t probe_read(void *o, uint64_t off, unsigned size) { Probe *p = o; p->reads++; p->off = off; (void)size; return 0xab; }
-static void probe_write(void *o, uint64_t off, unsigned size, uint64_t v) { Probe *p = o; p->writes++; p->off = off; p->val = v; (void)size; }
+static int probe_read(void *o, uint64_t off, unsigned size, uint64_t *v) { Probe *p = o; p->reads++; p->off = off; *v = 0xab; return 0; }
+static int probe_write(void *o, uint64_t off, unsigned size, uint64_t v) { Probe *p = o; p->writes++; p->off = off; p->val = v; return 0; }
 static const MemOps probe_ops = { .read = probe_read, .write = probe_write };
 
 static BusAccess hooked[8];
@@ -579,6 +584,18 @@ static void test_io_window(void)
     CU_ASSERT_STRING_EQUAL(last(TRACE_EV_pci_cfg_read)->reg, "class_device");
     /* An empty port reads all ones. */
     CU_ASSERT_EQUAL(mem_rd(&f, PCI_IO_BASE + 0x3000, 4), 0xffffffff);
+    /* Under --strict it faults through the window as unmapped memory does, and a port
+     * access the I/O space rejects (past the probe's 16 ports) faults too; mapped ports
+     * still answer. */
+    f.mem.strict = f.io.strict = true;
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(as_read(&f.mem, PCI_IO_BASE + 0x3000, 4, &v), -1);
+    CU_ASSERT_EQUAL(as_write(&f.mem, PCI_IO_BASE + 0x3000, 1, 0), -1);
+    CU_ASSERT_EQUAL(as_read(&f.mem, PCI_IO_BASE + 0x200e, 4, &v), -1);
+    CU_ASSERT_EQUAL(as_read(&f.mem, PCI_IO_BASE + 0x2004, 1, &v), 0);
+    CU_ASSERT_EQUAL(v, 0xab);
+    CU_ASSERT_EQUAL(as_write(&f.mem, PCI_IO_BASE + 0x2004, 1, 1), 0);
+    f.mem.strict = f.io.strict = false;
     f.mem.hook = f.io.hook = NULL;
     as_remove(&f.io, 0x2000, &p);
     fx_fini(&f);
@@ -776,7 +793,7 @@ static void test_config_hooks(void)
     f.h = NULL;
     CU_ASSERT_FALSE(d.plugged);
     /* fx_fini with the host already gone. */
-    f.h = pci_host_create(&f.mem, &f.io, &f.ram, &f.plic, &f.tracer, &err);
+    f.h = pci_host_create(&f.mem, &f.io, &f.ram, f.intx, &f.tracer, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f.h);
     fx_fini(&f);
 }
@@ -803,7 +820,7 @@ static void test_host_create_fails_cleanly(void)
     CU_ASSERT_STRING_EQUAL(r->ops->reg_name(r->opaque, 4, 2), "command");
     r = as_find(&io, 0xcfe);
     CU_ASSERT_STRING_EQUAL(r->ops->reg_name(r->opaque, 2, 2), "config_data");
-    /* Without a PLIC or a tracer INTx and errors go nowhere, harmlessly. */
+    /* Without INTx lines or a tracer INTx and errors go nowhere, harmlessly. */
     PciDev d;
     pci_dev_init(&d, &(PciDevInfo){ .name = "d", .irq_pin = 1 });
     CU_ASSERT_FATAL(pci_host_plug(h, &d, 1, &err) == 0);

@@ -7,8 +7,13 @@
 static int meip, seip;
 static void sink(void *o, unsigned n, int level) { *(n == 11 ? &meip : &seip) = level; }
 
-static uint32_t rd(Plic *p, uint64_t off) { return (uint32_t)plic_ops.read(p, off, 4); }
-static void wr(Plic *p, uint64_t off, uint32_t v) { plic_ops.write(p, off, 4, v); }
+static uint32_t rd(Plic *p, uint64_t off)
+{
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(memops_read(&plic_ops, p, off, 4, &v), 0);
+    return (uint32_t)v;
+}
+static void wr(Plic *p, uint64_t off, uint32_t v) { CU_ASSERT_EQUAL(memops_write(&plic_ops, p, off, 4, v), 0); }
 
 static void setup_plic(Plic *p)
 {
@@ -78,6 +83,37 @@ static void test_s_context_and_source0(void)
     CU_ASSERT_EQUAL(rd(&p, 0x201004), 0);
 }
 
+/* The names the trace gives each register (golden traces contain them), from the
+ * same table the bus dispatches through. */
+static void test_register_names(void)
+{
+    Plic p;
+    setup_plic(&p);
+    const Region r = { PLIC_BASE, PLIC_SIZE, "plic", &plic_ops, &p };
+    static const struct { uint32_t off; const char *name; } names[] = {
+        { 0x0, "priority" }, { 95 * 4, "priority" }, { 0x1000, "pending" }, { 0x107c, "pending" },
+        { 0x2000, "enable.m" }, { 0x2008, "enable.m" }, { 0x2080, "enable.s" }, { 0x20fc, "enable.s" },
+        { 0x200000, "threshold.m" }, { 0x200004, "claim.m" },
+        { 0x201000, "threshold.s" }, { 0x201004, "claim.s" },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+        CU_ASSERT_STRING_EQUAL(region_reg_name(&r, names[i].off, 4), names[i].name);
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 96 * 4, 4));
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 0x1080, 4));
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 0x200008, 4));
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 0x202000, 4));
+    /* Holes read 0 and take no writes; a reserved enable word reads 0. */
+    CU_ASSERT_EQUAL(rd(&p, 0x200008), 0);
+    wr(&p, 0x200008, 7);
+    CU_ASSERT_EQUAL(rd(&p, 0x200008), 0);
+    wr(&p, 0x200c, 0xffffffff);
+    CU_ASSERT_EQUAL(rd(&p, 0x200c), 0);
+    /* The S context's threshold is its own. */
+    wr(&p, 0x201000, 3);
+    CU_ASSERT_EQUAL(rd(&p, 0x201000), 3);
+    CU_ASSERT_EQUAL(rd(&p, 0x200000), 0);
+}
+
 int suite_plic(void)
 {
     CU_pSuite s = CU_add_suite("plic", NULL, NULL);
@@ -86,5 +122,6 @@ int suite_plic(void)
     CU_add_test(s, "claim and complete", test_claim_complete);
     CU_add_test(s, "priority and threshold", test_priority_threshold);
     CU_add_test(s, "S context, source 0", test_s_context_and_source0);
+    CU_add_test(s, "register names and holes", test_register_names);
     return 0;
 }

@@ -10,8 +10,13 @@ static uint64_t now(void *ctx) { return clock_now; }
 static int irq_level;
 static void sink(void *o, unsigned n, int level) { irq_level = level; }
 
-static uint8_t rd(Uart *u, unsigned r) { return (uint8_t)uart_ops.read(u, r, 1); }
-static void wr(Uart *u, unsigned r, uint8_t v) { uart_ops.write(u, r, 1, v); }
+static uint8_t rd(Uart *u, unsigned r)
+{
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(memops_read(&uart_ops, u, r, 1, &v), 0);
+    return (uint8_t)v;
+}
+static void wr(Uart *u, unsigned r, uint8_t v) { CU_ASSERT_EQUAL(memops_write(&uart_ops, u, r, 1, v), 0); }
 
 static void test_output(void)
 {
@@ -28,7 +33,12 @@ static void test_output(void)
     wr(&u, 3, 0x83);                           /* DLAB: offset 0 is now the divisor */
     wr(&u, 0, 0x12);
     CU_ASSERT_EQUAL(rd(&u, 0), 0x12);
+    wr(&u, 1, 0x34);                           /* and offset 1 its high byte, not IER */
+    CU_ASSERT_EQUAL(rd(&u, 1), 0x34);
     wr(&u, 3, 0x03);
+    CU_ASSERT_EQUAL(rd(&u, 1), 0);             /* IER untouched */
+    CU_ASSERT_EQUAL(u.dll, 0x12);
+    CU_ASSERT_EQUAL(u.dlm, 0x34);
     fclose(f);
     CU_ASSERT_EQUAL(len, 2);
     CU_ASSERT(memcmp(buf, "hi", 2) == 0);
@@ -128,6 +138,21 @@ static void test_prompt_wait(void)
     uart_destroy(&u);
 }
 
+/* The names the trace gives each register (golden traces contain them): one row per
+ * offset, the DLAB aliases named by their usual register. */
+static void test_register_names(void)
+{
+    static const char *const names[8] = { "rbr_thr", "ier", "iir_fcr", "lcr", "mcr", "lsr", "msr", "scr" };
+    Uart u;
+    uart_init(&u, (IrqLine){ 0 }, NULL, NULL, NULL, NULL);
+    const Region r = { UART_BASE, UART_SIZE, "uart", &uart_ops, &u };
+    for (unsigned off = 0; off < 8; off++)
+        CU_ASSERT_STRING_EQUAL(region_reg_name(&r, off, 1), names[off]);
+    CU_ASSERT_PTR_NULL(region_reg_name(&r, 8, 1));
+    CU_ASSERT_EQUAL(rd(&u, 0x20), 0);          /* beyond the registers: reads 0 */
+    uart_destroy(&u);
+}
+
 int suite_uart(void)
 {
     CU_pSuite s = CU_add_suite("uart", NULL, NULL);
@@ -137,5 +162,6 @@ int suite_uart(void)
     CU_add_test(s, "paced input", test_paced_input);
     CU_add_test(s, "THRE interrupt", test_thre_interrupt);
     CU_add_test(s, "prompt wait between lines", test_prompt_wait);
+    CU_add_test(s, "register names", test_register_names);
     return 0;
 }

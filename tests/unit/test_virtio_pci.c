@@ -100,10 +100,20 @@ static int make(VirtioPciMode mode, uint16_t device_id)
     return 0;
 }
 
-static uint64_t mrd(uint64_t off, unsigned size) { return virtio_pci_modern_ops.read(&vp, off, size); }
-static void mwr(uint64_t off, unsigned size, uint64_t v) { virtio_pci_modern_ops.write(&vp, off, size, v); }
-static uint64_t lrd(uint64_t off, unsigned size) { return virtio_pci_legacy_ops.read(&vp, off, size); }
-static void lwr(uint64_t off, unsigned size, uint64_t v) { virtio_pci_legacy_ops.write(&vp, off, size, v); }
+static uint64_t bar_rd(const MemOps *ops, uint64_t off, unsigned size)
+{
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(memops_read(ops, &vp, off, size, &v), 0);
+    return v;
+}
+static void bar_wr(const MemOps *ops, uint64_t off, unsigned size, uint64_t v)
+{
+    CU_ASSERT_EQUAL(memops_write(ops, &vp, off, size, v), 0);
+}
+static uint64_t mrd(uint64_t off, unsigned size) { return bar_rd(&virtio_pci_modern_ops, off, size); }
+static void mwr(uint64_t off, unsigned size, uint64_t v) { bar_wr(&virtio_pci_modern_ops, off, size, v); }
+static uint64_t lrd(uint64_t off, unsigned size) { return bar_rd(&virtio_pci_legacy_ops, off, size); }
+static void lwr(uint64_t off, unsigned size, uint64_t v) { bar_wr(&virtio_pci_legacy_ops, off, size, v); }
 static void mwr64(uint64_t off, uint64_t v) { mwr(off, 4, (uint32_t)v); mwr(off + 4, 4, v >> 32); }
 
 static void set_features(uint64_t f)
