@@ -3,12 +3,14 @@
 The page embeds the queue's events as JSON and replays them in the browser to draw the
 split virtqueue (virtio 1.2 §2.7): descriptor table, available ring, used ring, slot by
 slot, colouring who owns each descriptor (§2.7.13 for the driver side, §2.7.7-2.7.8 for
-the device side). No network, no libraries: vanilla JS and CSS. The page honours
+the device side). Each ring event is labelled with its field and guest address from
+the simulator's layout table (rt_layout). No network, no libraries: vanilla JS and CSS. The page honours
 #step=N and exposes window.ringside = {step(n), goto(i), state()} for tests.
 """
 
 import json
 
+import rt_layout
 from rt_html_page import TEMPLATE
 
 # Events about one queue that change or explain its state.
@@ -20,46 +22,53 @@ QUEUE_EVENTS = {
 }
 
 
-def _where(ev, q):
-    """(register or ring field name, guest address or None) that the event touches,
-    from the ring layout of virtio 1.2 §2.7 (desc 16 bytes, avail/used headers 4)."""
-    n, f = ev.name, ev.fields
+# Ring events: the layout field each one touches, and the event field that indexes it.
+RING_FIELDS = {
+    "desc_write": ("desc", "entry", "index"),
+    "avail_flags_write": ("avail", "flags", None),
+    "avail_idx": ("avail", "idx", None),
+    "avail_write": ("avail", "ring", "slot"),
+    "used_event_write": ("avail", "used_event", None),
+    "used_flags_write": ("used", "flags", None),
+    "used_idx": ("used", "idx", None),
+    "used_write": ("used", "ring", "slot"),
+    "avail_event_write": ("used", "avail_event", None),
+}
+
+# Everything else the page labels.
+OTHER_LABELS = {
+    "virtio_queue_setup": "common.queue_size/queue_desc/queue_driver/queue_device",
+    "virtio_queue_enable": "common.queue_enable",
+    "virtio_reset": "common.device_status = 0",
+    "irq_raise": "ISR bit 0 (used buffer) + INTx",
+    "irq_suppress": "interrupt suppressed (no ISR change)",
+}
+
+
+def _place(layout, q, area, field, index):
+    """(field name, guest address or None) of a ring field, from the layout table: no
+    address without the queue's setup, or without its size when the field needs it.
+    q holds the setup: size and the base of each area (desc, avail, used)."""
+    f = layout.field(area, field)
+    base = q.get(area)
     size = q.get("size") or 0
-    d, a, u = q.get("desc"), q.get("avail"), q.get("used")
-    at = lambda base, off: None if base is None else base + off
-    if n == "virtio_queue_setup":
-        return "common.queue_size/queue_desc/queue_driver/queue_device", None
-    if n == "virtio_queue_enable":
-        return "common.queue_enable", None
+    if base is None or (f.needs_size and not size):
+        return f.name(index), None
+    return f.name(index), base + f.offset(size, index)
+
+
+def _where(ev, q, layout):
+    """(register or ring field name, guest address or None) that the event touches."""
+    n, f = ev.name, ev.fields
+    if n in RING_FIELDS:
+        area, field, index = RING_FIELDS[n]
+        return _place(layout, q, area, field, f[index] if index else 0)
+    if n == "chain_fetch":
+        name, addr = _place(layout, q, "desc", "entry", f["head"])
+        return name + " chain (device reads)", addr
     if n == "virtio_notify":
         return "notify (queue_notify_off of queue %d)" % f["queue"], None
-    if n == "virtio_reset":
-        return "common.device_status = 0", None
-    if n == "desc_write":
-        return "desc[%d]" % f["index"], at(d, 16 * f["index"])
-    if n == "avail_flags_write":
-        return "avail.flags", at(a, 0)
-    if n == "avail_idx":
-        return "avail.idx", at(a, 2)
-    if n == "avail_write":
-        return "avail.ring[%d]" % f["slot"], at(a, 4 + 2 * f["slot"])
-    if n == "used_event_write":
-        return "avail.used_event", at(a, 4 + 2 * size) if size else None
-    if n == "used_flags_write":
-        return "used.flags", at(u, 0)
-    if n == "used_idx":
-        return "used.idx", at(u, 2)
-    if n == "used_write":
-        return "used.ring[%d]" % f["slot"], at(u, 4 + 8 * f["slot"])
-    if n == "avail_event_write":
-        return "used.avail_event", at(u, 4 + 8 * size) if size else None
-    if n == "chain_fetch":
-        return "desc[%d] chain (device reads)" % f["head"], at(d, 16 * f["head"])
-    if n == "irq_raise":
-        return "ISR bit 0 (used buffer) + INTx", None
-    if n == "irq_suppress":
-        return "interrupt suppressed (no ISR change)", None
-    return "", None
+    return OTHER_LABELS.get(n, ""), None
 
 
 def _jsonable(v):
@@ -68,9 +77,11 @@ def _jsonable(v):
     return v
 
 
-def select(events, dev=None, queue=0):
+def select(events, dev=None, queue=0, layout=None):
     """The events of one queue as dicts for the page; also returns the device name
-    (the first device seen when dev is None)."""
+    (the first device seen when dev is None). Field addresses come from layout, by
+    default the split ring's table (rt_layout)."""
+    layout = layout or rt_layout.load()
     out, q = [], {}
     for ev in events:
         f = ev.fields
@@ -85,7 +96,7 @@ def select(events, dev=None, queue=0):
             continue
         if ev.name == "virtio_queue_setup":
             q = {"size": f["size"], "desc": f["desc"], "avail": f["avail"], "used": f["used"]}
-        reg, addr = _where(ev, q)
+        reg, addr = _where(ev, q, layout)
         out.append({"i": len(out), "name": ev.name, "family": ev.family, "vtime": ev.vtime,
                     "pc": "0x%x" % ev.pc, "sym": ev.sym, "text": ev.format(), "reg": reg,
                     "addr": None if addr is None else "0x%x" % addr,

@@ -3,7 +3,11 @@
  * subset it offered), §2.1.2 (NEEDS_RESET only after a device error), §2.7.8 (a used id
  * is the head of a chain the driver made available), §2.7.13 (buffers are eventually
  * used). Every injected misbehaviour is a `note` in the trace, so a reader of the
- * trace is never misled into blaming the driver. */
+ * trace is never misled into blaming the driver.
+ *
+ * Each fault wraps what it breaks, the device's operations (validate_features, reset)
+ * or the queue operations (pop, flush), and calls the wrapped ones for everything it
+ * leaves alone; the ring itself is only ever written through the layout's operations. */
 #include "virtio/fault.h"
 
 #include <errno.h>
@@ -68,23 +72,114 @@ static void needs_reset_fire(void *opaque)
     virtio_error(f->vd, "injected device failure (--virtio-fault=needs-reset@%llu)", (unsigned long long)f->at);
 }
 
+/* ---- refuse-features-ok: validate_features ---- */
+
+static int refuse_features(VirtioDevice *vd, uint64_t features, Err *err)
+{
+    VirtioFault *f = vd->wrap_ctx;
+    /* The device's own checks first: a refusal they make is not the fault's. */
+    if (f->inner->validate_features && f->inner->validate_features(vd, features, err) < 0)
+        return -1;
+    note(vd, "fault injection: refuse-features-ok");
+    return err_set(err, "injected refusal (--virtio-fault=refuse-features-ok)");
+}
+
+/* ---- silent: pop ---- */
+
+static int silent_pop(VirtQueue *vq, VqElem *e, Err *err)
+{
+    VirtioFault *f = vq->wrap_ctx;
+    (void)e;
+    (void)err;
+    if (!f->fired) {
+        f->fired = true;
+        note(f->vd, "fault injection: silent: queue %u (and every other) is never serviced", vq->index);
+    }
+    return 0;
+}
+
+/* ---- bogus-used-id: pop records, flush injects, reset forgets ---- */
+
+static int recording_pop(VirtQueue *vq, VqElem *e, Err *err)
+{
+    VirtioFault *f = vq->wrap_ctx;
+    int r = vq->ops->pop(vq, e, err);
+    if (r > 0 && vq->index < f->vd->info.num_queues && e->id < f->vd->info.queue_size)
+        f->seen[vq->index * f->seen_stride + e->id / 8u] |= (uint8_t)(1u << (e->id % 8u));
+    return r;
+}
+
+static void bogus_reset(VirtioDevice *vd)
+{
+    VirtioFault *f = vd->wrap_ctx;
+    if (f->inner->reset)
+        f->inner->reset(vd);
+    memset(f->seen, 0, (size_t)vd->info.num_queues * f->seen_stride);
+}
+
+/* An id the driver never made available: the highest head that the device never fetched
+ * and that is not waiting in the ring. In range, so only a driver that tracks which
+ * heads are in flight notices it, not merely one that checks id < size. */
+static uint32_t never_posted_id(VirtioFault *f, VirtQueue *vq)
+{
+    const uint8_t *seen = f->seen + vq->index * f->seen_stride;
+    for (unsigned h = vq_size(vq); h-- > 0;)
+        if (!(seen[h / 8u] & (1u << (h % 8u))) && !vq_is_posted(vq, (uint16_t)h))
+            return h;
+    return vq_size(vq);   /* every head was used: out of range is as never-posted as it gets */
+}
+
+static int bogus_flush(VirtQueue *vq, Err *err)
+{
+    VirtioFault *f = vq->wrap_ctx;
+    /* Once, riding along with a genuine completion, once the driver is live. */
+    if (!f->fired && vq->index == f->at && virtio_driver_ok(f->vd) && !vq_is_broken(vq) && vq_unpublished(vq)) {
+        uint32_t id = never_posted_id(f, vq);
+        f->fired = true;
+        note(f->vd, "fault injection: bogus-used-id: queue %u used id %u was never made available", vq->index, id);
+        if (vq->ops->fill(vq, id, 1, 0, err) < 0)
+            return -1;
+    }
+    return vq->ops->flush(vq, err);
+}
+
+static const VqOps silent_queue_ops = { .name = "silent", .pop = silent_pop };
+static const VqOps bogus_queue_ops = { .name = "bogus-used-id", .pop = recording_pop, .flush = bogus_flush };
+
+/* ---- attaching ---- */
+
 int virtio_fault_attach(VirtioFault *f, VirtioDevice *vd, EventQueue *q, Err *err)
 {
-    f->vd = vd;
-    vd->fault = f;
-    if (f->kind == VFAULT_BOGUS_USED_ID && f->at >= vd->info.num_queues)
-        return err_set(err, "--virtio-fault bogus-used-id@%llu: %s has queues 0..%u",
-                       (unsigned long long)f->at, vd->info.name, vd->info.num_queues - 1);
-    if (f->kind == VFAULT_BOGUS_USED_ID) {
+    const VqOps *queue_ops = NULL;
+    f->inner = vd->ops;
+    f->ops = *vd->ops;
+    switch (f->kind) {
+    case VFAULT_REFUSE_FEATURES_OK:
+        f->ops.validate_features = refuse_features;
+        break;
+    case VFAULT_BOGUS_USED_ID:
+        if (f->at >= vd->info.num_queues)
+            return err_set(err, "--virtio-fault bogus-used-id@%llu: %s has queues 0..%u",
+                           (unsigned long long)f->at, vd->info.name, vd->info.num_queues - 1);
         f->seen_stride = (vd->info.queue_size + 7u) / 8u;
         f->seen = calloc(vd->info.num_queues, f->seen_stride);
         if (!f->seen)
             return err_set(err, "%s: out of memory", vd->info.name);
-    }
-    if (f->kind == VFAULT_NEEDS_RESET) {
+        f->ops.reset = bogus_reset;
+        queue_ops = &bogus_queue_ops;
+        break;
+    case VFAULT_SILENT:
+        queue_ops = &silent_queue_ops;
+        break;
+    case VFAULT_NEEDS_RESET:
         timer_init(&f->timer, "virtio-fault", needs_reset_fire, f);
         timer_mod(q, &f->timer, f->at);
+        break;
+    case VFAULT_NONE:
+        break;
     }
+    f->vd = vd;
+    virtio_wrap(vd, &f->ops, queue_ops, f);
     return 0;
 }
 
@@ -95,89 +190,6 @@ void virtio_fault_destroy(VirtioFault *f, EventQueue *q)
     free(f->seen);
     f->seen = NULL;
     if (f->vd)
-        f->vd->fault = NULL;
-}
-
-bool virtio_fault_refuse_features(VirtioDevice *vd, Err *err)
-{
-    if (!vd->fault || vd->fault->kind != VFAULT_REFUSE_FEATURES_OK)
-        return false;
-    note(vd, "fault injection: refuse-features-ok");
-    err_set(err, "injected refusal (--virtio-fault=refuse-features-ok)");
-    return true;
-}
-
-bool virtio_fault_may_pop(VirtioDevice *vd, unsigned q)
-{
-    VirtioFault *f = vd->fault;
-    if (!f || f->kind != VFAULT_SILENT)
-        return true;
-    if (!f->fired) {
-        f->fired = true;
-        note(vd, "fault injection: silent: queue %u (and every other) is never serviced", q);
-    }
-    return false;
-}
-
-void virtio_fault_popped(VirtioDevice *vd, unsigned q, uint16_t head)
-{
-    VirtioFault *f = vd->fault;
-    if (f && f->seen && q < vd->info.num_queues && head < vd->info.queue_size)
-        f->seen[q * f->seen_stride + head / 8u] |= (uint8_t)(1u << (head % 8u));
-}
-
-void virtio_fault_reset(VirtioDevice *vd)
-{
-    VirtioFault *f = vd->fault;
-    if (f && f->seen)
-        memset(f->seen, 0, (size_t)vd->info.num_queues * f->seen_stride);
-}
-
-/* Whether the driver has head available but not yet fetched on vq (so it is posted). */
-static bool head_pending(VirtQueue *vq, uint16_t head)
-{
-    uint8_t b[2];
-    if (vq->dma.read(vq->dma.opaque, vq->avail + 2, b, 2) < 0)
-        return false;
-    uint16_t n = (uint16_t)(ld16_le(b) - vq->last_avail);
-    for (uint16_t k = 0; k < n && k < vq->size; k++) {
-        uint16_t slot = (uint16_t)(vq->last_avail + k) & (vq->size - 1);
-        if (vq->dma.read(vq->dma.opaque, vq->avail + 4 + 2u * slot, b, 2) == 0 && ld16_le(b) == head)
-            return true;
-    }
-    return false;
-}
-
-/* An id the driver never made available: the highest head that the device never fetched
- * and that is not waiting in the avail ring. In range, so only a driver that tracks
- * which heads are in flight notices it, not merely one that checks id < size. */
-static uint32_t never_posted_id(VirtioFault *f, unsigned q, VirtQueue *vq)
-{
-    const uint8_t *seen = f->seen + q * f->seen_stride;
-    for (unsigned h = vq->size; h-- > 0;)
-        if (!(seen[h / 8u] & (1u << (h % 8u))) && !head_pending(vq, (uint16_t)h))
-            return h;
-    return vq->size;   /* every head was used: out of range is as never-posted as it gets */
-}
-
-void virtio_fault_before_flush(VirtioDevice *vd, unsigned q)
-{
-    VirtioFault *f = vd->fault;
-    if (!f || f->kind != VFAULT_BOGUS_USED_ID || f->fired || q != f->at || q >= vd->info.num_queues)
-        return;
-    VirtQueue *vq = &vd->vq[q];
-    /* Ride along with a genuine completion, once the driver is live. */
-    if (!virtio_driver_ok(vd) || !vq->ready || vq->broken || vq->published == vq->used_idx)
-        return;
-    uint32_t id = never_posted_id(f, q, vq);
-    uint16_t slot = vq->used_idx & (vq->size - 1);
-    uint8_t b[VRING_USED_ELEM_SIZE];
-    st32_le(b, id);
-    st32_le(b + 4, 0);
-    if (vq->dma.write(vq->dma.opaque, vq->used + 4 + (uint64_t)VRING_USED_ELEM_SIZE * slot, b, sizeof b) < 0)
-        return;
-    f->fired = true;
-    note(vd, "fault injection: bogus-used-id: queue %u used id %u was never made available", q, id);
-    TRACE(vd->tracer, used_write, vd->info.name, (uint16_t)q, slot, id, 0);
-    vq->used_idx++;
+        virtio_wrap(f->vd, f->inner, NULL, NULL);
+    f->vd = NULL;
 }

@@ -2,14 +2,14 @@
  * purpose, so that a DRIVER's defences can be tested (virtio 1.2 §2.1.2 DEVICE_NEEDS_RESET,
  * §3.1.1 step 6 FEATURES_OK refused, §2.7.8 used ring ids, and a device that never
  * answers). Nothing here models a real device; it is enabled only by
- * `ringside run --virtio-fault=KIND[@T]`. The core calls the hooks below. */
+ * `ringside run --virtio-fault=KIND[@T]`. The core knows nothing of it: attaching wraps
+ * the device's operations and its queues' (virtio_wrap), detaching unwraps them. */
 #ifndef RINGSIDE_VIRTIO_FAULT_H
 #define RINGSIDE_VIRTIO_FAULT_H
 
 #include "common.h"
 #include "events.h"
-
-struct VirtioDevice;
+#include "virtio/virtio.h"
 
 typedef enum VirtioFaultKind {
     VFAULT_NONE,
@@ -25,6 +25,8 @@ typedef struct VirtioFault {
     uint64_t at;                 /* needs-reset: virtual time; bogus-used-id: the queue */
     bool fired;                  /* the one-shot faults have happened */
     struct VirtioDevice *vd;
+    const VirtioDeviceOps *inner;   /* the device's own operations, which the wrapper calls */
+    VirtioDeviceOps ops;            /* the wrapper: inner with some replaced */
     Timer timer;
     /* bogus-used-id: heads the device fetched per queue since the last reset (the
      * bogus id is chosen among those it never saw) */
@@ -37,22 +39,10 @@ typedef struct VirtioFault {
 
 /* Parses "KIND" or "KIND@T"; 0, or -1 with err. */
 int virtio_fault_parse(const char *spec, VirtioFault *f, Err *err);
-/* Makes vd misbehave as f says (arms the timer of needs-reset in q); -1 with err when
- * out of memory. f must outlive vd; virtio_fault_destroy frees what attach took. */
+/* Makes vd misbehave as f says (wraps its operations, arms the timer of needs-reset in
+ * q); -1 with err on a bad queue or out of memory. f must outlive the attachment;
+ * virtio_fault_destroy detaches it (vd behaves again) and frees what attach took. */
 int virtio_fault_attach(VirtioFault *f, struct VirtioDevice *vd, EventQueue *q, Err *err);
 void virtio_fault_destroy(VirtioFault *f, EventQueue *q);
-
-/* ---- hooks for the core (virtio.c); each is a no-op unless its fault is set ---- */
-
-/* FEATURES_OK is being set: true (and err) when the device refuses it. */
-bool virtio_fault_refuse_features(struct VirtioDevice *vd, Err *err);
-/* A chain may be fetched from queue q: false keeps the device silent. */
-bool virtio_fault_may_pop(struct VirtioDevice *vd, unsigned q);
-/* A chain with this head was fetched from queue q. */
-void virtio_fault_popped(struct VirtioDevice *vd, unsigned q, uint16_t head);
-/* Queue q's used ring is about to be published. */
-void virtio_fault_before_flush(struct VirtioDevice *vd, unsigned q);
-/* The device was reset. */
-void virtio_fault_reset(struct VirtioDevice *vd);
 
 #endif

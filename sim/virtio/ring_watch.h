@@ -1,8 +1,9 @@
-/* The driver's side of a split ring, seen from the device (virtio 1.2 §2.7.5-§2.7.7;
- * DESIGN.md §8): guest stores into the descriptor table and the available ring of a
- * live queue are watched (only those pages pay for it) and each becomes a ring_drv
- * trace event naming what the driver wrote: a descriptor, an avail slot, the avail idx
- * publish, the avail flags or the used_event field. */
+/* The driver's side of a ring, seen from the device (virtio 1.2 §2.7.5-§2.7.7;
+ * DESIGN.md §8): guest stores into the areas the driver writes of a live queue are
+ * watched (only those pages pay for it) and each becomes a ring_drv trace event naming
+ * what the driver wrote. Which areas, and what a store names (split: a descriptor, an
+ * avail slot, the avail idx publish, the avail flags or the used_event field), is the
+ * queue's layout's to say (VqOps.driver_areas, VqOps.decode_store). */
 #ifndef RINGSIDE_RING_WATCH_H
 #define RINGSIDE_RING_WATCH_H
 

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 
 #include "tracer.h"
-#include "virtio/fault.h"
 
 static const char *name_of(const VirtioDevice *vd) { return vd->info.name; }
 
+static const VirtioDeviceOps no_ops;
+
 int virtio_init(VirtioDevice *vd, const VirtioDeviceInfo *info, const VirtioDeviceOps *ops, Err *err)
 {
-    static const VirtioDeviceOps no_ops;
     memset(vd, 0, sizeof *vd);
     if (info->num_queues == 0 || info->num_queues > 1024)
         return err_set(err, "%s: %u queues (1..1024 supported)", info->name, info->num_queues);
@@ -70,6 +70,16 @@ void virtio_set_tracer(VirtioDevice *vd, const struct Tracer *t)
     vd->tracer = t;
     for (unsigned q = 0; q < vd->info.num_queues; q++)
         vd->vq[q].tracer = t;
+}
+
+void virtio_wrap(VirtioDevice *vd, const VirtioDeviceOps *ops, const VqOps *queue_ops, void *ctx)
+{
+    vd->ops = ops ? ops : &no_ops;
+    vd->queue_wrap = queue_ops;
+    vd->wrap_ctx = ctx;
+    for (unsigned q = 0; q < vd->info.num_queues; q++)
+        if (vd->vq[q].ready)
+            vq_wrap(&vd->vq[q], queue_ops, ctx);
 }
 
 static void update_irq(VirtioDevice *vd)
@@ -160,7 +170,6 @@ void virtio_reset(VirtioDevice *vd)
     }
     if (vd->ops->reset)
         vd->ops->reset(vd);
-    virtio_fault_reset(vd);
     vd->isr = 0;
     update_irq(vd);
     TRACE(vd->tracer, virtio_reset, name_of(vd));
@@ -225,7 +234,7 @@ void virtio_write_status(VirtioDevice *vd, uint8_t s, bool legacy)
     }
     if ((s & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
         Err err;
-        if (check_features(vd, &err) < 0 || virtio_fault_refuse_features(vd, &err)) {
+        if (check_features(vd, &err) < 0) {
             /* Refused: the bit stays clear and the driver sees so when it reads back. */
             s &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
             notice(vd, "FEATURES_OK refused: %s", err.msg);
@@ -336,7 +345,28 @@ void virtio_queue_set_addr(VirtioDevice *vd, unsigned q, int which, uint64_t add
 static void trace_setup(VirtioDevice *vd, unsigned q)
 {
     const VirtQueue *vq = &vd->vq[q];
-    TRACE(vd->tracer, virtio_queue_setup, name_of(vd), (uint16_t)q, vq->size, vq->desc, vq->avail, vq->used);
+    TRACE(vd->tracer, virtio_queue_setup, name_of(vd), (uint16_t)q, vq->size, vq->desc, vq->driver, vq->device);
+}
+
+/* The ring layout a queue gets: split, the only one offered so far. RING_PACKED, once
+ * offered, selects the packed layout here (§2.8), for modern and transitional devices
+ * alike; the legacy interface knows only the split ring (virtio_queue_set_pfn). */
+static const VqOps *layout_of(const VirtioDevice *vd)
+{
+    (void)vd;
+    return &vq_split_ops;
+}
+
+/* The queue, configured, goes live: features, the wrapper if any, trace, observer. */
+static void go_live(VirtioDevice *vd, unsigned q)
+{
+    VirtQueue *vq = &vd->vq[q];
+    apply_ring_features(vd, vq);
+    vq_wrap(vq, vd->queue_wrap, vd->wrap_ctx);
+    vq_set_ready(vq, true);
+    trace_setup(vd, q);
+    TRACE(vd->tracer, virtio_queue_enable, name_of(vd), (uint16_t)q, 1);
+    queue_live(vd, q, true);
 }
 
 void virtio_queue_enable(VirtioDevice *vd, unsigned q)
@@ -350,15 +380,11 @@ void virtio_queue_enable(VirtioDevice *vd, unsigned q)
         virtio_error(vd, "queue %u: size %u is above the maximum %u", q, c->size, vd->info.queue_size);
         return;
     }
-    if (vq_configure_split(vq, c->size, c->desc, c->driver, c->device, &err) < 0) {
+    if (vq_configure(vq, layout_of(vd), c->size, c->desc, c->driver, c->device, &err) < 0) {
         virtio_error(vd, "queue %u: %s", q, err.msg);
         return;
     }
-    apply_ring_features(vd, vq);
-    vq_set_ready(vq, true);
-    trace_setup(vd, q);
-    TRACE(vd->tracer, virtio_queue_enable, name_of(vd), (uint16_t)q, 1);
-    queue_live(vd, q, true);
+    go_live(vd, q);
 }
 
 void virtio_queue_set_pfn(VirtioDevice *vd, unsigned q, uint32_t pfn)
@@ -377,22 +403,15 @@ void virtio_queue_set_pfn(VirtioDevice *vd, unsigned q, uint32_t pfn)
             TRACE(vd->tracer, virtio_queue_enable, name_of(vd), (uint16_t)q, 0);
         return;
     }
+    /* A new PFN over a live queue starts it afresh: a partial reset of this queue. */
     if (vq->ready)
         queue_live(vd, q, false);
-    vq_set_ready(vq, false);
+    vq_reset(vq);
     if (vq_configure_legacy(vq, vd->info.queue_size, pfn, &err) < 0) {
         virtio_error(vd, "queue %u: %s", q, err.msg);
         return;
     }
-    vq->last_avail = vq->used_idx = vq->published = 0;
-    vq->signalled_valid = false;
-    vq->inflight = 0;
-    vq->broken = false;
-    apply_ring_features(vd, vq);
-    vq_set_ready(vq, true);
-    trace_setup(vd, q);
-    TRACE(vd->tracer, virtio_queue_enable, name_of(vd), (uint16_t)q, 1);
-    queue_live(vd, q, true);
+    go_live(vd, q);
 }
 
 uint32_t virtio_queue_pfn(const VirtioDevice *vd, unsigned q)
@@ -415,19 +434,60 @@ void virtio_queue_notify(VirtioDevice *vd, unsigned q)
         vd->ops->queue_notify(vd, q);
 }
 
+bool virtio_queue_ready(const VirtioDevice *vd, unsigned q)
+{
+    return q < vd->info.num_queues && vq_ready(&vd->vq[q]);
+}
+
+uint16_t virtio_queue_size(const VirtioDevice *vd, unsigned q)
+{
+    return q < vd->info.num_queues ? vq_size(&vd->vq[q]) : 0;
+}
+
+unsigned virtio_queue_inflight(const VirtioDevice *vd, unsigned q)
+{
+    return q < vd->info.num_queues ? vq_inflight(&vd->vq[q]) : 0;
+}
+
+int virtio_queue_pending(VirtioDevice *vd, unsigned q, Err *err)
+{
+    if (q >= vd->info.num_queues)
+        return err_set(err, "queue %u does not exist", q);
+    return vq_pending(&vd->vq[q], err);
+}
+
 int virtio_queue_pop(VirtioDevice *vd, unsigned q, VqElem *e)
 {
     Err err;
     if (q >= vd->info.num_queues || (vd->status & VIRTIO_STATUS_NEEDS_RESET))
         return -1;
-    if (!virtio_fault_may_pop(vd, q))
-        return 0;
     int r = vq_pop(&vd->vq[q], e, &err);
     if (r < 0)
         virtio_error(vd, "%s", err.msg);
-    else if (r > 0)
-        virtio_fault_popped(vd, q, e->head);
     return r;
+}
+
+int64_t virtio_elem_read(VirtioDevice *vd, unsigned q, const VqElem *e, uint64_t off, void *buf, uint64_t len)
+{
+    return q < vd->info.num_queues ? vq_elem_read(&vd->vq[q], e, off, buf, len) : -1;
+}
+
+int64_t virtio_elem_write(VirtioDevice *vd, unsigned q, const VqElem *e, uint64_t off, const void *buf,
+                          uint64_t len)
+{
+    return q < vd->info.num_queues ? vq_elem_write(&vd->vq[q], e, off, buf, len) : -1;
+}
+
+int virtio_queue_push(VirtioDevice *vd, unsigned q, const VqElem *e, uint32_t len)
+{
+    Err err;
+    if (q >= vd->info.num_queues)
+        return -1;
+    if (vq_push(&vd->vq[q], e, len, &err) < 0) {
+        virtio_error(vd, "%s", err.msg);
+        return -1;
+    }
+    return 0;
 }
 
 void virtio_queue_complete(VirtioDevice *vd, unsigned q)
@@ -436,13 +496,12 @@ void virtio_queue_complete(VirtioDevice *vd, unsigned q)
     if (q >= vd->info.num_queues)
         return;
     VirtQueue *vq = &vd->vq[q];
-    uint16_t before = vq->published;
-    virtio_fault_before_flush(vd, q);
-    if (vq_flush(vq, &err) < 0) {
+    int r = vq_flush(vq, &err);
+    if (r < 0) {
         virtio_error(vd, "%s", err.msg);
         return;
     }
-    if (vq->published == before)
+    if (r == 0)
         return;              /* nothing new on the used ring: nothing to signal */
     if (vq_need_interrupt(vq))
         raise_isr(vd, VIRTIO_ISR_QUEUE);

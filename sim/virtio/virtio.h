@@ -108,8 +108,10 @@ struct VirtioDevice {
     void (*queue_live)(void *ctx, VirtioDevice *vd, unsigned q, bool live);
     void *queue_live_ctx;
 
-    /* Deliberate misbehaviour for testing drivers (virtio/fault.h); NULL: none. */
-    struct VirtioFault *fault;
+    /* A wrapper of the device's and its queues' operations (see virtio_wrap), or NULL:
+     * its queue operations and its own state. */
+    const VqOps *queue_wrap;
+    void *wrap_ctx;
 };
 
 /* Allocates the queues; the device starts reset. -1 with err on a bad info. */
@@ -118,6 +120,12 @@ void virtio_destroy(VirtioDevice *vd);
 /* Called by the transport once: DMA path and interrupt callback for all queues. */
 void virtio_set_transport(VirtioDevice *vd, const VirtioTransport *t);
 void virtio_set_tracer(VirtioDevice *vd, const struct Tracer *t);
+/* Wraps the device's operations and its queues' (fault injection does, to test
+ * drivers): ops replaces vd->ops (the wrapper keeps the old ones and calls them),
+ * queue_ops wraps each queue's layout (live queues at once, the others when they are
+ * enabled; see VirtQueue.wrap), ctx is the wrapper's state (vd->wrap_ctx and each
+ * queue's wrap_ctx). virtio_wrap(vd, old_ops, NULL, NULL) undoes it. */
+void virtio_wrap(VirtioDevice *vd, const VirtioDeviceOps *ops, const VqOps *queue_ops, void *ctx);
 
 /* Device reset (§2.4): status, features, selectors, ISR and all queues forgotten. */
 void virtio_reset(VirtioDevice *vd);
@@ -161,8 +169,24 @@ static inline bool virtio_driver_ok(const VirtioDevice *vd)
 {
     return (vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
+/* A device reaches its queues through these only (never a VirtQueue's fields or ring
+ * memory), so that every ring layout serves every device. */
+bool virtio_queue_ready(const VirtioDevice *vd, unsigned q);
+/* The size the driver configured (0 when the queue is not set up). */
+uint16_t virtio_queue_size(const VirtioDevice *vd, unsigned q);
+/* Chains fetched from q and not yet pushed back. */
+unsigned virtio_queue_inflight(const VirtioDevice *vd, unsigned q);
+/* Chains the driver made available on q and the device has not fetched; -1 with err
+ * when the queue is broken (the next pop reports it). */
+int virtio_queue_pending(VirtioDevice *vd, unsigned q, Err *err);
 /* vq_pop on queue q; a ring violation becomes virtio_error (NEEDS_RESET) and returns -1. */
 int virtio_queue_pop(VirtioDevice *vd, unsigned q, VqElem *e);
+/* Copies out of / into a chain fetched from q: bytes copied, or -1 on a refused DMA. */
+int64_t virtio_elem_read(VirtioDevice *vd, unsigned q, const VqElem *e, uint64_t off, void *buf, uint64_t len);
+int64_t virtio_elem_write(VirtioDevice *vd, unsigned q, const VqElem *e, uint64_t off, const void *buf,
+                          uint64_t len);
+/* vq_push of e with len bytes written; a failure becomes virtio_error and returns -1. */
+int virtio_queue_push(VirtioDevice *vd, unsigned q, const VqElem *e, uint32_t len);
 /* Flush queue q's used ring and raise the used-buffer interrupt if the driver wants it. */
 void virtio_queue_complete(VirtioDevice *vd, unsigned q);
 /* The device config changed (§2.5.1): bump the generation and, once the driver is live,

@@ -153,14 +153,14 @@ static void net_set_status(VirtioDevice *vd, uint8_t old, uint8_t s)
     if ((s & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
         /* Buffers posted before DRIVER_OK were left waiting: take them now. */
         for (unsigned p = 0; p < n->cfg.max_pairs; p++)
-            if (n->vdev.vq[2 * p + 1].ready)
+            if (virtio_queue_ready(vd, 2 * p + 1))
                 tx_flush(n, p);
         /* Control commands posted early too; only when there are some, so that an
          * idle control queue is left as it was (no avail_event write); a bad avail idx
          * goes through ctrl_handle, which reports it. */
         unsigned cq = virtio_net_ctrl_queue(n);
         Err err;
-        if (HAS(n, VIRTIO_NET_F_CTRL_VQ) && cq < vd->info.num_queues && vq_avail_count(&vd->vq[cq], &err) != 0)
+        if (HAS(n, VIRTIO_NET_F_CTRL_VQ) && cq < vd->info.num_queues && virtio_queue_pending(vd, cq, &err) != 0)
             ctrl_handle(n, cq);
         peer_rx_ready(n);
     }
@@ -273,48 +273,49 @@ static bool rx_csum_valid(const uint8_t *f, size_t len)
 }
 
 /* One tx chain; false if the device must stop (an error set NEEDS_RESET). */
-static bool tx_one(VirtioNet *n, const VqElem *e, VirtQueue *vq)
+static bool tx_one(VirtioNet *n, const VqElem *e, unsigned q)
 {
     unsigned hl = hdr_len(n);
     uint8_t hdr[VNET_HDR_LEN];
     if (e->out_len < hl) {
         virtio_error(&n->vdev, "tx queue %u: chain of %llu bytes is shorter than the %u-byte virtio_net_hdr",
-                     vq->index, (unsigned long long)e->out_len, hl);
+                     q, (unsigned long long)e->out_len, hl);
         return false;
     }
     uint64_t flen = e->out_len - hl;
     if (flen < VIRTIO_NET_MIN_FRAME || flen > VIRTIO_NET_MAX_FRAME) {
-        note(n, "tx queue %u: %llu-byte frame dropped (%u..%u)", vq->index, (unsigned long long)flen,
+        note(n, "tx queue %u: %llu-byte frame dropped (%u..%u)", q, (unsigned long long)flen,
              VIRTIO_NET_MIN_FRAME, VIRTIO_NET_MAX_FRAME);
         n->stats.tx_dropped++;
         return true;
     }
-    if (vq_elem_read(vq, e, 0, hdr, hl) != (int64_t)hl || vq_elem_read(vq, e, hl, n->buf, flen) != (int64_t)flen) {
-        virtio_error(&n->vdev, "tx queue %u: DMA refused reading chain %u", vq->index, e->head);
+    if (virtio_elem_read(&n->vdev, q, e, 0, hdr, hl) != (int64_t)hl ||
+        virtio_elem_read(&n->vdev, q, e, hl, n->buf, flen) != (int64_t)flen) {
+        virtio_error(&n->vdev, "tx queue %u: DMA refused reading chain %u", q, e->id);
         return false;
     }
     if (hdr[VNET_HDR_GSO_TYPE] != VIRTIO_NET_HDR_GSO_NONE) {
         /* No HOST_TSO/UFO feature is offered, so the driver may not ask for GSO. */
-        note(n, "tx queue %u: gso_type %u without a GSO feature: frame dropped", vq->index, hdr[VNET_HDR_GSO_TYPE]);
+        note(n, "tx queue %u: gso_type %u without a GSO feature: frame dropped", q, hdr[VNET_HDR_GSO_TYPE]);
         n->stats.tx_dropped++;
         return true;
     }
     if (hdr[VNET_HDR_FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
         unsigned start = ld16_le(hdr + VNET_HDR_CSUM_START), off = ld16_le(hdr + VNET_HDR_CSUM_OFFSET);
         if (!HAS(n, VIRTIO_NET_F_CSUM)) {
-            note(n, "tx queue %u: NEEDS_CSUM without CSUM negotiated: frame dropped", vq->index);
+            note(n, "tx queue %u: NEEDS_CSUM without CSUM negotiated: frame dropped", q);
             n->stats.tx_dropped++;
             return true;
         }
         if (tx_csum(n->buf, (size_t)flen, start, off) < 0) {
             note(n, "tx queue %u: csum_start %u + csum_offset %u outside the %llu-byte frame: dropped",
-                 vq->index, start, off, (unsigned long long)flen);
+                 q, start, off, (unsigned long long)flen);
             n->stats.tx_dropped++;
             return true;
         }
     }
     if (OFFERED(n, VIRTIO_NET_F_STATUS) && !(n->status & VIRTIO_NET_S_LINK_UP)) {
-        note(n, "tx queue %u: link down: frame dropped", vq->index);
+        note(n, "tx queue %u: link down: frame dropped", q);
         n->stats.tx_dropped++;
         return true;
     }
@@ -327,19 +328,15 @@ static bool tx_one(VirtioNet *n, const VqElem *e, VirtQueue *vq)
 static void tx_flush(VirtioNet *n, unsigned pair)
 {
     unsigned q = 2 * pair + 1;
-    VirtQueue *vq = &n->vdev.vq[q];
-    Err err;
     if (!virtio_driver_ok(&n->vdev))
         return;   /* §3.1.1: nothing is sent before DRIVER_OK; set_status flushes then */
     unsigned done = 0;
     while (virtio_queue_pop(&n->vdev, q, &n->elem) > 0) {
-        if (!tx_one(n, &n->elem, vq))
+        if (!tx_one(n, &n->elem, q))
             break;   /* NEEDS_RESET; what was sent before is still returned below */
         /* Transmit buffers are only read: the used length is 0 (§5.1.6.2.2). */
-        if (vq_push(vq, n->elem.head, 0, &err) < 0) {
-            virtio_error(&n->vdev, "%s", err.msg);
+        if (virtio_queue_push(&n->vdev, q, &n->elem, 0) < 0)
             return;
-        }
         done++;
     }
     /* Only when something was returned: a spurious notify must not interrupt. */
@@ -435,7 +432,7 @@ static bool rx_chain_ok(VirtioNet *n, unsigned q, const VqElem *e, uint64_t min)
 {
     if (e->in_len >= min && e->in_len > 0)
         return true;
-    virtio_error(&n->vdev, "rx queue %u: chain %u has %llu writable bytes, needs at least %llu", q, e->head,
+    virtio_error(&n->vdev, "rx queue %u: chain %u has %llu writable bytes, needs at least %llu", q, e->id,
                  (unsigned long long)e->in_len, (unsigned long long)(min ? min : 1));
     return false;
 }
@@ -450,7 +447,7 @@ static int rx_gather(VirtioNet *n, unsigned pair, uint64_t total, unsigned hl, u
     unsigned i = 0;
     /* Held chains are the queue's only chains in flight; when the counts differ the
      * queue was reset under them (a legacy driver wrote pfn 0) and they are gone. */
-    if (h->n != n->vdev.vq[q].inflight)
+    if (h->n != virtio_queue_inflight(&n->vdev, q))
         h->n = 0;
     for (;;) {
         for (; i < h->n && have < total; i++)
@@ -459,7 +456,7 @@ static int rx_gather(VirtioNet *n, unsigned pair, uint64_t total, unsigned hl, u
             *count = i;
             return 1;
         }
-        if (h->n >= n->vdev.vq[q].size || !held_grow(h))
+        if (h->n >= virtio_queue_size(&n->vdev, q) || !held_grow(h))
             return 0;   /* the ring is all ours and still too small: wait */
         int r = virtio_queue_pop(&n->vdev, q, &h->elem[h->n]);
         if (r <= 0)
@@ -488,19 +485,15 @@ static void held_consume(VirtioNetRxHeld *h, unsigned k)
 /* Writes n->buf[0, total) (header then frame) into the chains. */
 static bool rx_write(VirtioNet *n, unsigned q, const VqElem *e, unsigned count, uint64_t total)
 {
-    VirtQueue *vq = &n->vdev.vq[q];
-    Err err;
     uint64_t off = 0;
     for (unsigned i = 0; i < count; i++) {
         uint64_t chunk = total - off < e[i].in_len ? total - off : e[i].in_len;
-        if (vq_elem_write(vq, &e[i], 0, n->buf + off, chunk) != (int64_t)chunk) {
-            virtio_error(&n->vdev, "rx queue %u: DMA refused writing chain %u", q, e[i].head);
+        if (virtio_elem_write(&n->vdev, q, &e[i], 0, n->buf + off, chunk) != (int64_t)chunk) {
+            virtio_error(&n->vdev, "rx queue %u: DMA refused writing chain %u", q, e[i].id);
             return false;
         }
-        if (vq_push(vq, e[i].head, (uint32_t)chunk, &err) < 0) {
-            virtio_error(&n->vdev, "%s", err.msg);
+        if (virtio_queue_push(&n->vdev, q, &e[i], (uint32_t)chunk) < 0)
             return false;
-        }
         off += chunk;
     }
     return true;
@@ -535,7 +528,7 @@ bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
         return true;
     }
     unsigned pair = rx_pair(n, frame, len), q = 2 * pair;
-    if (!vd->vq[q].ready)
+    if (!virtio_queue_ready(vd, q))
         return false;
     unsigned hl = hdr_len(n);
     uint64_t total = hl + len;
@@ -567,12 +560,10 @@ bool virtio_net_receive(void *opaque, const uint8_t *frame, size_t len)
         if (n->elem.in_len < total) {
             /* The driver posted less than §5.1.6.3.1 requires: the frame is lost and
              * the buffer comes back empty, so the trace shows the mistake. */
-            Err err;
-            note(n, "rx queue %u: chain %u of %llu bytes cannot hold %llu: frame dropped", q, n->elem.head,
+            note(n, "rx queue %u: chain %u of %llu bytes cannot hold %llu: frame dropped", q, n->elem.id,
                  (unsigned long long)n->elem.in_len, (unsigned long long)total);
             n->stats.rx_dropped++;
-            if (vq_push(&vd->vq[q], n->elem.head, 0, &err) < 0)
-                virtio_error(vd, "%s", err.msg);
+            (void)virtio_queue_push(vd, q, &n->elem, 0);   /* a failure is a virtio_error */
             virtio_queue_complete(vd, q);
             return true;
         }
@@ -722,18 +713,17 @@ static uint8_t (*const ctrl_class[])(VirtioNet *, Cmd *) = {
  * when the device had to stop. */
 static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
 {
-    VirtQueue *vq = &n->vdev.vq[q];
-    Err err;
     if (e->out_len < 2 || e->in_len < 1) {
-        virtio_error(&n->vdev, "ctrl queue %u: chain %u lacks the class/command header or the ack byte", q, e->head);
+        virtio_error(&n->vdev, "ctrl queue %u: chain %u lacks the class/command header or the ack byte", q, e->id);
         return false;
     }
     uint8_t ack = VIRTIO_NET_ERR;
     uint8_t head[2];
     Cmd c = { 0 };
     uint64_t dlen = e->out_len - 2;
-    if (vq_elem_read(vq, e, 0, head, 2) != 2 || (dlen <= SCRATCH_LEN && vq_elem_read(vq, e, 2, n->buf, dlen) != (int64_t)dlen)) {
-        virtio_error(&n->vdev, "ctrl queue %u: DMA refused reading chain %u", q, e->head);
+    if (virtio_elem_read(&n->vdev, q, e, 0, head, 2) != 2 ||
+        (dlen <= SCRATCH_LEN && virtio_elem_read(&n->vdev, q, e, 2, n->buf, dlen) != (int64_t)dlen)) {
+        virtio_error(&n->vdev, "ctrl queue %u: DMA refused reading chain %u", q, e->id);
         return false;
     }
     c.cls = head[0];
@@ -751,14 +741,12 @@ static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
     /* The ack is the first device-writable byte: §5.1.6.5 puts any command-specific
      * result after it, and §2.7.8.1 has the used len count bytes written from the start
      * of the writable part, so len 1 must cover the ack itself. */
-    if (vq_elem_write(vq, e, 0, &ack, 1) != 1) {
-        virtio_error(&n->vdev, "ctrl queue %u: DMA refused writing the ack of chain %u", q, e->head);
+    if (virtio_elem_write(&n->vdev, q, e, 0, &ack, 1) != 1) {
+        virtio_error(&n->vdev, "ctrl queue %u: DMA refused writing the ack of chain %u", q, e->id);
         return false;
     }
-    if (vq_push(vq, e->head, 1, &err) < 0) {
-        virtio_error(&n->vdev, "%s", err.msg);
+    if (virtio_queue_push(&n->vdev, q, e, 1) < 0)
         return false;
-    }
     return true;
 }
 

@@ -350,7 +350,7 @@ static void test_queue_config_and_reset(void)
     VirtQueue *vq = &dum.vdev.vq[1];
     CU_ASSERT_TRUE(vq->ready);
     CU_ASSERT_EQUAL(vq->size, 8);
-    CU_ASSERT_EQUAL(vq->avail, 0x80002000);
+    CU_ASSERT_EQUAL(vq->driver, 0x80002000);
     CU_ASSERT_TRUE(vq->event_idx);
     CU_ASSERT_EQUAL(live_calls[1], 1);
     /* Writes to an enabled queue are ignored. */
@@ -424,8 +424,8 @@ static void test_legacy_matches_modern(void)
     VirtQueue *m = &dum.vdev.vq[1];
     CU_ASSERT_EQUAL(m->size, legacy_vq.size);
     CU_ASSERT_EQUAL(m->desc, legacy_vq.desc);
-    CU_ASSERT_EQUAL(m->avail, legacy_vq.avail);
-    CU_ASSERT_EQUAL(m->used, legacy_vq.used);
+    CU_ASSERT_EQUAL(m->driver, legacy_vq.driver);
+    CU_ASSERT_EQUAL(m->device, legacy_vq.device);
     CU_ASSERT_EQUAL(m->ready, legacy_vq.ready);
     CU_ASSERT_EQUAL(m->indirect, legacy_vq.indirect);
     CU_ASSERT_EQUAL(dum.vdev.guest_features, legacy_features);
@@ -445,12 +445,12 @@ static void use_one_buffer(unsigned q)
     st64_le(d, RAM_BASE + 0x20000);
     st32_le(d + 8, 64);
     st16_le(d + 12, VRING_DESC_F_WRITE);
-    st16_le(ram_ptr(&ram, vq->avail + 4, 2), 0);
-    st16_le(ram_ptr(&ram, vq->avail + 2, 2), (uint16_t)(vq->last_avail + 1));
+    st16_le(ram_ptr(&ram, vq->driver + 4, 2), 0);
+    st16_le(ram_ptr(&ram, vq->driver + 2, 2), (uint16_t)(vq->split.last_avail + 1));
     VqElem e = { 0 };
     CU_ASSERT_EQUAL(virtio_queue_pop(&dum.vdev, q, &e), 1);
     CU_ASSERT_EQUAL(vq_elem_write(vq, &e, 0, "hi", 2), 2);
-    CU_ASSERT_EQUAL(vq_push(vq, e.head, 2, &err), 0);
+    CU_ASSERT_EQUAL(vq_push(vq, &e, 2, &err), 0);
     virtio_queue_complete(&dum.vdev, q);
     vq_elem_free(&e);
 }
@@ -472,7 +472,7 @@ static void test_isr_and_intx(void)
     use_one_buffer(0);
     CU_ASSERT_EQUAL(line, 1);
     CU_ASSERT_TRUE(pci_config_read(&vp.pci, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
-    CU_ASSERT_EQUAL(ld16_le(ram_ptr(&ram, dum.vdev.vq[0].used + 2, 2)), 1);
+    CU_ASSERT_EQUAL(ld16_le(ram_ptr(&ram, dum.vdev.vq[0].device + 2, 2)), 1);
     /* Read-to-clear through the modern ISR ... */
     CU_ASSERT_EQUAL(mrd(VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
     CU_ASSERT_EQUAL(line, 0);
@@ -485,7 +485,7 @@ static void test_isr_and_intx(void)
     CU_ASSERT_EQUAL(line, 0);
     CU_ASSERT_EQUAL(dum.vdev.config_generation, 1);
     /* The driver asked for no interrupts: the line stays low. */
-    st16_le(ram_ptr(&ram, dum.vdev.vq[0].avail, 2), VRING_AVAIL_F_NO_INTERRUPT);
+    st16_le(ram_ptr(&ram, dum.vdev.vq[0].driver, 2), VRING_AVAIL_F_NO_INTERRUPT);
     use_one_buffer(0);
     CU_ASSERT_EQUAL(line, 0);
 }
@@ -495,7 +495,7 @@ static void test_dma_needs_bus_master(void)
     legacy_bring_up();
     pci_config_write(&vp.pci, PCI_COMMAND, 2, 0);
     VirtQueue *vq = &dum.vdev.vq[0];
-    st16_le(ram_ptr(&ram, vq->avail + 2, 2), 1);
+    st16_le(ram_ptr(&ram, vq->driver + 2, 2), 1);
     VqElem e = { 0 };
     CU_ASSERT_EQUAL(virtio_queue_pop(&dum.vdev, 0, &e), -1);
     CU_ASSERT_TRUE(dum.vdev.status & VIRTIO_STATUS_NEEDS_RESET);
