@@ -121,7 +121,7 @@ def mismatch(rec, fw, compiler, sha, what="the golden traces (tests/golden)"):
             "  %s was built by '%s' (sha256 %s).\n"
             "  Another compiler's code differs in timing, symbols and store order: nothing to compare.\n"
             "  fix: build the firmware with the pinned compiler (%s):\n"
-            "       ./configure  (without --guest-cc) && make clean && make\n"
+            "       ./configure  (without --guest-cc) && make\n"
             "  or, to make this compiler's firmware the reference, %s."
             % (what, rec["compiler"], rec["sha256"], fw, compiler, sha, PINNED, refresh))
     return True, (
