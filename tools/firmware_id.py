@@ -126,6 +126,6 @@ def mismatch(rec, fw, compiler, sha, what="the golden traces (tests/golden)"):
             % (what, rec["compiler"], rec["sha256"], fw, compiler, sha, PINNED, refresh))
     return True, (
         "firmware differs from the recorded one: %s were recorded from sha256 %s;\n"
-        "  %s is sha256 %s (same compiler, '%s'): guestfw/ or its build flags changed.\n"
+        "  %s is sha256 %s (same compiler, '%s'): guestfw/, its build flags or the compiler's build changed.\n"
         "  fix: if the change is intended, %s; otherwise rebuild the committed firmware sources."
         % (what, rec["sha256"], fw, sha, compiler, refresh))

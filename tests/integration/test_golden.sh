@@ -38,7 +38,7 @@ grep -q "^firmware differs from the recorded one: .*sha256 $want_sha" "$WORK/lon
 "$PYTHON" - "$fw" "$WORK/othercc.elf" "$want_cc" <<'PY' || fail "cannot make the other-compiler firmware"
 import sys
 b = open(sys.argv[1], "rb").read()
-old = sys.argv[3].encode()
+old = sys.argv[3].split(" / ")[0].encode()   # the compiler's own string, not the linker's
 new = old[:-1] + (b"8" if old.endswith(b"7") else b"7")
 assert old in b
 open(sys.argv[2], "wb").write(b.replace(old, new))
