@@ -194,23 +194,35 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, Err *err)
 }
 
 /* The bundled firmware: beside the binary in a build tree, else where `make install` put it. */
+/* The bundled firmware: $RINGSIDE_FW; else guestfw/ringside-fw.elf beside the binary (the
+ * build tree); else share/ringside/ringside-fw.elf beside the binary's directory, as
+ * `make install` lays it out, so an install under any PREFIX (or staged with DESTDIR, or
+ * moved) finds its own. No path is compiled in. The last candidate is returned even when
+ * it is missing, so that the caller's error names where the firmware should be. */
 static const char *default_firmware(void)
 {
+    static const char build_rel[] = "guestfw/ringside-fw.elf";
+    static const char install_rel[] = "share/ringside/ringside-fw.elf";
     static char path[4096];
     const char *env = getenv("RINGSIDE_FW");
     if (env && *env)
         return env;
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 64);
-    if (n > 0) {
-        path[n] = 0;
-        char *slash = strrchr(path, '/');
-        if (slash) {
-            strcpy(slash + 1, "guestfw/ringside-fw.elf");
-            if (access(path, R_OK) == 0)
-                return path;
-        }
-    }
-    return RINGSIDE_FWDIR "/ringside-fw.elf";
+    static const char unknown[] = "(the ringside binary's directory: /proc/self/exe is unreadable)/../"
+                                  "share/ringside/ringside-fw.elf";
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof install_rel - sizeof build_rel);
+    if (n <= 0)
+        return unknown;
+    path[n] = 0;
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        return unknown;
+    strcpy(slash + 1, build_rel);
+    if (access(path, R_OK) == 0)
+        return path;
+    *slash = 0;
+    char *up = strrchr(path, '/');   /* the binary's directory's parent: PREFIX */
+    strcpy(up ? up + 1 : path, up ? install_rel : "/share/ringside/ringside-fw.elf");
+    return path;
 }
 
 static int parse_run(int argc, char **argv, RunOpts *ro)

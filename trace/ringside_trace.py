@@ -12,7 +12,8 @@ import zlib
 
 __all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader", "TraceWriter",
            "read_events", "diff", "Divergence", "event_differences", "events_table",
-           "load_events_def", "find_events_def", "FAMILIES"]
+           "load_events_def", "find_events_def", "FAMILIES", "vtime_ns", "NS_PER_TICK",
+           "DEFAULT_INSNS_PER_TICK"]
 
 MAGIC = b"RINGTRC\0"
 VERSION = 1
@@ -29,6 +30,17 @@ INT_TYPES = {"u8": 0xff, "u16": 0xffff, "u32": 0xffffffff, "u64": (1 << 64) - 1,
              "bdf": 0xffff}
 FIELD_TYPES = set(INT_TYPES) | {"name", "str", "bytes", "descs"}
 FAMILIES = ("cpu", "bus", "pci", "virtio", "ring_drv", "ring_dev", "net", "input", "run", "note")
+# The guest's clock (DESIGN.md §3): mtime advances one 100 ns tick of the 10 MHz
+# timebase every insns_per_tick units of virtual time (the header's insns_per_tick=,
+# 10 when it has none), as sim/net/backend.h NET_NS_PER_TICK / NET_INSNS_PER_TICK.
+NS_PER_TICK = 100
+DEFAULT_INSNS_PER_TICK = 10
+
+
+def vtime_ns(vtime, insns_per_tick=DEFAULT_INSNS_PER_TICK):
+    """The guest's clock in nanoseconds at virtual time vtime, rounded down as in C
+    (net_vtime_to_ns), so the exports agree with `ringside run --pcap`."""
+    return vtime * NS_PER_TICK // insns_per_tick
 
 
 class TraceError(Exception):
@@ -213,6 +225,15 @@ class Header:
                 k, v = line.split("=", 1)
                 out[k] = v
         return out
+
+    def insns_per_tick(self):
+        """The run's --insns-per-tick (DEFAULT_INSNS_PER_TICK if the header has none)."""
+        v = self.config_dict().get("insns_per_tick")
+        if v is None:
+            return DEFAULT_INSNS_PER_TICK
+        if not re.fullmatch(r"[1-9][0-9]*", v):
+            raise TraceError("header: insns_per_tick=%r is not a positive number" % v)
+        return int(v)
 
 
 class _Bad(Exception):

@@ -3,20 +3,21 @@
 chrome: the Chrome trace-event JSON ("Trace Event Format", the JSON object form) that
   Perfetto and chrome://tracing load: one track (tid) per virtqueue and one per event
   family, an instant event per trace event with its fields as args. Virtual time is
-  shown as guest time: NS_PER_VTIME ns per instruction (ts is in microseconds).
+  shown as guest time (ts is in microseconds).
 pcapng: the frames of frame_to_guest / frame_from_guest as Ethernet packets
   (pcapng, draft-ietf-opsawg-pcapng): one interface per virtio device, if_tsresol 9
-  (nanoseconds) at NS_PER_VTIME ns per instruction, the same scale as
-  `ringside run --pcap` (sim/net/backend.h NET_NS_PER_VTIME), so both captures agree;
-  epb_flags gives the direction (inbound = to the guest) and a comment the event.
+  (nanoseconds) of guest time, the same scale as `ringside run --pcap`
+  (sim/net/backend.h), so both captures agree; epb_flags gives the direction
+  (inbound = to the guest) and a comment the event.
+Guest time is the guest's own clock: 100 ns per mtime tick of insns_per_tick
+instructions (ringside_trace.vtime_ns; the trace header's insns_per_tick=, so 10 ns per
+instruction by default, 5 ns with --insns-per-tick 20).
 """
 
 import json
 import struct
 
-# 10 ns per instruction: the guest's own clock at the default 10 instructions per
-# 100 ns mtime tick (10 MHz timebase), as `ringside run --pcap` stamps frames.
-NS_PER_VTIME = 10
+from ringside_trace import DEFAULT_INSNS_PER_TICK, NS_PER_TICK, vtime_ns
 
 
 def _arg(t, v):
@@ -39,8 +40,9 @@ def track_of(ev):
     return ev.family
 
 
-def chrome(events, out, title="ringside"):
-    """Writes the Chrome trace JSON of events to the text stream out; returns the tracks."""
+def chrome(events, out, title="ringside", insns_per_tick=DEFAULT_INSNS_PER_TICK):
+    """Writes the Chrome trace JSON of events to the text stream out; returns the tracks.
+    insns_per_tick: the run's (Header.insns_per_tick()), which sets the guest's clock."""
     tids = {}
     rows = []
     for ev in events:
@@ -52,13 +54,14 @@ def chrome(events, out, title="ringside"):
         for t, fname in ev.type.fields:
             args[fname] = _arg(t, ev[fname])
         rows.append({"name": ev.name, "cat": ev.family, "ph": "i", "s": "t",
-                     "ts": ev.vtime * NS_PER_VTIME / 1000.0, "pid": 1, "tid": tid, "args": args})
+                     "ts": vtime_ns(ev.vtime, insns_per_tick) / 1000.0, "pid": 1, "tid": tid, "args": args})
     meta = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": title}}]
     for track, tid in tids.items():
         meta.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": track}})
         meta.append({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid, "args": {"sort_index": tid}})
     json.dump({"traceEvents": meta + rows, "displayTimeUnit": "ns",
-               "otherData": {"time_unit": "1 instruction = %d ns" % NS_PER_VTIME}}, out, indent=None,
+               "otherData": {"time_unit": "1 instruction = %g ns (insns_per_tick=%d)" % (
+                   NS_PER_TICK / insns_per_tick, insns_per_tick)}}, out, indent=None,
               separators=(",", ":"))
     out.write("\n")
     return list(tids)
@@ -77,9 +80,9 @@ def _opt(code, value):
 _END = struct.pack("<HH", 0, 0)
 
 
-def pcapng(events, out, app="ringside-trace"):
+def pcapng(events, out, app="ringside-trace", insns_per_tick=DEFAULT_INSNS_PER_TICK):
     """Writes the frames among events as pcapng to the binary stream out; returns how
-    many frames it wrote."""
+    many frames it wrote. insns_per_tick: as for chrome()."""
     out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
                      + _opt(4, app.encode()) + _END))
     ifaces = {}
@@ -97,7 +100,7 @@ def pcapng(events, out, app="ringside-trace"):
         data = ev["frame"]
         flags = 1 if ev.name == "frame_to_guest" else 2           # inbound / outbound
         comment = "%s at %d pc 0x%x%s" % (ev.name, ev.vtime, ev.pc, " (%s)" % ev.sym if ev.sym else "")
-        ts = ev.vtime * NS_PER_VTIME
+        ts = vtime_ns(ev.vtime, insns_per_tick)
         body = struct.pack("<IIIII", ifid, ts >> 32, ts & 0xffffffff, len(data), len(data))
         body += data + b"\0" * (-len(data) % 4)
         body += _opt(2, struct.pack("<I", flags)) + _opt(1, comment.encode("utf-8", "surrogateescape")) + _END

@@ -30,7 +30,8 @@ struct NetBackend {
     void *opaque;
     const Tracer *tracer;
     const char *dev;
-    uint64_t latency, ns_per_vtime;
+    uint64_t latency;
+    uint32_t insns_per_tick;
 
     NetPeer *peer;
     Pcapng *cap;
@@ -41,7 +42,7 @@ struct NetBackend {
     bool blocked;              /* the guest refused the head; wait for rx_ready */
     Timer timer;
 
-    /* pcap replay: capture time ts is due at t0 + (ts - ts0) / ns_per_vtime, t0 being
+    /* pcap replay: capture time ts is due at t0 + net_ns_to_vtime(ts - ts0), t0 being
      * the first rx_ready (the guest's first rx buffers). */
     PcapReader *rd;
     bool replay_started, have_ts0, rd_done;
@@ -60,6 +61,23 @@ struct NetBackend {
 
 static uint64_t vnow(const NetBackend *nb) { return nb->now(nb->now_ctx); }
 
+/* Saturating, through 128 bits: no product of a 64-bit time and a ratio can wrap. */
+static uint64_t scale(uint64_t v, uint64_t mul, uint64_t div)
+{
+    unsigned __int128 r = (unsigned __int128)v * mul / div;
+    return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
+}
+
+uint64_t net_vtime_to_ns(uint64_t vtime, uint32_t insns_per_tick)
+{
+    return scale(vtime, NET_NS_PER_TICK, insns_per_tick ? insns_per_tick : NET_INSNS_PER_TICK);
+}
+
+uint64_t net_ns_to_vtime(uint64_t ns, uint32_t insns_per_tick)
+{
+    return scale(ns, insns_per_tick ? insns_per_tick : NET_INSNS_PER_TICK, NET_NS_PER_TICK);
+}
+
 static void note_error(NetBackend *nb, const char *msg)
 {
     if (!nb->failed)
@@ -72,7 +90,7 @@ static int capture(NetBackend *nb, bool inbound, const uint8_t *frame, size_t le
     if (!nb->cap)
         return 0;
     Err e;
-    if (pcapng_write(nb->cap, vnow(nb) * nb->ns_per_vtime, inbound, frame, len, &e) != 0) {
+    if (pcapng_write(nb->cap, net_vtime_to_ns(vnow(nb), nb->insns_per_tick), inbound, frame, len, &e) != 0) {
         note_error(nb, e.msg);
         return -1;
     }
@@ -177,7 +195,7 @@ static void pcap_fill(NetBackend *nb)
             nb->have_ts0 = true;
         }
         /* A capture whose clock steps back is replayed in file order. */
-        uint64_t rel = f.ts_ns > nb->ts0 ? (f.ts_ns - nb->ts0) / nb->ns_per_vtime : 0;
+        uint64_t rel = f.ts_ns > nb->ts0 ? net_ns_to_vtime(f.ts_ns - nb->ts0, nb->insns_per_tick) : 0;
         enqueue(nb, f.data, f.len, nb->t0 + rel);
     }
 }
@@ -344,7 +362,7 @@ NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err)
     nb->tracer = cfg->tracer;
     nb->dev = cfg->dev_name ? cfg->dev_name : "virtio-net";
     nb->latency = cfg->latency ? cfg->latency : NET_PEER_LATENCY;
-    nb->ns_per_vtime = cfg->ns_per_vtime ? cfg->ns_per_vtime : NET_NS_PER_VTIME;
+    nb->insns_per_tick = cfg->insns_per_tick ? cfg->insns_per_tick : NET_INSNS_PER_TICK;
     timer_init(&nb->timer, "net-backend", run, nb);
     nb->rec = cfg->recorded;
 

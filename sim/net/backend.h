@@ -12,7 +12,7 @@
  * feeds it from the trace: each capture frame as frame_input at its first delivery
  * attempt, each TFTP file the peer reads as file_input.
  * Optionally every frame, both ways, goes to a pcapng file (--pcap FILE) stamped with
- * virtual time converted to nanoseconds.
+ * the guest's clock in nanoseconds (net_vtime_to_ns).
  *
  * Contract with the device:
  *  - net_backend_send for every frame the guest transmits (no virtio-net header).
@@ -38,9 +38,12 @@
  * short against any guest timeout (U-Boot's ARP/TFTP timeouts are milliseconds). */
 #define NET_PEER_LATENCY 2000u
 
-/* Nanoseconds per unit of virtual time, for capture timestamps: one instruction is
- * one tenth of a 10 MHz mtime tick at the default ratio (DESIGN.md §3). */
-#define NET_NS_PER_VTIME 10u
+/* Capture timestamps are the guest's own clock (DESIGN.md §3): mtime advances one tick
+ * of the 10 MHz timebase, NET_NS_PER_TICK ns, every insns_per_tick units of virtual
+ * time (--insns-per-tick), so a unit is 100 / insns_per_tick ns: 10 ns at the default
+ * ratio, NET_INSNS_PER_TICK (the machine's DEFAULT_INSNS_PER_TICK). */
+#define NET_NS_PER_TICK 100u
+#define NET_INSNS_PER_TICK 10u
 
 /* Frames waiting for the guest; more are dropped (and traced): a guest that stops
  * taking frames must not make the simulator's memory grow without bound. */
@@ -62,7 +65,7 @@ typedef struct NetBackendConfig {
     const Tracer *tracer;      /* may be NULL */
     const char *dev_name;      /* names the device in trace events; NULL: "virtio-net" */
     uint64_t latency;          /* 0: NET_PEER_LATENCY */
-    uint64_t ns_per_vtime;     /* 0: NET_NS_PER_VTIME */
+    uint32_t insns_per_tick;   /* the machine's --insns-per-tick; 0: NET_INSNS_PER_TICK */
     /* Replay (net/recorded.h): the inputs a recorded run read from files replace the
      * capture of "pcap:FILE" and the files of tftp_dir, neither of which is opened.
      * Must outlive the backend. NULL: read the files (and record what was read). */
@@ -78,6 +81,11 @@ typedef struct NetBackendStats {
 } NetBackendStats;
 
 NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err);
+
+/* The guest's clock in nanoseconds at virtual time vtime (rounded down), and back: the
+ * scale of --pcap timestamps and of a --net pcap: capture's spacing. */
+uint64_t net_vtime_to_ns(uint64_t vtime, uint32_t insns_per_tick);
+uint64_t net_ns_to_vtime(uint64_t ns, uint32_t insns_per_tick);
 /* Closes the capture; -1 (with err) if finishing it failed. Frees nb in any case. */
 int net_backend_destroy(NetBackend *nb, Err *err);
 

@@ -1,6 +1,6 @@
 # Captures (sim/net/backend.h): --pcap FILE writes every frame both ways as pcapng
-# stamped with virtual time (10 ns per instruction, NET_NS_PER_VTIME) and the direction
-# in epb_flags; --net pcap:FILE feeds a capture's inbound frames to the guest (outbound
+# stamped with the guest's clock (10 ns per instruction by default, net_vtime_to_ns)
+# and the direction in epb_flags; --net pcap:FILE feeds a capture's inbound frames to the guest (outbound
 # ones, the recorded guest's own, are skipped; classic pcap has no direction, so every
 # frame is fed). The replay needs no tshark; reading the capture with tshark does.
 . tests/integration/lib.sh

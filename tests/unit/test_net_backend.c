@@ -2,7 +2,8 @@
  * event queue as the machine drives it: the peer's answers arrive a fixed virtual
  * latency after the question and in order; a guest without rx buffers gets its frames
  * later, in order, once it says it is ready; the pcap backend replays a capture on
- * the capture's own clock; the --pcap tap and the trace see every frame. */
+ * the capture's own clock; the --pcap tap and the trace see every frame; both clocks
+ * follow --insns-per-tick. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
 
@@ -193,10 +194,13 @@ static void test_guest_not_ready(void)
     net_backend_destroy(nb, NULL);
 }
 
-static void test_pcap_tap(void)
+/* The --pcap tap stamps frames with the guest's clock: 100 ns per mtime tick of
+ * insns_per_tick instructions (10 ns per instruction by default). */
+static void pcap_tap_at(uint32_t insns_per_tick, uint64_t ns_per_1000)
 {
     NetBackendConfig c = config("peer");
     c.pcap_out = TAP_PATH;
+    c.insns_per_tick = insns_per_tick;
     NetBackend *nb = make(&c);
     vt = 1000;
     size_t n = arp_request(PEER_GW_IP);
@@ -210,16 +214,40 @@ static void test_pcap_tap(void)
     PcapFrame f;
     CU_ASSERT_EQUAL_FATAL(pcap_reader_next(r, &f, &e), 1);
     CU_ASSERT_EQUAL(f.dir, PCAP_DIR_OUTBOUND);
-    CU_ASSERT_EQUAL(f.ts_ns, 1000 * NET_NS_PER_VTIME);
+    CU_ASSERT_EQUAL(f.ts_ns, ns_per_1000);
     CU_ASSERT_EQUAL(f.len, n);
     CU_ASSERT_EQUAL(memcmp(f.data, fr, n), 0);
     CU_ASSERT_EQUAL_FATAL(pcap_reader_next(r, &f, &e), 1);
     CU_ASSERT_EQUAL(f.dir, PCAP_DIR_INBOUND);
-    CU_ASSERT_EQUAL(f.ts_ns, (1000 + NET_PEER_LATENCY) * NET_NS_PER_VTIME);
+    CU_ASSERT_EQUAL(f.ts_ns, ns_per_1000 * (1000 + NET_PEER_LATENCY) / 1000);
     CU_ASSERT_EQUAL(f.len, got[0].len);
     CU_ASSERT_EQUAL(memcmp(f.data, got[0].data, f.len), 0);
     CU_ASSERT_EQUAL(pcap_reader_next(r, &f, &e), 0);
     pcap_reader_close(r);
+}
+
+static void test_pcap_tap(void)
+{
+    pcap_tap_at(0, 10000);     /* the default: 10 instructions per tick */
+    pcap_tap_at(10, 10000);
+    pcap_tap_at(20, 5000);     /* guest time runs half as fast per instruction */
+    pcap_tap_at(1, 100000);
+}
+
+static void test_clock_scale(void)
+{
+    CU_ASSERT_EQUAL(net_vtime_to_ns(1000, 0), 10000);
+    CU_ASSERT_EQUAL(net_vtime_to_ns(1000, NET_INSNS_PER_TICK), 10000);
+    CU_ASSERT_EQUAL(net_vtime_to_ns(1000, 20), 5000);
+    CU_ASSERT_EQUAL(net_vtime_to_ns(1, 3), 33);           /* rounded down, as mtime is */
+    CU_ASSERT_EQUAL(net_vtime_to_ns(3, 3), 100);
+    CU_ASSERT_EQUAL(net_vtime_to_ns(UINT64_MAX, 1), UINT64_MAX);   /* saturates */
+    CU_ASSERT_EQUAL(net_vtime_to_ns(UINT64_MAX / 10, 1000000), UINT64_MAX / 10 / 10000);
+    CU_ASSERT_EQUAL(net_ns_to_vtime(2000, 0), 200);
+    CU_ASSERT_EQUAL(net_ns_to_vtime(2000, 20), 400);
+    CU_ASSERT_EQUAL(net_ns_to_vtime(UINT64_MAX, 1000000), UINT64_MAX);
+    for (uint32_t ipt = 1; ipt <= 1000; ipt++)
+        CU_ASSERT_EQUAL(net_ns_to_vtime(net_vtime_to_ns(12345678 * (uint64_t)ipt, ipt), ipt), 12345678 * (uint64_t)ipt);
 }
 
 static void write_replay(void)
@@ -280,6 +308,19 @@ static void test_pcap_replay(void)
     CU_ASSERT_EQUAL(got[0].at, 1000);
     CU_ASSERT_EQUAL(got[2].at, 1000);
     CU_ASSERT_EQUAL(got[2].data[0], 0xa3);
+    net_backend_destroy(nb, NULL);
+
+    /* At 20 instructions per tick the same 2 µs are 400 instructions. */
+    c = config("pcap:" REPLAY_PATH);
+    c.insns_per_tick = 20;
+    nb = make(&c);
+    vt = 500;
+    net_backend_rx_ready(nb);
+    run_until(100000);
+    CU_ASSERT_EQUAL_FATAL(n_got, 3);
+    CU_ASSERT_EQUAL(got[0].at, 500);
+    CU_ASSERT_EQUAL(got[1].at, 900);
+    CU_ASSERT_EQUAL(got[2].at, 900);
     net_backend_destroy(nb, NULL);
 }
 
@@ -390,6 +431,7 @@ int suite_net_backend(void)
     if (!CU_add_test(s, "peer latency and order", test_peer_latency) ||
         !CU_add_test(s, "guest not ready", test_guest_not_ready) ||
         !CU_add_test(s, "pcap tap", test_pcap_tap) ||
+        !CU_add_test(s, "guest clock scale", test_clock_scale) ||
         !CU_add_test(s, "pcap replay", test_pcap_replay) ||
         !CU_add_test(s, "trace events", test_trace_events) ||
         !CU_add_test(s, "bad specs", test_bad_specs))
