@@ -151,7 +151,7 @@ static int machine_add_net(Machine *m, Err *err)
         .spec = spec, .tftp_dir = m->cfg.tftp_dir, .bootfile = m->cfg.bootfile,
         .pcap_out = m->cfg.pcap_out, .events = &m->events, .now = machine_now, .now_ctx = m,
         .deliver = virtio_net_receive, .opaque = m->net, .tracer = &m->tracer,
-        .recorded = m->cfg.net_recorded,
+        .recorded = m->cfg.net_recorded, .insns_per_tick = m->cfg.insns_per_tick,
     };
     m->backend = net_backend_create(&bc, err);
     if (!m->backend)
