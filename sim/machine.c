@@ -82,7 +82,7 @@ static void machine_observers_changed(void *ctx)
         m->ring_watching = rings;
         VirtioDevice *vd = m->net ? &m->net->vdev : NULL;
         for (unsigned q = 0; vd && q < vd->info.num_queues; q++) {
-            if (rings && vd->vq[q].ready)
+            if (rings && vq_ready(&vd->vq[q]))
                 ring_watch_start(&m->watch, &vd->vq[q]);
             else if (!rings)
                 ring_watch_stop(&m->watch, &vd->vq[q]);
@@ -112,20 +112,22 @@ static void machine_link_toggle(void *opaque)
 /* The NIC: virtio-net behind virtio-pci in its slot, and the backend behind it. */
 static int machine_add_net(Machine *m, Err *err)
 {
-    const char *spec = m->cfg.net_spec ? m->cfg.net_spec : "peer";
-    if (strcmp(spec, "none") == 0)
+    const char *spec = m->cfg.net_spec;
+    if (!spec || strcmp(spec, "none") == 0)
         return 0;
-    VirtioPciMode mode = VIRTIO_PCI_TRANSITIONAL;
-    if (m->cfg.virtio_mode && virtio_pci_parse_mode(m->cfg.virtio_mode, &mode) != 0)
-        return err_set(err, "--virtio %s: expected legacy, modern or transitional", m->cfg.virtio_mode);
+    VirtioPciMode mode;
+    if (!m->cfg.virtio_mode || virtio_pci_parse_mode(m->cfg.virtio_mode, &mode) != 0)
+        return err_set(err, "--virtio %s: expected legacy, modern or transitional",
+                       m->cfg.virtio_mode ? m->cfg.virtio_mode : "(none)");
     VirtioNetConfig nc;
     virtio_net_config_default(&nc);
     if (m->cfg.net_features && virtio_net_parse_features(m->cfg.net_features, &nc.features, err) != 0)
         return -1;
-    if (m->cfg.net_pairs)
-        nc.max_pairs = (uint16_t)m->cfg.net_pairs;
-    if (m->cfg.queue_size)
-        nc.queue_size = (uint16_t)m->cfg.queue_size;
+    if (m->cfg.net_pairs > UINT16_MAX || m->cfg.queue_size > UINT16_MAX)
+        return err_set(err, "virtio-net: %u queue pairs of %u entries is out of range", m->cfg.net_pairs,
+                       m->cfg.queue_size);
+    nc.max_pairs = (uint16_t)m->cfg.net_pairs;
+    nc.queue_size = (uint16_t)m->cfg.queue_size;
     nc.link_down = m->cfg.link_down;
     m->net = calloc(1, sizeof *m->net);
     m->net_pci = calloc(1, sizeof *m->net_pci);
@@ -162,7 +164,7 @@ static int machine_add_net(Machine *m, Err *err)
         m->net_pci = NULL;
         return -1;
     }
-    if (pci_host_plug(m->pci, &m->net_pci->pci, m->cfg.net_slot ? m->cfg.net_slot : 1, err) != 0)
+    if (pci_host_plug(m->pci, &m->net_pci->pci, m->cfg.net_slot, err) != 0)
         return -1;
     if (m->cfg.n_link_toggle) {
         timer_init(&m->link_timer, "link-toggle", machine_link_toggle, m);
@@ -192,6 +194,23 @@ static const MapEntry platform_map[] = {
     { 0x10000000u, 0x100u, "uart", &uart_ops, offsetof(Machine, uart) },
 };
 
+void machine_config_default(MachineConfig *cfg)
+{
+    VirtioNetConfig nc;
+    virtio_net_config_default(&nc);
+    *cfg = (MachineConfig){
+        .ram_mib = 128,
+        .insns_per_tick = 10,
+        .console = stdout,
+        .net_spec = "peer",
+        .virtio_mode = "transitional",
+        .net_slot = 1,
+        .net_pairs = nc.max_pairs,
+        .queue_size = nc.queue_size,
+        .hash_interval = 1000000,
+    };
+}
+
 Machine *machine_create(const MachineConfig *cfg, Err *err)
 {
     Machine *m = calloc(1, sizeof *m);
@@ -200,12 +219,12 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         return NULL;
     }
     m->cfg = *cfg;
-    if (!m->cfg.ram_mib)
-        m->cfg.ram_mib = DEFAULT_RAM_MIB;
-    if (!m->cfg.insns_per_tick)
-        m->cfg.insns_per_tick = DEFAULT_INSNS_PER_TICK;
-    if (!m->cfg.console)
-        m->cfg.console = stdout;
+    if (!m->cfg.console || !m->cfg.insns_per_tick || !m->cfg.hash_interval || !m->cfg.ram_mib) {
+        err_set(err, "machine configuration without console, clock ratio, hash interval or RAM "
+                     "(start from machine_config_default)");
+        free(m);
+        return NULL;
+    }
     if (m->cfg.ram_mib > (PCI_MEM64_BASE - RAM_BASE) >> 20) {
         /* Above that, RAM would cover the PCI 64-bit window (DESIGN.md §2). */
         err_set(err, "-m %llu: at most %llu MiB of RAM (it must end below the PCI 64-bit window)",
@@ -239,8 +258,6 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     m->tracer.changed_ctx = m;
     bus_trace_init(&m->bus_trace, &m->tracer);
     mem_watch_init(&m->watch, &m->ram);
-    if (!m->cfg.hash_interval)
-        m->cfg.hash_interval = 1000000;
     timer_init(&m->hash_timer, "state-hash", machine_hash_tick, m);
     if (m->cfg.trace && tracer_observe(&m->tracer, trace_observe, m->cfg.trace, NULL) != 0) {
         err_set(err, "cannot observe the trace");

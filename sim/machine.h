@@ -17,13 +17,13 @@
 #include "uart.h"
 
 #define RAM_BASE 0x80000000ull
-#define DEFAULT_RAM_MIB 128
-#define DEFAULT_INSNS_PER_TICK 10
 #define TIMEBASE_HZ 10000000u
 
+/* The machine's configuration. Start from machine_config_default (the one place
+ * defaults are set), then change what the command line asks for. */
 typedef struct MachineConfig {
     const char *fw_path;         /* ELF or raw image */
-    uint64_t ram_mib;
+    uint64_t ram_mib;            /* 1..14336 */
     const char *bootargs;        /* /chosen/bootargs, NULL for none */
     const uint8_t *serial_input; /* bytes fed to the UART */
     size_t serial_input_len;
@@ -34,12 +34,12 @@ typedef struct MachineConfig {
     bool pci_testdev;            /* attach the PCI test device */
     FILE *console;               /* UART output (stdout) */
     /* network: virtio-net-pci and what is behind it */
-    const char *net_spec;        /* "peer" (default), "pcap:FILE", or "none": no NIC */
-    const char *virtio_mode;     /* "transitional" (default), "legacy", "modern" */
+    const char *net_spec;        /* "peer", "pcap:FILE", or "none": no NIC */
+    const char *virtio_mode;     /* "transitional", "legacy", "modern" */
     const char *net_features;    /* "-mrg_rxbuf,+mq" applied to the default set */
-    unsigned net_slot;           /* PCI slot (default 1) */
-    unsigned net_pairs;          /* max_virtqueue_pairs (default 4) */
-    unsigned queue_size;         /* virtqueue size offered (default 256) */
+    unsigned net_slot;           /* PCI slot, 1..31 */
+    unsigned net_pairs;          /* max_virtqueue_pairs offered with MQ */
+    unsigned queue_size;         /* virtqueue size offered */
     const char *tftp_dir;        /* peer: files served by TFTP */
     const char *bootfile;        /* peer: DHCP boot file name */
     const char *pcap_out;        /* every frame both ways, pcapng */
@@ -49,7 +49,7 @@ typedef struct MachineConfig {
     uint64_t link_toggle[8];     /* virtual times at which the link flips */
     unsigned n_link_toggle;
     TraceWriter *trace;          /* NULL: no trace file; else it observes every event */
-    uint64_t hash_interval;      /* state_hash event every N instructions (0: 1000000) */
+    uint64_t hash_interval;      /* state_hash event every N units of virtual time */
 } MachineConfig;
 
 typedef enum StopReason {
@@ -109,6 +109,12 @@ typedef struct Machine {
     int exit_code;
 } Machine;
 
+/* The defaults: 128 MiB, 10 instructions per tick, console on stdout, virtio-net
+ * (transitional, slot 1, the device's default pairs and queue size) behind the
+ * built-in peer, no trace. */
+void machine_config_default(MachineConfig *cfg);
+/* Builds the machine; it emits no trace event (an observer added right after sees the
+ * whole run from run_start). NULL with err on a bad configuration or input. */
 Machine *machine_create(const MachineConfig *cfg, Err *err);
 void machine_destroy(Machine *m);
 

@@ -1,6 +1,5 @@
-/* The command line: `ringside run|--help|--version`. Options live in one table that
- * also produces the help text. Only this file prints errors and chooses exit codes. */
-#include <ctype.h>
+/* The command line: `ringside run|replay|--help|--version`. The options of `run` live
+ * in one table (options.c). Only this file prints errors and chooses exit codes. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include "config.h"
 #include "machine.h"
 #include "net/recorded.h"
+#include "options.h"
 #include "trace/sha256.h"
 
 /* Exit statuses of the simulator itself; anything else is the guest's poweroff code. */
@@ -23,83 +23,6 @@ enum {
     EXIT_INTERRUPTED = 130,  /* stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report) */
 };
 
-typedef struct RunOpts {
-    MachineConfig mc;
-    const char *dump_dtb;
-    bool stats;
-    const char *serial_input_path;
-    uint8_t *serial_buf;
-    const char *trace_path;
-} RunOpts;
-
-typedef enum { ARG_NONE, ARG_STR, ARG_U64 } ArgKind;
-
-typedef struct OptDesc {
-    const char *name;        /* long name, as typed */
-    const char *alias;       /* a second spelling, or NULL */
-    ArgKind kind;
-    const char *metavar;
-    const char *help;
-    int id;
-} OptDesc;
-
-/* The accepted range of numeric options (those not listed take any number), checked
- * before the option's case runs; pow2 also asks for a power of two. */
-typedef struct OptRange {
-    int id;
-    uint64_t min, max;
-    bool pow2;
-    const char *why;
-} OptRange;
-
-enum { O_FW, O_MEM, O_APPEND, O_SERIAL, O_MAX_INSNS, O_DUMP_DTB, O_STRICT, O_TICK, O_TESTDEV, O_STATS,
-       O_TRACE, O_NET, O_VIRTIO, O_NET_FEATURES, O_NET_SLOT, O_NET_PAIRS, O_QUEUE_SIZE, O_TFTP, O_BOOTFILE,
-       O_PCAP, O_LINK, O_LINK_TOGGLE, O_SERIAL_PROMPT,
-       O_VIRTIO_FAULT };
-
-static const OptDesc run_opts[] = {
-    { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000 (default: the bundled firmware)", O_FW },
-    { "-m", "--memory", ARG_U64, "MiB", "guest RAM size in MiB (default 128)", O_MEM },
-    { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")", O_APPEND },
-    { "--serial-input", NULL, ARG_STR, "FILE", "bytes typed into the UART, one whenever the guest has taken the previous one ('-' = stdin until EOF)", O_SERIAL },
-    { "--serial-prompt", NULL, ARG_STR, "TEXT", "type each --serial-input line after the first only once the guest has printed TEXT (e.g. \"=> \" for U-Boot)", O_SERIAL_PROMPT },
-    { "--max-insns", NULL, ARG_U64, "N", "stop after N executed instructions (exit status 124)", O_MAX_INSNS },
-    { "--dump-dtb", NULL, ARG_STR, "FILE", "write the device tree blob the guest receives to FILE, then run", O_DUMP_DTB },
-    { "--strict", NULL, ARG_NONE, NULL, "unmapped loads and stores raise access faults instead of reading all-ones / being dropped", O_STRICT },
-    { "--insns-per-tick", NULL, ARG_U64, "N", "virtual-clock units per 10 MHz mtime tick (default 10)", O_TICK },
-    { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2", O_TESTDEV },
-    { "--stats", NULL, ARG_NONE, NULL, "print executed instructions and virtual time to stderr at the end", O_STATS },
-    { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)", O_TRACE },
-    { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2, default), pcap:FILE (feed a capture), none (no NIC)", O_NET },
-    { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional (default), legacy, modern", O_VIRTIO },
-    { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+csum", O_NET_FEATURES },
-    { "--net-slot", NULL, ARG_U64, "N", "PCI slot of the virtio-net device (default 1)", O_NET_SLOT },
-    { "--net-pairs", NULL, ARG_U64, "N", "max_virtqueue_pairs offered with MQ (default 4)", O_NET_PAIRS },
-    { "--queue-size", NULL, ARG_U64, "N", "virtqueue size the device offers, a power of 2 (default 256; 8 or 16 make rings easy to follow)", O_QUEUE_SIZE },
-    { "--tftp", NULL, ARG_STR, "DIR", "files the built-in peer serves over TFTP", O_TFTP },
-    { "--bootfile", NULL, ARG_STR, "NAME", "boot file name the peer's DHCP server announces", O_BOOTFILE },
-    { "--pcap", NULL, ARG_STR, "FILE", "write every frame, both ways, to FILE (pcapng, virtual-time stamps)", O_PCAP },
-    { "--link", NULL, ARG_STR, "up|down", "initial link state (default up)", O_LINK },
-    { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)", O_LINK_TOGGLE },
-    { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)", O_VIRTIO_FAULT },
-};
-
-static const OptRange opt_ranges[] = {
-    { O_MEM, 1, 14336, false, "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000" },
-    { O_TICK, 1, 1000000, false, NULL },
-    { O_NET_SLOT, 1, 31, false, "slot 0 is the host bridge" },
-    { O_NET_PAIRS, 1, 256, false, NULL },
-    { O_QUEUE_SIZE, 2, 32768, true, "virtio 1.2 section 2.7" },
-};
-
-static const OptRange *opt_range(int id)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(opt_ranges); i++)
-        if (opt_ranges[i].id == id)
-            return &opt_ranges[i];
-    return NULL;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -113,13 +36,7 @@ static void usage(FILE *f)
             "recorded trace's configuration with its recorded inputs and compares every event.\n"
             "\n"
             "Options of `run`:\n");
-    for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
-        const OptDesc *o = &run_opts[i];
-        char left[64];
-        snprintf(left, sizeof left, "%s%s%s%s%s", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
-                 o->metavar ? " " : "", o->metavar ? o->metavar : "");
-        fprintf(f, "  %-26s %s\n", left, o->help);
-    }
+    run_opts_help(f);
     fprintf(f,
             "\n"
             "Exit status: the guest's poweroff code (0 = success), or\n"
@@ -129,34 +46,6 @@ static void usage(FILE *f)
             "  %d  guest requested a reset   %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
             EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET,
             EXIT_INTERRUPTED);
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *end || strchr(s, '-') || isspace((unsigned char)*s))
-        return -1;
-    *v = x;
-    return 0;
-}
-
-/* "T1,T2,..." strictly increasing numbers. */
-static int parse_times(const char *s, uint64_t *out, unsigned max, unsigned *n)
-{
-    char buf[512];
-    if (strlen(s) >= sizeof buf)
-        return -1;
-    strcpy(buf, s);
-    *n = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        uint64_t v;
-        if (*n == max || parse_u64(tok, &v) != 0 || (*n && v <= out[*n - 1]))
-            return -1;
-        out[(*n)++] = v;
-    }
-    return *n ? 0 : -1;
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len, Err *err)
@@ -225,95 +114,19 @@ static const char *default_firmware(void)
     return path;
 }
 
-static int parse_run(int argc, char **argv, RunOpts *ro)
+/* The options of `run` (options.c), then the bundled firmware if none was named.
+ * OPTS_OK, OPTS_HELP, -1 on a usage error (printed), -2 when the bundled firmware is
+ * missing (printed). `from` says where the command line came from, for the errors. */
+static int parse_run(int argc, char **argv, RunOpts *ro, const char *from)
 {
-    memset(ro, 0, sizeof *ro);
-    ro->mc.console = stdout;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const OptDesc *o = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        for (size_t k = 0; k < ARRAY_SIZE(run_opts) && !o; k++) {
-            const OptDesc *d = &run_opts[k];
-            const char *names[2] = { d->name, d->alias };
-            for (int j = 0; j < 2 && !o; j++) {
-                size_t l = names[j] ? strlen(names[j]) : 0;
-                if (!l || strncmp(a, names[j], l) != 0)
-                    continue;
-                if (a[l] == 0)
-                    o = d;
-                else if (a[l] == '=' && d->kind != ARG_NONE) {
-                    o = d;
-                    val = a + l + 1;
-                }
-            }
-        }
-        if (!o) {
-            fprintf(stderr, "ringside run: unknown option '%s' (try 'ringside run --help')\n", a);
-            return -1;
-        }
-        if (o->kind != ARG_NONE && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ringside run: option '%s' needs %s\n", o->name, o->metavar);
-                return -1;
-            }
-            val = argv[++i];
-        }
-        uint64_t num = 0;
-        if (o->kind == ARG_U64 && parse_u64(val, &num) != 0) {
-            fprintf(stderr, "ringside run: option '%s' needs a number, not '%s'\n", o->name, val);
-            return -1;
-        }
-        const OptRange *rg = o->kind == ARG_U64 ? opt_range(o->id) : NULL;
-        if (rg && (num < rg->min || num > rg->max || (rg->pow2 && (num & (num - 1))))) {
-            fprintf(stderr, "ringside run: %s %s: must be %s%llu..%llu%s%s%s\n", o->name, val,
-                    rg->pow2 ? "a power of 2 in " : "", (unsigned long long)rg->min, (unsigned long long)rg->max,
-                    rg->why ? " (" : "", rg->why ? rg->why : "", rg->why ? ")" : "");
-            return -1;
-        }
-        switch (o->id) {
-        case O_FW: ro->mc.fw_path = val; break;
-        case O_MEM: ro->mc.ram_mib = num; break;
-        case O_APPEND: ro->mc.bootargs = val; break;
-        case O_SERIAL: ro->serial_input_path = val; break;
-        case O_SERIAL_PROMPT: ro->mc.serial_prompt = val; break;
-        case O_MAX_INSNS: ro->mc.max_insns = num; break;
-        case O_DUMP_DTB: ro->dump_dtb = val; break;
-        case O_STRICT: ro->mc.strict = true; break;
-        case O_TICK: ro->mc.insns_per_tick = (uint32_t)num; break;
-        case O_TESTDEV: ro->mc.pci_testdev = true; break;
-        case O_STATS: ro->stats = true; break;
-        case O_TRACE: ro->trace_path = val; break;
-        case O_NET: ro->mc.net_spec = val; break;
-        case O_VIRTIO: ro->mc.virtio_mode = val; break;
-        case O_NET_FEATURES: ro->mc.net_features = val; break;
-        case O_NET_SLOT: ro->mc.net_slot = (unsigned)num; break;
-        case O_NET_PAIRS: ro->mc.net_pairs = (unsigned)num; break;
-        case O_QUEUE_SIZE: ro->mc.queue_size = (unsigned)num; break;
-        case O_TFTP: ro->mc.tftp_dir = val; break;
-        case O_BOOTFILE: ro->mc.bootfile = val; break;
-        case O_PCAP: ro->mc.pcap_out = val; break;
-        case O_VIRTIO_FAULT: ro->mc.virtio_fault = val; break;
-        case O_LINK:
-            if (strcmp(val, "up") != 0 && strcmp(val, "down") != 0) {
-                fprintf(stderr, "ringside run: --link %s: expected up or down\n", val);
-                return -1;
-            }
-            ro->mc.link_down = strcmp(val, "down") == 0;
-            break;
-        case O_LINK_TOGGLE:
-            if (parse_times(val, ro->mc.link_toggle, ARRAY_SIZE(ro->mc.link_toggle), &ro->mc.n_link_toggle) != 0) {
-                fprintf(stderr, "ringside run: --link-toggle %s: expected up to %zu increasing virtual times, "
-                                "e.g. 5000000,9000000\n", val, ARRAY_SIZE(ro->mc.link_toggle));
-                return -1;
-            }
-            break;
-        }
+    Err err;
+    int rc = run_opts_parse(argc, argv, ro, &err);
+    if (rc < 0) {
+        fprintf(stderr, "ringside run: %s%s\n", err.msg, from);
+        return -1;
     }
+    if (rc == OPTS_HELP)
+        return rc;
     if (!ro->mc.fw_path) {
         ro->mc.fw_path = default_firmware();
         if (access(ro->mc.fw_path, R_OK) != 0) {
@@ -322,7 +135,7 @@ static int parse_run(int argc, char **argv, RunOpts *ro)
             return -2;
         }
     }
-    return 0;
+    return OPTS_OK;
 }
 
 static int write_file(const char *path, const void *data, size_t len, Err *err)
@@ -392,26 +205,6 @@ static void replay_report(const Replay *rp, const char *path)
     fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
 }
 
-static const char *or_default(const char *s, const char *dflt) { return s && *s ? s : dflt; }
-
-/* The machine configuration as "key=value" lines for the trace header, for people and
- * tools that read it; replay itself re-parses the recorded command line. */
-static void config_lines(const MachineConfig *mc, char *buf, size_t n)
-{
-    snprintf(buf, n,
-             "ringside=%s\nfw=%s\nram_mib=%llu\nbootargs=%s\ninsns_per_tick=%u\nstrict=%d\n"
-             "max_insns=%llu\npci_testdev=%d\nnet=%s\nvirtio=%s\nnet_features=%s\nnet_slot=%u\n"
-             "net_pairs=%u\nqueue_size=%u\nlink=%s\nlink_toggles=%u\nvirtio_fault=%s\n",
-             RINGSIDE_VERSION, mc->fw_path, (unsigned long long)(mc->ram_mib ? mc->ram_mib : DEFAULT_RAM_MIB),
-             mc->bootargs ? mc->bootargs : "",
-             mc->insns_per_tick ? mc->insns_per_tick : DEFAULT_INSNS_PER_TICK, mc->strict,
-             (unsigned long long)mc->max_insns, mc->pci_testdev, or_default(mc->net_spec, "peer"),
-             or_default(mc->virtio_mode, "transitional"), or_default(mc->net_features, "default"),
-             mc->net_slot ? mc->net_slot : 1, mc->net_pairs ? mc->net_pairs : 4,
-             mc->queue_size ? mc->queue_size : 256, mc->link_down ? "down" : "up",
-             mc->n_link_toggle, or_default(mc->virtio_fault, "none"));
-}
-
 /* Ctrl-C ends the run cleanly: the trace is closed with its end record. */
 static Machine *volatile running_machine;
 
@@ -430,7 +223,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     TraceWriter *tw = NULL;
     if (ro->trace_path) {
         char cfg[2048];
-        config_lines(&ro->mc, cfg, sizeof cfg);
+        run_opts_config_lines(ro, cfg, sizeof cfg);
         TraceHeader h = { .config = cfg, .argc = argc, .argv = (const char *const *)argv };
         if (sha256_file(ro->mc.fw_path, h.fw_sha256, &err) != 0) {
             fprintf(stderr, "ringside: firmware %s\n", err.msg);
@@ -541,37 +334,30 @@ static int cmd_run(int argc, char **argv)
 {
     RunOpts ro;
     Err err = { "" };
-    int prc = parse_run(argc - 2, argv + 2, &ro);
+    int prc = parse_run(argc - 2, argv + 2, &ro, "");
+    if (prc == OPTS_HELP) {
+        usage(stdout);
+        return 0;
+    }
     if (prc != 0)
         return prc == -2 ? EXIT_SETUP : EXIT_USAGE;
+    uint8_t *serial_buf = NULL;
     if (ro.serial_input_path) {
-        if (read_file(ro.serial_input_path, &ro.serial_buf, &ro.mc.serial_input_len, &err) != 0) {
+        if (read_file(ro.serial_input_path, &serial_buf, &ro.mc.serial_input_len, &err) != 0) {
             fprintf(stderr, "ringside: --serial-input %s\n", err.msg);
             return EXIT_SETUP;
         }
-        ro.mc.serial_input = ro.serial_buf;
+        ro.mc.serial_input = serial_buf;
     }
-    /* The header keeps the command line minus the names of output files, so that the
-     * same run traced to two different files gives two identical files. (--pcap stays:
-     * replaying a run rewrites its capture.) */
     char **kept = calloc((size_t)argc + 1, sizeof *kept);
     if (!kept) {
-        free(ro.serial_buf);
+        free(serial_buf);
         return EXIT_SETUP;
     }
-    int nk = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i >= 2 && (strcmp(argv[i], "--trace") == 0 || strcmp(argv[i], "--dump-dtb") == 0)) {
-            i++;
-            continue;
-        }
-        if (i >= 2 && (strncmp(argv[i], "--trace=", 8) == 0 || strncmp(argv[i], "--dump-dtb=", 11) == 0))
-            continue;
-        kept[nk++] = argv[i];
-    }
+    int nk = run_opts_recorded_argv(argc, argv, kept);
     int rc = execute(&ro, NULL, nk, kept);
     free(kept);
-    free(ro.serial_buf);
+    free(serial_buf);
     return rc;
 }
 
@@ -668,13 +454,14 @@ static int cmd_replay(int argc, char **argv)
     RunOpts ro;
     FILE *devnull = NULL;
     NetRecorded *net = NULL;
+    uint8_t *serial_buf = NULL;
     int rc = EXIT_SETUP;
-    if (parse_run(h->argc - 2, args + 2, &ro) != 0)
+    int prc = parse_run(h->argc - 2, args + 2, &ro, " (in the trace's recorded command line)");
+    if (prc == OPTS_HELP)
+        fprintf(stderr, "ringside replay: %s: the trace's recorded command line asks for --help, not a run\n", path);
+    if (prc != OPTS_OK)
         goto out;
-    ro.trace_path = NULL;
-    ro.dump_dtb = NULL;
-    ro.mc.pcap_out = NULL;
-    ro.serial_input_path = NULL;
+    run_opts_for_replay(&ro);
     if (!show_console && !(devnull = fopen("/dev/null", "w"))) {
         fprintf(stderr, "ringside replay: /dev/null: %s\n", strerror(errno));
         goto out;
@@ -682,11 +469,11 @@ static int cmd_replay(int argc, char **argv)
     if (devnull)
         ro.mc.console = devnull;
     if (!(net = net_recorded_new()) ||
-        recorded_input(path, &ro.serial_buf, &ro.mc.serial_input_len, net, &err) != 0) {
+        recorded_input(path, &serial_buf, &ro.mc.serial_input_len, net, &err) != 0) {
         fprintf(stderr, "ringside replay: %s\n", net ? err.msg : "out of memory");
         goto out;
     }
-    ro.mc.serial_input = ro.serial_buf;
+    ro.mc.serial_input = serial_buf;
     ro.mc.net_recorded = net;
     uint8_t sha[32];
     if (sha256_file(ro.mc.fw_path, sha, &err) == 0 && memcmp(sha, h->fw_sha256, 32) != 0)
@@ -716,7 +503,7 @@ static int cmd_replay(int argc, char **argv)
 out:
     if (devnull)
         fclose(devnull);
-    free(ro.serial_buf);
+    free(serial_buf);
     net_recorded_free(net);
     free(args);
     trace_reader_close(rp.r);

@@ -100,7 +100,7 @@ static int capture(NetBackend *nb, bool inbound, const uint8_t *frame, size_t le
 static void trace_text(NetBackend *nb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void trace_text(NetBackend *nb, const char *fmt, ...)
 {
-    if (!tracer_on(nb->tracer))
+    if (!TRACE_WANTED(nb->tracer, peer_action))
         return;
     char text[160];
     va_list ap;
@@ -270,7 +270,7 @@ int net_backend_send(NetBackend *nb, const uint8_t *frame, size_t len)
 static void trace_file(NetBackend *nb, const char *name, const uint8_t *data, size_t len,
                        uint16_t code, const char *why)
 {
-    if (!tracer_on(nb->tracer))
+    if (!TRACE_WANTED(nb->tracer, file_input))
         return;
     if (why) {
         TRACE(nb->tracer, file_input, NET_SRC_TFTP, name, 0, 0, NULL, 0, code, why);

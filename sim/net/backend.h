@@ -41,7 +41,7 @@
 /* Capture timestamps are the guest's own clock (DESIGN.md §3): mtime advances one tick
  * of the 10 MHz timebase, NET_NS_PER_TICK ns, every insns_per_tick units of virtual
  * time (--insns-per-tick), so a unit is 100 / insns_per_tick ns: 10 ns at the default
- * ratio, NET_INSNS_PER_TICK (the machine's DEFAULT_INSNS_PER_TICK). */
+ * ratio, NET_INSNS_PER_TICK (machine_config_default's too). */
 #define NET_NS_PER_TICK 100u
 #define NET_INSNS_PER_TICK 10u
 

@@ -38,7 +38,7 @@ static const struct { uint8_t id; const char *name; } cap_names[] = {
 
 void pci_error(PciDev *d, const char *fmt, ...)
 {
-    if (!tracer_on(d->tracer))
+    if (!TRACE_WANTED(d->tracer, pci_error))
         return;
     char buf[256];
     va_list ap;

@@ -43,7 +43,7 @@ static uint32_t cfg_access(PciHost *h, uint16_t bdf, unsigned reg, unsigned size
     PciDev *d = pci_host_find(h, bdf >> 8, (bdf >> 3) & 31, bdf & 7);
     if (reg & (size - 1)) {
         /* Neither mechanism can express a misaligned access: the CPU split it wrong. */
-        if (tracer_on(h->tracer)) {
+        if (TRACE_WANTED(h->tracer, pci_error)) {
             char why[96];
             snprintf(why, sizeof why, "misaligned %s config %s of %u bytes at 0x%x", mech,
                      wr ? "write" : "read", size, reg);
@@ -51,7 +51,8 @@ static uint32_t cfg_access(PciHost *h, uint16_t bdf, unsigned reg, unsigned size
         }
         return UINT32_MAX;
     }
-    const char *name = tracer_on(h->tracer) ? pci_config_reg_name(d, reg) : NULL;   /* for the trace only */
+    bool traced = wr ? TRACE_WANTED(h->tracer, pci_cfg_write) : TRACE_WANTED(h->tracer, pci_cfg_read);
+    const char *name = traced ? pci_config_reg_name(d, reg) : NULL;   /* for the trace only */
     if (wr) {
         TRACE(h->tracer, pci_cfg_write, bdf, (uint16_t)reg, (uint8_t)size, val, name, mech);
         if (d)

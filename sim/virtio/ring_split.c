@@ -149,7 +149,7 @@ static int walk_chain(VirtQueue *vq, uint16_t head, VqElem *e, unsigned *ntrace,
         if (read_desc(vq, table, i, &d) < 0)
             return vq_break(vq, err, "descriptor %u at %#llx is outside guest memory", i,
                             (unsigned long long)(table + desc_entry_off(vq->size, i)));
-        if (tracer_on(vq->tracer)) {   /* only the trace needs it */
+        if (TRACE_WANTED(vq->tracer, chain_fetch)) {   /* only chain_fetch needs it */
             TraceDesc td = { .addr = d.addr, .len = d.len, .index = i, .flags = d.flags, .next = d.next };
             if (vq_note_desc(vq, ntrace, &td) < 0)
                 return vq_break(vq, err, "out of host memory");

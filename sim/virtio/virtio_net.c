@@ -24,7 +24,7 @@ static VirtioNet *net_of(VirtioDevice *vd) { return (VirtioNet *)vd; }
 static void note(VirtioNet *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(VirtioNet *n, const char *fmt, ...)
 {
-    if (!tracer_on(n->vdev.tracer))
+    if (!TRACE_WANTED(n->vdev.tracer, note))
         return;
     char text[256];
     va_list ap;

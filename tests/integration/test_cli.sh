@@ -1,14 +1,14 @@
 # The command line itself (issue 2: "ringside --help documents every option"): every
-# option of sim/main.c's run_opts table is in `ringside run --help` and in the man page
+# option of sim/options.c's run_opts table is in `ringside run --help` and in the man page
 # docs/ringside.1, whose version and exit statuses must agree with the program; usage
 # mistakes exit 120 with a hint, help and version exit 0 on stdout.
 . tests/integration/lib.sh
 
 # The option table, one "NAME [ALIAS]" per line, read from the source so that a new
 # option is checked without editing this test.
-sed -n '/^static const OptDesc run_opts\[\] = {/,/^};/p' sim/main.c |
+sed -n '/^static const OptDesc run_opts\[\] = {/,/^};/p' sim/options.c |
     sed -n 's/^ *{ *"\([^"]*\)", *\(NULL\|"\([^"]*\)"\).*/\1 \3/p' >"$WORK/opts"
-[ "$(wc -l <"$WORK/opts")" -ge 20 ] || { cat "$WORK/opts"; fail "could not read the option table from sim/main.c"; }
+[ "$(wc -l <"$WORK/opts")" -ge 20 ] || { cat "$WORK/opts"; fail "could not read the option table from sim/options.c"; }
 
 # mentions FILE NAME: FILE has NAME as a whole option (--net does not count for --net-slot).
 mentions() { grep -Eq -e "(^|[^-a-zA-Z0-9])$2([^-a-zA-Z0-9]|\$)" "$1"; }

@@ -44,7 +44,12 @@ static Machine *make(const uint32_t *prog, size_t n, TraceWriter *tw)
         st32_le(buf + 4 * i, prog[i]);
     CU_ASSERT_FATAL(write(fd, buf, n * 4) == (ssize_t)(n * 4));
     close(fd);
-    MachineConfig mc = { .fw_path = img_path, .net_spec = "none", .console = devnull, .trace = tw };
+    MachineConfig mc;
+    machine_config_default(&mc);
+    mc.fw_path = img_path;
+    mc.net_spec = "none";
+    mc.console = devnull;
+    mc.trace = tw;
     Err err;
     Machine *m = machine_create(&mc, &err);
     unlink(img_path);
@@ -318,7 +323,11 @@ static StopReason run_fw(const char *path, uint64_t every, uint64_t *pauses)
     Err err;
     TraceWriter *tw = trace_open(path, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-    MachineConfig mc = { .fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf", .console = devnull, .trace = tw };
+    MachineConfig mc;
+    machine_config_default(&mc);
+    mc.fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
+    mc.console = devnull;
+    mc.trace = tw;
     Machine *m = machine_create(&mc, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     StopReason why;
@@ -372,7 +381,11 @@ static void test_pausing_observer_changes_nothing(void)
     Err err;
     TraceWriter *tw = trace_open("build/ut-obs-b.trace", NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-    MachineConfig mc = { .fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf", .console = devnull, .trace = tw };
+    MachineConfig mc;
+    machine_config_default(&mc);
+    mc.fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
+    mc.console = devnull;
+    mc.trace = tw;
     Machine *m = machine_create(&mc, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     Pauser p = { .m = m };
@@ -426,7 +439,10 @@ static void test_late_ring_observer_without_file(void)
     const char *path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
     Err err;
     /* The whole run, observed from the start. */
-    MachineConfig mc = { .fw_path = path, .console = devnull };
+    MachineConfig mc;
+    machine_config_default(&mc);
+    mc.fw_path = path;
+    mc.console = devnull;
     Machine *m = machine_create(&mc, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     RingSeen all = { .from = 0, .m = m, .pause_at = 1000 };     /* amid the rx fill */

@@ -1,0 +1,312 @@
+/* The options of `ringside run` (see options.h): one row per option, and the few
+ * functions that read the table. Adding an option is adding a row (and the field it
+ * sets, with its default in machine_config_default). */
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "config.h"
+
+typedef enum { ARG_NONE, ARG_STR, ARG_U64 } ArgKind;
+
+enum {
+    OPT_OUTPUT = 1,              /* names a file the run writes: not recorded; a replay writes none */
+    OPT_RECORDED_INPUT = 2,      /* an input the trace records: a replay takes it from there */
+};
+
+typedef struct OptDesc {
+    const char *name;            /* long name, as typed */
+    const char *alias;           /* a second spelling, or NULL */
+    ArgKind kind;
+    const char *metavar;
+    const char *help;            /* without the default, which is appended */
+    size_t off, size;            /* the RunOpts field it sets */
+    uint64_t min, max;           /* ARG_U64: accepted range (max 0: any number) */
+    bool pow2;                   /* ... and only powers of 2 */
+    const char *why;             /* the range's reason, for the error */
+    const char *key;             /* trace header key; NULL: not in the config lines */
+    unsigned flags;
+    const char *dflt;            /* help's default when the default value says nothing */
+    /* Custom parser and header value (NULL: by kind). */
+    int (*parse)(RunOpts *ro, const char *val, Err *err);
+    void (*show)(const RunOpts *ro, char *buf, size_t n);
+} OptDesc;
+
+#define FIELD(f) offsetof(RunOpts, f), sizeof(((RunOpts *)0)->f)
+
+static int parse_link(RunOpts *ro, const char *val, Err *err);
+static void show_link(const RunOpts *ro, char *buf, size_t n);
+static int parse_link_toggle(RunOpts *ro, const char *val, Err *err);
+static void show_link_toggle(const RunOpts *ro, char *buf, size_t n);
+
+static const OptDesc run_opts[] = {
+    { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
+      FIELD(mc.fw_path), .key = "fw", .dflt = "the bundled firmware" },
+    { "-m", "--memory", ARG_U64, "MiB", "guest RAM size in MiB", FIELD(mc.ram_mib), 1, 14336, false,
+      "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000", .key = "ram_mib" },
+    { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")",
+      FIELD(mc.bootargs), .key = "bootargs" },
+    { "--serial-input", NULL, ARG_STR, "FILE", "bytes typed into the UART, one whenever the guest has taken the previous one ('-' = stdin until EOF)",
+      FIELD(serial_input_path), .flags = OPT_RECORDED_INPUT },
+    { "--serial-prompt", NULL, ARG_STR, "TEXT", "type each --serial-input line after the first only once the guest has printed TEXT (e.g. \"=> \" for U-Boot)",
+      FIELD(mc.serial_prompt), .key = "serial_prompt" },
+    { "--max-insns", NULL, ARG_U64, "N", "stop after N executed instructions, with exit status 124", FIELD(mc.max_insns),
+      .key = "max_insns", .dflt = "no limit" },
+    { "--dump-dtb", NULL, ARG_STR, "FILE", "write the device tree blob the guest receives to FILE, then run",
+      FIELD(dump_dtb), .flags = OPT_OUTPUT },
+    { "--strict", NULL, ARG_NONE, NULL, "unmapped, out-of-range and too-narrow accesses raise access faults instead of reading all-ones / being dropped",
+      FIELD(mc.strict), .key = "strict" },
+    { "--insns-per-tick", NULL, ARG_U64, "N", "virtual-clock units per 10 MHz mtime tick", FIELD(mc.insns_per_tick),
+      1, 1000000, .key = "insns_per_tick" },
+    { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2",
+      FIELD(mc.pci_testdev), .key = "pci_testdev" },
+    { "--stats", NULL, ARG_NONE, NULL, "print executed instructions and virtual time to stderr at the end", FIELD(stats) },
+    { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)",
+      FIELD(trace_path), .flags = OPT_OUTPUT },
+    { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2), pcap:FILE (feed a capture), none (no NIC)",
+      FIELD(mc.net_spec), .key = "net" },
+    { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional, legacy, modern", FIELD(mc.virtio_mode),
+      .key = "virtio" },
+    { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+csum", FIELD(mc.net_features),
+      .key = "net_features", .dflt = "every feature the device implements" },
+    { "--net-slot", NULL, ARG_U64, "N", "PCI slot of the virtio-net device", FIELD(mc.net_slot), 1, 31, false,
+      "slot 0 is the host bridge", .key = "net_slot" },
+    { "--net-pairs", NULL, ARG_U64, "N", "max_virtqueue_pairs offered with MQ", FIELD(mc.net_pairs), 1, 256,
+      .key = "net_pairs" },
+    { "--queue-size", NULL, ARG_U64, "N", "virtqueue size the device offers, a power of 2 (8 or 16 make rings easy to follow)",
+      FIELD(mc.queue_size), 2, 32768, true, "virtio 1.2 section 2.7", .key = "queue_size" },
+    { "--tftp", NULL, ARG_STR, "DIR", "files the built-in peer serves over TFTP", FIELD(mc.tftp_dir) },
+    { "--bootfile", NULL, ARG_STR, "NAME", "boot file name the peer's DHCP server announces", FIELD(mc.bootfile),
+      .key = "bootfile" },
+    { "--pcap", NULL, ARG_STR, "FILE", "write every frame, both ways, to FILE (pcapng, virtual-time stamps)",
+      FIELD(mc.pcap_out), .flags = OPT_OUTPUT },
+    { "--link", NULL, ARG_STR, "up|down", "initial link state", FIELD(mc.link_down), .key = "link", .dflt = "up",
+      .parse = parse_link, .show = show_link },
+    { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)",
+      FIELD(mc.link_toggle), .key = "link_toggles", .dflt = "never", .parse = parse_link_toggle, .show = show_link_toggle },
+    { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)",
+      FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none" },
+};
+
+static void *field(RunOpts *ro, const OptDesc *o) { return (char *)ro + o->off; }
+static const void *cfield(const RunOpts *ro, const OptDesc *o) { return (const char *)ro + o->off; }
+
+/* ---- values ---- */
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 0);
+    if (errno || end == s || *end || strchr(s, '-') || isspace((unsigned char)*s))
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static uint64_t get_num(const void *p, size_t size)
+{
+    if (size == sizeof(uint64_t))
+        return *(const uint64_t *)p;
+    return *(const uint32_t *)p;
+}
+
+static void set_num(void *p, size_t size, uint64_t v)
+{
+    if (size == sizeof(uint64_t))
+        *(uint64_t *)p = v;
+    else
+        *(uint32_t *)p = (uint32_t)v;
+}
+
+static int parse_link(RunOpts *ro, const char *val, Err *err)
+{
+    if (strcmp(val, "up") != 0 && strcmp(val, "down") != 0)
+        return err_set(err, "--link %s: expected up or down", val);
+    ro->mc.link_down = strcmp(val, "down") == 0;
+    return 0;
+}
+
+static void show_link(const RunOpts *ro, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", ro->mc.link_down ? "down" : "up");
+}
+
+/* "T1,T2,..." strictly increasing numbers. */
+static int parse_link_toggle(RunOpts *ro, const char *val, Err *err)
+{
+    MachineConfig *mc = &ro->mc;
+    const unsigned max = ARRAY_SIZE(mc->link_toggle);
+    mc->n_link_toggle = 0;
+    for (const char *p = val; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char tok[32];
+        uint64_t v;
+        if (mc->n_link_toggle == max || len == 0 || len >= sizeof tok)
+            goto bad;
+        memcpy(tok, p, len);
+        tok[len] = 0;
+        if (parse_u64(tok, &v) != 0 || (mc->n_link_toggle && v <= mc->link_toggle[mc->n_link_toggle - 1]))
+            goto bad;
+        mc->link_toggle[mc->n_link_toggle++] = v;
+        p += len + (comma ? 1 : 0);
+        if (comma && !*p)
+            goto bad;
+    }
+    if (mc->n_link_toggle)
+        return 0;
+bad:
+    mc->n_link_toggle = 0;
+    return err_set(err, "--link-toggle %s: expected up to %u increasing virtual times, e.g. 5000000,9000000", val, max);
+}
+
+static void show_link_toggle(const RunOpts *ro, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; i < ro->mc.n_link_toggle && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%llu", i ? "," : "", (unsigned long long)ro->mc.link_toggle[i]);
+}
+
+/* The value of an option as the header records it. */
+static void show(const RunOpts *ro, const OptDesc *o, char *buf, size_t n)
+{
+    const void *p = cfield(ro, o);
+    if (o->show)
+        o->show(ro, buf, n);
+    else if (o->kind == ARG_NONE)
+        snprintf(buf, n, "%d", *(const bool *)p ? 1 : 0);
+    else if (o->kind == ARG_U64)
+        snprintf(buf, n, "%llu", (unsigned long long)get_num(p, o->size));
+    else
+        snprintf(buf, n, "%s", *(const char *const *)p ? *(const char *const *)p : "");
+}
+
+/* ---- the command line ---- */
+
+/* The row for argument a ("--name", "--name=value"), with *val set for the second. */
+static const OptDesc *find(const char *a, const char **val)
+{
+    *val = NULL;
+    for (size_t k = 0; k < ARRAY_SIZE(run_opts); k++) {
+        const OptDesc *d = &run_opts[k];
+        const char *names[2] = { d->name, d->alias };
+        for (int j = 0; j < 2; j++) {
+            size_t l = names[j] ? strlen(names[j]) : 0;
+            if (!l || strncmp(a, names[j], l) != 0)
+                continue;
+            if (a[l] == 0)
+                return d;
+            if (a[l] == '=' && d->kind != ARG_NONE) {
+                *val = a + l + 1;
+                return d;
+            }
+        }
+    }
+    return NULL;
+}
+
+int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
+{
+    memset(ro, 0, sizeof *ro);
+    machine_config_default(&ro->mc);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *val;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return OPTS_HELP;
+        const OptDesc *o = find(a, &val);
+        if (!o)
+            return err_set(err, "unknown option '%s' (try 'ringside run --help')", a);
+        if (o->kind != ARG_NONE && !val) {
+            if (i + 1 >= argc)
+                return err_set(err, "option '%s' needs %s", o->name, o->metavar);
+            val = argv[++i];
+        }
+        if (o->parse) {
+            if (o->parse(ro, val, err) != 0)
+                return -1;
+            continue;
+        }
+        void *p = field(ro, o);
+        if (o->kind == ARG_NONE) {
+            *(bool *)p = true;
+        } else if (o->kind == ARG_STR) {
+            *(const char **)p = val;
+        } else {
+            uint64_t num;
+            if (parse_u64(val, &num) != 0)
+                return err_set(err, "option '%s' needs a number, not '%s'", o->name, val);
+            if (o->max && (num < o->min || num > o->max || (o->pow2 && (num & (num - 1)))))
+                return err_set(err, "%s %s: must be %s%llu..%llu%s%s%s", o->name, val,
+                               o->pow2 ? "a power of 2 in " : "", (unsigned long long)o->min,
+                               (unsigned long long)o->max, o->why ? " (" : "", o->why ? o->why : "",
+                               o->why ? ")" : "");
+            set_num(p, o->size, num);
+        }
+    }
+    return OPTS_OK;
+}
+
+void run_opts_help(FILE *f)
+{
+    RunOpts d;
+    memset(&d, 0, sizeof d);
+    machine_config_default(&d.mc);
+    for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
+        const OptDesc *o = &run_opts[i];
+        char left[64], dflt[96] = "";
+        snprintf(left, sizeof left, "%s%s%s%s%s", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
+                 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        if (o->dflt) {
+            snprintf(dflt, sizeof dflt, " (default: %s)", o->dflt);
+        } else if (o->kind == ARG_U64 || (o->kind == ARG_STR && *(const char *const *)cfield(&d, o))) {
+            char v[64];
+            show(&d, o, v, sizeof v);
+            snprintf(dflt, sizeof dflt, " (default %s)", v);
+        }
+        fprintf(f, "  %-26s %s%s\n", left, o->help, dflt);
+    }
+}
+
+void run_opts_config_lines(const RunOpts *ro, char *buf, size_t n)
+{
+    size_t len = (size_t)snprintf(buf, n, "ringside=%s\n", RINGSIDE_VERSION);
+    for (size_t i = 0; i < ARRAY_SIZE(run_opts) && len < n; i++) {
+        const OptDesc *o = &run_opts[i];
+        if (!o->key)
+            continue;
+        char v[512];
+        show(ro, o, v, sizeof v);
+        len += (size_t)snprintf(buf + len, n - len, "%s=%s\n", o->key, v);
+    }
+}
+
+int run_opts_recorded_argv(int argc, char *const *argv, char **kept)
+{
+    int nk = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *val;
+        const OptDesc *o = i >= 2 ? find(argv[i], &val) : NULL;
+        if (o && (o->flags & OPT_OUTPUT)) {
+            if (!val && o->kind != ARG_NONE)
+                i++;                       /* its value is the next argument */
+            continue;
+        }
+        kept[nk++] = argv[i];
+    }
+    kept[nk] = NULL;
+    return nk;
+}
+
+void run_opts_for_replay(RunOpts *ro)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
+        const OptDesc *o = &run_opts[i];
+        if ((o->flags & (OPT_OUTPUT | OPT_RECORDED_INPUT)) && o->kind == ARG_STR && !o->parse)
+            *(const char **)field(ro, o) = NULL;
+    }
+}

@@ -1,0 +1,40 @@
+/* The options of `ringside run`, as one table (options.c): each row carries the
+ * option's spelling, help text, where its value goes, its parser and range, the trace
+ * header key it is recorded under, and whether it names a file the run writes or an
+ * input that a replay takes from the trace. Help text, parsing, range errors, the
+ * header's configuration lines, the recorded command line and replay's clearing of
+ * outputs all come from that table; defaults come from machine_config_default. */
+#ifndef RINGSIDE_OPTIONS_H
+#define RINGSIDE_OPTIONS_H
+
+#include "machine.h"
+
+/* What `ringside run`'s options set: the machine's configuration and the run's own. */
+typedef struct RunOpts {
+    MachineConfig mc;
+    const char *dump_dtb;            /* --dump-dtb FILE */
+    bool stats;                      /* --stats */
+    const char *serial_input_path;   /* --serial-input FILE ('-': stdin) */
+    const char *trace_path;          /* --trace FILE */
+} RunOpts;
+
+enum { OPTS_OK = 0, OPTS_HELP = 1 };
+
+/* Defaults (machine_config_default), then the options in argv[0..argc). OPTS_OK,
+ * OPTS_HELP when --help or -h comes before any error, or -1 with err
+ * (an unknown option, a missing or bad value, a value out of range). mc.fw_path stays
+ * NULL unless --fw was given. */
+int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err);
+/* The "Options of `run`" part of --help: one line per option with its default. */
+void run_opts_help(FILE *f);
+/* "key=value\n" lines for the trace header, one per recorded option, in table order. */
+void run_opts_config_lines(const RunOpts *ro, char *buf, size_t n);
+/* The command line to record: argv without the options that name an output file
+ * (--trace, --dump-dtb, --pcap), so the same run traced to two files gives two equal
+ * traces. kept must have room for argc + 1 pointers; returns how many were kept. */
+int run_opts_recorded_argv(int argc, char *const *argv, char **kept);
+/* For replay: clears every output file (a replay writes none) and every input the
+ * trace recorded (console input, which the trace supplies). */
+void run_opts_for_replay(RunOpts *ro);
+
+#endif
