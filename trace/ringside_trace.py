@@ -10,6 +10,8 @@ import os
 import re
 import zlib
 
+import rt_deftab
+
 __all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader", "TraceWriter",
            "read_events", "diff", "Divergence", "event_differences", "events_table",
            "load_events_def", "find_events_def", "FAMILIES", "vtime_ns", "NS_PER_TICK",
@@ -80,7 +82,6 @@ def find_events_def():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "events.def")
 
 
-_EV_START = re.compile(r"\bEV\s*\(")
 _FIELD = re.compile(r"F\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 
@@ -89,27 +90,9 @@ def load_events_def(path=None):
     """Parses events.def into {id: EventType}; TraceError if it is not what the C
     preprocessor would accept in the shape the writer expects."""
     path = path or find_events_def()
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise TraceError("cannot read the event definitions %s: %s" % (path, e.strerror)) from None
-    text = re.sub(r"/\*.*?\*/", lambda m: " " * len(m.group(0)), text, flags=re.S)
-    text = re.sub(r"//[^\n]*", "", text)
+    text = rt_deftab.read(path, TraceError, "the event definitions ")
     types, names = {}, set()
-    pos = 0
-    while True:
-        m = _EV_START.search(text, pos)
-        if not m:
-            break
-        depth, i = 1, m.end()
-        while i < len(text) and depth:
-            depth += {"(": 1, ")": -1}.get(text[i], 0)
-            i += 1
-        if depth:
-            raise TraceError("%s: unbalanced EV(" % path)
-        body = text[m.end():i - 1]
-        pos = i
+    for _, body, _line in rt_deftab.calls(text, ["EV"], path, TraceError):
         parts = body.split(",", 3)
         if len(parts) != 4:
             raise TraceError("%s: malformed EV(%s)" % (path, body.strip()))

@@ -11,6 +11,8 @@ import ast
 import os
 import re
 
+import rt_deftab
+
 __all__ = ["LayoutError", "Field", "Layout", "find_def", "load"]
 
 
@@ -92,14 +94,12 @@ class Layout:
 def find_def(name="ring_split.def"):
     """The table: beside this module (where `make install` puts it), else in the source
     tree this module came from (sim/virtio/)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for path in (os.path.join(here, name), os.path.join(here, os.pardir, "sim", "virtio", name)):
-        if os.path.exists(path):
-            return os.path.normpath(path)
-    raise LayoutError("cannot find %s beside %s or in the source tree" % (name, here))
+    path = rt_deftab.find(name, os.path.join("sim", "virtio"))
+    if not os.path.exists(path):
+        raise LayoutError("cannot find %s beside %s or in the source tree" % (name, os.path.dirname(path)))
+    return path
 
 
-_ROW = re.compile(r"\bRING_FIELD\s*\(")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _LABEL = re.compile(r'^"([^"\\]*)"$')
 
@@ -112,26 +112,10 @@ def load(path=None):
     path = path or find_def()
     if path in _cache:
         return _cache[path]
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise LayoutError("cannot read the ring layout %s: %s" % (path, e.strerror)) from None
-    text = re.sub(r"/\*.*?\*/", lambda m: " " * len(m.group(0)), text, flags=re.S)
-    text = re.sub(r"//[^\n]*", "", text)
-    fields, pos = [], 0
-    while True:
-        m = _ROW.search(text, pos)
-        if not m:
-            break
-        depth, k = 1, m.end()
-        while k < len(text) and depth:
-            depth += {"(": 1, ")": -1}.get(text[k], 0)
-            k += 1
-        if depth:
-            raise LayoutError("%s: unbalanced RING_FIELD(" % path)
-        body, pos = text[m.end():k - 1], k
-        parts = [p.strip() for p in body.split(",")]
+    fields = []
+    text = rt_deftab.read(path, LayoutError, "the ring layout ")
+    for _, body, _line in rt_deftab.calls(text, ["RING_FIELD"], path, LayoutError):
+        parts = rt_deftab.split_args(body)
         label = _LABEL.match(parts[2]) if len(parts) == 5 else None
         if (not label or not _IDENT.match(parts[0]) or not _IDENT.match(parts[1])
                 or not parts[4].isdigit() or int(parts[4]) == 0):

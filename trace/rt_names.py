@@ -9,6 +9,8 @@ Standard library only.
 import os
 import re
 
+import rt_deftab
+
 __all__ = ["NamesError", "INTERRUPT", "find_def", "csrs", "causes"]
 
 INTERRUPT = 1 << 63   # the interrupt bit of an RV64 mcause value
@@ -19,39 +21,23 @@ class NamesError(Exception):
 
 
 def find_def(name):
-    """Path of a table: beside this module first (where `make install` puts it), else
-    in the source tree (trace/../sim/cpu/)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    beside = os.path.join(here, name)
-    if os.path.exists(beside):
-        return beside
-    return os.path.join(os.path.dirname(here), "sim", "cpu", name)
+    """Path of a table: beside this module first (where `make install` puts it), else in
+    the source tree (trace/../sim/cpu/)."""
+    return rt_deftab.find(name, os.path.join("sim", "cpu"))
 
 
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise NamesError("cannot read %s: %s" % (path, e.strerror)) from None
-    # Comments become blanks, their newlines kept, so that errors give true lines.
-    text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
-    return re.sub(r"//[^\n]*", "", text)
-
-
-def _rows(text, path, start, row):
-    """Every match of row, and a NamesError for a row start that row does not match."""
+def _rows(path, macros, row):
+    """The match of row at each use of one of macros; NamesError for a use that row
+    does not match."""
     found = []
-    for m in re.finditer(start, text):
-        r = row.match(text, m.start())
+    for macro, body, line in rt_deftab.calls(rt_deftab.read(path, NamesError), macros, path, NamesError):
+        r = row.match("%s(%s)" % (macro, body))
         if not r:
-            line = text.count("\n", 0, m.start()) + 1
             raise NamesError("%s:%d: row not in the shape the header describes" % (path, line))
         found.append(r)
     return found
 
 
-_CSR_START = re.compile(r"\bCSRS?\s*\(")
 _CSR_ROW = re.compile(r"(?:CSR\s*\(\s*(0x[0-9a-fA-F]+)\s*,\s*([a-z][a-z0-9]*)\s*,"
                       r"|CSRS\s*\(\s*(0x[0-9a-fA-F]+)\s*,\s*([a-z][a-z0-9]*)\s*,"
                       r"\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,)\s*([USM])\s*,")
@@ -63,7 +49,7 @@ def csrs(path=None):
     ("pmpaddr12"); NamesError if the table breaks its rules."""
     path = path or find_def("csrs.def")
     table = {}
-    for r in _rows(_read(path), path, _CSR_START, _CSR_ROW):
+    for r in _rows(path, ["CSR", "CSRS"], _CSR_ROW):
         if r.group(1):
             base, name, first, last, step = int(r.group(1), 16), r.group(2), 0, 0, 1
             members = [(base, name)]
@@ -86,7 +72,6 @@ def csrs(path=None):
     return table
 
 
-_CAUSE_START = re.compile(r"\b(?:EXC|IRQ)\s*\(")
 _CAUSE_ROW = re.compile(r"(EXC|IRQ)\s*\(\s*(\d+)\s*,\s*([a-z][a-z0-9_]*)\s*,\s*([A-Z][A-Z0-9_]*)\s*\)")
 
 
@@ -96,7 +81,7 @@ def causes(path=None):
     has no interrupt bit, looks up INTERRUPT | cause)."""
     path = path or find_def("causes.def")
     table = {}
-    for r in _rows(_read(path), path, _CAUSE_START, _CAUSE_ROW):
+    for r in _rows(path, ["EXC", "IRQ"], _CAUSE_ROW):
         code = int(r.group(2))
         key = code | (INTERRUPT if r.group(1) == "IRQ" else 0)
         if code >= 64 or key in table or r.group(3) in table.values():

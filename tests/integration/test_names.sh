@@ -64,7 +64,7 @@ fi
 
 # A broken table is refused with its file and line, never half read.
 mkdir -p "$WORK/bad"
-cp trace/rt_names.py "$WORK/bad/"
+cp trace/rt_names.py trace/rt_deftab.py "$WORK/bad/"
 sed 's/^CSR(0x342, mcause, /CSR(0x341, mcause, /' sim/cpu/csrs.def > "$WORK/bad/csrs.def"
 cmp -s sim/cpu/csrs.def "$WORK/bad/csrs.def" && fail "could not plant a repeated number"
 sed 's/^EXC(3,  breakpoint, /EXC(3 breakpoint, /' sim/cpu/causes.def > "$WORK/bad/causes.def"

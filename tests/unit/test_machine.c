@@ -315,21 +315,29 @@ static void test_pause_in_wfi(void)
     unlink("build/ut-wfi-b.trace");
 }
 
-/* The bundled firmware's default scenario, traced: once straight through, once paused
- * every `every` instructions and resumed. The files must be identical. */
-static StopReason run_fw(const char *path, uint64_t every, uint64_t *pauses)
+/* The bundled firmware's default scenario, traced to tw (or not: NULL). */
+static Machine *make_fw(TraceWriter *tw)
 {
     const char *fw = getenv("RINGSIDE_FW");
-    Err err;
-    TraceWriter *tw = trace_open(path, NULL, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
     MachineConfig mc;
     machine_config_default(&mc);
     mc.fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
     mc.console = devnull;
     mc.trace = tw;
+    Err err;
     Machine *m = machine_create(&mc, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    return m;
+}
+
+/* The bundled firmware's default scenario, traced: once straight through, once paused
+ * every `every` instructions and resumed. The files must be identical. */
+static StopReason run_fw(const char *path, uint64_t every, uint64_t *pauses)
+{
+    Err err;
+    TraceWriter *tw = trace_open(path, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    Machine *m = make_fw(tw);
     StopReason why;
     *pauses = 0;
     if (every) {
@@ -377,17 +385,10 @@ static void test_pausing_observer_changes_nothing(void)
 {
     uint64_t n;
     CU_ASSERT_EQUAL(run_fw("build/ut-obs-a.trace", 0, &n), STOP_POWEROFF);
-    const char *fw = getenv("RINGSIDE_FW");
     Err err;
     TraceWriter *tw = trace_open("build/ut-obs-b.trace", NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
-    MachineConfig mc;
-    machine_config_default(&mc);
-    mc.fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
-    mc.console = devnull;
-    mc.trace = tw;
-    Machine *m = machine_create(&mc, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    Machine *m = make_fw(tw);
     Pauser p = { .m = m };
     TraceTypeSet virtio = { { 0 } };
     trace_types_add_family(&virtio, "virtio");
@@ -435,16 +436,8 @@ static void ring_seen(void *ctx, const TraceEvent *ev)
  * nobody observes bus events. */
 static void test_late_ring_observer_without_file(void)
 {
-    const char *fw = getenv("RINGSIDE_FW");
-    const char *path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
-    Err err;
     /* The whole run, observed from the start. */
-    MachineConfig mc;
-    machine_config_default(&mc);
-    mc.fw_path = path;
-    mc.console = devnull;
-    Machine *m = machine_create(&mc, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    Machine *m = make_fw(NULL);
     RingSeen all = { .from = 0, .m = m, .pause_at = 1000 };     /* amid the rx fill */
     CU_ASSERT_EQUAL_FATAL(tracer_observe(&m->tracer, ring_seen, &all, NULL), 0);
     CU_ASSERT_PTR_NOT_NULL(m->mem.hook);
@@ -457,8 +450,7 @@ static void test_late_ring_observer_without_file(void)
     CU_ASSERT(all.n > 1000);           /* the rest of the fill, DHCP, ARP and the pings */
 
     /* Observed only from t, ring_drv only. */
-    m = machine_create(&mc, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    m = make_fw(NULL);
     CU_ASSERT_PTR_NULL(m->mem.hook);
     CU_ASSERT_EQUAL(machine_run_until(m, t, MACHINE_NO_LIMIT), STOP_PAUSED);
     CU_ASSERT_EQUAL(cpu_vclock(m->cpu), t);
