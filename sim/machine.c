@@ -459,24 +459,23 @@ static bool take_pause(Machine *m)
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /* The loop alternates between due timers and CPU blocks that end exactly at the next
- * timer or limit. Its order is what makes a pause invisible: a pause returns before the
- * timers due at this instant run, and a resumed call runs them first, just as the
- * undisturbed loop would have before the next instruction. */
+ * timer or limit. Every pause lands at one kind of point: between two instructions at
+ * time T, after the timers due at T have run, which is where the undisturbed loop
+ * stands before it runs the instruction at T; a resumed call goes on from there as it
+ * would have. (So a debugger's write at a pause, recorded with its time, is replayed
+ * by running to that time and writing.) */
 StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit)
 {
     if (m->stop != STOP_NONE)
         return m->stop;
     machine_start(m);
     for (;;) {
+        uint64_t now = cpu_vclock(m->cpu);
+        events_run_due(&m->events, now);
         StopReason why = machine_check_stop(m);
         if (why != STOP_NONE)
             return machine_end(m, why);
-        if (take_pause(m))
-            return STOP_PAUSED;
-        uint64_t now = cpu_vclock(m->cpu);
-        if (events_run_due(&m->events, now))
-            continue;                          /* a timer may have stopped or paused the run */
-        if (now >= vlimit || cpu_instret(m->cpu) >= ilimit)
+        if (take_pause(m) || now >= vlimit || cpu_instret(m->cpu) >= ilimit)
             return STOP_PAUSED;
         uint64_t next = events_next(&m->events);
         if (m->sleeping) {

@@ -129,8 +129,9 @@ void machine_destroy(Machine *m);
  * machine_run_until returns STOP_PAUSED when virtual time reaches vlimit, when
  * ilimit instructions have been executed in all, or when machine_pause was called
  * (from a device callback, a trace observer, a RAM watch or a timer): then the
- * machine stands right after the instruction that caused it (or, from a timer,
- * between instructions at the timer's time), before anything else happens. It
+ * machine stands right after the instruction that caused it (or, from a timer, at the
+ * timer's time), with the timers due at that instant run and the next instruction not
+ * yet begun. It
  * returns a final reason (poweroff, reset, max-insns, idle, aborted, interrupted)
  * once the run has ended, and the same reason on every later call. A pause in the
  * middle of a wfi sleep resumes the sleep. MACHINE_NO_LIMIT for either limit. */
