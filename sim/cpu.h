@@ -24,6 +24,7 @@ typedef enum CpuExit {
     CPU_EXIT_BUDGET,         /* the budget ran out: an event is due */
     CPU_EXIT_WFI,            /* wfi with no interrupt pending: skip to the next event */
     CPU_EXIT_REQUEST,        /* a device or the debugger asked (cpu_request_exit) */
+    CPU_EXIT_BREAK,          /* pc is at a breakpoint (cpu_break_add); it has not executed */
 } CpuExit;
 
 /* mip bits the platform drives: bit i of mip is interrupt cause i (cpu/causes.def). */
@@ -84,6 +85,23 @@ int cpu_csr_number(const char *name);
 const char *cpu_cause_name(uint64_t cause);
 
 void cpu_set_trap_hook(Cpu *c, CpuTrapHook *fn, void *ctx);
+
+/* Breakpoints for the debugger: cpu_run returns CPU_EXIT_BREAK before it executes an
+ * instruction at pc. They live in the decoded-instruction cache (the entry's handler is
+ * swapped), so they cost nothing where they are not and never change guest memory.
+ * cpu_break_add returns -1 when the table is full (CPU_MAX_BREAKS). */
+#define CPU_MAX_BREAKS 64
+int cpu_break_add(Cpu *c, uint64_t pc);
+void cpu_break_remove(Cpu *c, uint64_t pc);
+bool cpu_break_at(const Cpu *c, uint64_t pc);
+/* The next cpu_run executes the instruction at the current pc even if it is a
+ * breakpoint (to go on from one); any other first instruction cancels this. */
+void cpu_break_step_over(Cpu *c);
+
+/* Observer of the hart's RAM loads (watchpoints); NULL = none. While one is set, every
+ * RAM load leaves the fast path, so it costs only while it is wanted. */
+typedef void CpuLoadHook(void *ctx, uint64_t addr, unsigned size, uint64_t val);
+void cpu_set_load_hook(Cpu *c, CpuLoadHook *fn, void *ctx);
 /* A cheap, deterministic hash of the architectural state (pc, x1..x31, priv, key CSRs). */
 uint64_t cpu_state_hash(const Cpu *c);
 

@@ -225,3 +225,13 @@ const Symbol *symtab_lookup(const Symtab *t, uint64_t addr, uint64_t *off)
         *off = addr - s->addr;
     return s;
 }
+
+const Symbol *symtab_find(const Symtab *t, const char *name)
+{
+    /* By name: a linear walk, for the debugger's `break SYMBOL` (not a hot path); the
+     * lowest address wins when a name appears twice (static functions of two files). */
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->syms[i].name, name) == 0)
+            return &t->syms[i];
+    return NULL;
+}

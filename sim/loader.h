@@ -30,5 +30,7 @@ void fw_free(FwImage *img);
 
 /* The function containing addr, or NULL; *off receives addr - symbol start. */
 const Symbol *symtab_lookup(const Symtab *t, uint64_t addr, uint64_t *off);
+/* The function called name, or NULL. */
+const Symbol *symtab_find(const Symtab *t, const char *name);
 
 #endif

@@ -469,6 +469,7 @@ StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit)
     if (m->stop != STOP_NONE)
         return m->stop;
     machine_start(m);
+    m->at_break = false;
     for (;;) {
         uint64_t now = cpu_vclock(m->cpu);
         events_run_due(&m->events, now);
@@ -500,6 +501,10 @@ StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit)
         m->events.deadline = now + budget;
         CpuExit ex = cpu_run(m->cpu, budget);
         m->events.deadline = 0;
+        if (ex == CPU_EXIT_BREAK) {
+            m->at_break = true;                /* before the instruction at the breakpoint */
+            m->pause_requested = true;
+        }
         if (ex == CPU_EXIT_WFI) {
             next = events_next(&m->events);
             if (next == EVENT_NEVER)

@@ -102,6 +102,7 @@ typedef struct Machine {
     StopReason stop;             /* a final stop once the run ended, else STOP_NONE */
     bool started;                /* run_start emitted */
     bool pause_requested;        /* machine_pause: return at the next instruction boundary */
+    bool at_break;               /* the last pause: pc is at a CPU breakpoint, not yet run */
     bool sleeping;               /* in wfi: the clock skips to the next event */
     uint64_t sleep_start;        /* virtual time the current wfi sleep began */
     volatile bool abort_requested;
@@ -134,7 +135,9 @@ void machine_destroy(Machine *m);
  * yet begun. It
  * returns a final reason (poweroff, reset, max-insns, idle, aborted, interrupted)
  * once the run has ended, and the same reason on every later call. A pause in the
- * middle of a wfi sleep resumes the sleep. MACHINE_NO_LIMIT for either limit. */
+ * middle of a wfi sleep resumes the sleep. MACHINE_NO_LIMIT for either limit.
+ * A CPU breakpoint (cpu_break_add) pauses before its instruction, with m->at_break set;
+ * to go on past it, call cpu_break_step_over first. */
 #define MACHINE_NO_LIMIT UINT64_MAX
 void machine_start(Machine *m);
 StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit);

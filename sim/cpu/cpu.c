@@ -82,6 +82,7 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
     c->resv_valid = false;
     c->stop = false;
     c->exit_req = false;
+    c->bp_skip = false;
 }
 
 /* ---- the decoded-instruction cache ---- */
@@ -164,11 +165,76 @@ int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
         bits |= (uint32_t)ld16_le(hi) << 16;
     }
     cpu_decode(bits, in);
+    if (unlikely(c->nbreaks) && cpu_break_at(c, pc))
+        in->h = OP_BKPT * 2 + (in->len == 4);
     Ram *ram = c->cfg.ram;
     for (uint64_t a = pc; a < pc + in->len; a += 2)
         if (ram_contains(ram, a, 2))
             ram->page_flags[(a - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
     return 0;
+}
+
+/* ---- breakpoints ---- */
+
+bool cpu_break_at(const Cpu *c, uint64_t pc)
+{
+    for (unsigned i = 0; i < c->nbreaks; i++)
+        if (c->breaks[i] == pc)
+            return true;
+    return false;
+}
+
+/* The decoded slot of pc in RAM, if the page has been decoded; NULL otherwise (the
+ * breakpoint is then set when the instruction is decoded). */
+static Insn *decoded_slot(Cpu *c, uint64_t pc)
+{
+    Ram *ram = c->cfg.ram;
+    uint64_t off = pc - ram->base;
+    if (off >= ram->size || !c->pages[off >> RAM_PAGE_SHIFT])
+        return NULL;
+    Insn *in = &c->pages[off >> RAM_PAGE_SHIFT][(off & (RAM_PAGE_SIZE - 1)) >> 1];
+    return in->h != OP_DECODE * 2 ? in : NULL;
+}
+
+int cpu_break_add(Cpu *c, uint64_t pc)
+{
+    pc &= ~1ull;
+    if (cpu_break_at(c, pc))
+        return 0;
+    if (c->nbreaks == CPU_MAX_BREAKS)
+        return -1;
+    c->breaks[c->nbreaks++] = pc;
+    Insn *in = decoded_slot(c, pc);
+    if (in)
+        in->h = OP_BKPT * 2 + (in->len == 4);
+    return 0;
+}
+
+void cpu_break_remove(Cpu *c, uint64_t pc)
+{
+    pc &= ~1ull;
+    unsigned j = 0;
+    for (unsigned i = 0; i < c->nbreaks; i++)
+        if (c->breaks[i] != pc)
+            c->breaks[j++] = c->breaks[i];
+    if (j == c->nbreaks)
+        return;
+    c->nbreaks = j;
+    Insn *in = decoded_slot(c, pc);
+    if (in && in->h >> 1 == OP_BKPT)
+        in->h = (uint8_t)(in->op * 2 + (in->len == 4));
+}
+
+void cpu_break_step_over(Cpu *c)
+{
+    c->bp_skip = true;
+    c->bp_skip_pc = c->pc;
+}
+
+void cpu_set_load_hook(Cpu *c, CpuLoadHook *fn, void *ctx)
+{
+    c->load_hook = fn;
+    c->load_ctx = ctx;
 }
 
 /* ---- traps ---- */

@@ -17,7 +17,7 @@
 /* Operation of a decoded instruction. OP_DECODE (0) marks a slot not yet decoded, so
  * a freshly zeroed page needs no initialisation. */
 #define CPU_OPS(X) \
-    X(DECODE) X(FETCH_SLOW) X(PAGE_END) X(ILLEGAL) \
+    X(DECODE) X(FETCH_SLOW) X(PAGE_END) X(ILLEGAL) X(BKPT) \
     X(LUI) X(AUIPC) X(JAL) X(JALR) \
     X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) \
     X(LB) X(LH) X(LW) X(LD) X(LBU) X(LHU) X(LWU) \
@@ -135,6 +135,15 @@ struct Cpu {
     CpuConfig cfg;
     CpuTrapHook *trap_hook;
     void *trap_ctx;
+    CpuLoadHook *load_hook;
+    void *load_ctx;
+
+    /* Debugger breakpoints (cpu.c): their pcs, and the one to step over once. A slot at
+     * a breakpoint has h = OP_BKPT (its own op stays in op). */
+    uint64_t breaks[CPU_MAX_BREAKS];
+    unsigned nbreaks;
+    bool bp_skip;
+    uint64_t bp_skip_pc;
 
     /* Decoded-instruction cache: one Insn array per RAM page, NULL until executed. */
     Insn **pages;

@@ -40,6 +40,8 @@ static int load_slow(Cpu *c, uint64_t a, unsigned size, uint64_t *v)
     const uint8_t *p = ram_ptr(c->cfg.ram, a, size);
     if (p) {
         *v = ldn_le(p, size);
+        if (unlikely(c->load_hook != NULL))
+            c->load_hook(c->load_ctx, a, size, *v);
         return 0;
     }
     return as_read(c->cfg.mem, a, size, v);
@@ -156,6 +158,9 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
     uint8_t *const host = ram->host;
     const uint8_t *const flags = ram->page_flags;
     const uint64_t rbase = ram->base, rsize = ram->size, rlast = ram->size - 8;
+    /* RAM loads below rlim_ld take the fast path: all of RAM, or none while someone
+     * watches loads (cpu_set_load_hook), so that load_slow reports each one. */
+    const uint64_t rlim_ld = c->load_hook ? 0 : rlast + 1;
     Insn *const *const pages = c->pages;
     uint64_t *const x = c->x;
     const uint64_t start = c->instret;
@@ -202,7 +207,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
 #define RD x[in->rd]
 #define LOAD(expr_fast, size, conv) { \
         uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_; \
-        if (likely(o_ <= rlast)) { v_ = (expr_fast); RD = conv; NEXT(); } \
+        if (likely(o_ < rlim_ld)) { v_ = (expr_fast); RD = conv; NEXT(); } \
         unsigned rd_ = in->rd, len_ = in->len; \
         SYNC(); \
         if (load_slow(c, a_, size, &v_) < 0) TRAP(EXC_LOAD_ACCESS, a_); \
@@ -256,6 +261,8 @@ block:
      * calling cpu_request_exit) is seen within POLL_INSNS instructions. */
     stop_at = left > POLL_INSNS ? left - POLL_INSNS : 0;
     n = left - stop_at;
+    if (unlikely(c->bp_skip) && pc != c->bp_skip_pc)
+        c->bp_skip = false;          /* the step-over was for another instruction */
     LOOKUP();
     DISPATCH();
 
@@ -273,6 +280,13 @@ block:
             LOOKUP();
             DISPATCH();
         L_OP_ILLEGAL_2: L_OP_ILLEGAL_4: TRAP(EXC_ILLEGAL, (uint32_t)in->imm);
+        L_OP_BKPT_2: L_OP_BKPT_4:                           /* a debugger breakpoint at pc */
+            if (c->bp_skip && pc == c->bp_skip_pc) {
+                c->bp_skip = false;
+                goto *labels[in->op * 2 + (in->len == 4)];  /* its own handler */
+            }
+            SYNC();
+            return CPU_EXIT_BREAK;
 
         H(LUI, RD = IMM; NEXT();)
         H(AUIPC, RD = pc + IMM; NEXT();)

@@ -469,6 +469,92 @@ static void test_late_ring_observer_without_file(void)
     machine_destroy(m);
 }
 
+/* ---- breakpoints and load watching ---- */
+
+/* A breakpoint pauses before its instruction (the device store has not happened), set
+ * before the code was decoded or after; stepping over it runs it once; removed, it
+ * no longer stops the run. */
+static void test_breakpoints(void)
+{
+    Machine *m = make_loop(NULL);
+    const uint64_t bp = AFTER_DEV_SW - 4;              /* sw t2, 0(a0) */
+    CU_ASSERT_EQUAL(cpu_break_add(m->cpu, bp), 0);      /* not decoded yet */
+    CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 1000000), STOP_PAUSED);
+    CU_ASSERT_TRUE(m->at_break);
+    CU_ASSERT_EQUAL(cpu_get_pc(m->cpu), bp);
+    CU_ASSERT_EQUAL(probe.writes, 0);
+    CU_ASSERT_EQUAL(cpu_instret(m->cpu), BOOT_INSNS + 3);
+    /* Resuming without stepping over stays put. */
+    CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 1000000), STOP_PAUSED);
+    CU_ASSERT_EQUAL(cpu_instret(m->cpu), BOOT_INSNS + 3);
+    for (unsigned k = 1; k <= 3; k++) {
+        cpu_break_step_over(m->cpu);
+        CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 1000000), STOP_PAUSED);
+        CU_ASSERT_TRUE(m->at_break);
+        CU_ASSERT_EQUAL(probe.writes, k);
+        CU_ASSERT_EQUAL(cpu_instret(m->cpu), BOOT_INSNS + 3 + 4 * k);
+    }
+    /* A second one, on code already decoded. */
+    CU_ASSERT_EQUAL(cpu_break_add(m->cpu, AFTER_RAM_SW), 0);
+    cpu_break_step_over(m->cpu);
+    CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 1000000), STOP_PAUSED);
+    CU_ASSERT_EQUAL(cpu_get_pc(m->cpu), AFTER_RAM_SW);
+    cpu_break_remove(m->cpu, bp);
+    cpu_break_remove(m->cpu, AFTER_RAM_SW);
+    CU_ASSERT_FALSE(cpu_break_at(m->cpu, bp));
+    cpu_break_step_over(m->cpu);
+    CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 100000), STOP_PAUSED);
+    CU_ASSERT_FALSE(m->at_break);
+    CU_ASSERT_EQUAL(cpu_instret(m->cpu), 100000);
+    destroy(m);
+}
+
+typedef struct Loads {
+    uint64_t n, sum;
+} Loads;
+
+static void count_load(void *ctx, uint64_t addr, unsigned size, uint64_t val)
+{
+    Loads *l = ctx;
+    l->n++;
+    l->sum += addr ^ val ^ size;
+}
+
+/* The firmware traced with a breakpoint on every call of its notify function (stepped
+ * over each time) and every RAM load reported: the same trace as undisturbed. */
+static void test_breaks_and_load_watch_change_nothing(void)
+{
+    uint64_t n;
+    CU_ASSERT_EQUAL(run_fw("build/ut-bp-a.trace", 0, &n), STOP_POWEROFF);
+    Err err;
+    TraceWriter *tw = trace_open("build/ut-bp-b.trace", NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    Machine *m = make_fw(tw);
+    const Symbol *s = symtab_find(&m->fw.symtab, "m_notify");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NULL(symtab_find(&m->fw.symtab, "no_such_function"));
+    CU_ASSERT_EQUAL(cpu_break_add(m->cpu, s->addr), 0);
+    Loads loads = { 0, 0 };
+    cpu_set_load_hook(m->cpu, count_load, &loads);
+    unsigned hits = 0;
+    StopReason why;
+    while ((why = machine_run_until(m, MACHINE_NO_LIMIT, MACHINE_NO_LIMIT)) == STOP_PAUSED) {
+        CU_ASSERT_TRUE(m->at_break);
+        CU_ASSERT_EQUAL(cpu_get_pc(m->cpu), s->addr);
+        hits++;
+        cpu_break_step_over(m->cpu);
+    }
+    CU_ASSERT_EQUAL(why, STOP_POWEROFF);
+    CU_ASSERT(hits >= 10);                     /* every queue's first notify, then tx */
+    CU_ASSERT(loads.n > 50000);
+    machine_finish(m, &err);
+    machine_destroy(m);
+    CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
+    CU_ASSERT(same_file("build/ut-bp-a.trace", "build/ut-bp-b.trace"));
+    unlink("build/ut-bp-a.trace");
+    unlink("build/ut-bp-b.trace");
+}
+
 static int init(void)
 {
     devnull = fopen("/dev/null", "w");
@@ -496,5 +582,7 @@ int suite_machine(void)
     CU_add_test(s, "pauses change nothing (firmware trace)", test_pauses_change_nothing);
     CU_add_test(s, "an observer pausing at every virtio event changes nothing", test_pausing_observer_changes_nothing);
     CU_add_test(s, "a late ring observer, no trace file", test_late_ring_observer_without_file);
+    CU_add_test(s, "breakpoints: before the instruction, step over, remove", test_breakpoints);
+    CU_add_test(s, "breakpoints and a load watch change nothing", test_breaks_and_load_watch_change_nothing);
     return CU_get_error();
 }
