@@ -69,6 +69,10 @@ uint64_t cpu_mtime(const Cpu *c);
 uint64_t cpu_get_pc(const Cpu *c);
 void cpu_set_pc(Cpu *c, uint64_t pc);
 uint64_t cpu_get_reg(const Cpu *c, unsigned r);
+/* ABI name of x<r> (sim/cpu/gprs.def: "zero", "ra", "sp", ...), NULL above 31; and the
+ * number of an ABI name or "x<N>", -1 if none. */
+const char *cpu_reg_name(unsigned r);
+int cpu_reg_number(const char *name);
 void cpu_set_reg(Cpu *c, unsigned r, uint64_t v);
 unsigned cpu_get_priv(const Cpu *c);
 /* CSR access without side effects of privilege checks; -1 if the CSR does not exist. */

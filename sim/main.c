@@ -8,6 +8,8 @@
 #include "config.h"
 #include "machine.h"
 #include "net/recorded.h"
+#include "debug/gdbstub.h"
+#include "debug/monitor.h"
 #include "options.h"
 #include "trace/sha256.h"
 
@@ -20,6 +22,7 @@ enum {
     EXIT_RESET = 126,        /* the guest asked for a reset */
     EXIT_TRACE = 122,        /* the trace could not be written */
     EXIT_DIVERGED = 123,     /* replay: the run differs from the recording */
+    EXIT_STOPPED = 127,      /* --break-on / --stop-at stopped the run (no monitor, no gdb) */
     EXIT_INTERRUPTED = 130,  /* stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report) */
 };
 
@@ -36,16 +39,17 @@ static void usage(FILE *f)
             "recorded trace's configuration with its recorded inputs and compares every event.\n"
             "\n"
             "Options of `run`:\n");
-    run_opts_help(f);
+    run_opts_help(f, false);
     fprintf(f,
             "\n"
             "Exit status: the guest's poweroff code (0 = success), or\n"
             "  %d  bad command line          %d  bad firmware or input file\n"
             "  %d  --max-insns reached       %d  guest idle with nothing scheduled\n"
             "  %d  trace write error         %d  replay diverged from the recording\n"
-            "  %d  guest requested a reset   %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
+            "  %d  guest requested a reset   %d  stopped by --break-on or --stop-at\n"
+            "  %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
             EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET,
-            EXIT_INTERRUPTED);
+            EXIT_STOPPED, EXIT_INTERRUPTED);
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len, Err *err)
@@ -205,14 +209,108 @@ static void replay_report(const Replay *rp, const char *path)
     fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
 }
 
-/* Ctrl-C ends the run cleanly: the trace is closed with its end record. */
+/* Ctrl-C ends the run cleanly: the trace is closed with its end record. While a
+ * debugger runs the machine, it stops the run at the prompt instead. */
 static Machine *volatile running_machine;
+static volatile sig_atomic_t debugging, debug_interrupt;
 
 static void on_stop_signal(int sig)
 {
-    (void)sig;
-    if (running_machine)
+    if (!running_machine)
+        return;
+    if (debugging && sig == SIGINT) {
+        debug_interrupt = 1;
+        machine_pause(running_machine);
+    } else {
         machine_interrupt(running_machine);
+    }
+}
+
+static bool poll_interrupt(void *ctx)
+{
+    (void)ctx;
+    if (!debug_interrupt)
+        return false;
+    debug_interrupt = 0;
+    return true;
+}
+
+/* A run under the debugger (--monitor, --monitor-script, --gdb, --break-on,
+ * --stop-at). Returns the machine's final reason, STOP_PAUSED when --break-on or
+ * --stop-at left it stopped (printed), or STOP_NONE on a setup error (printed). */
+static StopReason run_debugged(const RunOpts *ro, Machine *m)
+{
+    const DebugOpts *o = &ro->dbg;
+    Err err;
+    Debugger *d = debugger_create(m, &err);
+    if (!d) {
+        fprintf(stderr, "ringside: %s\n", err.msg);
+        return STOP_NONE;
+    }
+    StopReason why = STOP_NONE;
+    for (unsigned i = 0; i < o->n_break_on; i++) {
+        if (dbg_break_on(d, o->break_on[i], false, &err) < 0) {
+            fprintf(stderr, "ringside: --break-on %s: %s\n", o->break_on[i], err.msg);
+            goto out;
+        }
+    }
+    dbg_set_poll(d, poll_interrupt, NULL);
+    debugging = 1;
+    if (o->gdb) {
+        GdbStub *g = gdbstub_open(d, o->gdb, &err);
+        if (!g) {
+            fprintf(stderr, "ringside: --gdb %s: %s\n", o->gdb, err.msg);
+            goto out;
+        }
+        dbg_keep_history(d, true);
+        int r = gdbstub_serve(g, o->gdb_wait, &err);
+        gdbstub_close(g);
+        if (r < 0)
+            fprintf(stderr, "ringside: --gdb %s: %s; the run goes on\n", o->gdb, err.msg);
+        if (r == 1)
+            machine_interrupt(m);        /* gdb's kill */
+    } else if (o->monitor || o->script) {
+        FILE *in = NULL;
+        if (o->script && !(in = strcmp(o->script, "-") == 0 ? stdin : fopen(o->script, "r"))) {
+            fprintf(stderr, "ringside: --monitor-script %s: %s\n", o->script, strerror(errno));
+            goto out;
+        }
+        Monitor *mon = monitor_create(d, stdout, false);
+        if (!mon) {
+            fprintf(stderr, "ringside: out of memory\n");
+            if (in && in != stdin)
+                fclose(in);
+            goto out;
+        }
+        dbg_keep_history(d, true);
+        if (o->stop_at)
+            dbg_print_stop(d, dbg_run_to(d, o->stop_at), stdout);
+        int r = in ? monitor_run(mon, in, true, false) : monitor_interactive(mon);
+        if (in && in != stdin)
+            fclose(in);
+        monitor_destroy(mon);
+        if (r == MON_QUIT)
+            machine_interrupt(m);
+    } else {
+        /* --break-on / --stop-at alone: a CI check. Stop, say where, exit 127. */
+        const DbgStop *s = o->stop_at ? dbg_run_to(d, o->stop_at) : dbg_continue(d);
+        if (s->kind != DBG_STOP_END) {
+            fflush(stdout);
+            fprintf(stderr, "ringside: ");
+            dbg_print_stop(d, s, stderr);
+            why = STOP_PAUSED;
+            goto out;
+        }
+    }
+    /* Whatever is left of the run goes on undisturbed. */
+    debugging = 0;
+    dbg_delete(d, 0);
+    dbg_keep_history(d, false);
+    why = machine_run(m);
+out:
+    debugging = 0;
+    debugger_destroy(d);
+    return why;
 }
 
 /* Runs the machine configured by ro. With rp, compares the run against a recording;
@@ -263,7 +361,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     struct sigaction old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    StopReason why = machine_run(m);
+    StopReason why = run_opts_debugging(&ro->dbg) ? run_debugged(ro, m) : machine_run(m);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     running_machine = NULL;
@@ -299,6 +397,12 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         break;
     case STOP_ABORTED:
         rc = rp && rp->diverged ? EXIT_DIVERGED : EXIT_TRACE;
+        break;
+    case STOP_PAUSED:
+        rc = EXIT_STOPPED;               /* run_debugged said where */
+        break;
+    case STOP_NONE:
+        rc = EXIT_USAGE;                 /* run_debugged said why */
         break;
     default:
         rc = EXIT_SETUP;

@@ -15,6 +15,7 @@ typedef enum { ARG_NONE, ARG_STR, ARG_U64 } ArgKind;
 enum {
     OPT_OUTPUT = 1,              /* names a file the run writes: not recorded; a replay writes none */
     OPT_RECORDED_INPUT = 2,      /* an input the trace records: a replay takes it from there */
+    OPT_OBSERVER = 4,            /* observes the run (the debugger): not recorded; replay takes it */
 };
 
 typedef struct OptDesc {
@@ -41,6 +42,7 @@ static int parse_link(RunOpts *ro, const char *val, Err *err);
 static void show_link(const RunOpts *ro, char *buf, size_t n);
 static int parse_link_toggle(RunOpts *ro, const char *val, Err *err);
 static void show_link_toggle(const RunOpts *ro, char *buf, size_t n);
+static int parse_break_on(RunOpts *ro, const char *val, Err *err);
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
@@ -89,6 +91,19 @@ static const OptDesc run_opts[] = {
       FIELD(mc.link_toggle), .key = "link_toggles", .dflt = "never", .parse = parse_link_toggle, .show = show_link_toggle },
     { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)",
       FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none" },
+    /* The debugger (docs/debugging.md). */
+    { "--break-on", NULL, ARG_STR, "COND", "stop when an event matches COND, e.g. \"virtio_status new&DRIVER_OK\" (repeatable); without --monitor or --gdb, print where and exit with status 127",
+      FIELD(dbg.break_on), .flags = OPT_OBSERVER, .parse = parse_break_on },
+    { "--stop-at", NULL, ARG_U64, "T", "stop at virtual time T, as --break-on does", FIELD(dbg.stop_at),
+      .flags = OPT_OBSERVER, .dflt = "never" },
+    { "--monitor", NULL, ARG_NONE, NULL, "a debugger prompt on the terminal, before the first instruction",
+      FIELD(dbg.monitor), .flags = OPT_OBSERVER },
+    { "--monitor-script", NULL, ARG_STR, "FILE", "run monitor commands from FILE ('-' = stdin), printing what the prompt would; at its end the run goes on undisturbed",
+      FIELD(dbg.script), .flags = OPT_OBSERVER },
+    { "--gdb", NULL, ARG_STR, "ADDR", "serve gdb's remote protocol at tcp:HOST:PORT or unix:PATH",
+      FIELD(dbg.gdb), .flags = OPT_OBSERVER },
+    { "--gdb-wait", NULL, ARG_NONE, NULL, "with --gdb: wait for gdb to attach before the first instruction",
+      FIELD(dbg.gdb_wait), .flags = OPT_OBSERVER },
 };
 
 static void *field(RunOpts *ro, const OptDesc *o) { return (char *)ro + o->off; }
@@ -164,6 +179,17 @@ bad:
     return err_set(err, "--link-toggle %s: expected up to %u increasing virtual times, e.g. 5000000,9000000", val, max);
 }
 
+static int parse_break_on(RunOpts *ro, const char *val, Err *err)
+{
+    DebugOpts *d = &ro->dbg;
+    if (d->n_break_on == RUN_MAX_BREAK_ON)
+        return err_set(err, "--break-on: at most %d conditions", RUN_MAX_BREAK_ON);
+    if (!*val)
+        return err_set(err, "--break-on: an empty condition (e.g. --break-on virtio_error)");
+    d->break_on[d->n_break_on++] = val;
+    return 0;
+}
+
 static void show_link_toggle(const RunOpts *ro, char *buf, size_t n)
 {
     size_t len = 0;
@@ -210,17 +236,16 @@ static const OptDesc *find(const char *a, const char **val)
     return NULL;
 }
 
-int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
+/* The options of argv into ro; with debug_only, only the debugger's are accepted. */
+static int parse(int argc, char *const *argv, RunOpts *ro, bool debug_only, Err *err)
 {
-    memset(ro, 0, sizeof *ro);
-    machine_config_default(&ro->mc);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *val;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return OPTS_HELP;
         const OptDesc *o = find(a, &val);
-        if (!o)
-            return err_set(err, "unknown option '%s' (try 'ringside run --help')", a);
+        if (!o || (debug_only && !(o->flags & OPT_OBSERVER)))
+            return err_set(err, "unknown option '%s' (try 'ringside %s --help')", a, debug_only ? "replay" : "run");
         if (o->kind != ARG_NONE && !val) {
             if (i + 1 >= argc)
                 return err_set(err, "option '%s' needs %s", o->name, o->metavar);
@@ -251,13 +276,27 @@ int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
     return OPTS_OK;
 }
 
-void run_opts_help(FILE *f)
+int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
+{
+    memset(ro, 0, sizeof *ro);
+    machine_config_default(&ro->mc);
+    return parse(argc, argv, ro, false, err);
+}
+
+int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err)
+{
+    return parse(argc, argv, ro, true, err);
+}
+
+void run_opts_help(FILE *f, bool debug_only)
 {
     RunOpts d;
     memset(&d, 0, sizeof d);
     machine_config_default(&d.mc);
     for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
         const OptDesc *o = &run_opts[i];
+        if (debug_only && !(o->flags & OPT_OBSERVER))
+            continue;
         char left[64], dflt[96] = "";
         snprintf(left, sizeof left, "%s%s%s%s%s", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
                  o->metavar ? " " : "", o->metavar ? o->metavar : "");
@@ -291,7 +330,7 @@ int run_opts_recorded_argv(int argc, char *const *argv, char **kept)
     for (int i = 0; i < argc; i++) {
         const char *val;
         const OptDesc *o = i >= 2 ? find(argv[i], &val) : NULL;
-        if (o && (o->flags & OPT_OUTPUT)) {
+        if (o && (o->flags & (OPT_OUTPUT | OPT_OBSERVER))) {
             if (!val && o->kind != ARG_NONE)
                 i++;                       /* its value is the next argument */
             continue;

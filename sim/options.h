@@ -9,6 +9,19 @@
 
 #include "machine.h"
 
+/* The debugger's options: they observe the run and never change it, so they are not
+ * recorded in a trace, and `ringside replay` takes them too. */
+#define RUN_MAX_BREAK_ON 8
+typedef struct DebugOpts {
+    const char *break_on[RUN_MAX_BREAK_ON];  /* --break-on COND, in order */
+    unsigned n_break_on;
+    uint64_t stop_at;                /* --stop-at T (0: none) */
+    bool monitor;                    /* --monitor */
+    const char *script;              /* --monitor-script FILE ('-': stdin) */
+    const char *gdb;                 /* --gdb tcp:HOST:PORT | unix:PATH */
+    bool gdb_wait;                   /* --gdb-wait */
+} DebugOpts;
+
 /* What `ringside run`'s options set: the machine's configuration and the run's own. */
 typedef struct RunOpts {
     MachineConfig mc;
@@ -16,6 +29,7 @@ typedef struct RunOpts {
     bool stats;                      /* --stats */
     const char *serial_input_path;   /* --serial-input FILE ('-': stdin) */
     const char *trace_path;          /* --trace FILE */
+    DebugOpts dbg;
 } RunOpts;
 
 enum { OPTS_OK = 0, OPTS_HELP = 1 };
@@ -25,13 +39,23 @@ enum { OPTS_OK = 0, OPTS_HELP = 1 };
  * (an unknown option, a missing or bad value, a value out of range). mc.fw_path stays
  * NULL unless --fw was given. */
 int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err);
-/* The "Options of `run`" part of --help: one line per option with its default. */
-void run_opts_help(FILE *f);
+/* The debugging options only (for `ringside replay`), into ro->dbg; any other option
+ * is refused. OPTS_OK, OPTS_HELP or -1 with err. */
+int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err);
+/* Whether a debugger is asked for. */
+static inline bool run_opts_debugging(const DebugOpts *d)
+{
+    return d->n_break_on || d->stop_at || d->monitor || d->script || d->gdb;
+}
+/* The "Options of `run`" part of --help: one line per option with its default; with
+ * debug_only, the debugging options alone (for `replay --help`). */
+void run_opts_help(FILE *f, bool debug_only);
 /* "key=value\n" lines for the trace header, one per recorded option, in table order. */
 void run_opts_config_lines(const RunOpts *ro, char *buf, size_t n);
 /* The command line to record: argv without the options that name an output file
- * (--trace, --dump-dtb, --pcap), so the same run traced to two files gives two equal
- * traces. kept must have room for argc + 1 pointers; returns how many were kept. */
+ * (--trace, --dump-dtb, --pcap) or only observe (--monitor, --break-on, --gdb ...), so
+ * the same run traced to two files, or debugged, gives equal traces. kept must have
+ * room for argc + 1 pointers; returns how many were kept. */
 int run_opts_recorded_argv(int argc, char *const *argv, char **kept);
 /* For replay: clears every output file (a replay writes none) and every input the
  * trace recorded (console input, which the trace supplies). */

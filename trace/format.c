@@ -42,6 +42,52 @@ unsigned trace_types_add_family(TraceTypeSet *s, const char *family)
     return n;
 }
 
+const TraceFieldInfo *trace_event_fields(TraceEventType type, unsigned *n)
+{
+    /* Each case's fields are offsets into its own struct, which sits at TraceEvent.u. */
+#define F(type, fname) { #fname, TRACE_FT_##type, (uint16_t)(offsetof(TraceEvent, u) + offsetof(EvT, fname)) },
+#define EV(id, name, family, ...) \
+    case TRACE_EV_##name: { typedef TraceEv_##name EvT; static const TraceFieldInfo f[] = { __VA_ARGS__ }; \
+                            *n = ARRAY_SIZE(f); return f; }
+    switch (type) {
+#include "trace/events.def"
+    default: break;
+    }
+#undef EV
+#undef F
+    *n = 0;
+    return NULL;
+}
+
+const TraceFieldInfo *trace_event_field(TraceEventType type, const char *name)
+{
+    unsigned n;
+    const TraceFieldInfo *f = trace_event_fields(type, &n);
+    for (unsigned i = 0; i < n; i++)
+        if (strcmp(f[i].name, name) == 0)
+            return &f[i];
+    return NULL;
+}
+
+uint64_t trace_field_num(const TraceEvent *ev, const TraceFieldInfo *f)
+{
+    const uint8_t *p = (const uint8_t *)ev + f->offset;
+    switch (f->type) {
+    case TRACE_FT_u8: case TRACE_FT_x8: return *(const uint8_t *)p;
+    case TRACE_FT_u16: case TRACE_FT_x16: case TRACE_FT_bdf: return *(const uint16_t *)p;
+    case TRACE_FT_u32: case TRACE_FT_x32: return *(const uint32_t *)p;
+    case TRACE_FT_u64: case TRACE_FT_x64: return *(const uint64_t *)p;
+    default: return 0;
+    }
+}
+
+const char *trace_field_text(const TraceEvent *ev, const TraceFieldInfo *f)
+{
+    if (!trace_field_is_text(f->type))
+        return NULL;
+    return *(const char *const *)((const uint8_t *)ev + f->offset);
+}
+
 /* snprintf-like output: counts everything, stores what fits. */
 typedef struct Out {
     char *buf;

@@ -177,6 +177,31 @@ void trace_reader_close(TraceReader *r);
 
 const char *trace_event_name(TraceEventType type);    /* NULL if unknown */
 const char *trace_event_family(TraceEventType type);  /* NULL if unknown */
+/* The fields of each event, for code that handles events generically (the debugger's
+ * conditions): name, type and place in TraceEvent, in events.def order. */
+typedef enum TraceFieldType {
+    TRACE_FT_u8, TRACE_FT_u16, TRACE_FT_u32, TRACE_FT_u64,
+    TRACE_FT_x8, TRACE_FT_x16, TRACE_FT_x32, TRACE_FT_x64, TRACE_FT_bdf,
+    TRACE_FT_name, TRACE_FT_str, TRACE_FT_bytes, TRACE_FT_descs,
+} TraceFieldType;
+
+typedef struct TraceFieldInfo {
+    const char *name;
+    TraceFieldType type;
+    uint16_t offset;             /* from the start of TraceEvent */
+} TraceFieldInfo;
+
+/* The fields of type (n of them; NULL and 0 for an unknown type). */
+const TraceFieldInfo *trace_event_fields(TraceEventType type, unsigned *n);
+/* The field called name of type, or NULL. */
+const TraceFieldInfo *trace_event_field(TraceEventType type, const char *name);
+static inline bool trace_field_is_number(TraceFieldType t) { return t <= TRACE_FT_bdf; }
+static inline bool trace_field_is_text(TraceFieldType t) { return t == TRACE_FT_name || t == TRACE_FT_str; }
+/* A number field's value (0 for another kind). */
+uint64_t trace_field_num(const TraceEvent *ev, const TraceFieldInfo *f);
+/* A name or str field's text (NULL for a NULL name or another kind). */
+const char *trace_field_text(const TraceEvent *ev, const TraceFieldInfo *f);
+
 /* The canonical one-line text (no newline) that `ringside-trace show` prints too;
  * snprintf-like: returns the full length, writes at most n bytes with the NUL. */
 int trace_event_format(const TraceEvent *ev, char *buf, size_t n);

@@ -351,6 +351,30 @@ void cpu_set_reg(Cpu *c, unsigned r, uint64_t v)
 }
 unsigned cpu_get_priv(const Cpu *c) { return c->priv; }
 
+static const char *const gpr_names[32] = {
+#define GPR(n, name) [n] = #name,
+#include "cpu/gprs.def"
+#undef GPR
+};
+
+const char *cpu_reg_name(unsigned r) { return r < 32 ? gpr_names[r] : NULL; }
+
+int cpu_reg_number(const char *name)
+{
+    for (unsigned r = 0; r < 32; r++)
+        if (strcmp(name, gpr_names[r]) == 0)
+            return (int)r;
+    if (strcmp(name, "fp") == 0)
+        return 8;                    /* s0's other name */
+    if (name[0] == 'x' && name[1] >= '0' && name[1] <= '9') {
+        char *end;
+        unsigned long r = strtoul(name + 1, &end, 10);
+        if (!*end && r < 32)
+            return (int)r;
+    }
+    return -1;
+}
+
 void cpu_set_trap_hook(Cpu *c, CpuTrapHook *fn, void *ctx)
 {
     c->trap_hook = fn;

@@ -395,6 +395,83 @@ static void split_decode_store(const VirtQueue *vq, uint64_t addr, unsigned size
     }
 }
 
+/* ---- the debugger's picture ---- */
+
+static uint64_t peek_n(VqPeekFn *peek, void *ctx, uint64_t addr, unsigned size, bool *ok)
+{
+    uint8_t b[8] = { 0 };
+    if (peek(ctx, addr, b, size) != 0)
+        *ok = false;
+    return ldn_le(b, size);
+}
+
+/* Owner of the chain at avail slot s: on offer to the device until it fetched it; then
+ * the device's while it holds it (the newest `inflight` fetched: virtio-net completes in
+ * order); the driver's again once used. */
+static const char *slot_owner(const VirtQueue *vq, uint16_t s)
+{
+    uint16_t last = vq->split.last_avail;
+    if ((uint16_t)(s - last) < 0x8000u)
+        return "available (not fetched)";
+    if ((uint16_t)(last - s) <= vq->inflight)
+        return "device (fetched, not used)";
+    return "driver (used)";
+}
+
+static void split_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f)
+{
+    enum { SHOW = 8 };
+    bool ok = true;
+    uint16_t aflags = (uint16_t)peek_n(peek, ctx, avail_flags_at(vq, 0), 2, &ok);
+    uint16_t aidx = (uint16_t)peek_n(peek, ctx, avail_idx_at(vq, 0), 2, &ok);
+    uint16_t uevent = (uint16_t)peek_n(peek, ctx, avail_used_event_at(vq, 0), 2, &ok);
+    uint16_t uflags = (uint16_t)peek_n(peek, ctx, used_flags_at(vq, 0), 2, &ok);
+    uint16_t uidx = (uint16_t)peek_n(peek, ctx, used_idx_at(vq, 0), 2, &ok);
+    uint16_t aevent = (uint16_t)peek_n(peek, ctx, used_avail_event_at(vq, 0), 2, &ok);
+    const VqSplit *sp = &vq->split;
+    fprintf(f, "split ring of %u entries%s: desc 0x%llx, avail 0x%llx, used 0x%llx%s%s%s\n", vq->size,
+            vq->ready ? "" : " (not enabled)", (unsigned long long)vq->desc, (unsigned long long)vq->driver,
+            (unsigned long long)vq->device, vq->event_idx ? ", event_idx" : "", vq->indirect ? ", indirect" : "",
+            vq->broken ? ", BROKEN until reset" : "");
+    if (!ok) {
+        fprintf(f, "  the rings are not in RAM\n");
+        return;
+    }
+    fprintf(f, "  driver wrote: avail.flags 0x%x, avail.idx %u, used_event %u\n", aflags, aidx, uevent);
+    fprintf(f, "  device wrote: used.flags 0x%x, used.idx %u, avail_event %u\n", uflags, uidx, aevent);
+    fprintf(f, "  device keeps: last_avail %u, used_idx %u (published %u), in flight %u\n", sp->last_avail,
+            sp->used_idx, sp->published, vq->inflight);
+    uint16_t from = (uint16_t)(aidx - (aidx < SHOW ? aidx : SHOW));
+    fprintf(f, "  avail ring, the newest %u of idx %u:\n", (uint16_t)(aidx - from), aidx);
+    for (uint16_t s = from; s != aidx; s++) {
+        uint16_t head = (uint16_t)peek_n(peek, ctx, avail_ring_at(vq, s & (vq->size - 1)), 2, &ok);
+        fprintf(f, "    [%u] slot %u: head %u, %s\n", s, s & (vq->size - 1), head, slot_owner(vq, s));
+        /* The chain, as the driver has written it (at most the queue size). */
+        uint16_t i = head;
+        for (unsigned k = 0; k < vq->size && i < vq->size; k++) {
+            uint64_t d = desc_entry_at(vq, i);
+            uint64_t addr = peek_n(peek, ctx, d + DESC_ADDR, 8, &ok);
+            uint32_t len = (uint32_t)peek_n(peek, ctx, d + DESC_LEN, 4, &ok);
+            uint16_t fl = (uint16_t)peek_n(peek, ctx, d + DESC_FLAGS, 2, &ok);
+            uint16_t next = (uint16_t)peek_n(peek, ctx, d + DESC_NEXT, 2, &ok);
+            fprintf(f, "        desc[%u] addr 0x%llx len %u flags 0x%x%s%s%s next %u\n", i, (unsigned long long)addr,
+                    len, fl, fl & VRING_DESC_F_NEXT ? " NEXT" : "", fl & VRING_DESC_F_WRITE ? " WRITE" : "",
+                    fl & VRING_DESC_F_INDIRECT ? " INDIRECT" : "", next);
+            if (!(fl & VRING_DESC_F_NEXT))
+                break;
+            i = next;
+        }
+    }
+    uint16_t ufrom = (uint16_t)(uidx - (uidx < SHOW ? uidx : SHOW));
+    fprintf(f, "  used ring, the newest %u of idx %u:\n", (uint16_t)(uidx - ufrom), uidx);
+    for (uint16_t s = ufrom; s != uidx; s++) {
+        uint64_t e = used_ring_at(vq, s & (vq->size - 1));
+        uint32_t id = (uint32_t)peek_n(peek, ctx, e, 4, &ok);
+        uint32_t len = (uint32_t)peek_n(peek, ctx, e + 4, 4, &ok);
+        fprintf(f, "    [%u] slot %u: id %u, len %u\n", s, s & (vq->size - 1), id, len);
+    }
+}
+
 const VqOps vq_split_ops = {
     .name = "split",
     .configure = split_configure,
@@ -407,4 +484,5 @@ const VqOps vq_split_ops = {
     .is_posted = split_is_posted,
     .driver_areas = split_driver_areas,
     .decode_store = split_decode_store,
+    .describe = split_describe,
 };

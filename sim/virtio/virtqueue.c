@@ -256,3 +256,13 @@ void vq_decode_store(const VirtQueue *vq, uint64_t addr, unsigned size)
     if (vq->ops && vq->size)
         OP(vq, decode_store)(vq, addr, size);
 }
+
+void vq_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f)
+{
+    if (!vq->ops || !vq->size) {
+        fprintf(f, "queue %u: not configured\n", vq->index);
+        return;
+    }
+    if (vq->ops->describe)
+        vq->ops->describe(vq, peek, ctx, f);
+}

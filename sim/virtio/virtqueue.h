@@ -71,6 +71,9 @@ typedef struct VqArea {
 
 typedef struct VirtQueue VirtQueue;
 
+/* Reads guest memory for an observer (0, or -1 when it is not RAM). */
+typedef int VqPeekFn(void *ctx, uint64_t addr, void *buf, uint64_t len);
+
 /* What a ring layout implements. The vq_* functions below check what is common (queue
  * enabled, not broken, chains in flight) before they call an operation, so a layout
  * only sees a configured, enabled queue (configure excepted). */
@@ -103,6 +106,11 @@ typedef struct VqOps {
      * VQ_MAX_AREAS) and the ring_drv events of one store into them, already done. */
     unsigned (*driver_areas)(const VirtQueue *vq, VqArea *out);
     void (*decode_store)(const VirtQueue *vq, uint64_t addr, unsigned size);
+    /* The debugger's picture of the queue (the monitor's `info vq`): both sides' indices,
+     * the newest avail and used entries and the descriptors of their chains, each with
+     * its owner; guest memory is read with peek, never through the DMA path (a debugger
+     * changes nothing, and a refused DMA is a trace event). */
+    void (*describe)(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f);
 } VqOps;
 
 /* The split layout's device-owned state (ring_split.c); the driver never sees it. */
@@ -201,6 +209,8 @@ bool vq_is_posted(VirtQueue *vq, uint16_t id);
 /* The ring watch's questions: see VqOps. No areas while the queue is not configured. */
 unsigned vq_driver_areas(const VirtQueue *vq, VqArea out[VQ_MAX_AREAS]);
 void vq_decode_store(const VirtQueue *vq, uint64_t addr, unsigned size);
+/* The layout's describe (nothing for a queue that is not configured). */
+void vq_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f);
 
 /* ---- the split layout (ring_split.c, §2.7) ---- */
 
