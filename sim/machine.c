@@ -448,6 +448,50 @@ static StopReason machine_end(Machine *m, StopReason why)
     return m->stop = why;
 }
 
+int machine_write_reg(Machine *m, unsigned reg, uint64_t value, Err *err)
+{
+    if (reg > 32)
+        return err_set(err, "register %u: x0..x31 are 0..31, the pc 32", reg);
+    if (reg == 32)
+        cpu_set_pc(m->cpu, value);
+    else
+        cpu_set_reg(m->cpu, reg, value);
+    TRACE(&m->tracer, debug_reg_write, "debugger", (uint16_t)reg, value);
+    return 0;
+}
+
+int machine_write_mem(Machine *m, uint64_t addr, const void *data, size_t len, Err *err)
+{
+    if (ram_write(&m->ram, addr, data, len) < 0)
+        return err_set(err, "0x%llx+%zu is not RAM: a debugger writes RAM only", (unsigned long long)addr, len);
+    TRACE(&m->tracer, debug_mem_write, "debugger", addr, data, len);
+    return 0;
+}
+
+void machine_replay_writes(Machine *m, const MachineWrite *w, size_t n)
+{
+    m->writes = w;
+    m->nwrites = n;
+    m->wnext = 0;
+}
+
+/* The recorded writes due now, made as the debugger made them. */
+static void replay_writes_due(Machine *m, uint64_t now)
+{
+    while (m->wnext < m->nwrites && m->writes[m->wnext].vtime <= now) {
+        const MachineWrite *w = &m->writes[m->wnext++];
+        Err err;
+        int rc = w->mem ? machine_write_mem(m, w->addr, w->data, w->len, &err)
+                        : machine_write_reg(m, w->reg, w->value, &err);
+        (void)rc;                    /* the recording made it; a replay compares the event */
+    }
+}
+
+static uint64_t next_write(const Machine *m)
+{
+    return m->wnext < m->nwrites ? m->writes[m->wnext].vtime : MACHINE_NO_LIMIT;
+}
+
 static bool take_pause(Machine *m)
 {
     if (!m->pause_requested)
@@ -476,14 +520,16 @@ StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit)
         StopReason why = machine_check_stop(m);
         if (why != STOP_NONE)
             return machine_end(m, why);
+        replay_writes_due(m, now);
         if (take_pause(m) || now >= vlimit || cpu_instret(m->cpu) >= ilimit)
             return STOP_PAUSED;
+        uint64_t wlimit = min_u64(vlimit, next_write(m));
         uint64_t next = events_next(&m->events);
         if (m->sleeping) {
             /* wfi: the clock jumps to the next timer (or to the pause limit first). */
             if (next == EVENT_NEVER)
                 return machine_end(m, STOP_IDLE);
-            uint64_t to = min_u64(next, vlimit);
+            uint64_t to = min_u64(next, wlimit);
             cpu_skip(m->cpu, to - now);
             if (to == next) {
                 m->sleeping = false;
@@ -492,7 +538,7 @@ StopReason machine_run_until(Machine *m, uint64_t vlimit, uint64_t ilimit)
             continue;
         }
         uint64_t budget = next - now;          /* next > now: due timers just ran */
-        budget = min_u64(budget, vlimit - now);
+        budget = min_u64(budget, wlimit - now);
         if (ilimit != MACHINE_NO_LIMIT)
             budget = min_u64(budget, ilimit - cpu_instret(m->cpu));
         if (m->cfg.max_insns)

@@ -63,6 +63,16 @@ typedef enum StopReason {
     STOP_INTERRUPTED,            /* machine_interrupt: Ctrl-C */
 } StopReason;
 
+/* A write a debugger made into the stopped machine, as a replay makes it again. */
+typedef struct MachineWrite {
+    uint64_t vtime;              /* when: the machine stood there, paused */
+    bool mem;                    /* RAM at addr (data, len), else register reg */
+    unsigned reg;                /* 0..31: x0..x31, 32: pc */
+    uint64_t addr, value;
+    const uint8_t *data;
+    size_t len;
+} MachineWrite;
+
 typedef struct PciHost PciHost;
 struct PciDev;
 struct VirtioNet;
@@ -105,6 +115,8 @@ typedef struct Machine {
     bool at_break;               /* the last pause: pc is at a CPU breakpoint, not yet run */
     bool sleeping;               /* in wfi: the clock skips to the next event */
     uint64_t sleep_start;        /* virtual time the current wfi sleep began */
+    const MachineWrite *writes;  /* replay: recorded debugger writes, by time ... */
+    size_t nwrites, wnext;       /* ... and the next one to make */
     volatile bool abort_requested;
     volatile bool interrupted;   /* machine_interrupt: the user stopped the run */
     int exit_code;
@@ -147,6 +159,15 @@ StopReason machine_run(Machine *m);
 /* Asks the run to return STOP_PAUSED after the current instruction. Safe from any
  * callback that runs inside machine_run_until. */
 void machine_pause(Machine *m);
+
+/* A debugger's writes into the paused machine: register reg (0..31 = x0..x31, 32 = pc)
+ * or RAM; each is emitted as an input event (debug_reg_write, debug_mem_write) so a
+ * replay makes it again. -1 with err for a bad register or a range outside RAM. */
+int machine_write_reg(Machine *m, unsigned reg, uint64_t value, Err *err);
+int machine_write_mem(Machine *m, uint64_t addr, const void *data, size_t len, Err *err);
+/* Replay: the recorded writes (sorted by vtime; they must outlive the run) are made
+ * again at their times, where the run stands when it reaches them. */
+void machine_replay_writes(Machine *m, const MachineWrite *w, size_t n);
 /* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
 void machine_abort(Machine *m);
 const char *machine_stop_name(StopReason why);

@@ -164,7 +164,50 @@ typedef struct Replay {
     bool diverged;
     char want[320], got[320];
     Err err;
+    MachineWrite *writes;        /* the debugger writes the recording made */
+    size_t nwrites, cap;
 } Replay;
+
+/* Keeps a recorded debugger write (debug_reg_write / debug_mem_write) for the replay. */
+static int keep_write(Replay *rp, const TraceEvent *ev, Err *err)
+{
+    if (ev->type != TRACE_EV_debug_reg_write && ev->type != TRACE_EV_debug_mem_write)
+        return 0;
+    if (rp->nwrites == rp->cap) {
+        size_t cap = rp->cap ? rp->cap * 2 : 16;
+        MachineWrite *w = realloc(rp->writes, cap * sizeof *w);
+        if (!w)
+            return err_set(err, "out of memory");
+        rp->writes = w;
+        rp->cap = cap;
+    }
+    MachineWrite *w = &rp->writes[rp->nwrites];
+    memset(w, 0, sizeof *w);
+    w->vtime = ev->vtime;
+    if (ev->type == TRACE_EV_debug_reg_write) {
+        w->reg = ev->u.debug_reg_write.reg;
+        w->value = ev->u.debug_reg_write.value;
+    } else {
+        const TraceBytes *b = &ev->u.debug_mem_write.data;
+        uint8_t *copy = malloc(b->len ? b->len : 1);
+        if (!copy)
+            return err_set(err, "out of memory");
+        memcpy(copy, b->data, b->len);
+        w->mem = true;
+        w->addr = ev->u.debug_mem_write.addr;
+        w->data = copy;
+        w->len = b->len;
+    }
+    rp->nwrites++;
+    return 0;
+}
+
+static void free_writes(Replay *rp)
+{
+    for (size_t i = 0; i < rp->nwrites; i++)
+        free((void *)rp->writes[i].data);
+    free(rp->writes);
+}
 
 static void replay_observe(void *opaque, const TraceEvent *ev)
 {
@@ -343,6 +386,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     if (rp) {
         /* The comparison observes every event, as the recording's writer did. */
         rp->m = m;
+        machine_replay_writes(m, rp->writes, rp->nwrites);
         if (tracer_observe(&m->tracer, replay_observe, rp, NULL) != 0) {
             fprintf(stderr, "ringside replay: cannot observe the run\n");
             machine_destroy(m);
@@ -468,7 +512,7 @@ static int cmd_run(int argc, char **argv)
 /* The recorded console input, in order, and the network's recorded inputs (capture
  * frames, TFTP files): replay feeds them instead of the original files or terminal, so
  * a replay needs nothing but the trace and the firmware. */
-static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecorded *net, Err *err)
+static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecorded *net, Replay *rp, Err *err)
 {
     TraceReader *r = trace_reader_open(path, err);
     if (!r)
@@ -478,7 +522,7 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecor
     TraceEvent ev;
     int rc;
     while ((rc = trace_read_next(r, &ev, err)) == 1) {
-        if (net_recorded_add(net, &ev, err) != 0) {
+        if (net_recorded_add(net, &ev, err) != 0 || keep_write(rp, &ev, err) != 0) {
             rc = -1;
             break;
         }
@@ -510,30 +554,54 @@ static int cmd_replay(int argc, char **argv)
 {
     bool show_console = false;
     const char *path = NULL;
+    char **dargv = calloc((size_t)argc + 1, sizeof *dargv);
+    int dargc = 0;
+    if (!dargv)
+        return EXIT_SETUP;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("Usage: ringside replay [--console] TRACE\n\n"
+            printf("Usage: ringside replay [--console] [DEBUG OPTION]... TRACE\n\n"
                    "Re-runs the configuration recorded in TRACE (firmware, options, and the inputs\n"
-                   "recorded in it: console input, --net pcap: frames, --tftp files, so neither\n"
-                   "the capture nor the directory is read) and compares every event with the\n"
-                   "recording. Exit 0 and a one-line summary on a match; %d and the first\n"
-                   "divergent event beside the expected one otherwise.\n\n"
-                   "  --console   show the guest's console output (hidden by default)\n", EXIT_DIVERGED);
+                   "recorded in it: console input, --net pcap: frames, --tftp files, debugger\n"
+                   "writes, so neither the capture nor the directory is read) and compares every\n"
+                   "event with the recording. Exit 0 and a one-line summary on a match; %d and the\n"
+                   "first divergent event beside the expected one otherwise. The debugger's\n"
+                   "options debug the recorded run (docs/debugging.md).\n\n"
+                   "  --console                  show the guest's console output (hidden by default)\n",
+                   EXIT_DIVERGED);
+            run_opts_help(stdout, true);
+            free(dargv);
             return 0;
         }
-        if (strcmp(argv[i], "--console") == 0)
+        int arity = argv[i][0] == '-' ? run_opts_arity(argv[i]) : -1;
+        if (strcmp(argv[i], "--console") == 0) {
             show_console = true;
-        else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "Usage: ringside replay [--console] TRACE (try 'ringside replay --help')\n");
+        } else if (arity >= 0 && i + arity < argc) {
+            dargv[dargc++] = argv[i];
+            if (arity)
+                dargv[dargc++] = argv[++i];
+        } else if (argv[i][0] == '-' || path) {
+            fprintf(stderr, "Usage: ringside replay [--console] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+            free(dargv);
             return EXIT_USAGE;
-        } else
+        } else {
             path = argv[i];
+        }
     }
     if (!path) {
-        fprintf(stderr, "Usage: ringside replay [--console] TRACE (try 'ringside replay --help')\n");
+        fprintf(stderr, "Usage: ringside replay [--console] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+        free(dargv);
         return EXIT_USAGE;
     }
     Err err = { "" };
+    RunOpts dbgro;
+    memset(&dbgro, 0, sizeof dbgro);
+    int drc = run_opts_parse_debug(dargc, dargv, &dbgro, &err);
+    free(dargv);
+    if (drc != OPTS_OK) {
+        fprintf(stderr, "ringside replay: %s\n", drc < 0 ? err.msg : "--help comes alone");
+        return EXIT_USAGE;
+    }
     Replay rp;
     memset(&rp, 0, sizeof rp);
     rp.r = trace_reader_open(path, &err);
@@ -566,6 +634,7 @@ static int cmd_replay(int argc, char **argv)
     if (prc != OPTS_OK)
         goto out;
     run_opts_for_replay(&ro);
+    ro.dbg = dbgro.dbg;
     if (!show_console && !(devnull = fopen("/dev/null", "w"))) {
         fprintf(stderr, "ringside replay: /dev/null: %s\n", strerror(errno));
         goto out;
@@ -573,7 +642,7 @@ static int cmd_replay(int argc, char **argv)
     if (devnull)
         ro.mc.console = devnull;
     if (!(net = net_recorded_new()) ||
-        recorded_input(path, &serial_buf, &ro.mc.serial_input_len, net, &err) != 0) {
+        recorded_input(path, &serial_buf, &ro.mc.serial_input_len, net, &rp, &err) != 0) {
         fprintf(stderr, "ringside replay: %s\n", net ? err.msg : "out of memory");
         goto out;
     }
@@ -584,7 +653,8 @@ static int cmd_replay(int argc, char **argv)
         fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n",
                 ro.mc.fw_path);
     rc = execute(&ro, &rp, h->argc, args);
-    if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && rc != EXIT_INTERRUPTED && !rp.diverged) {
+    bool partial = rc == EXIT_STOPPED || rc == EXIT_INTERRUPTED || rc == EXIT_USAGE;   /* not run to its end */
+    if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && !partial && !rp.diverged) {
         TraceEvent ev;
         int more = trace_read_next(rp.r, &ev, &err);
         if (more != 0) {
@@ -599,7 +669,9 @@ static int cmd_replay(int argc, char **argv)
     if (rp.diverged) {
         replay_report(&rp, path);
         rc = EXIT_DIVERGED;
-    } else if (rc != EXIT_SETUP && rc != EXIT_TRACE && rc != EXIT_INTERRUPTED) {
+    } else if (rc == EXIT_STOPPED) {
+        printf("ringside replay: %s: stopped; the %llu events up to here match\n", path, (unsigned long long)rp.matched);
+    } else if (rc != EXIT_SETUP && rc != EXIT_TRACE && !partial) {
         printf("ringside replay: %s: %llu events match (guest exit %d)\n", path,
                (unsigned long long)rp.matched, rc);
         rc = 0;
@@ -608,6 +680,7 @@ out:
     if (devnull)
         fclose(devnull);
     free(serial_buf);
+    free_writes(&rp);
     net_recorded_free(net);
     free(args);
     trace_reader_close(rp.r);

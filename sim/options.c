@@ -283,6 +283,15 @@ int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
     return parse(argc, argv, ro, false, err);
 }
 
+int run_opts_arity(const char *arg)
+{
+    const char *val;
+    const OptDesc *o = find(arg, &val);
+    if (!o)
+        return -1;
+    return o->kind != ARG_NONE && !val ? 1 : 0;
+}
+
 int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
     return parse(argc, argv, ro, true, err);

@@ -42,6 +42,8 @@ int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err);
 /* The debugging options only (for `ringside replay`), into ro->dbg; any other option
  * is refused. OPTS_OK, OPTS_HELP or -1 with err. */
 int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err);
+/* How many arguments option arg takes after it: 0 or 1 (-1: not an option of run). */
+int run_opts_arity(const char *arg);
 /* Whether a debugger is asked for. */
 static inline bool run_opts_debugging(const DebugOpts *d)
 {

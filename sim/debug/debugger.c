@@ -526,22 +526,12 @@ uint64_t dbg_late(void *ctx, CondLate late)
 
 int dbg_write_reg(Debugger *d, unsigned reg, uint64_t value, Err *err)
 {
-    if (reg > 32)
-        return err_set(err, "register %u: x0..x31 are 0..31, the pc 32", reg);
-    if (reg == 32)
-        cpu_set_pc(d->m->cpu, value);
-    else
-        cpu_set_reg(d->m->cpu, reg, value);
-    TRACE(&d->m->tracer, debug_reg_write, "debugger", (uint16_t)reg, value);
-    return 0;
+    return machine_write_reg(d->m, reg, value, err);
 }
 
 int dbg_write_mem(Debugger *d, uint64_t addr, const void *data, size_t len, Err *err)
 {
-    if (ram_write(&d->m->ram, addr, data, len) < 0)
-        return err_set(err, "0x%" PRIx64 "+%zu is not RAM: the debugger writes RAM only", addr, len);
-    TRACE(&d->m->tracer, debug_mem_write, "debugger", addr, data, len);
-    return 0;
+    return machine_write_mem(d->m, addr, data, len, err);
 }
 
 int dbg_read_mem(Debugger *d, uint64_t addr, void *buf, size_t len, Err *err)

@@ -555,6 +555,66 @@ static void test_breaks_and_load_watch_change_nothing(void)
     unlink("build/ut-bp-b.trace");
 }
 
+/* Writes a debugger makes at pauses are input events: replaying the recorded writes
+ * at their times gives the same trace, byte for byte, though the writes changed what the
+ * guest did (the loop's counter, a RAM word). */
+static void run_with_writes(const char *path, const MachineWrite *replay, size_t n)
+{
+    Err err;
+    TraceWriter *tw = trace_open(path, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    Machine *m = make_loop(tw);
+    if (replay) {
+        machine_replay_writes(m, replay, n);
+        CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 100000), STOP_PAUSED);
+    } else {
+        uint8_t word[4] = { 1, 2, 3, 4 };
+        CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 1000), STOP_PAUSED);
+        CU_ASSERT_EQUAL(machine_write_reg(m, T2, 1000000, &err), 0);
+        CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 2001), STOP_PAUSED);
+        CU_ASSERT_EQUAL(machine_write_mem(m, RAM0 + 0x20000, word, 4, &err), 0);
+        CU_ASSERT_EQUAL(machine_write_reg(m, 32, LOOP_TOP, &err), 0);
+        CU_ASSERT_EQUAL(machine_write_reg(m, 33, 0, &err), -1);
+        CU_ASSERT_EQUAL(machine_write_mem(m, 0x1000, word, 4, &err), -1);   /* ROM: not RAM */
+        CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 100000), STOP_PAUSED);
+    }
+    CU_ASSERT(cpu_get_reg(m->cpu, T2) > 1000000);   /* the counter was moved */
+    destroy(m);
+    CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
+}
+
+static void test_debug_writes_replay(void)
+{
+    run_with_writes("build/ut-wr-a.trace", NULL, 0);
+    /* The writes as the trace recorded them. */
+    Err err;
+    TraceReader *r = trace_reader_open("build/ut-wr-a.trace", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    MachineWrite w[8];
+    uint8_t data[8][16];
+    size_t n = 0;
+    TraceEvent ev;
+    while (trace_read_next(r, &ev, &err) == 1 && n < 8) {
+        if (ev.type == TRACE_EV_debug_reg_write)
+            w[n++] = (MachineWrite){ .vtime = ev.vtime, .reg = ev.u.debug_reg_write.reg, .value = ev.u.debug_reg_write.value };
+        if (ev.type == TRACE_EV_debug_mem_write) {
+            memcpy(data[n], ev.u.debug_mem_write.data.data, ev.u.debug_mem_write.data.len);
+            w[n] = (MachineWrite){ .vtime = ev.vtime, .mem = true, .addr = ev.u.debug_mem_write.addr,
+                                   .data = data[n], .len = ev.u.debug_mem_write.data.len };
+            n++;
+        }
+    }
+    trace_reader_close(r);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_EQUAL(w[0].vtime, 1000);
+    CU_ASSERT_EQUAL(w[1].vtime, 2001);
+    CU_ASSERT_TRUE(w[1].mem);
+    run_with_writes("build/ut-wr-b.trace", w, n);
+    CU_ASSERT(same_file("build/ut-wr-a.trace", "build/ut-wr-b.trace"));
+    unlink("build/ut-wr-a.trace");
+    unlink("build/ut-wr-b.trace");
+}
+
 static int init(void)
 {
     devnull = fopen("/dev/null", "w");
@@ -584,5 +644,6 @@ int suite_machine(void)
     CU_add_test(s, "a late ring observer, no trace file", test_late_ring_observer_without_file);
     CU_add_test(s, "breakpoints: before the instruction, step over, remove", test_breakpoints);
     CU_add_test(s, "breakpoints and a load watch change nothing", test_breaks_and_load_watch_change_nothing);
+    CU_add_test(s, "debugger writes are recorded and replayed", test_debug_writes_replay);
     return CU_get_error();
 }
