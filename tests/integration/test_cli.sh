@@ -28,7 +28,7 @@ for h in --help -h help; do
     cmp -s "$WORK/out" "$WORK/help" || fail "ringside $h differs from ringside run --help"
 done
 # Every exit status the program uses is explained.
-for code in 120 121 122 123 124 125 126; do
+for code in 120 121 122 123 124 125 126 127; do
     grep -q "^ *$code " "$WORK/help" || grep -q "  $code  " "$WORK/help" || fail "--help does not explain exit status $code"
 done
 
@@ -77,7 +77,7 @@ while read -r name alias; do
     mentions "$WORK/man" "$name" || missing="$missing $name"
 done <"$WORK/opts"
 codes=
-for code in 120 121 122 123 124 125 126; do
+for code in 120 121 122 123 124 125 126 127; do
     grep -q "$code" "$WORK/man" || codes="$codes $code"
 done
 [ -z "$missing$codes" ] || fail "$man does not document options:${missing:- (none)}; exit statuses:${codes:- (none)}"
