@@ -343,7 +343,7 @@ def parse_bits(text, table):
         item = item.strip()
         if not item:
             raise NamesError("empty item in %r" % text)
-        if item[0].isdigit():
+        if item[0] in "0123456789":
             if not re.match(r"(0[xX][0-9a-fA-F]+|[0-9]+)$", item):
                 raise NamesError("%r in %r is not a number" % (item, text))
             value |= int(item, 16) if item[1:2] in ("x", "X") else int(item, 10)

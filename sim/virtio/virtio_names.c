@@ -11,10 +11,12 @@
 
 /* A value a row may hold: one bit. */
 #define ONE_BIT(v) ((v) != 0 && ((v) & ((v) - 1)) == 0)
-#define VIRTIO_STATUS(name, value, id) _Static_assert(ONE_BIT(value) && (value) < 256, #name ": not one bit of a byte");
+#define VIRTIO_STATUS(name, value, id) \
+    _Static_assert(ONE_BIT(value) && (value) < 256, #name ": not one bit of a byte");
 #define VIRTIO_F(name, bit, id, spelling) _Static_assert((bit) < 64, #name ": bit past 63");
 #define VIRTIO_DEV_F(dev, name, bit, id, spelling) _Static_assert((bit) < 64, #name ": bit past 63");
-#define VRING_F(ring, name, value) _Static_assert(ONE_BIT(value) && (value) < 0x10000, #name ": not one bit of a le16");
+#define VRING_F(ring, name, value) \
+    _Static_assert(ONE_BIT(value) && (value) < 0x10000, #name ": not one bit of a le16");
 #define VIRTIO_ISR(name, value) _Static_assert(ONE_BIT(value) && (value) < 256, #name ": not one bit of a byte");
 #define VIRTIO_QUEUES(dev, role, stride, first) _Static_assert((first) < (stride), #role ": first not below stride");
 #include "virtio/virtio_names.def"
@@ -22,7 +24,8 @@
 static const VirtioName rows[] = {
 #define VIRTIO_STATUS(name, value, id) { VIRTIO_DOM_STATUS, 0, #name, value, NULL },
 #define VIRTIO_F(name, bit, id, spelling) { VIRTIO_DOM_FEATURE, 0, #name, 1ull << (bit), spelling },
-#define VIRTIO_DEV_F(dev, name, bit, id, spelling) { VIRTIO_DOM_FEATURE, VIRTIO_ID_##dev, #name, 1ull << (bit), spelling },
+#define VIRTIO_DEV_F(dev, name, bit, id, spelling) \
+    { VIRTIO_DOM_FEATURE, VIRTIO_ID_##dev, #name, 1ull << (bit), spelling },
 #define VRING_F(ring, name, value) { VIRTIO_DOM_##ring, 0, #name, value, NULL },
 #define VIRTIO_ISR(name, value) { VIRTIO_DOM_ISR, 0, #name, value, NULL },
 #include "virtio/virtio_names.def"
@@ -120,8 +123,8 @@ size_t virtio_format_bits(VirtioDomain d, unsigned device, uint64_t bits, char *
     return at;
 }
 
-/* "unknown status bit 'X' (valid: A B C)", the list cut short with "..." when the
- * message would not fit. */
+/* "unknown status 'X' (valid: A B C, or a number)", the list cut short with "..."
+ * when the message would not fit. */
 static int unknown_name(VirtioDomain d, unsigned device, const char *name, size_t len, Err *err)
 {
     char valid[160];

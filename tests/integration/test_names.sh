@@ -120,7 +120,8 @@ PYTHONPATH=trace "$PYTHON" -c "$check_virtio" "$virtio_count" sim/virtio ||
 "$RINGSIDE" run --net-features=+nosuch >"$WORK/nf.out" 2>&1 && fail "--net-features=+nosuch was accepted"
 valid=$(sed -n "s/.*unknown feature 'nosuch' (valid: \(.*\))\$/\1/p" "$WORK/nf.out")
 [ -n "$valid" ] || { cat "$WORK/nf.out"; fail "no list of valid --net-features names"; }
-PYTHONPATH=trace "$PYTHON" - "$valid" tests/golden/virtio-modern.golden <<'PY' || fail "the simulator and rt_names.py disagree on names"
+golden=tests/golden/virtio-modern.golden
+PYTHONPATH=trace "$PYTHON" - "$valid" $golden <<'PY' || fail "the simulator and rt_names.py disagree on names"
 import re
 import sys
 import rt_names as n

@@ -70,7 +70,8 @@ static void test_spec_numbers(void)
     CU_ASSERT_EQUAL(VIRTIO_ISR_CONFIG, 2);
     /* The spec's spellings, where the C constants kept older ones. */
     CU_ASSERT_STRING_EQUAL(virtio_bit_name(VIRTIO_DOM_STATUS, 0, VIRTIO_STATUS_NEEDS_RESET), "DEVICE_NEEDS_RESET");
-    CU_ASSERT_STRING_EQUAL(virtio_bit_name(VIRTIO_DOM_FEATURE, 0, 1ull << VIRTIO_F_RING_INDIRECT_DESC), "INDIRECT_DESC");
+    CU_ASSERT_STRING_EQUAL(virtio_bit_name(VIRTIO_DOM_FEATURE, 0, 1ull << VIRTIO_F_RING_INDIRECT_DESC),
+                           "INDIRECT_DESC");
     CU_ASSERT_STRING_EQUAL(virtio_bit_name(VIRTIO_DOM_FEATURE, 0, 1ull << VIRTIO_F_RING_EVENT_IDX), "EVENT_IDX");
     CU_ASSERT_STRING_EQUAL(virtio_bit_name(VIRTIO_DOM_FEATURE, VIRTIO_ID_NET, 1ull << 15), "MRG_RXBUF");
     CU_ASSERT_STRING_EQUAL(virtio_bit_name(VIRTIO_DOM_DESC, 0, 0x8000), "USED");
