@@ -1,9 +1,10 @@
 """Reading the simulator's X-macro tables from Python: trace/events.def,
-sim/cpu/csrs.def and causes.def, sim/virtio/ring_split.def. One reader, so that every
-table is seen the way the C preprocessor sees it: comments blanked (their newlines
-kept, so errors give true line numbers), then each use of a row macro with its
-parenthesised arguments. Each table's module checks the rows' shape and meaning.
-Standard library only.
+sim/cpu/csrs.def and causes.def, sim/virtio/ring_split.def and virtio_names.def. One
+reader, so that every table is seen the way the C preprocessor sees it: comments and
+preprocessor directives (a table's default row macros, `#define ROW(...)`) blanked,
+their newlines kept so that errors give true line numbers, then each use of a row
+macro with its parenthesised arguments. Each table's module checks the rows' shape and
+meaning. Standard library only.
 """
 
 import os
@@ -23,15 +24,18 @@ def find(name, src_dir):
 
 
 def read(path, error, what=""):
-    """The text of a table with its comments blanked; error(message) if unreadable.
-    what names the table in the message ("the event definitions ")."""
+    """The text of a table with its comments and directives blanked; error(message) if
+    unreadable. what names the table in the message ("the event definitions ")."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
         raise error("cannot read %s%s: %s" % (what, path, e.strerror)) from None
     text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
-    return re.sub(r"//[^\n]*", "", text)
+    text = re.sub(r"//[^\n]*", "", text)
+    # A directive runs to the end of its line, and on past lines that end in a backslash.
+    return re.sub(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group(0)),
+                  text, flags=re.M)
 
 
 def calls(text, macros, path, error):

@@ -1,46 +1,48 @@
-/* The --net-features switch list for the virtio-net device: feature names (virtio 1.2
- * §5.1.3 and §6 without their VIRTIO_NET_F_ / VIRTIO_F_ prefix, lower case, with
- * RING_ dropped from the ring features) turned into bits of the offered feature set. */
+/* The --net-features switch list for the virtio-net device: feature names as the one
+ * names table spells them for the command line (virtio_names.def: virtio 1.2 §5.1.3 and
+ * §6 names in lower case) turned into bits of the offered feature set. Only features
+ * this model implements (VIRTIO_NET_DEFAULT_FEATURES) can be switched; they are listed
+ * device-specific ones first, each group in bit order. */
 #include "virtio/virtio_net.h"
 
-static const struct {
-    const char *name;
-    unsigned bit;
-} names[] = {
-    { "csum", VIRTIO_NET_F_CSUM },
-    { "guest_csum", VIRTIO_NET_F_GUEST_CSUM },
-    { "ctrl_guest_offloads", VIRTIO_NET_F_CTRL_GUEST_OFFLOADS },
-    { "mtu", VIRTIO_NET_F_MTU },
-    { "mac", VIRTIO_NET_F_MAC },
-    { "mrg_rxbuf", VIRTIO_NET_F_MRG_RXBUF },
-    { "status", VIRTIO_NET_F_STATUS },
-    { "ctrl_vq", VIRTIO_NET_F_CTRL_VQ },
-    { "ctrl_rx", VIRTIO_NET_F_CTRL_RX },
-    { "ctrl_vlan", VIRTIO_NET_F_CTRL_VLAN },
-    { "ctrl_rx_extra", VIRTIO_NET_F_CTRL_RX_EXTRA },
-    { "guest_announce", VIRTIO_NET_F_GUEST_ANNOUNCE },
-    { "mq", VIRTIO_NET_F_MQ },
-    { "ctrl_mac_addr", VIRTIO_NET_F_CTRL_MAC_ADDR },
-    { "indirect_desc", VIRTIO_F_RING_INDIRECT_DESC },
-    { "event_idx", VIRTIO_F_RING_EVENT_IDX },
-    { "version_1", VIRTIO_F_VERSION_1 },
-};
-
-const char *virtio_net_feature_name(unsigned bit)
+/* The i-th row a --net-features name may be, NULL past the last: virtio-net's own
+ * features, then the device-independent ones, in table order. */
+static const VirtioName *feature_row(unsigned i)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-        if (names[i].bit == bit)
-            return names[i].name;
+    unsigned n, k = 0;
+    const VirtioName *rows = virtio_name_rows(&n);
+    for (unsigned pass = 0; pass < 2; pass++)
+        for (unsigned r = 0; r < n; r++)
+            if (rows[r].domain == VIRTIO_DOM_FEATURE && rows[r].device == (pass ? 0 : VIRTIO_ID_NET) && k++ == i)
+                return &rows[r];
     return NULL;
 }
 
-static int unknown(const char *item, size_t len, Err *err)
+static bool switchable(const VirtioName *r)
+{
+    return (r->value & VIRTIO_NET_DEFAULT_FEATURES) != 0;
+}
+
+const char *virtio_net_feature_name(unsigned bit)
+{
+    const VirtioName *r = bit < 64 ? virtio_name_of(VIRTIO_DOM_FEATURE, VIRTIO_ID_NET, 1ull << bit) : NULL;
+    return r ? r->spelling : NULL;
+}
+
+/* A name the table has but this model does not implement is refused as firmly, with
+ * the reason. */
+static int unknown(const char *item, size_t len, bool known, Err *err)
 {
     char valid[200];
     size_t at = 0;
     valid[0] = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(names) && at < sizeof valid; i++)
-        at += (size_t)snprintf(valid + at, sizeof valid - at, "%s%s", i ? " " : "", names[i].name);
+    const VirtioName *r;
+    for (unsigned i = 0; (r = feature_row(i)) && at < sizeof valid; i++)
+        if (switchable(r))
+            at += (size_t)snprintf(valid + at, sizeof valid - at, "%s%s", at ? " " : "", r->spelling);
+    if (known)
+        return err_set(err, "--net-features: feature '%.*s' is not implemented by this device (valid: %s)",
+                       (int)len, item, valid);
     return err_set(err, "--net-features: unknown feature '%.*s' (valid: %s)", (int)len, item, valid);
 }
 
@@ -61,15 +63,16 @@ int virtio_net_parse_features(const char *spec, uint64_t *features, Err *err)
         }
         if (nlen == 0)
             return err_set(err, "--net-features: empty item in '%s'", spec);
-        size_t i = 0;
-        while (i < ARRAY_SIZE(names) && !(strlen(names[i].name) == nlen && !memcmp(names[i].name, name, nlen)))
+        const VirtioName *r;
+        unsigned i = 0;
+        while ((r = feature_row(i)) && !(strlen(r->spelling) == nlen && !memcmp(r->spelling, name, nlen)))
             i++;
-        if (i == ARRAY_SIZE(names))
-            return unknown(name, nlen, err);
+        if (!r || !switchable(r))
+            return unknown(name, nlen, r != NULL, err);
         if (on)
-            f |= 1ull << names[i].bit;
+            f |= r->value;
         else
-            f &= ~(1ull << names[i].bit);
+            f &= ~r->value;
         p += len;
         if (*p == ',')
             p++;

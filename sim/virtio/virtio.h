@@ -11,34 +11,14 @@
 
 #include "bus.h"
 #include "common.h"
+#include "virtio/virtio_names.h"
 #include "virtio/virtqueue.h"
 
 struct Tracer;
 
-/* Device status bits (§2.1). */
-enum {
-    VIRTIO_STATUS_ACKNOWLEDGE = 1,
-    VIRTIO_STATUS_DRIVER = 2,
-    VIRTIO_STATUS_DRIVER_OK = 4,
-    VIRTIO_STATUS_FEATURES_OK = 8,
-    VIRTIO_STATUS_NEEDS_RESET = 64,
-    VIRTIO_STATUS_FAILED = 128,
-};
-
-/* Transport-independent feature bits (§6). */
-enum {
-    VIRTIO_F_NOTIFY_ON_EMPTY = 24,
-    VIRTIO_F_ANY_LAYOUT = 27,
-    VIRTIO_F_RING_INDIRECT_DESC = 28,
-    VIRTIO_F_RING_EVENT_IDX = 29,
-    VIRTIO_F_VERSION_1 = 32,
-    VIRTIO_F_ACCESS_PLATFORM = 33,
-    VIRTIO_F_RING_PACKED = 34,
-    VIRTIO_F_IN_ORDER = 35,
-};
-
-/* ISR bits (§4.1.4.5). */
-enum { VIRTIO_ISR_QUEUE = 1, VIRTIO_ISR_CONFIG = 2 };
+/* Device status bits VIRTIO_STATUS_* (§2.1), device-independent feature bits VIRTIO_F_*
+ * (§6) and ISR bits VIRTIO_ISR_* (§4.1.4.5) come from the one names table,
+ * virtio/virtio_names.def, through virtio_names.h. */
 
 typedef struct VirtioDevice VirtioDevice;
 

@@ -834,7 +834,7 @@ int virtio_net_init(VirtioNet *n, const VirtioNetConfig *cfg, Err *err)
         n->cfg.max_pairs = 1;
     VirtioDeviceInfo info = {
         .name = n->cfg.name,
-        .device_id = 1,
+        .device_id = VIRTIO_ID_NET,
         .num_queues = 2u * n->cfg.max_pairs + ((f >> VIRTIO_NET_F_CTRL_VQ & 1) ? 1 : 0),
         .queue_size = n->cfg.queue_size,
         .features = f,

@@ -34,23 +34,8 @@
 
 struct NetBackend;
 
-/* Device-specific feature bits (§5.1.3). */
-enum {
-    VIRTIO_NET_F_CSUM = 0,
-    VIRTIO_NET_F_GUEST_CSUM = 1,
-    VIRTIO_NET_F_CTRL_GUEST_OFFLOADS = 2,
-    VIRTIO_NET_F_MTU = 3,
-    VIRTIO_NET_F_MAC = 5,
-    VIRTIO_NET_F_MRG_RXBUF = 15,
-    VIRTIO_NET_F_STATUS = 16,
-    VIRTIO_NET_F_CTRL_VQ = 17,
-    VIRTIO_NET_F_CTRL_RX = 18,
-    VIRTIO_NET_F_CTRL_VLAN = 19,
-    VIRTIO_NET_F_CTRL_RX_EXTRA = 20,
-    VIRTIO_NET_F_GUEST_ANNOUNCE = 21,
-    VIRTIO_NET_F_MQ = 22,
-    VIRTIO_NET_F_CTRL_MAC_ADDR = 23,
-};
+/* Device-specific feature bits VIRTIO_NET_F_* (§5.1.3) come from the one names table
+ * (virtio/virtio_names.def, through virtio_names.h). */
 
 #define VNET_BIT(b) (1ull << (b))
 /* Everything this model implements; all offered unless switched off. */
@@ -188,10 +173,12 @@ unsigned virtio_net_ctrl_queue(const VirtioNet *n);
 uint32_t virtio_net_flow_hash(const uint8_t *frame, size_t len);
 
 /* net_features.c: "--net-features=-mrg_rxbuf,+mq,-csum" applied to *features. Names
- * are the feature names without VIRTIO_NET_F_ / VIRTIO_F_ in lower case ("indirect_desc",
- * "event_idx"); a bare name means +. Unknown names are refused with the valid list. */
+ * are the names table's command-line spellings (the spec's names without VIRTIO_NET_F_ /
+ * VIRTIO_F_, in lower case: "indirect_desc", "event_idx"); a bare name means +. Names
+ * that are unknown, or of features this model does not implement, are refused with the
+ * valid list. */
 int virtio_net_parse_features(const char *spec, uint64_t *features, Err *err);
-/* The lower-case name of a feature bit, or NULL. */
+/* The command-line spelling of a feature bit of virtio-net ("ctrl_vlan"), or NULL. */
 const char *virtio_net_feature_name(unsigned bit);
 
 #endif

@@ -10,19 +10,17 @@
 #define RINGSIDE_VIRTQUEUE_H
 
 #include "common.h"
+#include "virtio/virtio_names.h"
 
 struct Ram;
 struct Tracer;
 struct TraceDesc;
 
-/* Descriptor flags (§2.7.5; the packed ring keeps these bits, §2.8.1), and the split
- * ring's suppression flags (§2.7.7, §2.7.10). Field addresses are the layout's alone. */
+/* Descriptor flags VRING_DESC_F_* (§2.7.5; the packed ring keeps these bits and adds
+ * AVAIL and USED, §2.8.1) and the split ring's suppression flags VRING_AVAIL_F_* and
+ * VRING_USED_F_* (§2.7.7, §2.7.10) come from the one names table, virtio_names.def.
+ * Field addresses are the layout's alone. */
 enum {
-    VRING_DESC_F_NEXT = 1,
-    VRING_DESC_F_WRITE = 2,
-    VRING_DESC_F_INDIRECT = 4,
-    VRING_AVAIL_F_NO_INTERRUPT = 1,
-    VRING_USED_F_NO_NOTIFY = 1,
     VQ_MAX_SIZE = 32768,            /* §2.7: queue size is at most 32768 */
     VQ_MAX_AREAS = 2,               /* guest ranges a driver writes, for the ring watch */
 };

@@ -798,6 +798,24 @@ static void test_parse_features(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "event_idx"));
     CU_ASSERT_EQUAL(virtio_net_parse_features("+,mq", &f, &err), -1);
     CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_NET_F_CTRL_VLAN), "ctrl_vlan");
+    /* The switchable names come from the names table: the device's own in bit order,
+     * then the device-independent ones, as before the table existed. */
+    CU_ASSERT_EQUAL(virtio_net_parse_features("nosuch", &f, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "--net-features: unknown feature 'nosuch' (valid: csum guest_csum "
+                                    "ctrl_guest_offloads mtu mac mrg_rxbuf status ctrl_vq ctrl_rx ctrl_vlan "
+                                    "ctrl_rx_extra guest_announce mq ctrl_mac_addr indirect_desc event_idx "
+                                    "version_1)");
+    /* A feature the spec defines and this model does not implement cannot be offered. */
+    CU_ASSERT_EQUAL(virtio_net_parse_features("+guest_tso4", &f, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "feature 'guest_tso4' is not implemented by this device (valid: csum "));
+    CU_ASSERT_EQUAL(virtio_net_parse_features("-ring_packed", &f, &err), -1);
+    CU_ASSERT_EQUAL(f, keep);
+    CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_F_RING_INDIRECT_DESC), "indirect_desc");
+    CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_F_RING_EVENT_IDX), "event_idx");
+    CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_F_VERSION_1), "version_1");
+    CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_NET_F_GUEST_TSO4), "guest_tso4");
+    CU_ASSERT_PTR_NULL(virtio_net_feature_name(4));
+    CU_ASSERT_PTR_NULL(virtio_net_feature_name(64));
 }
 
 /* ---- the trace: each control command is one note line ---- */
