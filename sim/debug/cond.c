@@ -189,6 +189,7 @@ static int parse_test(const char *tok, Cond *c, CondResolveFn *resolve, void *rc
     /* A name: ask the resolver with each selected type until one knows it. Names joined
      * with | (status bits, flags) are resolved one by one and OR-ed. */
     uint64_t acc = 0;
+    int word = -1;
     char part[64];
     for (const char *p = val; *p;) {
         const char *bar = strchr(p, '|');
@@ -202,15 +203,20 @@ static int parse_test(const char *tok, Cond *c, CondResolveFn *resolve, void *rc
         if (parse_number(part, &v) == 0)
             found = true;
         for (unsigned ty = 0; ty < TRACE_EV_LIMIT && !found; ty++) {
-            CondLate late = COND_LATE_NONE;
+            CondHint hint = { COND_LATE_NONE, -1 };
             if (trace_types_has(&c->types, ty) && resolve &&
-                resolve(rctx, (TraceEventType)ty, t->field, part, &v, &late) == 0) {
+                resolve(rctx, (TraceEventType)ty, t->field, part, &v, &hint) == 0) {
                 found = true;
-                if (late != COND_LATE_NONE) {
+                if (hint.late != COND_LATE_NONE) {
                     if (bar || p != val)
                         return err_set(err, "'%s': %s cannot be combined with |", tok, part);
-                    t->late = late;
+                    t->late = hint.late;
                 }
+                if (hint.word >= 0 && word < 0)
+                    word = hint.word;
+                else if (hint.word >= 0 && hint.word != word)
+                    return err_set(err, "'%s': %s is in feature word %d, the others in word %d", tok, part,
+                                   hint.word, word);
             }
         }
         if (!found)
@@ -222,6 +228,12 @@ static int parse_test(const char *tok, Cond *c, CondResolveFn *resolve, void *rc
     }
     t->num = acc;
     c->ntests++;
+    if (word >= 0) {
+        /* A feature name picks its word too: an implied test word=N. */
+        char implied[32];
+        snprintf(implied, sizeof implied, "word=%d", word);
+        return parse_test(implied, c, resolve, rctx, err);
+    }
     return 0;
 }
 

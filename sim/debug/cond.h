@@ -45,10 +45,17 @@ typedef struct Cond {
     char text[COND_MAX_TEXT];    /* as written, for `why` and lists */
 } Cond;
 
-/* Resolves a symbolic VALUE for field of event type: 0 with *num (and *late), or -1
+/* What a resolved name implies besides its value. */
+typedef struct CondHint {
+    CondLate late;               /* the value is known only while the machine runs */
+    int word;                    /* >= 0: also test field `word` = this (a feature bit names
+                                  * one bit of one of the 32-bit feature words) */
+} CondHint;
+
+/* Resolves a symbolic VALUE for field of event type: 0 with *num (and *hint), or -1
  * when the name means nothing there (the parser then reports it). */
 typedef int CondResolveFn(void *ctx, TraceEventType type, const char *field, const char *word, uint64_t *num,
-                          CondLate *late);
+                          CondHint *hint);
 
 int cond_parse(const char *text, Cond *c, CondResolveFn *resolve, void *rctx, Err *err);
 

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "pci/host_bridge.h"
+#include "virtio/virtio_names.h"
 #include "virtio/virtio_net.h"
 #include "virtio/virtio_pci.h"
 
@@ -252,36 +253,9 @@ static int peek_ram(void *ctx, uint64_t addr, void *buf, uint64_t len)
     return ram_read(ctx, addr, buf, len);
 }
 
-static void bits_names(char *buf, size_t n, uint64_t v, const char *(*name)(unsigned))
-{
-    size_t len = 0;
-    buf[0] = 0;
-    for (unsigned b = 0; b < 64 && len < n; b++) {
-        if (!(v >> b & 1))
-            continue;
-        const char *s = name(b);
-        if (s)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", s);
-        else
-            len += (size_t)snprintf(buf + len, n - len, "%sbit%u", len ? " " : "", b);
-    }
-}
-
-static const char *status_name(unsigned b)
-{
-    static const char *const names[8] = { "ACKNOWLEDGE", "DRIVER", "DRIVER_OK", "FEATURES_OK", NULL, NULL,
-                                          "DEVICE_NEEDS_RESET", "FAILED" };
-    return b < 8 ? names[b] : NULL;
-}
-
 static void queue_role(const VirtioNet *n, unsigned q, char *buf, size_t len)
 {
-    unsigned ctrl = virtio_net_ctrl_queue(n);
-    if (q == ctrl)
-        snprintf(buf, len, "ctrl");
-    else if (q < ctrl)
-        snprintf(buf, len, "%s%u", q % 2 ? "tx" : "rx", q / 2);
-    else
+    if (!virtio_net_queue_role(q, virtio_net_ctrl_queue(n), buf, len))
         snprintf(buf, len, "unused");
 }
 
@@ -292,16 +266,17 @@ static int info_virtio(Monitor *mon)
         return fail(mon, "this machine has no virtio device (--net none)");
     const VirtioDevice *vd = &n->vdev;
     char names[1024];
-    bits_names(names, sizeof names, vd->status, status_name);
+    virtio_format_bits(VIRTIO_DOM_STATUS, 0, vd->status, names, sizeof names);
     fprintf(mon->out, "%s at %02x:%02x.%u (virtio-pci %s): status 0x%02x %s\n", vd->info.name,
             mon->m->net_pci->pci.bdf >> 8, (mon->m->net_pci->pci.bdf >> 3) & 31, mon->m->net_pci->pci.bdf & 7,
             mon->m->cfg.virtio_mode, vd->status, vd->status ? names : "(reset)");
-    bits_names(names, sizeof names, vd->info.features, virtio_net_feature_name);
-    fprintf(mon->out, "  device offers   0x%016" PRIx64 " %s\n", vd->info.features, names);
-    bits_names(names, sizeof names, vd->guest_features, virtio_net_feature_name);
-    fprintf(mon->out, "  driver accepted 0x%016" PRIx64 " %s\n", vd->guest_features, vd->guest_features ? names : "(none yet)");
-    bits_names(names, sizeof names, vd->info.features & ~vd->guest_features, virtio_net_feature_name);
-    fprintf(mon->out, "  not accepted    0x%016" PRIx64 " %s\n", vd->info.features & ~vd->guest_features, names);
+    static const char *const sides[3] = { "device offers  ", "driver accepted", "not accepted   " };
+    const uint64_t f[3] = { vd->info.features, vd->guest_features, vd->info.features & ~vd->guest_features };
+    for (unsigned i = 0; i < 3; i++) {
+        virtio_format_bits(VIRTIO_DOM_FEATURE, vd->info.device_id, f[i], names, sizeof names);
+        fprintf(mon->out, "  %s 0x%016" PRIx64 " %s\n", sides[i], f[i],
+                i == 1 && !f[i] ? "(none yet)" : names);
+    }
     fprintf(mon->out, "  ISR 0x%x, config generation %u, %u queues (control queue %u)\n", vd->isr,
             vd->config_generation, vd->info.num_queues, virtio_net_ctrl_queue(n));
     for (unsigned q = 0; q < vd->info.num_queues; q++) {
@@ -327,12 +302,11 @@ static int info_vq(Monitor *mon, char *args)
         return fail(mon, "this machine has no virtio device (--net none)");
     if (!w)
         return fail(mon, "info vq N|rxN|txN|ctrl");
-    uint64_t num;
-    CondLate late = COND_LATE_NONE;
     if (number(w, &q) < 0) {
-        if (dbg_resolve(mon->d, TRACE_EV_virtio_notify, "queue", w, &num, &late) < 0)
+        int r = virtio_net_role_queue(w, virtio_net_ctrl_queue(n));
+        if (r < 0)
             return fail(mon, "info vq %s: a queue number or role (rx0, tx0, ctrl)", w);
-        q = late ? dbg_late(mon->d, late) : num;
+        q = (uint64_t)r;
     }
     if (q >= n->vdev.info.num_queues)
         return fail(mon, "%s has queues 0..%u", n->vdev.info.name, n->vdev.info.num_queues - 1);

@@ -1,47 +1,59 @@
 /* Names in stop conditions (debug/cond.h): what a symbolic value means for a field of
- * an event on this machine. Queue roles follow virtio 1.2 §5.1.2 (rxN = 2N, txN =
- * 2N + 1, ctrl after the last pair, known only once the driver negotiated MQ). */
+ * an event, from the one table of virtio names (virtio/virtio_names.def): status bits,
+ * feature bits (naming their 32-bit word too), ring flags, ISR bits, and queue roles
+ * (rxN = 2N, txN = 2N + 1, ctrl after the last pair: known only once the driver
+ * negotiated MQ, so it is resolved while the machine runs). */
 #include "debug/debugger.h"
 
-#include <stdlib.h>
-
+#include "virtio/virtio_names.h"
 #include "virtio/virtio_net.h"
 
-static int role(const char *w, uint64_t *num, CondLate *late)
+/* Roles are generic in the table; "last" is the one whose index the device decides. */
+static int role(const char *w, uint64_t *num, CondHint *hint)
 {
-    if (strcmp(w, "ctrl") == 0) {
-        *late = COND_LATE_CTRL_QUEUE;
+    enum { A = 60000, B = 60001 };   /* two would-be last indices, past any real queue */
+    int qa = virtio_net_role_queue(w, A), qb = virtio_net_role_queue(w, B);
+    if (qa < 0 || qb < 0)
+        return -1;
+    if (qa == A && qb == B) {
+        hint->late = COND_LATE_CTRL_QUEUE;
         *num = 0;
         return 0;
     }
-    bool rx = strncmp(w, "rx", 2) == 0, tx = strncmp(w, "tx", 2) == 0;
-    if (!(rx || tx) || w[2] < '0' || w[2] > '9')
-        return -1;
-    char *end;
-    unsigned long n = strtoul(w + 2, &end, 10);
-    if (*end || n >= VIRTIO_NET_MAX_PAIRS)
-        return -1;
-    *num = 2 * n + (tx ? 1 : 0);
+    *num = (uint64_t)qa;
     return 0;
 }
 
-static const struct { const char *name; uint64_t v; } status_bits[] = {
-    { "ACKNOWLEDGE", VIRTIO_STATUS_ACKNOWLEDGE }, { "DRIVER", VIRTIO_STATUS_DRIVER },
-    { "DRIVER_OK", VIRTIO_STATUS_DRIVER_OK }, { "FEATURES_OK", VIRTIO_STATUS_FEATURES_OK },
-    { "DEVICE_NEEDS_RESET", VIRTIO_STATUS_NEEDS_RESET }, { "FAILED", VIRTIO_STATUS_FAILED },
-};
+static bool is(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
-int dbg_resolve(void *ctx, TraceEventType type, const char *field, const char *word, uint64_t *num, CondLate *late)
+int dbg_resolve(void *ctx, TraceEventType type, const char *field, const char *word, uint64_t *num, CondHint *hint)
 {
     (void)ctx;
-    if (strcmp(field, "queue") == 0)
-        return role(word, num, late);
-    if (type == TRACE_EV_virtio_status && (strcmp(field, "new") == 0 || strcmp(field, "old") == 0)) {
-        for (size_t i = 0; i < ARRAY_SIZE(status_bits); i++)
-            if (strcmp(word, status_bits[i].name) == 0) {
-                *num = status_bits[i].v;
-                return 0;
-            }
+    const VirtioName *n = NULL;
+    size_t len = strlen(word);
+    if (is(field, "queue"))
+        return role(word, num, hint);
+    if (type == TRACE_EV_virtio_status && (is(field, "new") || is(field, "old")))
+        n = virtio_name_find(VIRTIO_DOM_STATUS, 0, word, len);
+    else if (type == TRACE_EV_desc_write && is(field, "flags"))
+        n = virtio_name_find(VIRTIO_DOM_DESC, 0, word, len);
+    else if (type == TRACE_EV_avail_flags_write && is(field, "flags"))
+        n = virtio_name_find(VIRTIO_DOM_AVAIL, 0, word, len);
+    else if (type == TRACE_EV_used_flags_write && is(field, "flags"))
+        n = virtio_name_find(VIRTIO_DOM_USED, 0, word, len);
+    else if (type == TRACE_EV_virtio_isr_read && is(field, "value"))
+        n = virtio_name_find(VIRTIO_DOM_ISR, 0, word, len);
+    else if (type == TRACE_EV_virtio_features && is(field, "value")) {
+        n = virtio_name_find(VIRTIO_DOM_FEATURE, VIRTIO_ID_NET, word, len);
+        if (n) {
+            unsigned bit = (unsigned)__builtin_ctzll(n->value);
+            *num = 1ull << (bit % 32);
+            hint->word = (int)(bit / 32);
+            return 0;
+        }
     }
-    return -1;
+    if (!n)
+        return -1;
+    *num = n->value;
+    return 0;
 }

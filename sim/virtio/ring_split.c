@@ -23,6 +23,8 @@
  * indirect ones included (§2.7.5.3.1). */
 #include "virtqueue.h"
 
+#include "virtio/virtio_names.h"
+
 #include "tracer.h"
 
 /* ---- field addresses, from the table ---- */
@@ -454,9 +456,10 @@ static void split_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE 
             uint32_t len = (uint32_t)peek_n(peek, ctx, d + DESC_LEN, 4, &ok);
             uint16_t fl = (uint16_t)peek_n(peek, ctx, d + DESC_FLAGS, 2, &ok);
             uint16_t next = (uint16_t)peek_n(peek, ctx, d + DESC_NEXT, 2, &ok);
-            fprintf(f, "        desc[%u] addr 0x%llx len %u flags 0x%x%s%s%s next %u\n", i, (unsigned long long)addr,
-                    len, fl, fl & VRING_DESC_F_NEXT ? " NEXT" : "", fl & VRING_DESC_F_WRITE ? " WRITE" : "",
-                    fl & VRING_DESC_F_INDIRECT ? " INDIRECT" : "", next);
+            char names[64];
+            virtio_format_bits(VIRTIO_DOM_DESC, 0, fl, names, sizeof names);
+            fprintf(f, "        desc[%u] addr 0x%llx len %u flags %s next %u\n", i, (unsigned long long)addr, len,
+                    names, next);
             if (!(fl & VRING_DESC_F_NEXT))
                 break;
             i = next;

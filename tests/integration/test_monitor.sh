@@ -11,6 +11,7 @@ cat >"$WORK/steps" <<'M'
 until virtio_status new&ACKNOWLEDGE
 info virtio
 until virtio_status new&DRIVER
+until virtio_features side=driver value&VERSION_1
 until virtio_status new&FEATURES_OK
 info virtio
 until virtio_queue_enable queue=rx0
@@ -42,15 +43,16 @@ want '^stopped: condition 1 \(virtio_status new&ACKNOWLEDGE\) at pc 0x[0-9a-f]+ 
 want 'event: [0-9]+ 0x[0-9a-f]+ [a-z_]+ virtio_status dev=virtio-net old=0x0 new=0x1$'
 want 'status 0x01 ACKNOWLEDGE$'
 want 'event: .* virtio_status dev=virtio-net old=0x1 new=0x3$'
-want 'status 0x0b ACKNOWLEDGE DRIVER FEATURES_OK$'
-want '^  driver accepted 0x[0-9a-f]+ .*mrg_rxbuf.*version_1'
-want '^  not accepted    0x[0-9a-f]+ ctrl_guest_offloads$'
+want 'event: .* virtio_features dev=virtio-net side=driver word=1 value=0x1$'
+want 'status 0x0b ACKNOWLEDGE\|DRIVER\|FEATURES_OK$'
+want '^  driver accepted 0x[0-9a-f]+ .*MRG_RXBUF.*VERSION_1$'
+want '^  not accepted    0x[0-9a-f]+ CTRL_GUEST_OFFLOADS$'
 want 'event: .* virtio_queue_enable dev=virtio-net queue=0 enable=1$'
 want '^queue 0 \(rx0\) of virtio-net: split ring of 256 entries: desc 0x'
 want '^  driver wrote: avail.flags 0x0, avail.idx 0, used_event 0$'
 want 'event: .* virtio_queue_enable dev=virtio-net queue=8 enable=1$'
 want '^queue 8 \(ctrl\) of virtio-net: split ring'
-want 'status 0x0f ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK$'
+want 'status 0x0f ACKNOWLEDGE\|DRIVER\|DRIVER_OK\|FEATURES_OK$'
 want '^  queue 0 \(rx0\): 256 entries, enabled'
 want 'event: .* virtio_notify dev=virtio-net queue=0$'
 want 'event: .* used_write dev=virtio-net queue=8 slot=0 id=0 len=1$'

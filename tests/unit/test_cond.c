@@ -9,7 +9,7 @@
 /* A resolver with the names the tests use: status bits on virtio_status, rx/tx roles
  * and a late "ctrl" on queue fields. */
 static int resolve(void *ctx, TraceEventType type, const char *field, const char *word, uint64_t *num,
-                   CondLate *late)
+                   CondHint *hint)
 {
     (void)ctx;
     if (type == TRACE_EV_virtio_status && strcmp(field, "new") == 0) {
@@ -25,7 +25,7 @@ static int resolve(void *ctx, TraceEventType type, const char *field, const char
     if (strcmp(field, "queue") == 0) {
         if (strcmp(word, "rx0") == 0) { *num = 0; return 0; }
         if (strcmp(word, "tx0") == 0) { *num = 1; return 0; }
-        if (strcmp(word, "ctrl") == 0) { *late = COND_LATE_CTRL_QUEUE; return 0; }
+        if (strcmp(word, "ctrl") == 0) { hint->late = COND_LATE_CTRL_QUEUE; return 0; }
     }
     return -1;
 }
