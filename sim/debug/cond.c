@@ -109,21 +109,26 @@ static int next_token(const char **p, char *tok, size_t n)
     return 1;
 }
 
+/* The field names of the selected types, each once, for an error message. */
 static void list_fields(const TraceTypeSet *types, char *buf, size_t n)
 {
+    const char *seen[64];
+    unsigned nseen = 0;
     size_t len = 0;
     buf[0] = 0;
-    for (unsigned t = 0; t < TRACE_EV_LIMIT && len < n; t++) {
+    for (unsigned t = 0; t < TRACE_EV_LIMIT; t++) {
         if (!trace_types_has(types, t))
             continue;
         unsigned nf;
         const TraceFieldInfo *f = trace_event_fields((TraceEventType)t, &nf);
-        for (unsigned i = 0; i < nf && len < n; i++) {
-            char probe[40];
-            snprintf(probe, sizeof probe, " %s ", f[i].name);
-            char padded[600];
-            snprintf(padded, sizeof padded, " %s ", buf);
-            if (!strstr(padded, probe))
+        for (unsigned i = 0; i < nf; i++) {
+            unsigned k = 0;
+            while (k < nseen && strcmp(seen[k], f[i].name) != 0)
+                k++;
+            if (k < nseen || nseen == ARRAY_SIZE(seen))
+                continue;
+            seen[nseen++] = f[i].name;
+            if (len < n)
                 len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", f[i].name);
         }
     }

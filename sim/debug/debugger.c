@@ -338,25 +338,24 @@ int dbg_watch(Debugger *d, DbgWatchKind kind, uint64_t addr, uint64_t len, Err *
 
 int dbg_delete(Debugger *d, int id)
 {
-    unsigned j = 0;
+    uint64_t gone[DBG_MAX_POINTS];   /* pcs of the breakpoints deleted */
+    unsigned j = 0, ngone = 0;
     bool found = false;
     for (unsigned i = 0; i < d->npt; i++) {
         DbgPoint *p = &d->pt[i];
         if (id == 0 || p->id == id) {
             found = true;
-            if (p->kind == DBG_BREAK) {
-                bool other = false;    /* another breakpoint at the same pc stays */
-                for (unsigned k = 0; k < d->npt; k++)
-                    other |= k != i && d->pt[k].kind == DBG_BREAK && d->pt[k].addr == p->addr &&
-                             !(id == 0 || d->pt[k].id == id);
-                if (!other)
-                    cpu_break_remove(d->m->cpu, p->addr);
-            }
+            if (p->kind == DBG_BREAK)
+                gone[ngone++] = p->addr;
             continue;
         }
         d->pt[j++] = *p;
     }
     d->npt = j;
+    /* The CPU keeps a pc while another breakpoint still stands there. */
+    for (unsigned k = 0; k < ngone; k++)
+        if (!dbg_find(d, DBG_BREAK, gone[k], 0, 0))
+            cpu_break_remove(d->m->cpu, gone[k]);
     rewire(d);
     return found || id == 0 ? 0 : -1;
 }
