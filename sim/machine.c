@@ -225,6 +225,12 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         free(m);
         return NULL;
     }
+    if (m->cfg.bootargs && strlen(m->cfg.bootargs) > MACHINE_MAX_BOOTARGS) {
+        err_set(err, "-append: the bootargs are %zu bytes long; at most %d fit in /chosen (Linux takes 1024 on RISC-V)",
+                strlen(m->cfg.bootargs), MACHINE_MAX_BOOTARGS);
+        free(m);
+        return NULL;
+    }
     if (m->cfg.ram_mib > (PCI_MEM64_BASE - RAM_BASE) >> 20) {
         /* Above that, RAM would cover the PCI 64-bit window (DESIGN.md §2). */
         err_set(err, "-m %llu: at most %llu MiB of RAM (it must end below the PCI 64-bit window)",

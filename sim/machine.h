@@ -17,6 +17,7 @@
 #include "uart.h"
 
 #define RAM_BASE 0x80000000ull
+#define MACHINE_MAX_BOOTARGS 4096        /* bytes of -append */
 #define TIMEBASE_HZ 10000000u
 
 /* The machine's configuration. Start from machine_config_default (the one place

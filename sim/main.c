@@ -118,15 +118,16 @@ static const char *default_firmware(void)
     return path;
 }
 
-/* The options of `run` (options.c), then the bundled firmware if none was named.
+/* The options of `run` (options.c), or with recorded those a replay takes from a
+ * trace's recorded command line, then the bundled firmware if none was named.
  * OPTS_OK, OPTS_HELP, -1 on a usage error (printed), -2 when the bundled firmware is
- * missing (printed). `from` says where the command line came from, for the errors. */
-static int parse_run(int argc, char **argv, RunOpts *ro, const char *from)
+ * missing (printed). */
+static int parse_run(int argc, char **argv, RunOpts *ro, bool recorded)
 {
     Err err;
-    int rc = run_opts_parse(argc, argv, ro, &err);
+    int rc = recorded ? run_opts_parse_recorded(argc, argv, ro, &err) : run_opts_parse(argc, argv, ro, &err);
     if (rc < 0) {
-        fprintf(stderr, "ringside run: %s%s\n", err.msg, from);
+        fprintf(stderr, "ringside %s: %s\n", recorded ? "replay" : "run", err.msg);
         return -1;
     }
     if (rc == OPTS_HELP)
@@ -482,7 +483,7 @@ static int cmd_run(int argc, char **argv)
 {
     RunOpts ro;
     Err err = { "" };
-    int prc = parse_run(argc - 2, argv + 2, &ro, "");
+    int prc = parse_run(argc - 2, argv + 2, &ro, false);
     if (prc == OPTS_HELP) {
         usage(stdout);
         return 0;
@@ -628,10 +629,7 @@ static int cmd_replay(int argc, char **argv)
     NetRecorded *net = NULL;
     uint8_t *serial_buf = NULL;
     int rc = EXIT_SETUP;
-    int prc = parse_run(h->argc - 2, args + 2, &ro, " (in the trace's recorded command line)");
-    if (prc == OPTS_HELP)
-        fprintf(stderr, "ringside replay: %s: the trace's recorded command line asks for --help, not a run\n", path);
-    if (prc != OPTS_OK)
+    if (parse_run(h->argc - 2, args + 2, &ro, true) != OPTS_OK)
         goto out;
     run_opts_for_replay(&ro);
     ro.dbg = dbgro.dbg;

@@ -16,6 +16,9 @@ enum {
     OPT_OUTPUT = 1,              /* names a file the run writes: not recorded; a replay writes none */
     OPT_RECORDED_INPUT = 2,      /* an input the trace records: a replay takes it from there */
     OPT_OBSERVER = 4,            /* observes the run (the debugger): not recorded; replay takes it */
+    OPT_MACHINE = 8,             /* configures the machine: replay takes it from a trace */
+    OPT_NIC = 16,                /* about the network device: an error with --net none */
+    OPT_REPEAT = 32,             /* may be given more than once */
 };
 
 typedef struct OptDesc {
@@ -46,54 +49,54 @@ static int parse_break_on(RunOpts *ro, const char *val, Err *err);
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
-      FIELD(mc.fw_path), .key = "fw", .dflt = "the bundled firmware" },
+      FIELD(mc.fw_path), .key = "fw", .dflt = "the bundled firmware", .flags = OPT_MACHINE },
     { "-m", "--memory", ARG_U64, "MiB", "guest RAM size in MiB", FIELD(mc.ram_mib), 1, 14336, false,
-      "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000", .key = "ram_mib" },
+      "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000", .key = "ram_mib", .flags = OPT_MACHINE },
     { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")",
-      FIELD(mc.bootargs), .key = "bootargs" },
+      FIELD(mc.bootargs), .key = "bootargs", .flags = OPT_MACHINE },
     { "--serial-input", NULL, ARG_STR, "FILE", "bytes typed into the UART, one whenever the guest has taken the previous one ('-' = stdin until EOF)",
       FIELD(serial_input_path), .flags = OPT_RECORDED_INPUT },
     { "--serial-prompt", NULL, ARG_STR, "TEXT", "type each --serial-input line after the first only once the guest has printed TEXT (e.g. \"=> \" for U-Boot)",
-      FIELD(mc.serial_prompt), .key = "serial_prompt" },
-    { "--max-insns", NULL, ARG_U64, "N", "stop after N executed instructions, with exit status 124", FIELD(mc.max_insns),
-      .key = "max_insns", .dflt = "no limit" },
+      FIELD(mc.serial_prompt), .key = "serial_prompt", .flags = OPT_MACHINE },
+    { "--max-insns", NULL, ARG_U64, "N", "stop after N executed instructions, with exit status 124 (0: no limit)", FIELD(mc.max_insns),
+      .key = "max_insns", .dflt = "no limit", .flags = OPT_MACHINE },
     { "--dump-dtb", NULL, ARG_STR, "FILE", "write the device tree blob the guest receives to FILE, then run",
       FIELD(dump_dtb), .flags = OPT_OUTPUT },
     { "--strict", NULL, ARG_NONE, NULL, "unmapped, out-of-range and too-narrow accesses raise access faults instead of reading all-ones / being dropped",
-      FIELD(mc.strict), .key = "strict" },
+      FIELD(mc.strict), .key = "strict", .flags = OPT_MACHINE },
     { "--insns-per-tick", NULL, ARG_U64, "N", "virtual-clock units per 10 MHz mtime tick", FIELD(mc.insns_per_tick),
-      1, 1000000, .key = "insns_per_tick" },
+      1, 1000000, .key = "insns_per_tick", .flags = OPT_MACHINE },
     { "--pci-testdev", NULL, ARG_NONE, NULL, "attach the PCI test device (I/O, 32- and 64-bit BARs) in slot 2",
-      FIELD(mc.pci_testdev), .key = "pci_testdev" },
-    { "--stats", NULL, ARG_NONE, NULL, "print executed instructions and virtual time to stderr at the end", FIELD(stats) },
+      FIELD(mc.pci_testdev), .key = "pci_testdev", .flags = OPT_MACHINE },
+    { "--stats", NULL, ARG_NONE, NULL, "print executed instructions and virtual time to stderr at the end", FIELD(stats), .flags = OPT_OBSERVER },
     { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)",
       FIELD(trace_path), .flags = OPT_OUTPUT },
     { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2), pcap:FILE (feed a capture), none (no NIC)",
-      FIELD(mc.net_spec), .key = "net" },
+      FIELD(mc.net_spec), .key = "net", .flags = OPT_MACHINE },
     { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional, legacy, modern", FIELD(mc.virtio_mode),
-      .key = "virtio" },
+      .key = "virtio", .flags = OPT_MACHINE | OPT_NIC },
     { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+csum", FIELD(mc.net_features),
-      .key = "net_features", .dflt = "every feature the device implements" },
+      .key = "net_features", .dflt = "every feature the device implements", .flags = OPT_MACHINE | OPT_NIC },
     { "--net-slot", NULL, ARG_U64, "N", "PCI slot of the virtio-net device", FIELD(mc.net_slot), 1, 31, false,
-      "slot 0 is the host bridge", .key = "net_slot" },
+      "slot 0 is the host bridge", .key = "net_slot", .flags = OPT_MACHINE | OPT_NIC },
     { "--net-pairs", NULL, ARG_U64, "N", "max_virtqueue_pairs offered with MQ", FIELD(mc.net_pairs), 1, 256,
-      .key = "net_pairs" },
+      .key = "net_pairs", .flags = OPT_MACHINE | OPT_NIC },
     { "--queue-size", NULL, ARG_U64, "N", "virtqueue size the device offers, a power of 2 (8 or 16 make rings easy to follow)",
-      FIELD(mc.queue_size), 2, 32768, true, "virtio 1.2 section 2.7", .key = "queue_size" },
-    { "--tftp", NULL, ARG_STR, "DIR", "files the built-in peer serves over TFTP", FIELD(mc.tftp_dir) },
+      FIELD(mc.queue_size), 2, 32768, true, "virtio 1.2 section 2.7", .key = "queue_size", .flags = OPT_MACHINE | OPT_NIC },
+    { "--tftp", NULL, ARG_STR, "DIR", "files the built-in peer serves over TFTP", FIELD(mc.tftp_dir), .flags = OPT_MACHINE | OPT_NIC },
     { "--bootfile", NULL, ARG_STR, "NAME", "boot file name the peer's DHCP server announces", FIELD(mc.bootfile),
-      .key = "bootfile" },
+      .key = "bootfile", .flags = OPT_MACHINE | OPT_NIC },
     { "--pcap", NULL, ARG_STR, "FILE", "write every frame, both ways, to FILE (pcapng, virtual-time stamps)",
-      FIELD(mc.pcap_out), .flags = OPT_OUTPUT },
+      FIELD(mc.pcap_out), .flags = OPT_OUTPUT | OPT_NIC },
     { "--link", NULL, ARG_STR, "up|down", "initial link state", FIELD(mc.link_down), .key = "link", .dflt = "up",
-      .parse = parse_link, .show = show_link },
+      .parse = parse_link, .show = show_link, .flags = OPT_MACHINE | OPT_NIC },
     { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)",
-      FIELD(mc.link_toggle), .key = "link_toggles", .dflt = "never", .parse = parse_link_toggle, .show = show_link_toggle },
+      FIELD(mc.link_toggle), .key = "link_toggles", .dflt = "never", .parse = parse_link_toggle, .show = show_link_toggle, .flags = OPT_MACHINE | OPT_NIC },
     { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)",
-      FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none" },
+      FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none", .flags = OPT_MACHINE | OPT_NIC },
     /* The debugger (docs/debugging.md). */
     { "--break-on", NULL, ARG_STR, "COND", "stop when an event matches COND, e.g. \"virtio_status new&DRIVER_OK\" (repeatable); without --monitor or --gdb, print where and exit with status 127",
-      FIELD(dbg.break_on), .flags = OPT_OBSERVER, .parse = parse_break_on },
+      FIELD(dbg.break_on), .flags = OPT_OBSERVER | OPT_REPEAT, .parse = parse_break_on },
     { "--stop-at", NULL, ARG_U64, "T", "stop at virtual time T, as --break-on does", FIELD(dbg.stop_at),
       .flags = OPT_OBSERVER, .dflt = "never" },
     { "--monitor", NULL, ARG_NONE, NULL, "a debugger prompt on the terminal, before the first instruction",
@@ -111,12 +114,17 @@ static const void *cfield(const RunOpts *ro, const OptDesc *o) { return (const c
 
 /* ---- values ---- */
 
+/* Decimal, or hex with 0x: a leading 0 is not octal (-m 010 is 10 MiB). */
 static int parse_u64(const char *s, uint64_t *v)
 {
     char *end;
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *digits = hex ? s + 2 : s;
     errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *end || strchr(s, '-') || isspace((unsigned char)*s))
+    if (!isxdigit((unsigned char)*digits) || (!hex && !isdigit((unsigned char)*digits)))
+        return -1;
+    unsigned long long x = strtoull(digits, &end, hex ? 16 : 10);
+    if (errno || *end)
         return -1;
     *v = x;
     return 0;
@@ -236,24 +244,56 @@ static const OptDesc *find(const char *a, const char **val)
     return NULL;
 }
 
-/* The options of argv into ro; with debug_only, only the debugger's are accepted. */
-static int parse(int argc, char *const *argv, RunOpts *ro, bool debug_only, Err *err)
+/* Which options parse takes, and how it words its errors. */
+typedef enum { FROM_RUN, FROM_REPLAY, FROM_TRACE } OptSource;
+
+static const char *const source_suffix[] = { "", "", " in the trace's recorded command line" };
+
+/* The options of argv into ro: `ringside run`'s own, the debugging options a replay
+ * takes, or what a replay takes from a trace (the machine's configuration and the
+ * inputs the trace supplies itself; never an output, a debugger or help). */
+static int parse(int argc, char *const *argv, RunOpts *ro, OptSource from, Err *err)
 {
+    const char *sfx = source_suffix[from];
+    bool seen[ARRAY_SIZE(run_opts)] = { false };
+    const OptDesc *nic_opt = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *val;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            if (from == FROM_TRACE)
+                return err_set(err, "'%s' asks for help, not a run%s", a, sfx);
             return OPTS_HELP;
+        }
         const OptDesc *o = find(a, &val);
-        if (!o || (debug_only && !(o->flags & OPT_OBSERVER)))
-            return err_set(err, "unknown option '%s' (try 'ringside %s --help')", a, debug_only ? "replay" : "run");
+        unsigned allowed = from == FROM_RUN ? ~0u : from == FROM_REPLAY ? OPT_OBSERVER : OPT_MACHINE | OPT_RECORDED_INPUT;
+        if (!o)
+            return err_set(err, "unknown option '%s'%s (try 'ringside %s --help')", a, sfx,
+                           from == FROM_REPLAY ? "replay" : "run");
+        if (!(o->flags & allowed)) {
+            if (from == FROM_TRACE)
+                return err_set(err, "'%s' is not an option a replay takes%s (it names an output or a debugger)", a, sfx);
+            return err_set(err, "unknown option '%s' (try 'ringside replay --help')", a);
+        }
+        size_t row = (size_t)(o - run_opts);
+        if (seen[row] && !(o->flags & OPT_REPEAT))
+            return err_set(err, "option '%s' is given twice%s", o->name, sfx);
+        seen[row] = true;
+        if (o->flags & OPT_NIC)
+            nic_opt = o;
         if (o->kind != ARG_NONE && !val) {
             if (i + 1 >= argc)
-                return err_set(err, "option '%s' needs %s", o->name, o->metavar);
+                return err_set(err, "option '%s' needs %s%s", o->name, o->metavar, sfx);
             val = argv[++i];
         }
+        if (o->kind == ARG_STR && !*val && o->metavar &&
+            (strcmp(o->metavar, "FILE") == 0 || strcmp(o->metavar, "DIR") == 0 || strcmp(o->metavar, "ADDR") == 0))
+            return err_set(err, "option '%s' needs %s, not an empty name%s", o->name, o->metavar, sfx);
         if (o->parse) {
-            if (o->parse(ro, val, err) != 0)
+            if (o->parse(ro, val, err) != 0) {
+                if (*sfx && strlen(err->msg) + strlen(sfx) < sizeof err->msg)
+                    strcat(err->msg, sfx);
                 return -1;
+            }
             continue;
         }
         void *p = field(ro, o);
@@ -264,15 +304,18 @@ static int parse(int argc, char *const *argv, RunOpts *ro, bool debug_only, Err 
         } else {
             uint64_t num;
             if (parse_u64(val, &num) != 0)
-                return err_set(err, "option '%s' needs a number, not '%s'", o->name, val);
+                return err_set(err, "option '%s' needs a number (decimal, or hex with 0x), not '%s'%s", o->name,
+                               val, sfx);
             if (o->max && (num < o->min || num > o->max || (o->pow2 && (num & (num - 1)))))
-                return err_set(err, "%s %s: must be %s%llu..%llu%s%s%s", o->name, val,
+                return err_set(err, "%s %s: must be %s%llu..%llu%s%s%s%s", o->name, val,
                                o->pow2 ? "a power of 2 in " : "", (unsigned long long)o->min,
                                (unsigned long long)o->max, o->why ? " (" : "", o->why ? o->why : "",
-                               o->why ? ")" : "");
+                               o->why ? ")" : "", sfx);
             set_num(p, o->size, num);
         }
     }
+    if (nic_opt && ro->mc.net_spec && strcmp(ro->mc.net_spec, "none") == 0)
+        return err_set(err, "%s is about the network device, but --net none has none%s", nic_opt->name, sfx);
     return OPTS_OK;
 }
 
@@ -280,7 +323,14 @@ int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
     memset(ro, 0, sizeof *ro);
     machine_config_default(&ro->mc);
-    return parse(argc, argv, ro, false, err);
+    return parse(argc, argv, ro, FROM_RUN, err);
+}
+
+int run_opts_parse_recorded(int argc, char *const *argv, RunOpts *ro, Err *err)
+{
+    memset(ro, 0, sizeof *ro);
+    machine_config_default(&ro->mc);
+    return parse(argc, argv, ro, FROM_TRACE, err);
 }
 
 int run_opts_arity(const char *arg)
@@ -294,7 +344,7 @@ int run_opts_arity(const char *arg)
 
 int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
-    return parse(argc, argv, ro, true, err);
+    return parse(argc, argv, ro, FROM_REPLAY, err);
 }
 
 void run_opts_help(FILE *f, bool debug_only)

@@ -39,6 +39,11 @@ enum { OPTS_OK = 0, OPTS_HELP = 1 };
  * (an unknown option, a missing or bad value, a value out of range). mc.fw_path stays
  * NULL unless --fw was given. */
 int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err);
+/* A trace's recorded command line, for `ringside replay`: defaults, then only what
+ * configures the machine and the inputs the trace supplies (an allow-list); anything
+ * else (an output, a debugger, help, an unknown option) is refused with an error that
+ * says it is in the trace's recorded command line. OPTS_OK or -1 with err. */
+int run_opts_parse_recorded(int argc, char *const *argv, RunOpts *ro, Err *err);
 /* The debugging options only (for `ringside replay`), into ro->dbg; any other option
  * is refused. OPTS_OK, OPTS_HELP or -1 with err. */
 int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err);

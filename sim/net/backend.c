@@ -190,6 +190,9 @@ static void pcap_fill(NetBackend *nb)
         }
         if (f.dir == PCAP_DIR_OUTBOUND)
             continue;
+        if (f.orig_len > f.len)
+            trace_text(nb, "pcap: the frame at offset %llu was captured cut to %zu of its %zu bytes (a snap "
+                           "length); it is fed as captured", (unsigned long long)f.offset, f.len, f.orig_len);
         if (!nb->have_ts0) {
             nb->ts0 = f.ts_ns;
             nb->have_ts0 = true;

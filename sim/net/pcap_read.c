@@ -112,6 +112,9 @@ static int classic_next(PcapReader *r, PcapFrame *f, Err *err)
         return fail(r, err, at, "record of %u bytes is larger than any frame", incl);
     if (incl > left - 16)
         return fail(r, err, at, "truncated record (%u bytes of data, %zu left)", incl, left - 16);
+    if (frac >= (r->ns ? 1000000000u : 1000000u))
+        return fail(r, err, at + 4, "record time fraction %u is not below one second (%s)", frac,
+                    r->ns ? "10^9 ns" : "10^6 us");
     f->ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac * (r->ns ? 1 : 1000);
     f->dir = PCAP_DIR_UNKNOWN;
     f->data = r->buf + at + 16;

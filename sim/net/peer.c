@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 const uint8_t peer_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -60,8 +61,9 @@ NetPeer *peer_create(const PeerConfig *cfg, Err *err)
     if (cfg->tftp_dir && !cfg->file_read) {
         /* Resolved once so that every request can be checked to stay inside it. */
         p->tftp_dir = realpath(cfg->tftp_dir, NULL);
-        if (!p->tftp_dir) {
-            err_set(err, "tftp directory %s: %s", cfg->tftp_dir, strerror(errno));
+        struct stat st;
+        if (!p->tftp_dir || stat(p->tftp_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            err_set(err, "tftp directory %s: %s", cfg->tftp_dir, p->tftp_dir ? "not a directory" : strerror(errno));
             peer_destroy(p);
             return NULL;
         }

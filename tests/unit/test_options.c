@@ -48,9 +48,9 @@ static void test_kinds(void)
     Err err;
     CU_ASSERT_EQUAL_FATAL(parse(&ro, &err, "-m", "256", "--net-slot=5", "--strict", "-append", "scenario=pci",
                                 "--insns-per-tick", "20", "--max-insns", "0x1000", "--link", "down",
-                                "--link-toggle", "5,9,100", "--trace", "t.trace", "--stats", "--memory=512", NULL),
+                                "--link-toggle", "5,9,100", "--trace", "t.trace", "--stats", NULL),
                           OPTS_OK);
-    CU_ASSERT_EQUAL(ro.mc.ram_mib, 512);               /* the last of -m / --memory wins */
+    CU_ASSERT_EQUAL(ro.mc.ram_mib, 256);
     CU_ASSERT_EQUAL(ro.mc.net_slot, 5);
     CU_ASSERT_TRUE(ro.mc.strict);
     CU_ASSERT_STRING_EQUAL(ro.mc.bootargs, "scenario=pci");
@@ -62,6 +62,9 @@ static void test_kinds(void)
     CU_ASSERT_STRING_EQUAL(ro.trace_path, "t.trace");
     CU_ASSERT_TRUE(ro.stats);
     CU_ASSERT_EQUAL(ro.mc.net_pairs, 4);               /* untouched: still the default */
+    CU_ASSERT_EQUAL(parse(&ro, &err, "-m", "010", "--net-slot", "0x1f", NULL), OPTS_OK);
+    CU_ASSERT_EQUAL(ro.mc.ram_mib, 10);                /* decimal: a leading 0 is not octal */
+    CU_ASSERT_EQUAL(ro.mc.net_slot, 31);
 }
 
 static void refused(const char *want, ...)
@@ -86,8 +89,16 @@ static void test_refusals(void)
     refused("unknown option '--frobnicate' (try 'ringside run --help')", "--frobnicate", NULL);
     refused("unknown option 'scenario=ping'", "scenario=ping", NULL);
     refused("option '--net-slot' needs N", "--net-slot", NULL);
-    refused("option '-m' needs a number, not 'lots'", "-m", "lots", NULL);
-    refused("option '-m' needs a number, not '-1'", "-m", "-1", NULL);
+    refused("option '-m' needs a number (decimal, or hex with 0x), not 'lots'", "-m", "lots", NULL);
+    refused("option '-m' needs a number (decimal, or hex with 0x), not '-1'", "-m", "-1", NULL);
+    refused("not '0x'", "-m", "0x", NULL);
+    refused("not ' 5'", "-m", " 5", NULL);
+    refused("option '-m' is given twice", "-m", "256", "--memory=512", NULL);
+    refused("option '--net' is given twice", "--net", "peer", "--net=none", NULL);
+    refused("--pcap is about the network device, but --net none has none", "--net", "none", "--pcap", "x", NULL);
+    refused("--virtio-fault is about the network device", "--virtio-fault", "silent", "--net", "none", NULL);
+    refused("option '--fw' needs FILE, not an empty name", "--fw", "", NULL);
+    refused("option '--tftp' needs DIR, not an empty name", "--tftp=", NULL);
     refused("--net-slot 0: must be 1..31 (slot 0 is the host bridge)", "--net-slot", "0", NULL);
     refused("--queue-size 100: must be a power of 2 in 2..32768", "--queue-size", "100", NULL);
     refused("-m 20000: must be 1..14336", "-m", "20000", NULL);
@@ -125,7 +136,7 @@ static void test_config_lines(void)
 static void test_recorded_and_replay(void)
 {
     char *argv[] = { "ringside", "run", "--trace", "a.trace", "-m", "64", "--dump-dtb=x.dtb", "--pcap", "p.pcapng",
-                     "--trace=b.trace", "--strict", "--tftp", "dir", NULL };
+                     "--monitor", "--strict", "--gdb=tcp::1234", "--tftp", "dir", "--break-on", "irq", NULL };
     int argc = (int)ARRAY_SIZE(argv) - 1;
     char *kept[ARRAY_SIZE(argv)];
     int nk = run_opts_recorded_argv(argc, argv, kept);
@@ -147,6 +158,38 @@ static void test_recorded_and_replay(void)
     CU_ASSERT_EQUAL(ro.mc.ram_mib, 64);                 /* the machine is kept */
     CU_ASSERT_TRUE(ro.mc.strict);
     CU_ASSERT_STRING_EQUAL(ro.mc.tftp_dir, "dir");
+}
+
+/* What a replay takes from a trace's recorded command line: the machine, never an
+ * output, a debugger or help; every refusal says where the option came from. */
+static void test_recorded(void)
+{
+    RunOpts ro;
+    Err err;
+    char *ok[] = { "-m", "64", "--virtio", "modern", "--serial-input", "typed.txt", "--tftp", "dir", NULL };
+    CU_ASSERT_EQUAL(run_opts_parse_recorded(8, ok, &ro, &err), OPTS_OK);
+    CU_ASSERT_EQUAL(ro.mc.ram_mib, 64);
+    static const char *const bad[][2] = {
+        { "--help", "'--help' asks for help, not a run in the trace's recorded command line" },
+        { "--trace", "'--trace' is not an option a replay takes in the trace's recorded command line" },
+        { "--pcap", "'--pcap' is not an option a replay takes" },
+        { "--dump-dtb", "'--dump-dtb' is not an option a replay takes" },
+        { "--gdb", "'--gdb' is not an option a replay takes" },
+        { "--frobnicate", "unknown option '--frobnicate' in the trace's recorded command line" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *argv[] = { (char *)bad[i][0], "x", NULL };
+        CU_ASSERT_EQUAL(run_opts_parse_recorded(2, argv, &ro, &err), -1);
+        if (!strstr(err.msg, bad[i][1]))
+            fprintf(stderr, "\n  expected \"%s\" in \"%s\"\n", bad[i][1], err.msg);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, bad[i][1]));
+    }
+    char *rng[] = { "--net-slot", "0", NULL };
+    CU_ASSERT_EQUAL(run_opts_parse_recorded(2, rng, &ro, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "must be 1..31 (slot 0 is the host bridge) in the trace's recorded command line"));
+    char *lk[] = { "--link", "sideways", NULL };
+    CU_ASSERT_EQUAL(run_opts_parse_recorded(2, lk, &ro, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expected up or down in the trace's recorded command line"));
 }
 
 static void test_help(void)
@@ -176,6 +219,7 @@ int suite_options(void)
     CU_add_test(s, "bad options are refused with their name", test_refusals);
     CU_add_test(s, "header configuration lines", test_config_lines);
     CU_add_test(s, "recorded command line and replay", test_recorded_and_replay);
+    CU_add_test(s, "what a replay takes from a trace", test_recorded);
     CU_add_test(s, "help lists defaults", test_help);
     return CU_get_error();
 }
