@@ -155,7 +155,7 @@ static void test_help(void)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    run_opts_help(f);
+    run_opts_help(f, false);
     fclose(f);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  -m, --memory MiB"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "guest RAM size in MiB (default 128)"));
