@@ -495,6 +495,10 @@ static void run(GdbStub *g, RunKind kind)
         g->prev = prev;
         g->prev_ctx = ctx;
     }
+    /* A Ctrl-C on the terminal while gdb held the machine stopped is dropped: gdb, not
+     * the terminal, is in charge then. */
+    if (g->prev)
+        g->prev(g->prev_ctx);
     dbg_set_poll(g->d, poll_run, g);
     const DbgStop *s = kind == RUN_STEP ? dbg_stepi(g->d, 1) : dbg_continue(g->d);
     dbg_set_poll(g->d, g->prev, g->prev_ctx);
@@ -778,6 +782,8 @@ void gdbstub_feed(GdbStub *g, const uint8_t *data, size_t len)
 size_t gdbstub_take_output(GdbStub *g, uint8_t *buf, size_t cap)
 {
     size_t n = g->rsp.out_len < cap ? g->rsp.out_len : cap;
+    if (n == 0)
+        return 0;                    /* (nothing may have been queued yet: no buffer) */
     memcpy(buf, g->rsp.out, n);
     memmove(g->rsp.out, g->rsp.out + n, g->rsp.out_len - n);
     g->rsp.out_len -= n;
