@@ -3,7 +3,7 @@
  * (until QStartNoAckMode turns them off), the binary escape ('}' then the byte XOR
  * 0x20), run-length encoding, and Ctrl-C (0x03) between packets. Bytes go in one at a
  * time; out come whole decoded packets and interrupts, and replies are framed into an
- * output queue. It knows no command (debug/gdbstub.c does). */
+ * output queue. It knows no command (debug/gdb_cmds.c does). */
 #ifndef RINGSIDE_DEBUG_RSP_H
 #define RINGSIDE_DEBUG_RSP_H
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the gdb stub (sim/debug/gdbstub.c, rsp.c): arbitrary bytes,
+/* libFuzzer harness for the gdb stub (sim/debug/rsp.c, gdb_cmds.c): arbitrary bytes,
  * as a client could send them, through gdbstub_feed into a stub on the bundled
  * firmware's machine. Built by `make fuzz-gdb` with clang -fsanitize=fuzzer,address,
  * undefined; any crash, sanitizer report, leak or hang is a bug in the stub.

@@ -1,4 +1,4 @@
-/* Unit tests of the gdb stub (sim/debug/gdbstub.c, rsp.c, gdb_tdesc.c) through its
+/* Unit tests of the gdb stub (sim/debug/gdbstub.c, gdb_cmds.c, rsp.c, gdb_tdesc.c) via its
  * packet layer (gdbstub_new_detached, gdbstub_feed, gdbstub_take_output) on the
  * bundled firmware's machine: framing, checksums, acks and no-ack mode; registers
  * (g, p of the pc and of CSRs, P, G) and memory (m in RAM, ROM and outside, M and X,
