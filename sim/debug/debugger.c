@@ -384,6 +384,12 @@ void dbg_set_poll(Debugger *d, DbgPollFn *fn, void *ctx)
     d->poll_ctx = ctx;
 }
 
+DbgPollFn *dbg_poll(const Debugger *d, void **ctx)
+{
+    *ctx = d->poll_ctx;
+    return d->poll;
+}
+
 /* Runs in slices (polling between them) until vlimit/ilimit, a stop point or the end. */
 static const DbgStop *run(Debugger *d, uint64_t vlimit, uint64_t ilimit, DbgStopKind at_limit)
 {
@@ -526,6 +532,17 @@ uint64_t dbg_late(void *ctx, CondLate late)
 int dbg_write_reg(Debugger *d, unsigned reg, uint64_t value, Err *err)
 {
     return machine_write_reg(d->m, reg, value, err);
+}
+
+int dbg_write_csr(Debugger *d, unsigned csr, uint64_t value, Err *err)
+{
+    if (!cpu_csr_name(csr))
+        return err_set(err, "CSR 0x%x: this hart has no such CSR", csr);
+    if ((csr >> 10) == 3)
+        return err_set(err, "CSR %s is read-only", cpu_csr_name(csr));
+    cpu_csr_write(d->m->cpu, csr, value);
+    TRACE(&d->m->tracer, debug_reg_write, "debugger", (uint16_t)(DBG_REG_CSR + csr), value);
+    return 0;
 }
 
 int dbg_write_mem(Debugger *d, uint64_t addr, const void *data, size_t len, Err *err)

@@ -81,6 +81,8 @@ const DbgPoint *dbg_points(const Debugger *d, unsigned *n);
  * with DBG_STOP_INTERRUPT. NULL: never. */
 typedef bool DbgPollFn(void *ctx);
 void dbg_set_poll(Debugger *d, DbgPollFn *fn, void *ctx);
+/* The poll function set now (and its ctx), so a front end can chain to it. */
+DbgPollFn *dbg_poll(const Debugger *d, void **ctx);
 
 /* Runs until a stop point fires, the poll function asks, or the run ends. Resuming at
  * a breakpoint executes its instruction first. */
@@ -107,8 +109,11 @@ CondResolveFn dbg_resolve;
 CondLateFn dbg_late;
 
 /* Writes the debugger makes; recorded as input events (so a replay makes them too).
- * reg: 0..31 = x0..x31, 32 = pc. */
+ * reg: 0..31 = x0..x31, 32 = pc. A CSR write is recorded as debug_reg_write with reg
+ * DBG_REG_CSR + the CSR's number. */
+#define DBG_REG_CSR 0x1000u
 int dbg_write_reg(Debugger *d, unsigned reg, uint64_t value, Err *err);
+int dbg_write_csr(Debugger *d, unsigned csr, uint64_t value, Err *err);
 int dbg_write_mem(Debugger *d, uint64_t addr, const void *data, size_t len, Err *err);
 /* Reads guest memory for the debugger: RAM and the boot ROM; a device's registers are
  * not read (a read can change a device: the ISR clears on read). -1 with err. */
