@@ -456,12 +456,20 @@ static StopReason machine_end(Machine *m, StopReason why)
 
 int machine_write_reg(Machine *m, unsigned reg, uint64_t value, Err *err)
 {
-    if (reg > 32)
-        return err_set(err, "register %u: x0..x31 are 0..31, the pc 32", reg);
-    if (reg == 32)
+    if (reg >= MACHINE_REG_CSR && reg < MACHINE_REG_CSR + 0x1000) {
+        unsigned csr = reg - MACHINE_REG_CSR;
+        if (!cpu_csr_name(csr))
+            return err_set(err, "CSR 0x%x: this hart has no such CSR", csr);
+        if ((csr >> 10) == 3)
+            return err_set(err, "CSR %s is read-only", cpu_csr_name(csr));
+        cpu_csr_write(m->cpu, csr, value);
+    } else if (reg > 32) {
+        return err_set(err, "register %u: x0..x31 are 0..31, the pc 32, CSR n 0x1000 + n", reg);
+    } else if (reg == 32) {
         cpu_set_pc(m->cpu, value);
-    else
+    } else {
         cpu_set_reg(m->cpu, reg, value);
+    }
     TRACE(&m->tracer, debug_reg_write, "debugger", (uint16_t)reg, value);
     return 0;
 }

@@ -68,7 +68,7 @@ typedef enum StopReason {
 typedef struct MachineWrite {
     uint64_t vtime;              /* when: the machine stood there, paused */
     bool mem;                    /* RAM at addr (data, len), else register reg */
-    unsigned reg;                /* 0..31: x0..x31, 32: pc */
+    unsigned reg;                /* 0..31: x0..x31, 32: pc, MACHINE_REG_CSR + n: CSR n */
     uint64_t addr, value;
     const uint8_t *data;
     size_t len;
@@ -161,9 +161,11 @@ StopReason machine_run(Machine *m);
  * callback that runs inside machine_run_until. */
 void machine_pause(Machine *m);
 
-/* A debugger's writes into the paused machine: register reg (0..31 = x0..x31, 32 = pc)
- * or RAM; each is emitted as an input event (debug_reg_write, debug_mem_write) so a
- * replay makes it again. -1 with err for a bad register or a range outside RAM. */
+/* A debugger's writes into the paused machine: register reg (0..31 = x0..x31, 32 = pc,
+ * MACHINE_REG_CSR + n = CSR n) or RAM; each is emitted as an input event
+ * (debug_reg_write, debug_mem_write) so a replay makes it again. -1 with err for a bad
+ * register (a CSR the hart lacks, a read-only one) or a range outside RAM. */
+#define MACHINE_REG_CSR 0x1000u
 int machine_write_reg(Machine *m, unsigned reg, uint64_t value, Err *err);
 int machine_write_mem(Machine *m, uint64_t addr, const void *data, size_t len, Err *err);
 /* Replay: the recorded writes (sorted by vtime; they must outlive the run) are made

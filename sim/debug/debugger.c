@@ -536,13 +536,7 @@ int dbg_write_reg(Debugger *d, unsigned reg, uint64_t value, Err *err)
 
 int dbg_write_csr(Debugger *d, unsigned csr, uint64_t value, Err *err)
 {
-    if (!cpu_csr_name(csr))
-        return err_set(err, "CSR 0x%x: this hart has no such CSR", csr);
-    if ((csr >> 10) == 3)
-        return err_set(err, "CSR %s is read-only", cpu_csr_name(csr));
-    cpu_csr_write(d->m->cpu, csr, value);
-    TRACE(&d->m->tracer, debug_reg_write, "debugger", (uint16_t)(DBG_REG_CSR + csr), value);
-    return 0;
+    return machine_write_reg(d->m, MACHINE_REG_CSR + (csr & 0xfff), value, err);
 }
 
 int dbg_write_mem(Debugger *d, uint64_t addr, const void *data, size_t len, Err *err)

@@ -111,7 +111,7 @@ CondLateFn dbg_late;
 /* Writes the debugger makes; recorded as input events (so a replay makes them too).
  * reg: 0..31 = x0..x31, 32 = pc. A CSR write is recorded as debug_reg_write with reg
  * DBG_REG_CSR + the CSR's number. */
-#define DBG_REG_CSR 0x1000u
+#define DBG_REG_CSR MACHINE_REG_CSR
 int dbg_write_reg(Debugger *d, unsigned reg, uint64_t value, Err *err);
 int dbg_write_csr(Debugger *d, unsigned csr, uint64_t value, Err *err);
 int dbg_write_mem(Debugger *d, uint64_t addr, const void *data, size_t len, Err *err);

@@ -574,11 +574,16 @@ static void run_with_writes(const char *path, const MachineWrite *replay, size_t
         CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 2001), STOP_PAUSED);
         CU_ASSERT_EQUAL(machine_write_mem(m, RAM0 + 0x20000, word, 4, &err), 0);
         CU_ASSERT_EQUAL(machine_write_reg(m, 32, LOOP_TOP, &err), 0);
+        CU_ASSERT_EQUAL(machine_write_reg(m, MACHINE_REG_CSR + 0x340, 0x1234, &err), 0);   /* mscratch */
+        CU_ASSERT_EQUAL(machine_write_reg(m, MACHINE_REG_CSR + 0xf14, 1, &err), -1);      /* mhartid: read-only */
         CU_ASSERT_EQUAL(machine_write_reg(m, 33, 0, &err), -1);
         CU_ASSERT_EQUAL(machine_write_mem(m, 0x1000, word, 4, &err), -1);   /* ROM: not RAM */
         CU_ASSERT_EQUAL(machine_run_until(m, MACHINE_NO_LIMIT, 100000), STOP_PAUSED);
     }
     CU_ASSERT(cpu_get_reg(m->cpu, T2) > 1000000);   /* the counter was moved */
+    uint64_t scratch = 0;
+    cpu_csr_read(m->cpu, 0x340, &scratch);
+    CU_ASSERT_EQUAL(scratch, 0x1234);
     destroy(m);
     CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
 }
@@ -605,7 +610,7 @@ static void test_debug_writes_replay(void)
         }
     }
     trace_reader_close(r);
-    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_EQUAL_FATAL(n, 4);
     CU_ASSERT_EQUAL(w[0].vtime, 1000);
     CU_ASSERT_EQUAL(w[1].vtime, 2001);
     CU_ASSERT_TRUE(w[1].mem);
