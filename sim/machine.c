@@ -105,7 +105,10 @@ static void machine_link_toggle(void *opaque)
     char text[64];
     snprintf(text, sizeof text, "link %s (--link-toggle)", up ? "up" : "down");
     TRACE(&m->tracer, note, text);
-    if (++m->link_next < m->cfg.n_link_toggle)
+    ++m->link_next;
+    if (m->cfg.link_period)
+        timer_mod(&m->events, &m->link_timer, (uint64_t)(m->link_next + 1) * m->cfg.link_period);
+    else if (m->link_next < m->cfg.n_link_toggle)
         timer_mod(&m->events, &m->link_timer, m->cfg.link_toggle[m->link_next]);
 }
 

@@ -49,6 +49,7 @@ typedef struct MachineConfig {
     const char *virtio_fault;    /* "KIND[@T]": a deliberately broken NIC (virtio/fault.h) */
     uint64_t link_toggle[8];     /* virtual times at which the link flips */
     unsigned n_link_toggle;
+    uint64_t link_period;        /* non-zero: flip every link_period (link_toggle[0] = it) */
     TraceWriter *trace;          /* NULL: no trace file; else it observes every event */
     uint64_t hash_interval;      /* state_hash event every N units of virtual time */
 } MachineConfig;
@@ -99,7 +100,7 @@ typedef struct Machine {
     struct NetBackend *backend;
     struct VirtioFault *net_fault;
     Timer link_timer;
-    unsigned link_next;          /* next entry of cfg.link_toggle */
+    uint64_t link_next;          /* next entry of cfg.link_toggle */
     Tracer tracer;               /* the event stream: cfg.trace and any other observer */
     SymCache sym_cache;
     BusTrace bus_trace;          /* the bus hook, on while someone observes bus events */

@@ -90,7 +90,7 @@ static const OptDesc run_opts[] = {
       FIELD(mc.pcap_out), .flags = OPT_OUTPUT | OPT_NIC },
     { "--link", NULL, ARG_STR, "up|down", "initial link state", FIELD(mc.link_down), .key = "link", .dflt = "up",
       .parse = parse_link, .show = show_link, .flags = OPT_MACHINE | OPT_NIC },
-    { "--link-toggle", NULL, ARG_STR, "T[,T...]", "flip the link state at these virtual times (instructions)",
+    { "--link-toggle", NULL, ARG_STR, "T[,T...]|every:P", "flip the link state at these virtual times (instructions), or every P",
       FIELD(mc.link_toggle), .key = "link_toggles", .dflt = "never", .parse = parse_link_toggle, .show = show_link_toggle, .flags = OPT_MACHINE | OPT_NIC },
     { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)",
       FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none", .flags = OPT_MACHINE | OPT_NIC },
@@ -158,12 +158,23 @@ static void show_link(const RunOpts *ro, char *buf, size_t n)
     snprintf(buf, n, "%s", ro->mc.link_down ? "down" : "up");
 }
 
-/* "T1,T2,..." strictly increasing numbers. */
+/* "T1,T2,..." strictly increasing numbers, or "every:P": at P, 2P, 3P, ... (a link
+ * that flaps for the whole run, as soak tests want). */
 static int parse_link_toggle(RunOpts *ro, const char *val, Err *err)
 {
     MachineConfig *mc = &ro->mc;
     const unsigned max = ARRAY_SIZE(mc->link_toggle);
     mc->n_link_toggle = 0;
+    mc->link_period = 0;
+    if (strncmp(val, "every:", 6) == 0) {
+        uint64_t p;
+        if (parse_u64(val + 6, &p) != 0 || p == 0)
+            return err_set(err, "--link-toggle %s: expected every:P with a period P > 0 (virtual time)", val);
+        mc->link_period = p;
+        mc->link_toggle[0] = p;
+        mc->n_link_toggle = 1;
+        return 0;
+    }
     for (const char *p = val; *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -202,6 +213,10 @@ static void show_link_toggle(const RunOpts *ro, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = 0;
+    if (ro->mc.link_period) {
+        snprintf(buf, n, "every:%llu", (unsigned long long)ro->mc.link_period);
+        return;
+    }
     for (unsigned i = 0; i < ro->mc.n_link_toggle && len < n; i++)
         len += (size_t)snprintf(buf + len, n - len, "%s%llu", i ? "," : "", (unsigned long long)ro->mc.link_toggle[i]);
 }

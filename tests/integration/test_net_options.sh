@@ -37,6 +37,8 @@ bad 120 "--link-toggle 5,3: expected up to 8 increasing virtual times" --link-to
 bad 120 "--link-toggle 5,5: expected .*increasing" --link-toggle 5,5
 bad 120 "--link-toggle x: expected " --link-toggle x
 bad 120 "--link-toggle 1,2,3,4,5,6,7,8,9: expected up to 8 " --link-toggle 1,2,3,4,5,6,7,8,9
+bad 120 "--link-toggle every:0: expected every:P with a period P > 0" --link-toggle every:0
+bad 120 "--link-toggle every:x: expected every:P" --link-toggle every:x
 
 # --net none: no NIC on the bus; the scenarios say so and fail with their codes.
 run_fw "$WORK/pci" --net none -append scenario=pci || { cat "$WORK/pci"; fail "--net none scenario=pci exited $RC"; }

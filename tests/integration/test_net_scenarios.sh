@@ -172,6 +172,16 @@ has "$WORK/flap" '^4 packets transmitted, 3 received, 25% packet loss$' "link fl
 # The toggles are part of the recorded configuration: the run replays to a match.
 "$RINGSIDE" replay "$WORK/flap.trace" >"$WORK/flap.replay" 2>&1 || { tail -n 8 "$WORK/flap.replay"; fail "replay of the link flap run did not match"; }
 
+# A link that flaps all the time (every:P, 2P, 3P, ...): the driver sees each flip as a
+# configuration change, and the run replays. The virtio scenario lingers 30 ms after
+# its ARP reply to serve the interrupts: flips at 4, 8, 12 ms ... after boot.
+run_fw "$WORK/every" --trace "$WORK/every.trace" --link-toggle every:400000 -append "scenario=virtio linger=30" ||
+    { tail -n 5 "$WORK/every"; fail "--link-toggle every: exited $RC"; }
+n=$(grep -c '^virtio-net: config changed: status 0x0, link down (changed)$' "$WORK/every")
+[ "$n" -ge 3 ] || { tail -n 20 "$WORK/every"; fail "--link-toggle every:400000: $n link-down changes seen, expected at least 3"; }
+grep -aq 'every:400000' "$WORK/every.trace" || fail "--link-toggle every: not recorded in the trace header"
+"$RINGSIDE" replay "$WORK/every.trace" >"$WORK/every.replay" 2>&1 || { tail -n 8 "$WORK/every.replay"; fail "replay of the every: run did not match"; }
+
 # Regression check: the link comes up after the driver read the status at probe but
 # before DRIVER_OK. The device rightly sends no configuration change before DRIVER_OK
 # (virtio 1.2 §3.1.1; QEMU's virtio_notify_config does the same), so the driver must
