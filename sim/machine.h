@@ -49,6 +49,7 @@ typedef struct MachineConfig {
     uint64_t link_toggle[8];     /* virtual times at which the link flips */
     unsigned n_link_toggle;
     TraceWriter *trace;          /* NULL: no trace file; else it observes every event */
+    unsigned check_driver;       /* CheckMode (check/check.h): the driver checker, CHECK_WARN */
     uint64_t hash_interval;      /* state_hash event every N units of virtual time */
 } MachineConfig;
 
@@ -61,6 +62,7 @@ typedef enum StopReason {
     STOP_IDLE,                   /* wfi with nothing ever to come */
     STOP_ABORTED,                /* machine_abort: replay divergence, trace write error */
     STOP_INTERRUPTED,            /* machine_interrupt: Ctrl-C */
+    STOP_VIOLATION,              /* --check-driver=error: the driver broke a rule */
 } StopReason;
 
 /* A write a debugger made into the stopped machine, as a replay makes it again. */
@@ -79,6 +81,7 @@ struct VirtioNet;
 struct VirtioPci;
 struct NetBackend;
 struct VirtioFault;
+struct Checker;
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -105,6 +108,8 @@ typedef struct Machine {
     MemWatch watch;              /* guest RAM stores reported to whoever asked */
     bool ring_watching;          /* live queues' rings are watched (ring_drv observed) */
     Timer hash_timer;
+    struct Checker *check;       /* the driver checker (NULL: off, or no virtio device) */
+    bool violation;              /* CHECK_ERROR: the checker asked the run to end */
     FwImage fw;
     void *dtb;
     size_t dtb_size;
