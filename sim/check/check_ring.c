@@ -289,8 +289,14 @@ static void publish(CkQueue *q, uint16_t k)
     unsigned n;
     bool told = walk(q, head, &n);
     CkChain *ch = &q->chain[head];
+    if (ch->out && !told) {
+        ck_violate(d, CHECK_desc_owned_write,
+                   "queue %u: avail.ring[%u] offers head %u again, before the device used its earlier offer",
+                   q->index, slot, head);
+        told = true;
+    }
     if (ch->out)
-        release(q, ch);      /* offered again: reported below, the newer offer counts */
+        release(q, ch);      /* the newer offer is the one the device will return */
     for (unsigned m = 0; m < n && !told; m++)
         if (q->owned[q->scratch[m]]) {
             ck_violate(d, CHECK_desc_owned_write,
