@@ -64,6 +64,30 @@ static void machine_queue_live(void *ctx, VirtioDevice *vd, unsigned q, bool liv
         ring_watch_stop(&m->watch, &vd->vq[q]);
 }
 
+/* The bus hook reports every device access, unless the driver checker is the only
+ * observer of bus events (a run with no trace file and no debugger): then it reports
+ * the accesses to the checked device's BARs alone, which is all the checker takes, so
+ * the console's accesses build no events. */
+static void machine_bus_filter(Machine *m, bool bus)
+{
+    const char *only[2];
+    unsigned n = 0;
+    if (bus && m->check_started && m->net_pci) {
+        TraceTypeSet ck = { { 0 } }, fam = { { 0 } };
+        check_types(&ck);
+        trace_types_add_family(&fam, "bus");
+        bool alone = true;
+        for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
+            if (trace_types_has(&fam, ty) && m->tracer.want[ty] != (trace_types_has(&ck, ty) ? 1 : 0))
+                alone = false;
+        const PciBar *bars = m->net_pci->pci.bars;
+        for (unsigned b = 0; alone && b < PCI_NUM_BARS; b++)
+            if (bars[b].flags && (b == VIRTIO_PCI_LEGACY_BAR || b == VIRTIO_PCI_MODERN_BAR))
+                only[n++] = bars[b].region_name;
+    }
+    bus_trace_only(&m->bus_trace, only, n);
+}
+
 /* The observers changed what they want: work that only feeds observers is done only
  * while someone takes its events, so an untraced run pays nothing for it (no bus hook,
  * no watched ring pages, no trap hook, no state-hash timer). None of it changes what
@@ -74,6 +98,7 @@ static void machine_observers_changed(void *ctx)
     Machine *m = ctx;
     const Tracer *t = &m->tracer;
     bool bus = tracer_wants_family(t, "bus");
+    machine_bus_filter(m, bus);
     bus_trace_attach(&m->bus_trace, &m->mem, bus);
     bus_trace_attach(&m->bus_trace, &m->io, bus);
     bool traps = tracer_wants(t, TRACE_EV_trap) || tracer_wants(t, TRACE_EV_interrupt);
@@ -489,6 +514,10 @@ void machine_start(Machine *m)
     if (m->check && check_start(m->check, &err) != 0) {
         check_destroy(m->check);       /* no room: the run goes on unchecked */
         m->check = NULL;
+    }
+    if (m->check) {
+        m->check_started = true;
+        machine_observers_changed(m);  /* now the bus hook may keep to the device */
     }
     TRACE(&m->tracer, run_start, m->fw.entry);
 }

@@ -109,6 +109,7 @@ typedef struct Machine {
     bool ring_watching;          /* live queues' rings are watched (ring_drv observed) */
     Timer hash_timer;
     struct Checker *check;       /* the driver checker (NULL: off, or no virtio device) */
+    bool check_started;          /* ... observing (from machine_start) */
     bool violation;              /* CHECK_ERROR: the checker asked the run to end */
     FwImage fw;
     void *dtb;

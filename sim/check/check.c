@@ -80,6 +80,11 @@ bool ck_in_ram(const CkDev *d, uint64_t addr, uint64_t len)
     return !d->c->ram || (addr + len >= addr && ram_contains(d->c->ram, addr, len));
 }
 
+bool ck_read(const CkDev *d, uint64_t addr, void *buf, uint64_t len)
+{
+    return d->c->ram && ram_read(d->c->ram, addr, buf, len) == 0;
+}
+
 uint64_t ck_peek(const CkDev *d, uint64_t addr, unsigned size, bool *ok)
 {
     uint8_t b[8] = { 0 };
@@ -110,17 +115,23 @@ static bool same(const char *a, const char *b)
     return a && b && (a == b || strcmp(a, b) == 0);
 }
 
-/* The device whose BAR region this is; *legacy says which of its BARs. */
+/* The device whose BAR region this is; *legacy says which of its BARs. Region names
+ * are the bus's own strings, the same for every access, so the last answer is kept. */
 static CkDev *dev_of_region(Checker *c, const char *region, bool *legacy)
 {
-    for (unsigned i = 0; region && i < c->ndev; i++) {
-        CkDev *d = &c->dev[i];
-        if (same(d->d.modern_region, region) || same(d->d.legacy_region, region)) {
-            *legacy = same(d->d.legacy_region, region);
-            return d;
+    if (region != c->last_region || !region) {
+        c->last_region = region;
+        c->last_dev = NULL;
+        for (unsigned i = 0; region && i < c->ndev && !c->last_dev; i++) {
+            CkDev *d = &c->dev[i];
+            if (same(d->d.modern_region, region) || same(d->d.legacy_region, region)) {
+                c->last_dev = d;
+                c->last_legacy = same(d->d.legacy_region, region);
+            }
         }
     }
-    return NULL;
+    *legacy = c->last_legacy;
+    return c->last_dev;
 }
 
 static CkDev *dev_of_bdf(Checker *c, uint16_t bdf)
@@ -265,11 +276,16 @@ Checker *check_create(Tracer *t, MemWatch *mw, Ram *ram, CheckMode mode, Err *er
     return c;
 }
 
+void check_types(TraceTypeSet *s)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(observed); i++)
+        trace_types_add(s, observed[i]);
+}
+
 int check_start(Checker *c, Err *err)
 {
     TraceTypeSet types = { { 0 } };
-    for (size_t i = 0; i < ARRAY_SIZE(observed); i++)
-        trace_types_add(&types, observed[i]);
+    check_types(&types);
     if (tracer_observe(c->t, observe, c, &types) != 0)
         return err_set(err, "driver checker: the tracer has no room for another observer");
     return 0;

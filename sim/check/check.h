@@ -26,6 +26,7 @@ struct Tracer;
 struct MemWatch;
 struct Ram;
 struct RegDesc;
+struct TraceTypeSet;
 
 typedef enum CheckMode { CHECK_OFF, CHECK_WARN, CHECK_ERROR } CheckMode;
 
@@ -111,6 +112,9 @@ int check_add_device(Checker *c, const CheckDevice *d, Err *err);
 void check_set_report(Checker *c, CheckReportFn *fn, void *ctx);
 /* Called once, at the first violation, in CHECK_ERROR mode. */
 void check_set_stop(Checker *c, CheckStopFn *fn, void *ctx);
+
+/* Adds the event types the checker observes to s. */
+void check_types(struct TraceTypeSet *s);
 
 /* How often rule id was broken, and in all. */
 unsigned check_count(const Checker *c, CheckRuleId id);

@@ -64,6 +64,11 @@ struct Checker {
     CheckMode mode;
     CkDev dev[CHECK_MAX_DEVICES];
     unsigned ndev;
+    /* The last bus region seen and whose it is: events come in runs from one region,
+     * and most are not a device's (the console). */
+    const char *last_region;
+    CkDev *last_dev;
+    bool last_legacy;
     unsigned count[CHECK_NRULES];
     unsigned total;
     CheckReportFn *report;
@@ -90,6 +95,7 @@ static inline bool ck_has(const CkDev *d, unsigned bit) { return (d->features >>
 static inline bool ck_offered(const CkDev *d, unsigned bit) { return (d->d.offered >> bit) & 1; }
 /* Little-endian guest memory through ram_read (0 when it is not RAM: *ok cleared). */
 uint64_t ck_peek(const CkDev *d, uint64_t addr, unsigned size, bool *ok);
+bool ck_read(const CkDev *d, uint64_t addr, void *buf, uint64_t len);
 bool ck_in_ram(const CkDev *d, uint64_t addr, uint64_t len);
 CkQueue *ck_queue(CkDev *d, unsigned q);
 

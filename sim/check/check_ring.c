@@ -157,14 +157,12 @@ void ck_avail_write(CkQueue *q, uint16_t slot)
 {
     if (!q->live || slot >= q->size)
         return;
+    /* The entries the device may still read: avail idx fetched .. avail_idx - 1. */
     uint16_t out = (uint16_t)(q->avail_idx - q->fetched);
-    for (uint16_t k = 0; k < out && k < q->size; k++)
-        if (((q->fetched + k) & (q->size - 1)) == slot) {
-            ck_violate(q->dev, CHECK_avail_entry_owned_write,
-                       "avail.ring[%u] of queue %u rewritten at avail idx %u: the device has not fetched it (it is at %u)",
-                       slot, q->index, q->avail_idx, q->fetched);
-            return;
-        }
+    if (out >= q->size || (uint16_t)((slot - q->fetched) & (q->size - 1)) < out)
+        ck_violate(q->dev, CHECK_avail_entry_owned_write,
+                   "avail.ring[%u] of queue %u rewritten at avail idx %u: the device has not fetched it (it is at %u)",
+                   slot, q->index, q->avail_idx, q->fetched);
 }
 
 void ck_avail_flags(CkQueue *q, uint16_t flags)
@@ -204,17 +202,15 @@ static bool walk(CkQueue *q, uint16_t head, unsigned *n)
                        head, indirect ? " inside its indirect table" : "", tn);
             return true;
         }
-        bool ok = true;
-        uint64_t at = table + (uint64_t)i * DESC_SIZE;
-        Desc x = { ck_peek(d, at + DESC_ADDR, 8, &ok), (uint32_t)ck_peek(d, at + DESC_LEN, 4, &ok),
-                   (uint16_t)ck_peek(d, at + DESC_FLAGS, 2, &ok), (uint16_t)ck_peek(d, at + DESC_NEXT, 2, &ok) };
-        if (!ok)
+        uint8_t b[DESC_SIZE];
+        if (!ck_read(d, table + (uint64_t)i * DESC_SIZE, b, sizeof b))
             return false;    /* the table was checked at set-up (or is an indirect one, below) */
+        Desc x = { ld64_le(b + DESC_ADDR), ld32_le(b + DESC_LEN), ld16_le(b + DESC_FLAGS), ld16_le(b + DESC_NEXT) };
         if (!indirect)
             q->scratch[(*n)++] = i;
-        char fl[64];
-        virtio_format_bits(VIRTIO_DOM_DESC, 0, x.flags, fl, sizeof fl);
         if (x.flags & VRING_DESC_F_INDIRECT) {
+            char fl[64];
+            virtio_format_bits(VIRTIO_DOM_DESC, 0, x.flags, fl, sizeof fl);
             if (indirect)
                 ck_violate(d, CHECK_indirect_nested, "queue %u: entry %u of the indirect table of head %u has flags %s",
                            q->index, i, head, fl);

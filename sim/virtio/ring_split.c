@@ -371,11 +371,13 @@ static void split_decode_store(const VirtQueue *vq, uint64_t addr, unsigned size
          * reader sees each field arrive in the order the driver wrote it. */
         uint64_t first = (addr - vq->desc) / desc_entry_width;
         uint64_t last = (addr + size - 1 - vq->desc) / desc_entry_width;
-        for (uint64_t i = first; i <= last && i < vq->size; i++) {   /* a wide store may span two */
-            uint64_t d = desc_entry_at(vq, i);
-            TRACE(t, desc_write, vq->dev_name, vq->index, (uint16_t)i, rd(vq, d + DESC_ADDR, 8),
-                  (uint32_t)rd(vq, d + DESC_LEN, 4), (uint16_t)rd(vq, d + DESC_FLAGS, 2),
-                  (uint16_t)rd(vq, d + DESC_NEXT, 2));
+        for (uint64_t i = first; i <= last && i < vq->size && TRACE_WANTED(t, desc_write); i++) {
+            /* A wide store may span two; the descriptor is read once, whole. */
+            uint8_t b[desc_entry_width] = { 0 };
+            if (vq->dma.read(vq->dma.opaque, desc_entry_at(vq, i), b, sizeof b) != 0)
+                memset(b, 0, sizeof b);
+            TRACE(t, desc_write, vq->dev_name, vq->index, (uint16_t)i, ld64_le(b + DESC_ADDR), ld32_le(b + DESC_LEN),
+                  ld16_le(b + DESC_FLAGS), ld16_le(b + DESC_NEXT));
         }
         return;
     }
