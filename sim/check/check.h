@@ -14,6 +14,7 @@
  *     Checker *c = check_create(&m->tracer, &m->watch, &m->ram, CHECK_WARN, err);
  *     check_add_device(c, &dev, err);          // what the device offers, its BAR names
  *     check_set_report(c, print_first, ctx);   // the command line prints
+ *     check_start(c, err);                     // after the trace file's observer
  *     ... run ...
  *     check_destroy(c);
  */

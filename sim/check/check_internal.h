@@ -104,8 +104,8 @@ void ck_bus(CkDev *d, bool legacy, bool is_write, uint64_t addr, unsigned size, 
 void ck_cfg_write(CkDev *d, unsigned off, unsigned size);
 void ck_config_access(CkDev *d, bool is_write, unsigned off);
 
-/* check_ring.c: the split ring's area sizes (ring_split.def; area 0 the descriptor
- * table, 1 the driver area, 2 the device area) and the live ring of q. */
+/* check_ring.c: the split ring's area sizes (area 0 the descriptor table, 1 the
+ * driver area, 2 the device area: vq_split_area_bytes) and the live ring of q. */
 uint64_t ck_area_bytes(unsigned area, uint16_t size);
 void ck_queue_live(CkQueue *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used);
 void ck_queue_gone(CkQueue *q);

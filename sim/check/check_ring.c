@@ -3,7 +3,8 @@
  * the device's used element returns it, §2.7.13), the chains as the avail idx publish
  * exposes them (§2.7.4.2, §2.7.5, §2.7.5.3), the available ring and its index
  * (§2.7.6, §2.7.13.3), avail flags (§2.7.7.1) and the used ring, which only the
- * device writes (§2.7.8; watched here). Field addresses come from ring_split.def.
+ * device writes (§2.7.8; watched here). Offsets, sizes and field names are the
+ * split layout's own (virtqueue.h's vq_split_*, from its one table).
  *
  * A chain is walked when the driver publishes it, reading guest RAM as it then stands,
  * with the device's order of checks (ring_split.c walk_chain), so the rule reported is
@@ -15,43 +16,11 @@
 
 #include "mem_watch.h"
 #include "virtio/virtio_names.h"
-
-/* ---- field addresses, from the table ---- */
-
-#define RING_FIELD(area, field, label, off, width)                                       \
-    static inline uint64_t area##_##field##_off(uint64_t N, uint64_t i)                  \
-    {                                                                                     \
-        (void)N;                                                                          \
-        (void)i;                                                                          \
-        return off;                                                                       \
-    }
-#include "virtio/ring_split.def"
-#undef RING_FIELD
-
-/* Each row, for naming a store into the used ring. */
-typedef struct RingRow {
-    const char *area, *label;
-    uint64_t (*off)(uint64_t N, uint64_t i);
-    unsigned width;
-    const char *offset;          /* as the table spells it: "4+8*i" */
-} RingRow;
-
-static const RingRow rows[] = {
-#define RING_FIELD(area, field, label, off, width) \
-    { #area, label, area##_##field##_off, width, #off },
-#include "virtio/ring_split.def"
-#undef RING_FIELD
-};
-
-enum { DESC_ADDR = 0, DESC_LEN = 8, DESC_FLAGS = 12, DESC_NEXT = 14, DESC_SIZE = 16 };
+#include "virtio/virtqueue.h"
 
 uint64_t ck_area_bytes(unsigned area, uint16_t n)
 {
-    switch (area) {
-    case 0: return desc_entry_off(n, n);
-    case 1: return avail_used_event_off(n, 0) + 2;
-    default: return used_avail_event_off(n, 0) + 2;
-    }
+    return vq_split_area_bytes((VqSplitArea)area, n);
 }
 
 /* ---- the live ring ---- */
@@ -95,44 +64,23 @@ void ck_queue_live(CkQueue *q, uint16_t size, uint64_t desc, uint64_t avail, uin
     }
     q->live = true;
     bool ok = true;
-    uint64_t flags = ck_peek(d, used + used_flags_off(size, 0), 2, &ok);
+    uint64_t at = used + vq_split_used_flags_off(size);
+    uint64_t flags = ck_peek(d, at, 2, &ok);
     if (ok && flags)
         ck_violate(d, CHECK_used_flags_init, "queue %u: used.flags %#llx at %#llx when the queue was enabled", q->index,
-                   (unsigned long long)flags, (unsigned long long)(used + used_flags_off(size, 0)));
+                   (unsigned long long)flags, (unsigned long long)at);
     if (d->c->mw && mem_watch_add(d->c->mw, used, ck_area_bytes(2, size), used_store, q) == 0)
         q->watched = true;
-}
-
-/* What a store into the used ring at addr names ("used.ring[3]"). */
-static const char *used_label(const CkQueue *q, uint64_t addr, char *buf, size_t n)
-{
-    uint64_t o = addr > q->used ? addr - q->used : 0;
-    for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
-        const RingRow *w = &rows[r];
-        if (strcmp(w->area, "used") != 0)
-            continue;
-        uint64_t base = w->off(q->size, 0);
-        if (o < base)
-            continue;
-        uint64_t i = (o - base) / w->width;
-        if (strchr(w->offset, 'i') ? i < q->size : o < base + w->width) {
-            const char *br = strstr(w->label, "[i]");
-            if (br)
-                snprintf(buf, n, "%.*s[%llu]", (int)(br - w->label), w->label, (unsigned long long)i);
-            else
-                snprintf(buf, n, "%s", w->label);
-            return buf;
-        }
-    }
-    return "the used ring";
 }
 
 static void used_store(void *opaque, uint64_t addr, unsigned size, uint64_t val)
 {
     CkQueue *q = opaque;
     char label[40];
+    uint64_t off = addr > q->used ? addr - q->used : 0;
     ck_violate(q->dev, CHECK_used_ring_write, "%u-byte store of %#llx at %#llx (%s) of live queue %u", size,
-               (unsigned long long)val, (unsigned long long)addr, used_label(q, addr, label, sizeof label), q->index);
+               (unsigned long long)val, (unsigned long long)addr,
+               vq_split_field_label(VQ_SPLIT_USED, q->size, off, label, sizeof label), q->index);
 }
 
 /* ---- ownership ---- */
@@ -177,12 +125,6 @@ void ck_avail_flags(CkQueue *q, uint16_t flags)
 
 /* ---- a published chain ---- */
 
-typedef struct Desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags, next;
-} Desc;
-
 /* Walks the chain at head as the driver wrote it, collecting the descriptors of the
  * queue's table it holds into q->scratch (*n); reports the first rule it breaks and
  * returns true then. */
@@ -202,10 +144,11 @@ static bool walk(CkQueue *q, uint16_t head, unsigned *n)
                        head, indirect ? " inside its indirect table" : "", tn);
             return true;
         }
-        uint8_t b[DESC_SIZE];
-        if (!ck_read(d, table + (uint64_t)i * DESC_SIZE, b, sizeof b))
+        uint8_t b[16];
+        VqSplitDesc x;
+        if (!ck_read(d, table + vq_split_desc_off(i), b, vq_split_desc_bytes()))
             return false;    /* the table was checked at set-up (or is an indirect one, below) */
-        Desc x = { ld64_le(b + DESC_ADDR), ld32_le(b + DESC_LEN), ld16_le(b + DESC_FLAGS), ld16_le(b + DESC_NEXT) };
+        vq_split_desc_decode(b, &x);
         if (!indirect)
             q->scratch[(*n)++] = i;
         if (x.flags & VRING_DESC_F_INDIRECT) {
@@ -220,14 +163,14 @@ static bool walk(CkQueue *q, uint16_t head, unsigned *n)
                            head, fl);
             else if (x.flags & VRING_DESC_F_NEXT)
                 ck_violate(d, CHECK_indirect_and_next, "queue %u: desc[%u] (head %u) has flags %s", q->index, i, head, fl);
-            else if (x.len == 0 || x.len % DESC_SIZE)
+            else if (x.len == 0 || x.len % vq_split_desc_bytes())
                 return false;    /* the device refuses it (§2.7.5.3.2); no driver rule says more */
             else if (!ck_in_ram(d, x.addr, x.len))
                 ck_violate(d, CHECK_desc_addr_not_ram, "queue %u: desc[%u] (head %u): indirect table %#llx+%u is not in RAM",
                            q->index, i, head, (unsigned long long)x.addr, x.len);
             else {
                 table = x.addr;
-                tn = x.len / DESC_SIZE;
+                tn = x.len / vq_split_desc_bytes();
                 indirect = true;
                 what = "indirect entry";
                 visited = 0;
@@ -274,7 +217,7 @@ static void publish(CkQueue *q, uint16_t k)
     CkDev *d = q->dev;
     uint16_t slot = k & (q->size - 1);
     bool ok = true;
-    uint16_t head = (uint16_t)ck_peek(d, q->avail + avail_ring_off(q->size, slot), 2, &ok);
+    uint16_t head = (uint16_t)ck_peek(d, q->avail + vq_split_avail_ring_off(q->size, slot), 2, &ok);
     if (!ok)
         return;
     if (head >= q->size) {
