@@ -12,9 +12,28 @@ void bus_trace_attach(BusTrace *bt, AddrSpace *as, bool on)
     as->hook_ctx = on ? bt : NULL;
 }
 
+void bus_trace_only(BusTrace *bt, const char *const *regions, unsigned n)
+{
+    bt->nonly = n < BUS_TRACE_MAX_ONLY ? n : BUS_TRACE_MAX_ONLY;
+    for (unsigned i = 0; i < bt->nonly; i++)
+        bt->only[i] = regions[i];
+}
+
+static bool reported(const BusTrace *bt, const BusAccess *a)
+{
+    if (!bt->nonly)
+        return true;
+    for (unsigned i = 0; a->region && i < bt->nonly; i++)
+        if (a->region->name == bt->only[i])
+            return true;
+    return false;
+}
+
 void bus_trace_hook(void *ctx, const BusAccess *a)
 {
     BusTrace *bt = ctx;
+    if (!reported(bt, a))
+        return;
     const char *space = a->space == SPACE_IO ? "io" : "mem";
     if (a->kind == ACC_UNMAPPED || a->kind == ACC_REJECTED) {
         if (a->is_write)

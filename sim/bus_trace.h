@@ -8,13 +8,23 @@
 #include "bus.h"
 #include "tracer.h"
 
+#define BUS_TRACE_MAX_ONLY 4
+
 typedef struct BusTrace {
     const Tracer *t;
+    /* When nonly > 0, only accesses to the regions called so (the bus's own name
+     * strings, compared as pointers) are reported, and no unmapped ones: for observers
+     * that care about a few devices only (the driver checker), so that a run without a
+     * trace file does not build an event for every console byte. */
+    const char *only[BUS_TRACE_MAX_ONLY];
+    unsigned nonly;
 } BusTrace;
 
 void bus_trace_init(BusTrace *bt, const Tracer *t);
 /* Installs (on) or removes (off) the hook on a space (both spaces share one BusTrace). */
 void bus_trace_attach(BusTrace *bt, AddrSpace *as, bool on);
+/* Reports only accesses to these regions (n 0: every access, the default). */
+void bus_trace_only(BusTrace *bt, const char *const *regions, unsigned n);
 
 BusHookFn bus_trace_hook;
 

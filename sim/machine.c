@@ -3,6 +3,7 @@
  * queue; wfi with nothing pending skips the clock forward to the next event. */
 #include <stdlib.h>
 
+#include "check/check.h"
 #include "dtb.h"
 #include "machine.h"
 #include "pci/host_bridge.h"
@@ -63,6 +64,30 @@ static void machine_queue_live(void *ctx, VirtioDevice *vd, unsigned q, bool liv
         ring_watch_stop(&m->watch, &vd->vq[q]);
 }
 
+/* The bus hook reports every device access, unless the driver checker is the only
+ * observer of bus events (a run with no trace file and no debugger): then it reports
+ * the accesses to the checked device's BARs alone, which is all the checker takes, so
+ * the console's accesses build no events. */
+static void machine_bus_filter(Machine *m, bool bus)
+{
+    const char *only[2];
+    unsigned n = 0;
+    if (bus && m->check_started && m->net_pci) {
+        TraceTypeSet ck = { { 0 } }, fam = { { 0 } };
+        check_types(&ck);
+        trace_types_add_family(&fam, "bus");
+        bool alone = true;
+        for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
+            if (trace_types_has(&fam, ty) && m->tracer.want[ty] != (trace_types_has(&ck, ty) ? 1 : 0))
+                alone = false;
+        const PciBar *bars = m->net_pci->pci.bars;
+        for (unsigned b = 0; alone && b < PCI_NUM_BARS; b++)
+            if (bars[b].flags && (b == VIRTIO_PCI_LEGACY_BAR || b == VIRTIO_PCI_MODERN_BAR))
+                only[n++] = bars[b].region_name;
+    }
+    bus_trace_only(&m->bus_trace, only, n);
+}
+
 /* The observers changed what they want: work that only feeds observers is done only
  * while someone takes its events, so an untraced run pays nothing for it (no bus hook,
  * no watched ring pages, no trap hook, no state-hash timer). None of it changes what
@@ -73,6 +98,7 @@ static void machine_observers_changed(void *ctx)
     Machine *m = ctx;
     const Tracer *t = &m->tracer;
     bool bus = tracer_wants_family(t, "bus");
+    machine_bus_filter(m, bus);
     bus_trace_attach(&m->bus_trace, &m->mem, bus);
     bus_trace_attach(&m->bus_trace, &m->io, bus);
     bool traps = tracer_wants(t, TRACE_EV_trap) || tracer_wants(t, TRACE_EV_interrupt);
@@ -181,6 +207,50 @@ static void machine_stop_request(void *opaque)
     cpu_request_exit(((Machine *)opaque)->cpu);
 }
 
+static void machine_violation_stop(void *opaque)
+{
+    Machine *m = opaque;
+    m->violation = true;
+    cpu_request_exit(m->cpu);
+}
+
+/* The driver checker of the NIC (check/check.h): what the device offers and where its
+ * registers are. It starts observing at machine_start, after the trace file and any
+ * comparison, so that they see each event before the violation it causes. */
+static int machine_add_checker(Machine *m, Err *err)
+{
+    if (m->cfg.check_driver == CHECK_OFF || !m->net)
+        return 0;
+    m->check = check_create(&m->tracer, &m->watch, &m->ram, (CheckMode)m->cfg.check_driver, err);
+    if (!m->check)
+        return -1;
+    check_set_stop(m->check, machine_violation_stop, m);
+    const VirtioDevice *vd = &m->net->vdev;
+    const PciDev *pd = &m->net_pci->pci;
+    CheckDevice d = {
+        .name = vd->info.name, .device_id = vd->info.device_id, .bdf = pd->bdf,
+        .offered = vd->info.features, .num_queues = vd->info.num_queues,
+        .max_queue_size = vd->info.queue_size, .max_pairs = m->net->cfg.max_pairs,
+        .modern_bar = VIRTIO_PCI_MODERN_BAR,
+        .notify_off = VIRTIO_PCI_NOTIFY_OFF, .notify_mult = VIRTIO_PCI_NOTIFY_MULT,
+    };
+    if (pd->bars[VIRTIO_PCI_LEGACY_BAR].flags)
+        d.legacy_region = pd->bars[VIRTIO_PCI_LEGACY_BAR].region_name;
+    if (pd->bars[VIRTIO_PCI_MODERN_BAR].flags)
+        d.modern_region = pd->bars[VIRTIO_PCI_MODERN_BAR].region_name;
+    d.config_regs = virtio_net_config_regs(&d.n_config_regs);
+    /* The capabilities a driver must not write: all but the PCI configuration access
+     * one, each as long as its cap_len says. */
+    const VirtioPci *vp = m->net_pci;
+    const unsigned caps[] = { vp->cap_common, vp->cap_notify, vp->cap_isr, vp->cap_device };
+    for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
+        if (caps[i]) {
+            d.caps[d.ncaps].off = (uint16_t)caps[i];
+            d.caps[d.ncaps++].len = pd->config[caps[i] + 2];
+        }
+    return check_add_device(m->check, &d, err);
+}
+
 typedef struct MapEntry {
     uint64_t base, size;
     const char *name;
@@ -211,6 +281,7 @@ void machine_config_default(MachineConfig *cfg)
         .net_pairs = nc.max_pairs,
         .queue_size = nc.queue_size,
         .hash_interval = 1000000,
+        .check_driver = CHECK_WARN,
     };
 }
 
@@ -310,7 +381,7 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         if (!m->testdev || pci_host_plug(m->pci, m->testdev, 2, err) != 0)
             goto fail;
     }
-    if (machine_add_net(m, err) != 0)
+    if (machine_add_net(m, err) != 0 || machine_add_checker(m, err) != 0)
         goto fail;
 
     /* The DTB goes at the end of RAM, 2 MiB aligned down, as QEMU virt places it. */
@@ -344,6 +415,7 @@ void machine_destroy(Machine *m)
 {
     if (!m)
         return;
+    check_destroy(m->check);
     if (m->pci)
         pci_host_destroy(m->pci);
     if (m->testdev)
@@ -412,6 +484,8 @@ static StopReason machine_check_stop(Machine *m)
         return STOP_INTERRUPTED;
     if (m->abort_requested || (m->cfg.trace && trace_error(m->cfg.trace)))
         return STOP_ABORTED;
+    if (m->violation)
+        return STOP_VIOLATION;
     if (m->test.state == TEST_POWEROFF) {
         m->exit_code = m->test.exit_code;
         return STOP_POWEROFF;
@@ -426,7 +500,7 @@ static StopReason machine_check_stop(Machine *m)
 static const char *const stop_names[] = {
     [STOP_NONE] = "running", [STOP_PAUSED] = "paused", [STOP_POWEROFF] = "poweroff", [STOP_RESET] = "reset",
     [STOP_MAX_INSNS] = "max-insns", [STOP_IDLE] = "idle", [STOP_ABORTED] = "aborted",
-    [STOP_INTERRUPTED] = "interrupted",
+    [STOP_INTERRUPTED] = "interrupted", [STOP_VIOLATION] = "driver-violation",
 };
 
 const char *machine_stop_name(StopReason why)
@@ -445,6 +519,15 @@ void machine_start(Machine *m)
     if (m->started)
         return;
     m->started = true;
+    Err err;
+    if (m->check && check_start(m->check, &err) != 0) {
+        check_destroy(m->check);       /* no room: the run goes on unchecked */
+        m->check = NULL;
+    }
+    if (m->check) {
+        m->check_started = true;
+        machine_observers_changed(m);  /* now the bus hook may keep to the device */
+    }
     TRACE(&m->tracer, run_start, m->fw.entry);
 }
 

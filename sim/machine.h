@@ -51,6 +51,7 @@ typedef struct MachineConfig {
     unsigned n_link_toggle;
     uint64_t link_period;        /* non-zero: flip every link_period (link_toggle[0] = it) */
     TraceWriter *trace;          /* NULL: no trace file; else it observes every event */
+    unsigned check_driver;       /* CheckMode (check/check.h): the driver checker, CHECK_WARN */
     uint64_t hash_interval;      /* state_hash event every N units of virtual time */
 } MachineConfig;
 
@@ -63,6 +64,7 @@ typedef enum StopReason {
     STOP_IDLE,                   /* wfi with nothing ever to come */
     STOP_ABORTED,                /* machine_abort: replay divergence, trace write error */
     STOP_INTERRUPTED,            /* machine_interrupt: Ctrl-C */
+    STOP_VIOLATION,              /* --check-driver=error: the driver broke a rule */
 } StopReason;
 
 /* A write a debugger made into the stopped machine, as a replay makes it again. */
@@ -81,6 +83,7 @@ struct VirtioNet;
 struct VirtioPci;
 struct NetBackend;
 struct VirtioFault;
+struct Checker;
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -107,6 +110,9 @@ typedef struct Machine {
     MemWatch watch;              /* guest RAM stores reported to whoever asked */
     bool ring_watching;          /* live queues' rings are watched (ring_drv observed) */
     Timer hash_timer;
+    struct Checker *check;       /* the driver checker (NULL: off, or no virtio device) */
+    bool check_started;          /* ... observing (from machine_start) */
+    bool violation;              /* CHECK_ERROR: the checker asked the run to end */
     FwImage fw;
     void *dtb;
     size_t dtb_size;

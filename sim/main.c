@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "check/check.h"
 #include "config.h"
 #include "machine.h"
 #include "net/recorded.h"
@@ -23,6 +24,7 @@ enum {
     EXIT_TRACE = 122,        /* the trace could not be written */
     EXIT_DIVERGED = 123,     /* replay: the run differs from the recording */
     EXIT_STOPPED = 127,      /* --break-on / --stop-at stopped the run (no monitor, no gdb) */
+    EXIT_VIOLATION = 128,    /* --check-driver=error: the driver broke a rule of virtio 1.2 */
     EXIT_INTERRUPTED = 130,  /* stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report) */
 };
 
@@ -47,9 +49,10 @@ static void usage(FILE *f)
             "  %d  --max-insns reached       %d  guest idle with nothing scheduled\n"
             "  %d  trace write error         %d  replay diverged from the recording\n"
             "  %d  guest requested a reset   %d  stopped by --break-on or --stop-at\n"
+            "  %d  the driver broke a rule of virtio 1.2 (--check-driver=error; docs/conformance.md)\n"
             "  %d  interrupted (Ctrl-C; the trace is closed cleanly)\n",
             EXIT_USAGE, EXIT_SETUP, EXIT_MAX_INSNS, EXIT_IDLE, EXIT_TRACE, EXIT_DIVERGED, EXIT_RESET,
-            EXIT_STOPPED, EXIT_INTERRUPTED);
+            EXIT_STOPPED, EXIT_VIOLATION, EXIT_INTERRUPTED);
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len, Err *err)
@@ -357,6 +360,40 @@ out:
     return why;
 }
 
+/* ---- the driver checker's reports (check/check.h) ---- */
+
+/* The first violation of each rule, on the console: the rule, its clause, the guest
+ * instruction and the values; every violation is in the trace. */
+static void report_violation(void *ctx, const CheckViolation *v)
+{
+    (void)ctx;
+    if (v->count != 1)
+        return;
+    const CheckRule *r = check_rule(v->rule);
+    fflush(stdout);
+    fprintf(stderr, "ringside: driver violation: %s (virtio 1.2 §%s): %s\n"
+                    "    at pc 0x%llx (%s), virtual time %llu, %s: %s\n",
+            r->id, r->clause, r->text, (unsigned long long)v->pc, v->sym ? v->sym : "?",
+            (unsigned long long)v->vtime, v->dev, v->values);
+}
+
+/* At the end: how many of which rules, when any. */
+static void report_check_summary(const Checker *c, bool stopped)
+{
+    if (!c || !check_total(c))
+        return;
+    unsigned rules = 0;
+    for (unsigned i = 0; i < CHECK_NRULES; i++)
+        rules += check_count(c, (CheckRuleId)i) != 0;
+    fprintf(stderr, "ringside: driver checker: %u violation%s of %u rule%s:", check_total(c),
+            check_total(c) == 1 ? "" : "s", rules, rules == 1 ? "" : "s");
+    for (unsigned i = 0; i < CHECK_NRULES; i++)
+        if (check_count(c, (CheckRuleId)i))
+            fprintf(stderr, " %s (%u)", check_rule((CheckRuleId)i)->id, check_count(c, (CheckRuleId)i));
+    fprintf(stderr, "%s; docs/conformance.md explains each rule\n",
+            stopped ? "; the run was stopped at the first (--check-driver=error)" : "");
+}
+
 /* Runs the machine configured by ro. With rp, compares the run against a recording;
  * with ro->trace_path, records. argc/argv are the command line kept in the header. */
 static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
@@ -400,6 +437,8 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         trace_close(tw, &err);
         return EXIT_SETUP;
     }
+    if (m->check && !rp)
+        check_set_report(m->check, report_violation, NULL);
     running_machine = m;
     struct sigaction sa = { .sa_handler = on_stop_signal };
     sigemptyset(&sa.sa_mask);
@@ -446,6 +485,9 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     case STOP_PAUSED:
         rc = EXIT_STOPPED;               /* run_debugged said where */
         break;
+    case STOP_VIOLATION:
+        rc = EXIT_VIOLATION;             /* the report said which rule */
+        break;
     case STOP_NONE:
         rc = EXIT_USAGE;                 /* run_debugged said why */
         break;
@@ -461,6 +503,8 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
             fprintf(stderr, ", %llu trace events", (unsigned long long)trace_count(tw));
         fputc('\n', stderr);
     }
+    if (!rp)
+        report_check_summary(m->check, why == STOP_VIOLATION);
     if (machine_finish(m, &err) != 0) {
         fprintf(stderr, "ringside: %s\n", err.msg);
         if (rc == 0)
@@ -633,6 +677,9 @@ static int cmd_replay(int argc, char **argv)
         goto out;
     run_opts_for_replay(&ro);
     ro.dbg = dbgro.dbg;
+    /* A recording older than the driver checker ran without it. */
+    if (!h->config || !(strncmp(h->config, "check_driver=", 13) == 0 || strstr(h->config, "\ncheck_driver=")))
+        ro.mc.check_driver = CHECK_OFF;
     if (!show_console && !(devnull = fopen("/dev/null", "w"))) {
         fprintf(stderr, "ringside replay: /dev/null: %s\n", strerror(errno));
         goto out;

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "check/check.h"
 #include "config.h"
 
-typedef enum { ARG_NONE, ARG_STR, ARG_U64 } ArgKind;
+/* ARG_OPT: a value only as --name=VALUE; --name alone hands the parser NULL. */
+typedef enum { ARG_NONE, ARG_STR, ARG_U64, ARG_OPT } ArgKind;
 
 enum {
     OPT_OUTPUT = 1,              /* names a file the run writes: not recorded; a replay writes none */
@@ -44,8 +46,24 @@ typedef struct OptDesc {
 static int parse_link(RunOpts *ro, const char *val, Err *err);
 static void show_link(const RunOpts *ro, char *buf, size_t n);
 static int parse_link_toggle(RunOpts *ro, const char *val, Err *err);
+static int parse_check_driver(RunOpts *ro, const char *val, Err *err)
+{
+    CheckMode mode = CHECK_WARN;
+    if (val && check_mode_parse(val, &mode) != 0)
+        return err_set(err, "--check-driver=%s: expected warn, error or off", val);
+    ro->mc.check_driver = mode;
+    return 0;
+}
+
+static void show_check_driver(const RunOpts *ro, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", check_mode_name((CheckMode)ro->mc.check_driver));
+}
+
 static void show_link_toggle(const RunOpts *ro, char *buf, size_t n);
 static int parse_break_on(RunOpts *ro, const char *val, Err *err);
+static int parse_check_driver(RunOpts *ro, const char *val, Err *err);
+static void show_check_driver(const RunOpts *ro, char *buf, size_t n);
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
@@ -94,6 +112,8 @@ static const OptDesc run_opts[] = {
       FIELD(mc.link_toggle), .key = "link_toggles", .dflt = "never", .parse = parse_link_toggle, .show = show_link_toggle, .flags = OPT_MACHINE | OPT_NIC },
     { "--virtio-fault", NULL, ARG_STR, "KIND[@T]", "break the virtio-net device on purpose, to test drivers: refuse-features-ok, needs-reset@T (at virtual time T), bogus-used-id[@Q] (once, on queue Q, default 0), silent (never uses a buffer)",
       FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none", .flags = OPT_MACHINE | OPT_NIC },
+    { "--check-driver", NULL, ARG_OPT, "MODE", "check the guest's virtio driver against the rules of virtio 1.2 (docs/conformance.md): warn (report each broken rule, once on the console, every time in the trace), error (also end the run at the first, exit status 128), off; --check-driver alone is warn",
+      FIELD(mc.check_driver), .key = "check_driver", .dflt = "warn", .parse = parse_check_driver, .show = show_check_driver, .flags = OPT_MACHINE },
     /* The debugger (docs/debugging.md). */
     { "--break-on", NULL, ARG_STR, "COND", "stop when an event matches COND, e.g. \"virtio_status new&DRIVER_OK\" (repeatable); without --monitor or --gdb, print where and exit with status 127",
       FIELD(dbg.break_on), .flags = OPT_OBSERVER | OPT_REPEAT, .parse = parse_break_on },
@@ -295,7 +315,7 @@ static int parse(int argc, char *const *argv, RunOpts *ro, OptSource from, Err *
         seen[row] = true;
         if (o->flags & OPT_NIC)
             nic_opt = o;
-        if (o->kind != ARG_NONE && !val) {
+        if (o->kind != ARG_NONE && o->kind != ARG_OPT && !val) {
             if (i + 1 >= argc)
                 return err_set(err, "option '%s' needs %s%s", o->name, o->metavar, sfx);
             val = argv[++i];
@@ -354,7 +374,7 @@ int run_opts_arity(const char *arg)
     const OptDesc *o = find(arg, &val);
     if (!o)
         return -1;
-    return o->kind != ARG_NONE && !val ? 1 : 0;
+    return o->kind != ARG_NONE && o->kind != ARG_OPT && !val ? 1 : 0;
 }
 
 int run_opts_parse_debug(int argc, char *const *argv, RunOpts *ro, Err *err)
@@ -372,8 +392,11 @@ void run_opts_help(FILE *f, bool debug_only)
         if (debug_only && !(o->flags & OPT_OBSERVER))
             continue;
         char left[64], dflt[96] = "";
-        snprintf(left, sizeof left, "%s%s%s%s%s", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
-                 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        if (o->kind == ARG_OPT)
+            snprintf(left, sizeof left, "%s[=%s]", o->name, o->metavar);
+        else
+            snprintf(left, sizeof left, "%s%s%s%s%s", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
+                     o->metavar ? " " : "", o->metavar ? o->metavar : "");
         if (o->dflt) {
             snprintf(dflt, sizeof dflt, " (default: %s)", o->dflt);
         } else if (o->kind == ARG_U64 || (o->kind == ARG_STR && *(const char *const *)cfield(&d, o))) {
@@ -405,7 +428,7 @@ int run_opts_recorded_argv(int argc, char *const *argv, char **kept)
         const char *val;
         const OptDesc *o = i >= 2 ? find(argv[i], &val) : NULL;
         if (o && (o->flags & (OPT_OUTPUT | OPT_OBSERVER))) {
-            if (!val && o->kind != ARG_NONE)
+            if (!val && o->kind != ARG_NONE && o->kind != ARG_OPT)
                 i++;                       /* its value is the next argument */
             continue;
         }

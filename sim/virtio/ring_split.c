@@ -58,6 +58,67 @@ static uint64_t used_bytes(uint64_t n) { return used_avail_event_off(n, 0) + use
 /* Inside one descriptor {le64 addr, le32 len, le16 flags, le16 next} (§2.7.5). */
 enum { DESC_ADDR = 0, DESC_LEN = 8, DESC_FLAGS = 12, DESC_NEXT = 14 };
 
+/* ---- the layout for observers (virtqueue.h) ---- */
+
+uint64_t vq_split_area_bytes(VqSplitArea area, uint16_t n)
+{
+    switch (area) {
+    case VQ_SPLIT_DESC: return desc_bytes(n);
+    case VQ_SPLIT_AVAIL: return avail_bytes(n);
+    default: return used_bytes(n);
+    }
+}
+
+uint64_t vq_split_desc_off(uint32_t i) { return desc_entry_off(0, i); }
+unsigned vq_split_desc_bytes(void) { return desc_entry_width; }
+uint64_t vq_split_avail_ring_off(uint16_t n, uint16_t i) { return avail_ring_off(n, i); }
+uint64_t vq_split_used_flags_off(uint16_t n) { return used_flags_off(n, 0); }
+
+void vq_split_desc_decode(const uint8_t *b, VqSplitDesc *d)
+{
+    d->addr = ld64_le(b + DESC_ADDR);
+    d->len = ld32_le(b + DESC_LEN);
+    d->flags = ld16_le(b + DESC_FLAGS);
+    d->next = ld16_le(b + DESC_NEXT);
+}
+
+/* Each row with its label and offset as the table spells them. */
+static const struct {
+    VqSplitArea area;
+    const char *label, *offset;
+    uint64_t (*off)(uint64_t N, uint64_t i);
+    unsigned width;
+} rows[] = {
+#define AREA_ID_desc VQ_SPLIT_DESC
+#define AREA_ID_avail VQ_SPLIT_AVAIL
+#define AREA_ID_used VQ_SPLIT_USED
+#define RING_FIELD(area, field, label, off, width) { AREA_ID_##area, label, #off, area##_##field##_off, width },
+#include "virtio/ring_split.def"
+#undef RING_FIELD
+};
+
+const char *vq_split_field_label(VqSplitArea area, uint16_t n, uint64_t o, char *buf, size_t len)
+{
+    for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+        if (rows[r].area != area)
+            continue;
+        uint64_t base = rows[r].off(n, 0);
+        if (o < base)
+            continue;
+        uint64_t i = (o - base) / rows[r].width;
+        if (strchr(rows[r].offset, 'i') ? i < n : o < base + rows[r].width) {
+            const char *br = strstr(rows[r].label, "[i]");
+            if (br)
+                snprintf(buf, len, "%.*s[%llu]", (int)(br - rows[r].label), rows[r].label, (unsigned long long)i);
+            else
+                snprintf(buf, len, "%s", rows[r].label);
+            return buf;
+        }
+    }
+    snprintf(buf, len, "?");
+    return buf;
+}
+
 /* Alignment of the three areas (§2.7 table) and of the legacy used ring (§2.7.2 legacy
  * interface: a page). */
 enum { DESC_ALIGN = 16, AVAIL_ALIGN = 2, USED_ALIGN = 4, LEGACY_ALIGN = 4096 };
@@ -109,21 +170,14 @@ static int split_pending(VirtQueue *vq, Err *err)
 }
 
 /* Descriptor as read from guest memory. */
-typedef struct Desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags, next;
-} Desc;
+typedef VqSplitDesc Desc;
 
 static int read_desc(VirtQueue *vq, uint64_t table, uint16_t i, Desc *d)
 {
     uint8_t b[desc_entry_width];
     if (vq->dma.read(vq->dma.opaque, table + desc_entry_off(vq->size, i), b, sizeof b) < 0)
         return -1;
-    d->addr = ld64_le(b + DESC_ADDR);
-    d->len = ld32_le(b + DESC_LEN);
-    d->flags = ld16_le(b + DESC_FLAGS);
-    d->next = ld16_le(b + DESC_NEXT);
+    vq_split_desc_decode(b, d);
     return 0;
 }
 
@@ -371,11 +425,13 @@ static void split_decode_store(const VirtQueue *vq, uint64_t addr, unsigned size
          * reader sees each field arrive in the order the driver wrote it. */
         uint64_t first = (addr - vq->desc) / desc_entry_width;
         uint64_t last = (addr + size - 1 - vq->desc) / desc_entry_width;
-        for (uint64_t i = first; i <= last && i < vq->size; i++) {   /* a wide store may span two */
-            uint64_t d = desc_entry_at(vq, i);
-            TRACE(t, desc_write, vq->dev_name, vq->index, (uint16_t)i, rd(vq, d + DESC_ADDR, 8),
-                  (uint32_t)rd(vq, d + DESC_LEN, 4), (uint16_t)rd(vq, d + DESC_FLAGS, 2),
-                  (uint16_t)rd(vq, d + DESC_NEXT, 2));
+        for (uint64_t i = first; i <= last && i < vq->size && TRACE_WANTED(t, desc_write); i++) {
+            /* A wide store may span two; the descriptor is read once, whole. */
+            uint8_t b[desc_entry_width] = { 0 };
+            if (vq->dma.read(vq->dma.opaque, desc_entry_at(vq, i), b, sizeof b) != 0)
+                memset(b, 0, sizeof b);
+            TRACE(t, desc_write, vq->dev_name, vq->index, (uint16_t)i, ld64_le(b + DESC_ADDR), ld32_le(b + DESC_LEN),
+                  ld16_le(b + DESC_FLAGS), ld16_le(b + DESC_NEXT));
         }
         return;
     }

@@ -36,9 +36,14 @@ static void note(VirtioNet *n, const char *fmt, ...)
 
 /* The header the driver and device exchange: 12 bytes with VERSION_1 or MRG_RXBUF,
  * the legacy 10 otherwise (§5.1.6, legacy interface note). */
+unsigned virtio_net_hdr_len(uint64_t f)
+{
+    return (f >> VIRTIO_F_VERSION_1 & 1) || (f >> VIRTIO_NET_F_MRG_RXBUF & 1) ? VNET_HDR_LEN : VNET_HDR_LEN_LEGACY;
+}
+
 static unsigned hdr_len(const VirtioNet *n)
 {
-    return HAS(n, VIRTIO_F_VERSION_1) || HAS(n, VIRTIO_NET_F_MRG_RXBUF) ? VNET_HDR_LEN : VNET_HDR_LEN_LEGACY;
+    return virtio_net_hdr_len(n->vdev.guest_features);
 }
 
 unsigned virtio_net_ctrl_queue(const VirtioNet *n)
@@ -54,6 +59,24 @@ static const RegDesc config_regs[] = {
     { 8, 2, "max_virtqueue_pairs" },
     { 10, 2, "mtu" },
 };
+
+const RegDesc *virtio_net_config_regs(unsigned *n)
+{
+    *n = ARRAY_SIZE(config_regs);
+    return config_regs;
+}
+
+/* The features that make the optional fields exist, by offset (§5.1.4). */
+int virtio_net_config_feature(unsigned off)
+{
+    static const struct { unsigned lo, hi; int bit; } opt[] = {
+        { 6, 8, VIRTIO_NET_F_STATUS }, { 8, 10, VIRTIO_NET_F_MQ }, { 10, 12, VIRTIO_NET_F_MTU },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(opt); i++)
+        if (off >= opt[i].lo && off < opt[i].hi)
+            return opt[i].bit;
+    return -1;
+}
 
 static void config_image(const VirtioNet *n, uint8_t img[VIRTIO_NET_CONFIG_SIZE])
 {
@@ -96,17 +119,36 @@ static const struct {
     { VIRTIO_NET_F_CTRL_MAC_ADDR, VIRTIO_NET_F_CTRL_VQ },
     { VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, VIRTIO_NET_F_CTRL_VQ },
     { VIRTIO_NET_F_CTRL_RX_EXTRA, VIRTIO_NET_F_CTRL_RX },
+    { VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_CSUM },
+    { VIRTIO_NET_F_GUEST_TSO6, VIRTIO_NET_F_GUEST_CSUM },
+    { VIRTIO_NET_F_GUEST_UFO, VIRTIO_NET_F_GUEST_CSUM },
+    { VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_CSUM },
+    { VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_CSUM },
+    { VIRTIO_NET_F_HOST_UFO, VIRTIO_NET_F_CSUM },
+    { VIRTIO_NET_F_HOST_USO, VIRTIO_NET_F_CSUM },
+    { VIRTIO_NET_F_RSS, VIRTIO_NET_F_CTRL_VQ },
 };
+
+int virtio_net_feature_conflict(uint64_t f, unsigned *bit, unsigned *needs)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(feature_deps); i++) {
+        unsigned b = feature_deps[i].bit, d = feature_deps[i].needs;
+        if ((f >> b & 1) && !(f >> d & 1)) {
+            *bit = b;
+            *needs = d;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static int net_validate_features(VirtioDevice *vd, uint64_t f, Err *err)
 {
     (void)vd;
-    for (size_t i = 0; i < ARRAY_SIZE(feature_deps); i++) {
-        unsigned b = feature_deps[i].bit, d = feature_deps[i].needs;
-        if ((f >> b & 1) && !(f >> d & 1))
-            return err_set(err, "%s needs %s (virtio 1.2 §5.1.3.1)", virtio_net_feature_name(b),
-                           virtio_net_feature_name(d));
-    }
+    unsigned b, d;
+    if (virtio_net_feature_conflict(f, &b, &d))
+        return err_set(err, "%s needs %s (virtio 1.2 §5.1.3.1)", virtio_net_feature_name(b),
+                       virtio_net_feature_name(d));
     return 0;
 }
 

@@ -168,6 +168,16 @@ int virtio_net_announce(VirtioNet *n);
 
 /* Queue index of the control queue under the features the driver accepted. */
 unsigned virtio_net_ctrl_queue(const VirtioNet *n);
+/* What the driver and the device both follow (also the driver checker's, sim/check/):
+ * the virtio_net_hdr length under these features (12 with VERSION_1 or MRG_RXBUF,
+ * else 10; §5.1.6); the first feature dependency of §5.1.3.1 the set breaks (1, with
+ * the feature and the one it needs, else 0); the feature an optional config field at
+ * off needs to exist (§5.1.4), or -1 for a field that always does. */
+unsigned virtio_net_hdr_len(uint64_t features);
+int virtio_net_feature_conflict(uint64_t features, unsigned *bit, unsigned *needs);
+int virtio_net_config_feature(unsigned off);
+/* The config fields, with their widths (what VirtioDeviceOps.config_regs holds). */
+const RegDesc *virtio_net_config_regs(unsigned *n);
 /* The steering hash: symmetric over IPv4 addresses and TCP/UDP ports (so a flow's two
  * directions agree), 0 for other frames. */
 uint32_t virtio_net_flow_hash(const uint8_t *frame, size_t len);

@@ -63,6 +63,9 @@ int virtio_pci_parse_mode(const char *s, VirtioPciMode *mode);
 /* The register maps (virtio_pci_regs.c); offsets relative to each BAR. */
 extern const MemOps virtio_pci_legacy_ops;
 extern const MemOps virtio_pci_modern_ops;
+/* The width of the register the trace names name ("common.queue_desc": 8,
+ * "legacy.device_status": 1), or 0 when no row is called so. */
+unsigned virtio_pci_reg_width(const char *name);
 /* Keeps the device's tracer in step with the one the host bridge gave the function. */
 static inline void virtio_pci_sync_tracer(VirtioPci *vp)
 {

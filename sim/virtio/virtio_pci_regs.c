@@ -179,6 +179,18 @@ static const RegDesc common_regs[] = {
     { 0x30, 8, "common.queue_device", qdev, qdev_w },
 };
 
+unsigned virtio_pci_reg_width(const char *name)
+{
+    static const struct { const RegDesc *t; unsigned n; } maps[] = {
+        { legacy_regs, ARRAY_SIZE(legacy_regs) }, { common_regs, ARRAY_SIZE(common_regs) },
+    };
+    for (size_t m = 0; name && m < ARRAY_SIZE(maps); m++)
+        for (unsigned i = 0; i < maps[m].n; i++)
+            if (strcmp(maps[m].t[i].name, name) == 0)
+                return maps[m].t[i].size;
+    return 0;
+}
+
 /* ---- modern BAR4: which structure an offset falls in ---- */
 
 typedef enum { M_COMMON, M_ISR, M_DEVICE, M_NOTIFY, M_NONE } ModernPart;

@@ -219,6 +219,26 @@ int vq_configure_legacy(VirtQueue *vq, uint16_t size, uint32_t pfn, Err *err);
 /* Bytes used by the legacy layout of a queue of this size. */
 uint64_t vq_legacy_bytes(uint16_t size);
 
+/* The split layout as an observer reads it from guest memory (the driver checker),
+ * from the same table: the bytes of each area (VQ_SPLIT_DESC the descriptor table,
+ * VQ_SPLIT_AVAIL the driver area, VQ_SPLIT_USED the device area), where descriptor i
+ * of a table (the queue's or an indirect one) and avail.ring[i] and used.flags are,
+ * a descriptor decoded from its bytes, and the table's name of the field at an offset
+ * of an area ("used.ring[3]"). */
+typedef enum { VQ_SPLIT_DESC, VQ_SPLIT_AVAIL, VQ_SPLIT_USED } VqSplitArea;
+typedef struct VqSplitDesc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags, next;
+} VqSplitDesc;
+uint64_t vq_split_area_bytes(VqSplitArea area, uint16_t size);
+uint64_t vq_split_desc_off(uint32_t i);
+unsigned vq_split_desc_bytes(void);
+uint64_t vq_split_avail_ring_off(uint16_t size, uint16_t i);
+uint64_t vq_split_used_flags_off(uint16_t size);
+void vq_split_desc_decode(const uint8_t *b, VqSplitDesc *d);
+const char *vq_split_field_label(VqSplitArea area, uint16_t size, uint64_t off, char *buf, size_t n);
+
 /* The event-idx rule of §2.7.10: with the driver's event at event_idx, moving the index
  * from old to new_idx crosses it. All three wrap at 16 bits. */
 static inline bool vring_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)

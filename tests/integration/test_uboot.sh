@@ -4,7 +4,10 @@
 # eaten by its ^C polling), U-Boot enumerates PCI, binds its virtio-net driver, gets a
 # DHCP lease from the built-in peer, pings it, fetches a file by TFTP whose crc32 must
 # equal zlib's, and powers off with exit 0 — in transitional, legacy and modern mode.
-# Each session is traced and must replay to an exact match.
+# Each session is traced and must replay to an exact match. The driver checker's
+# verdict on U-Boot (docs/real-clients.md) is what the spec says of its driver: DRIVER
+# set without ACKNOWLEDGE after its reset (§3.1.1), and on the legacy interface receive
+# buffers that hold the header inline without ANY_LAYOUT (§5.1.6.6); nothing else.
 . tests/integration/lib.sh
 UBOOT=${UBOOT:-/usr/lib/u-boot/qemu-riscv64/u-boot.bin}
 [ -r "$UBOOT" ] || skip "no $UBOOT (Debian package u-boot-qemu; tools/install-deps installs it)"
@@ -38,6 +41,12 @@ for mode in transitional legacy modern; do
     grep -q 'Bytes transferred = 70000 (11170 hex)' "$out" || { cat "$out"; fail "$mode: TFTP did not transfer 70000 bytes"; }
     grep -q "crc32 for 80200000 ... 8021116f ==> $crc\$" "$out" || { cat "$out"; fail "$mode: crc32 differs from zlib's $crc"; }
     grep -q '^poweroff \.\.\.' "$out" || fail "$mode: no poweroff"
+    case $mode in
+    modern) want='1 violation of 1 rule: status_order (1);' ;;
+    *) want='violations of 2 rules: status_order (1) net_legacy_framing ([0-9]*);' ;;
+    esac
+    grep -q "^ringside: driver checker: .*$want" "$out" || { grep "driver" "$out"; fail "$mode: the checker's verdict on U-Boot changed"; }
+    grep -q "^ringside: driver violation: status_order (virtio 1.2 §3.1.1)" "$out" || fail "$mode: no status_order report"
     if [ $mode = transitional ]; then
         # Which interface U-Boot chose for a transitional device: its legacy driver binds.
         # (Decoding a trace takes a second or two, so only this one is read.)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "sim/check/check.h"
 #include "sim/machine.h"
 #include "tests/unit/rvenc.h"
 
@@ -315,12 +316,15 @@ static void test_pause_in_wfi(void)
     unlink("build/ut-wfi-b.trace");
 }
 
-/* The bundled firmware's default scenario, traced to tw (or not: NULL). */
+/* The bundled firmware's default scenario, traced to tw (or not: NULL), with the
+ * driver checker as set (CHECK_WARN by default). */
+static unsigned fw_check = CHECK_WARN;
 static Machine *make_fw(TraceWriter *tw)
 {
     const char *fw = getenv("RINGSIDE_FW");
     MachineConfig mc;
     machine_config_default(&mc);
+    mc.check_driver = fw_check;
     mc.fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
     mc.console = devnull;
     mc.trace = tw;
@@ -436,6 +440,7 @@ static void ring_seen(void *ctx, const TraceEvent *ev)
  * nobody observes bus events. */
 static void test_late_ring_observer_without_file(void)
 {
+    fw_check = CHECK_OFF;      /* the checker observes bus and ring events from the start */
     /* The whole run, observed from the start. */
     Machine *m = make_fw(NULL);
     RingSeen all = { .from = 0, .m = m, .pause_at = 1000 };     /* amid the rx fill */
@@ -467,6 +472,7 @@ static void test_late_ring_observer_without_file(void)
     tracer_unobserve(&m->tracer, ring_seen, &late);
     CU_ASSERT_FALSE(m->ring_watching);
     machine_destroy(m);
+    fw_check = CHECK_WARN;
 }
 
 /* ---- breakpoints and load watching ---- */

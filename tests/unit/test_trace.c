@@ -149,6 +149,8 @@ int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err)
     tracer_ev_debug_reg_write(&tr, t += 1, 0x80003018, "vp_notify", "gdb", 32, 0x80003020);
     tracer_ev_debug_mem_write(&tr, t += 0, 0x80003020, "vp_notify", "monitor", 0x80100000, reply, sizeof reply);
     tracer_ev_note(&tr, t += 1, 0x80004000, "main", "text with \"quotes\", a \\ backslash,\ta tab and \xc3\xa9\n");
+    tracer_ev_driver_violation(&tr, t += 1, 0x80003010, "vp_setup_vq", dev, "features_ok_reread", "3.1.1",
+                               "queue 0 enabled, FEATURES_OK never read back since it was set");
     tracer_ev_run_end(&tr, t += 1, 0x80004004, "poweroff", 0, "guest wrote 0x5555 to the test device");
     return trace_close(tw, err);
 }
