@@ -116,6 +116,7 @@ void vq_reset(VirtQueue *vq)
     vq->inflight = vq->unpublished = 0;
     vq->broken = false;
     memset(&vq->split, 0, sizeof vq->split);
+    memset(&vq->packed, 0, sizeof vq->packed);
 }
 
 int vq_configure(VirtQueue *vq, const VqOps *layout, uint16_t size, uint64_t desc, uint64_t driver,
