@@ -243,6 +243,10 @@ static void observe(void *ctx, const TraceEvent *ev)
         if ((q = queue_of(c, ev->u.chain_fetch.dev, ev->u.chain_fetch.queue)))
             ck_chain_fetch(q, &ev->u.chain_fetch.chain);
         break;
+    case TRACE_EV_packed_chain_fetch:
+        if ((q = queue_of(c, ev->u.packed_chain_fetch.dev, ev->u.packed_chain_fetch.queue)))
+            ck_packed_chain_fetch(q, &ev->u.packed_chain_fetch.chain);
+        break;
     case TRACE_EV_used_write:
         if ((q = queue_of(c, ev->u.used_write.dev, ev->u.used_write.queue)))
             ck_used_write(q, ev->u.used_write.id);
@@ -259,7 +263,7 @@ static const unsigned observed[] = {
     TRACE_EV_virtio_config_read, TRACE_EV_virtio_config_write, TRACE_EV_virtio_reset,
     TRACE_EV_virtio_queue_setup, TRACE_EV_virtio_queue_enable,
     TRACE_EV_desc_write, TRACE_EV_avail_write, TRACE_EV_avail_idx, TRACE_EV_avail_flags_write,
-    TRACE_EV_chain_fetch, TRACE_EV_used_write,
+    TRACE_EV_chain_fetch, TRACE_EV_used_write, TRACE_EV_packed_chain_fetch,
 };
 
 Checker *check_create(Tracer *t, MemWatch *mw, Ram *ram, CheckMode mode, Err *err)

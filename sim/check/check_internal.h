@@ -30,6 +30,8 @@ typedef struct CkQueue {
     bool enable_w;               /* queue_enable 1 written since the reset */
     /* The live ring, as the device took it (virtio_queue_setup). */
     bool live;
+    bool packed;                 /* a packed ring (§2.8): the split-ring rules do not apply,
+                                  * only the device's buffers are checked (check_net.c) */
     uint16_t size;
     uint64_t desc, avail, used;
     bool watched;                /* its used ring is watched */
@@ -115,6 +117,8 @@ void ck_avail_idx(CkQueue *q, uint16_t idx);
 void ck_avail_flags(CkQueue *q, uint16_t flags);
 void ck_chain_fetch(CkQueue *q, const TraceDescList *chain);
 void ck_used_write(CkQueue *q, uint32_t id);
+/* A chain the device fetched from a packed ring: only its buffers are checked. */
+void ck_packed_chain_fetch(CkQueue *q, const TraceDescList *chain);
 
 /* check_net.c: a chain the network device fetched from q. */
 void ck_net_chain(CkQueue *q, const TraceDescList *chain);
