@@ -51,6 +51,17 @@ grep -q "device offers.*RING_PACKED" "$WORK/split" || fail "+ring_packed not off
 expect_exit 121 run --net-features=+ring_packd -append scenario=hello
 grep -q "ring_packed" "$WORK/out" || fail "the list of valid features lacks ring_packed"
 
+# Fault injection over packed rings: a used id never made available (out of range on
+# rx0, not outstanding on tx0), and a device that never uses a buffer.
+for f in "bogus-used-id|8|rx0: BAD_RING: used id out of range (id, queue size) (256, 256)" \
+         "bogus-used-id@1|8|tx0: BAD_RING: used id is not an outstanding buffer" \
+         "silent|5|dhcp: no lease (timeout)"; do
+    k=${f%%|*}; rest=${f#*|}; want=${rest%%|*}; text=${rest#*|}
+    run_fw "$WORK/fault" --virtio modern $PACKED --virtio-fault "$k" -append ring=packed
+    [ "$RC" = "$want" ] || { tail "$WORK/fault"; fail "--virtio-fault $k: exit $RC, expected $want"; }
+    grep -qF "$text" "$WORK/fault" || { tail "$WORK/fault"; fail "--virtio-fault $k: no '$text'"; }
+done
+
 # Traced: both sides' packed events, an exact replay, the tools read it.
 t="$WORK/p.trace"
 run_fw "$WORK/traced" --virtio modern $PACKED --trace "$t" -append "scenario=ping ring=packed queue_size=7" ||
