@@ -93,5 +93,35 @@ PY
 $T stats "$t" >"$WORK/stats" || fail "trace stats failed"
 grep -q "packed_chain_fetch" "$WORK/stats" || fail "stats lacks packed_chain_fetch"
 $T seq "$t" -o "$WORK/seq.svg" || fail "trace seq failed"
-$T html "$t" -o "$WORK/p.html" || fail "trace html failed"
+$T html "$t" --queue 1 -o "$WORK/p.html" || fail "trace html failed"
+grep -q '"layout":"packed"' "$WORK/p.html" || fail "the page does not know the queue is packed"
+# The page in a browser, when there is one: at the first fetch the slot is in flight and
+# the device's next avail position has moved on.
+CHROMIUM=
+for c in chromium chromium-browser google-chrome; do
+    command -v $c >/dev/null 2>&1 && { CHROMIUM=$c; break; }
+done
+if [ -n "$CHROMIUM" ] && [ -z "$RINGSIDE_SAN" ]; then
+    $T show "$t" --queue 1 >"$WORK/q1.txt"
+    step=$(grep -n " packed_chain_fetch " "$WORK/q1.txt" | head -1 | cut -d: -f1)
+    step=$((step - 1))
+    timeout 120 $CHROMIUM --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/profile" --no-first-run \
+        --disable-extensions --dump-dom "file://$WORK/p.html#step=$step" >"$WORK/dom.html" 2>"$WORK/chromium.err" ||
+        { tail -5 "$WORK/chromium.err"; fail "chromium --dump-dom failed"; }
+    "$PYTHON" - "$WORK/dom.html" "$step" <<'PY' || fail "packed page state at the first fetch"
+import html, re, sys
+dom, step = open(sys.argv[1]).read(), sys.argv[2]
+def text(id):
+    m = re.search(r'id="%s"[^>]*>([^<]*)<' % id, dom)
+    assert m, "no #%s in the DOM" % id
+    return html.unescape(m.group(1))
+assert text("pos") == step, (text("pos"), step)
+assert text("event-name") == "packed_chain_fetch", text("event-name")
+assert text("event-reg").startswith("desc[0] chain"), text("event-reg")
+assert text("desc-title").startswith("Descriptor ring (packed"), text("desc-title")
+assert re.search(r'<tr id="desc-0" data-owner="inflight"', dom), "slot 0 not in flight"
+assert text("avail-pos") == "1, 1", text("avail-pos")
+assert "A1U0" in dom, "no AVAIL/USED bits shown"
+PY
+fi
 exit 0
