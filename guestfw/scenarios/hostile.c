@@ -142,7 +142,7 @@ static bool p_wrap;
 /* The AVAIL/USED bits that make a descriptor available under the driver's counter. */
 static uint16_t p_avail(bool wrap) { return wrap ? P_AVAIL : P_USED; }
 
-/* Hands the chain at p_head over: its first flags last, after the rest (§2.8.21.1). */
+/* Hands the chain at p_head over: its first flags last, after the rest (§2.8.17). */
 static void p_publish(struct virtqueue *vq, uint32_t len0, uint16_t id, uint16_t flags0, uint64_t addr0)
 {
     wmb();

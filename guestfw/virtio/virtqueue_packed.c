@@ -182,7 +182,7 @@ bool vqp_kick_prepare(struct virtqueue *vq)
     return needed;
 }
 
-/* §2.8.2: used when AVAIL and USED both equal the device's wrap counter. */
+/* §2.8.1: used when AVAIL and USED both equal the device's wrap counter. */
 bool vqp_more_used(struct virtqueue *vq)
 {
     if (vq->broken)

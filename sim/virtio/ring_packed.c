@@ -1,10 +1,10 @@
 /* The packed virtqueue layout, device side (virtio 1.2 §2.8), behind VqOps: one
  * descriptor ring that driver and device share, a descriptor being available when its
  * AVAIL bit equals the driver's wrap counter and its USED bit does not (§2.8.1), and
- * used when both equal the device's (§2.8.2); chains of consecutive descriptors whose
+ * used when both equal the device's; chains of consecutive descriptors whose
  * buffer id is in the last (§2.8.6), indirect tables (§2.8.7), used descriptors
  * written back once per buffer with the position skipping the chain's length
- * (§2.8.21.3), and the two event suppression structures (§2.8.10, §2.8.14). Every field
+ * (§2.8.6), and the two event suppression structures (§2.8.10, §2.8.14). Every field
  * address comes from ring_packed.def.
  *
  * Ownership: the driver owns a descriptor from the moment it flips its flags to
@@ -18,12 +18,15 @@
  * device and driver share one host thread, so program order is enough, and the order
  * the spec asks is kept: the descriptor is read whole after its flags said available,
  * and of a batch of used descriptors the first one's flags are written last, at flush,
- * so the driver sees the batch at once (§2.8.21.3.1).
+ * so the driver sees the batch at once (§2.8.9).
  *
  * Choices (the spec leaves them to the device, docs/architecture.md): a buffer id must
  * be below the queue size (ids name the device's in-flight slots, as Linux and QEMU
- * use them); an indirect descriptor must be a chain's only one; NEXT inside an indirect
- * table is ignored (the table's length delimits it, §2.8.7); the first interrupt
+ * use them); an indirect descriptor must be a chain's only one (§2.8.19 forbids it in a
+ * NEXT list); inside an indirect table NEXT is ignored (the table's length delimits it,
+ * §2.8.7) but INDIRECT is refused: §2.8.7 calls every flag but WRITE there reserved and
+ * ignored, yet §2.8.19 forbids the driver to set one, and a nested table is the one a
+ * hostile driver would use, so it is named as the split ring names it; the first interrupt
  * decision with EVENT_IDX always interrupts, as the split ring's does; DESC in the
  * driver's event flags without EVENT_IDX, and reserved flag values, interrupt. */
 #include "virtqueue.h"
@@ -220,7 +223,7 @@ static int walk_indirect(VirtQueue *vq, const Desc *d, uint16_t pos, VqElem *e, 
     return 0;
 }
 
-/* Walks the chain at the device's position into e (§2.8.6, §2.8.7, §2.8.21.1), checking
+/* Walks the chain at the device's position into e (§2.8.6, §2.8.7, §2.8.17), checking
  * every rule; moves the device's position only when the whole chain is good. */
 static int walk_chain(VirtQueue *vq, VqElem *e, unsigned *ntrace, Err *err)
 {
@@ -244,7 +247,7 @@ static int walk_chain(VirtQueue *vq, VqElem *e, unsigned *ntrace, Err *err)
         if (note(vq, ntrace, pos, &d, err) < 0)
             return -1;
         /* The driver makes the rest of a chain available before its first descriptor
-         * (§2.8.21.1), with its wrap counter flipped past the ring's end. */
+         * (§2.8.17), with its wrap counter flipped past the ring's end. */
         if (!is_avail(d.flags, wrap))
             return vq_break(vq, err,
                             "descriptor %u of the chain at position %u is not available (flags %#x: AVAIL %u USED %u, "
@@ -338,8 +341,8 @@ static bool packed_is_posted(VirtQueue *vq, uint16_t id)
 static int packed_fill(VirtQueue *vq, uint32_t id, uint16_t ndescs, uint32_t len, Err *err)
 {
     VqPacked *p = &vq->packed;
-    /* §2.8.2: used when AVAIL and USED both equal the device's wrap counter; WRITE says
-     * that len counts bytes written (§2.8.4). */
+    /* §2.8.1: used when AVAIL and USED both equal the device's wrap counter; WRITE says
+     * that len counts bytes written (§2.8.3). */
     uint16_t flags = (uint16_t)((p->used_wrap ? VRING_DESC_F_AVAIL | VRING_DESC_F_USED : 0) |
                                 (len ? VRING_DESC_F_WRITE : 0));
     uint64_t at = desc_entry_at(vq, p->used_pos);
@@ -357,7 +360,7 @@ static int packed_fill(VirtQueue *vq, uint32_t id, uint16_t ndescs, uint32_t len
         return vq_break(vq, err, "descriptor %u is outside guest memory", p->used_pos);
     TRACE(vq->tracer, packed_used_write, vq->dev_name, vq->index, p->used_pos, (uint16_t)id, len, flags);
     bool was = p->used_wrap;
-    /* §2.8.21.3: the device skips the chain's descriptors (an indirect table is one). */
+    /* §2.8.6: the device skips the chain's descriptors (an indirect table is one). */
     advance(vq, &p->used_pos, &p->used_wrap, ndescs ? ndescs : 1);
     if (p->used_wrap != was)
         TRACE(vq->tracer, packed_wrap, vq->dev_name, vq->index, "used", p->used_wrap);
