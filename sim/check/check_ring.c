@@ -38,6 +38,7 @@ void ck_queue_gone(CkQueue *q)
     free(q->chain);
     free(q->owned);
     free(q->scratch);
+    ck_packed_gone(q);
     q->chain = NULL;
     q->owned = NULL;
     q->scratch = NULL;
@@ -57,9 +58,10 @@ void ck_queue_live(CkQueue *q, uint16_t size, uint64_t desc, uint64_t avail, uin
     q->used = used;
     q->avail_idx = q->fetched = q->used_n = 0;
     if (ck_has(d, VIRTIO_F_RING_PACKED)) {
-        /* No packed-ring ownership rules yet (docs/conformance.md): the queue is live
-         * for the notification rules and its buffers are checked, nothing more. */
+        /* The packed ring's own rules (check_packed.c); none of the split ring's. */
         q->live = q->packed = true;
+        if (ck_packed_live(q) < 0)
+            ck_queue_gone(q);  /* out of memory: this queue goes unchecked */
         return;
     }
     q->owned = calloc(size, 1);
@@ -289,12 +291,6 @@ void ck_avail_idx(CkQueue *q, uint16_t idx)
 }
 
 /* ---- what the device did ---- */
-
-void ck_packed_chain_fetch(CkQueue *q, const TraceDescList *chain)
-{
-    if (q->live && q->packed)
-        ck_net_chain(q, chain);
-}
 
 void ck_chain_fetch(CkQueue *q, const TraceDescList *chain)
 {
