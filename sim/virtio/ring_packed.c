@@ -471,6 +471,17 @@ static const char *event_name(uint16_t flags)
     return names[flags & EVENT_FLAGS_MASK];
 }
 
+/* Who holds a descriptor, seen from the device's next avail position (wrap there). */
+static const char *owner(const Desc *d, bool wrap)
+{
+    bool a = d->flags & VRING_DESC_F_AVAIL, u = d->flags & VRING_DESC_F_USED;
+    if (is_avail(d->flags, wrap))
+        return "available (not fetched)";
+    if (a != u)
+        return "device (fetched, not used)";
+    return a || u ? "driver (used)" : "driver (never made available)";
+}
+
 static void packed_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f)
 {
     enum { SHOW = 8 };
@@ -501,7 +512,7 @@ static void packed_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE
         char names[80];
         virtio_format_bits(VIRTIO_DOM_DESC, 0, d.flags, names, sizeof names);
         fprintf(f, "    desc[%u] addr 0x%llx len %u id %u flags %s: %s\n", pos, (unsigned long long)d.addr, d.len,
-                d.id, names, is_avail(d.flags, wrap) ? "available (not fetched)" : "driver's");
+                d.id, names, owner(&d, wrap));
         advance(vq, &pos, &wrap, 1);
     }
 }

@@ -62,6 +62,14 @@ for f in "bogus-used-id|8|rx0: BAD_RING: used id out of range (id, queue size) (
     grep -qF "$text" "$WORK/fault" || { tail "$WORK/fault"; fail "--virtio-fault $k: no '$text'"; }
 done
 
+# The monitor's picture of a packed queue.
+printf 'until virtio_status new&DRIVER_OK\ninfo vq rx0\ncontinue\n' >"$WORK/mon"
+run_fw "$WORK/monitor" --virtio modern $PACKED --monitor-script "$WORK/mon" -append "scenario=ping count=1 ring=packed queue_size=4" ||
+    { tail "$WORK/monitor"; fail "monitor: exit $RC"; }
+grep -q "queue 0 (rx0) of virtio-net: packed ring of 4 entries: " "$WORK/monitor" || fail "info vq: no packed ring line"
+grep -q "device keeps: next avail 0 (wrap 1), next used 0 (wrap 1), in flight 0" "$WORK/monitor" || fail "info vq: positions"
+[ "$(grep -c "flags WRITE|AVAIL: available (not fetched)" "$WORK/monitor")" = 4 ] || fail "info vq: four rx buffers available"
+
 # Traced: both sides' packed events, an exact replay, the tools read it.
 t="$WORK/p.trace"
 run_fw "$WORK/traced" --virtio modern $PACKED --trace "$t" -append "scenario=ping ring=packed queue_size=7" ||
@@ -89,6 +97,21 @@ assert fetch, "no fetches"
 for q, f in fetch.items():
     a = avail.get(q, [])
     assert a[:len(f)] == f, (q, a[:10], f[:10])
+PY
+# Observers change nothing: the driver checker off, and the monitor stopping the run
+# and printing the packed queue, leave the same events.
+run_fw "$WORK/t-off" --virtio modern $PACKED --check-driver=off --trace "$WORK/off.trace" \
+    -append "scenario=ping ring=packed queue_size=7" || fail "checker off: exit $RC"
+run_fw "$WORK/t-mon" --virtio modern $PACKED --monitor-script "$WORK/mon" --trace "$WORK/mon.trace" \
+    -append "scenario=ping ring=packed queue_size=7" || fail "monitor: exit $RC"
+"$PYTHON" - "$t" "$WORK/off.trace" "$WORK/mon.trace" <<'PY' || fail "an observer changed the packed run's events"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+base = [e.format() for e in rt.read_events(sys.argv[1])]
+for other in sys.argv[2:]:
+    got = [e.format() for e in rt.read_events(other)]
+    assert got == base, (other, next(i for i, (a, b) in enumerate(zip(base, got)) if a != b) if got[:len(base)] != base else len(got))
 PY
 $T stats "$t" >"$WORK/stats" || fail "trace stats failed"
 grep -q "packed_chain_fetch" "$WORK/stats" || fail "stats lacks packed_chain_fetch"
