@@ -31,6 +31,10 @@ done
 grep -q "^4 packets transmitted, 4 received, 0% packet loss$" "$WORK/modern.ping" || fail "ping statistics"
 grep -q "RING_PACKED" "$WORK/modern.ping" || fail "the driver did not accept RING_PACKED"
 
+# The packed driver against the firmware's own in-process device.
+run_fw "$WORK/selftest" -append scenario=virtio_ring_packed || { tail "$WORK/selftest"; fail "virtio_ring_packed: exit $RC"; }
+grep -q "^virtio_ring_packed: all checks passed (0 failures)$" "$WORK/selftest" || fail "virtio_ring_packed checks"
+
 # Sizes that are not powers of 2, small enough that chains cross the ring's end.
 for a in "queue_size=3" "queue_size=7 event_idx=off" "queue_size=5 indirect_desc=off" \
          "queue_size=13 event_idx=off indirect_desc=off"; do
