@@ -130,6 +130,9 @@ void *vqp_get_buf(struct virtqueue *vq, uint32_t *len);
 void vqp_disable_cb(struct virtqueue *vq);
 bool vqp_enable_cb(struct virtqueue *vq);
 void vqp_detach(struct virtqueue *vq, uint16_t id);
+/* Both layouts: the shadow state for vq->num entries (tokens, chain lengths, free list
+ * of descriptors or buffer ids, indirect tables) and the queue on vdev's list. */
+void vring_init_shadow(struct virtqueue *vq);
 /* Both layouts: BAD_RING, the queue and device marked broken. */
 void vring_bad(struct virtqueue *vq, const char *what, unsigned a, unsigned b);
 

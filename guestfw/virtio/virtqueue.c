@@ -81,21 +81,24 @@ struct virtqueue *vring_create_split(struct virtio_device *vdev, unsigned index,
     vq->avail_dma = dma_addr(vq->avail);
     vq->used_dma = dma_addr(vq->used);
 
+    vring_init_shadow(vq);   /* free list: every descriptor, in index order */
+    return vq;
+}
+
+void vring_init_shadow(struct virtqueue *vq)
+{
+    unsigned num = vq->num;
     vq->data = fw_alloc(sizeof(void *) * num, 0);
     vq->next_shadow = fw_alloc(sizeof(uint16_t) * num, 0);
     vq->chain_len = fw_alloc(sizeof(uint16_t) * num, 0);
     if (vq->indirect)
         vq->indir = fw_alloc((size_t)DESC_SIZE * VQ_INDIRECT_MAX * num, 16);
-
-    /* Free list: every descriptor, in index order. */
     for (unsigned i = 0; i + 1 < num; i++)
         vq->next_shadow[i] = (uint16_t)(i + 1);
     vq->free_head = 0;
     vq->num_free = (uint16_t)num;
-
-    vq->next = vdev->vqs;
-    vdev->vqs = vq;
-    return vq;
+    vq->next = vq->vdev->vqs;
+    vq->vdev->vqs = vq;
 }
 
 int virtqueue_add_sgs(struct virtqueue *vq, const struct vq_sg *out, unsigned n_out,

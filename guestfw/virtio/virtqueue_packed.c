@@ -75,25 +75,13 @@ struct virtqueue *vring_create_packed(struct virtio_device *vdev, unsigned index
     vq->desc_dma = dma_addr(vq->desc);
     vq->avail_dma = dma_addr(vq->avail);
     vq->used_dma = dma_addr(vq->used);
-    vq->data = fw_alloc(sizeof(void *) * num, 0);
-    vq->next_shadow = fw_alloc(sizeof(uint16_t) * num, 0);
-    vq->chain_len = fw_alloc(sizeof(uint16_t) * num, 0);
-    if (vq->indirect)
-        vq->indir = fw_alloc((size_t)DESC_SIZE * VQ_INDIRECT_MAX * num, 16);
-    /* Free buffer ids, in order; every descriptor free. */
-    for (unsigned i = 0; i + 1 < num; i++)
-        vq->next_shadow[i] = (uint16_t)(i + 1);
-    vq->free_head = 0;
-    vq->num_free = (uint16_t)num;
+    vring_init_shadow(vq);   /* free buffer ids, in order; every descriptor free */
     /* §2.8.1: both wrap counters start at 1. */
     vq->avail_wrap = vq->used_wrap = true;
     /* With EVENT_IDX, ask for an interrupt at the first used descriptor (DESC mode);
      * otherwise the zeroed area already says ENABLE. */
     vq->event_flags_shadow = vq->event_idx ? VRING_PACKED_EVENT_DESC : VRING_PACKED_EVENT_ENABLE;
     write_event(vq->avail, (uint16_t)(1u << VRING_PACKED_EVENT_WRAP), vq->event_flags_shadow);
-
-    vq->next = vdev->vqs;
-    vdev->vqs = vq;
     return vq;
 }
 

@@ -31,6 +31,7 @@
  * driver's event flags without EVENT_IDX, and reserved flag values, interrupt. */
 #include "virtqueue.h"
 
+#include "virtio/ring_field.h"
 #include "virtio/virtio_names.h"
 
 #include "tracer.h"
@@ -41,18 +42,7 @@
 #define AREA_driver(vq) ((vq)->driver)
 #define AREA_device(vq) ((vq)->device)
 
-#define RING_FIELD(area, field, label, off, width)                                       \
-    static inline uint64_t area##_##field##_off(uint64_t N, uint64_t i)                  \
-    {                                                                                     \
-        (void)N;                                                                          \
-        (void)i;                                                                          \
-        return off;                                                                       \
-    }                                                                                     \
-    static inline uint64_t area##_##field##_at(const VirtQueue *vq, uint64_t i)          \
-    {                                                                                     \
-        return AREA_##area(vq) + area##_##field##_off(vq->size, i);                       \
-    }                                                                                     \
-    enum { area##_##field##_width = width };
+#define RING_FIELD RING_FIELD_ACCESSORS
 #include "virtio/ring_packed.def"
 #undef RING_FIELD
 
@@ -379,15 +369,6 @@ static int packed_flush(VirtQueue *vq, Err *err)
     return 1;
 }
 
-static bool decide(VirtQueue *vq, bool raise, const char *reason)
-{
-    if (raise)
-        TRACE(vq->tracer, irq_raise, vq->dev_name, vq->index, reason);
-    else
-        TRACE(vq->tracer, irq_suppress, vq->dev_name, vq->index, reason);
-    return raise;
-}
-
 /* §2.8.10: the driver event suppression structure decides. */
 static bool packed_need_interrupt(VirtQueue *vq)
 {
@@ -398,19 +379,19 @@ static bool packed_need_interrupt(VirtQueue *vq)
     p->signalled_valid = true;
     uint8_t b[4];
     if (vq->dma.read(vq->dma.opaque, driver_off_wrap_at(vq, 0), b, sizeof b) < 0)
-        return decide(vq, true, "no_suppression");
+        return vq_decide_irq(vq, true, "no_suppression");
     uint16_t off_wrap = ld16_le(b + driver_off_wrap_off(0, 0));
     uint16_t flags = ld16_le(b + driver_flags_off(0, 0)) & EVENT_FLAGS_MASK;
     if (flags == EVENT_DISABLE)
-        return decide(vq, false, "flags");
+        return vq_decide_irq(vq, false, "flags");
     if (flags != EVENT_DESC || !vq->event_idx)
-        return decide(vq, true, "no_suppression");
+        return vq_decide_irq(vq, true, "no_suppression");
     if (!valid)
-        return decide(vq, true, "event_idx");
+        return vq_decide_irq(vq, true, "event_idx");
     uint16_t off = off_wrap & (uint16_t)~(1u << OFF_WRAP_BIT);
     if (off >= vq->size)
-        return decide(vq, true, "event_idx");
-    return decide(vq, need_event(vq, fold(vq, off, off_wrap >> OFF_WRAP_BIT), now, old), "event_idx");
+        return vq_decide_irq(vq, true, "event_idx");
+    return vq_decide_irq(vq, need_event(vq, fold(vq, off, off_wrap >> OFF_WRAP_BIT), now, old), "event_idx");
 }
 
 static int packed_set_notification(VirtQueue *vq, bool enable, Err *err)

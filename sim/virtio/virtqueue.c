@@ -69,6 +69,15 @@ int vq_note_desc(VirtQueue *vq, unsigned *n, const TraceDesc *d)
     return 0;
 }
 
+bool vq_decide_irq(VirtQueue *vq, bool raise, const char *reason)
+{
+    if (raise)
+        TRACE(vq->tracer, irq_raise, vq->dev_name, vq->index, reason);
+    else
+        TRACE(vq->tracer, irq_suppress, vq->dev_name, vq->index, reason);
+    return raise;
+}
+
 int vq_break(VirtQueue *vq, Err *err, const char *fmt, ...)
 {
     vq->broken = true;

@@ -280,6 +280,8 @@ int vq_wr16(VirtQueue *vq, uint64_t addr, uint16_t v);
 bool vq_range_ok(VirtQueue *vq, uint64_t addr, uint64_t len);
 /* Grows an array *p of *cap elements to hold need; false when out of memory. */
 bool vq_grow(void **p, unsigned *cap, unsigned need, size_t elsize);
+/* Emits irq_raise or irq_suppress with the rule that decided (reason); returns raise. */
+bool vq_decide_irq(VirtQueue *vq, bool raise, const char *reason);
 /* Appends one descriptor to the chain_fetch scratch; -1 when out of memory. */
 int vq_note_desc(VirtQueue *vq, unsigned *n, const struct TraceDesc *d);
 
