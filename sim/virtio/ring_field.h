@@ -1,4 +1,4 @@
-/* The address helpers a ring layout's field table (ring_split.def, ring_packed.def:
+/* The address helpers a ring layout's field table (sim/virtio/ring_LAYOUT.def:
  * RING_FIELD(area, field, "label", offset, width) rows) expands into, for the layout's
  * own file. Before including the table, that file defines AREA_<area>(vq), the guest
  * address of each area, and `#define RING_FIELD RING_FIELD_ACCESSORS`. Each row then
