@@ -18,12 +18,50 @@ $T demo "$D" >/dev/null || fail "demo exited $?"
 # info and show
 $T info $V | grep -q '^firmware sha256: ba7816bf' || fail "info: no firmware hash"
 $T info $V | grep -q 'command line: ringside run -append scenario=hello net' || fail "info: no command line"
-[ "$($T show $D --type virtio_notify | wc -l)" = 3 ] || fail "show --type"
-[ "$($T show $D --family ring_dev --queue 1 | wc -l)" = 4 ] || fail "show --family --queue"
-$T show $D --symbol 'virtqueue_*' | grep -qv 'virtqueue_' && fail "show --symbol let other symbols through"
-[ "$($T show $V --from 1099511628967 --to 1099511628967 | wc -l)" = 12 ] || fail "show --from/--to"
-$T show $V --family nosuch 2>"$WORK/err" && fail "unknown family accepted"
+[ "$($T show --raw $D --type virtio_notify | wc -l)" = 3 ] || fail "show --type"
+[ "$($T show --raw $D --family ring_dev --queue 1 | wc -l)" = 4 ] || fail "show --family --queue"
+$T show --raw $D --symbol 'virtqueue_*' | grep -qv 'virtqueue_' && fail "show --symbol let other symbols through"
+[ "$($T show --raw $V --from 1099511628967 --to 1099511628967 | wc -l)" = 12 ] || fail "show --from/--to"
+$T show --raw $V --family nosuch 2>"$WORK/err" && fail "unknown family accepted"
 [ "$(wc -l < "$WORK/err")" = 1 ] || fail "unknown family: not one line"
+
+# show by name (trace/rt_decode.py): status and feature bits, the driver's choice against
+# the offer, queue roles, descriptor flags, trap causes, ISR bits, frames as tshark says
+$T show $D > "$WORK/named" || fail "show exited $?"
+for want in 'dev=virtio-net old=ACKNOWLEDGE|DRIVER new=ACKNOWLEDGE|DRIVER|FEATURES_OK (+FEATURES_OK)' \
+            'side=driver word=0 value=MAC|STATUS declined=CSUM|GUEST_CSUM|' \
+            'side=device word=1 value=VERSION_1' \
+            'virtio_queue_setup dev=virtio-net queue=tx0 size=8' \
+            'dev=virtio-net queue=tx0 index=0 addr=0x80400000 len=12 flags=NEXT next=1' \
+            'chain=[0:0x80400000/12 NEXT->1, 1:0x80400010/42]' \
+            'frame=42B ARP Who has 10.0.2.2? Tell 10.0.2.15' \
+            'frame=42B ARP 10.0.2.2 is at 52:55:00:00:02:02' \
+            'cause=machine_external_interrupt ' \
+            'dev=virtio-net value=QUEUE' \
+            'dev=virtio-net queue=tx0 reason=NO_INTERRUPT'; do
+    grep -Fq -- "$want" "$WORK/named" || { cat "$WORK/named"; fail "show: no line with $want"; }
+done
+# the columns line up: every event name starts at the same column
+[ "$(awk '{ print index($0, " " $4 " ") }' "$WORK/named" | sort -u | wc -l)" -le 3 ] || fail "show: columns not aligned"
+[ "$($T show $D --queue tx0 | wc -l)" = "$($T show --raw $D --queue 1 | wc -l)" ] || fail "show --queue tx0 is not queue 1"
+$T show $D --exclude-family ring_drv,ring_dev,virtio,pci,net,cpu,run,note > "$WORK/ex" || fail "show --exclude-family"
+[ -s "$WORK/ex" ] && { cat "$WORK/ex"; fail "show --exclude-family left events in"; }
+$T show $D --exclude-family nosuch 2>"$WORK/err" && fail "--exclude-family of an unknown family accepted"
+grep -q 'exclude-family: unknown family nosuch' "$WORK/err" || fail "--exclude-family: no message"
+$T show --raw $V --family bus > "$WORK/bus" || fail "show --family bus"
+regions=$(sed -n 's/.* region=\([^ .]*\).*/\1/p' "$WORK/bus" | sort -u | tr '\n' ,)
+[ -n "$regions" ] || fail "the vector has no bus events with a region"
+$T show --raw $V --family bus --exclude-region "$regions" | grep -q region= && fail "show --exclude-region left accesses in"
+[ "$($T show --raw $V --region "${regions%%,*}" | wc -l)" = "$(grep -c " region=${regions%%,*}[ .]" "$WORK/bus")" ] || fail "show --region"
+# --follow: a trace still being written is printed as it grows, up to its end record
+size=$(wc -c < "$D")
+head -c $((size / 2)) "$D" > "$WORK/growing.trace"
+( timeout 30 $T show --raw --follow "$WORK/growing.trace" > "$WORK/followed"; echo $? > "$WORK/follow.rc" ) &
+sleep 1
+tail -c +$((size / 2 + 1)) "$D" >> "$WORK/growing.trace"
+wait
+[ "$(cat "$WORK/follow.rc")" = 0 ] || fail "show --follow exited $(cat "$WORK/follow.rc")"
+$T show --raw "$D" | cmp -s - "$WORK/followed" || fail "show --follow printed other events than show"
 
 # stats: counts and the virtio ratios
 $T stats $D > "$WORK/stats" || fail "stats exited $?"
