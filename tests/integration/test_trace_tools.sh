@@ -105,6 +105,47 @@ head -c 300 $D > "$WORK/cut.trace"
 $T diff $D "$WORK/cut.trace" 2>"$WORK/err" >/dev/null; [ $? = 2 ] || fail "diff with a truncated trace did not exit 2"
 grep -q 'byte offset' "$WORK/err" || fail "diff: truncation without offset"
 
+# diff as a CI gate: header first, what differs by name, time-only shifts said as such,
+# --align going on past an inserted event to every real difference, --json, filters
+"$PYTHON" - "$D" "$WORK/ci.trace" <<'PY' || fail "cannot build the CI copy"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+with rt.TraceReader(sys.argv[1]) as r, rt.TraceWriter(sys.argv[2], r.header.config + "net_features=-status\n",
+                                                      r.header.argv + ["--net-features", "-status"]) as w:
+    for i, ev in enumerate(r):
+        if ev.name == "virtio_features" and ev["side"] == "driver" and ev["word"] == 0:
+            ev.fields["value"] &= ~(1 << 16)        # the driver no longer takes STATUS
+        if i == 20:                                 # one more event, early
+            w.emit("note", ev.vtime, 0, None, text="extra")
+        w.emit(ev.name, ev.vtime + (5 if i >= 30 else 0), ev.pc, ev.sym, **ev.fields)
+PY
+$T diff $D "$WORK/ci.trace" > "$WORK/ci"; rc=$?
+[ $rc = 1 ] || { cat "$WORK/ci"; fail "diff of the CI copy exited $rc"; }
+grep -q '^header: command line differs: +--net-features -status$' "$WORK/ci" || { cat "$WORK/ci"; fail "diff: no header line"; }
+grep -q '^header: configuration differs: net_features=(absent), then -status$' "$WORK/ci" || { cat "$WORK/ci"; fail "diff: no configuration line"; }
+grep -q '^    = driver features: -STATUS$' "$WORK/ci" || { cat "$WORK/ci"; fail "diff: the feature bit is not named"; }
+$T diff $D "$WORK/changed.trace" --ignore len > "$WORK/shift"
+grep -q '^    same event, time +1$' "$WORK/shift" || { cat "$WORK/shift"; fail "diff: a time-only divergence is not said so"; }
+$T diff --align $D "$WORK/ci.trace" > "$WORK/align"; rc=$?
+[ $rc = 1 ] || { cat "$WORK/align"; fail "diff --align exited $rc"; }
+grep -q '^event 9 (actual #9): driver features: -STATUS$' "$WORK/align" || { cat "$WORK/align"; fail "diff --align: no feature line"; }
+grep -q '^event 20 only in actual: .* note text="extra"$' "$WORK/align" || { cat "$WORK/align"; fail "diff --align: no inserted event"; }
+grep -q '^summary: 54 events compared, 2 differences, 24 same events at another time (time +5)$' "$WORK/align" ||
+    { cat "$WORK/align"; fail "diff --align: summary"; }
+$T diff --align --json $D "$WORK/ci.trace" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert not d["equal"] and d["time_only"] == 24 and d["time_shift_range"] == [5, 5], d
+assert [x["kind"] for x in d["differences"]] == ["changed", "only_in_actual"], d["differences"]
+assert d["differences"][0]["explain"] == ["driver features: -STATUS"]
+assert d["header"][0] == "command line differs: +--net-features -status"
+' || fail "diff --align --json"
+$T diff --align --ignore time --exclude-type note --type virtio_features,note,virtio_status $D "$WORK/ci.trace" > "$WORK/only" ; rc=$?
+[ $rc = 1 ] && [ "$(grep -c '^event ' "$WORK/only")" = 1 ] || { cat "$WORK/only"; fail "diff filters: not exactly the feature bit"; }
+$T diff --align --family ring_drv,ring_dev --ignore time $D "$WORK/ci.trace" -q > "$WORK/eq"; rc=$?
+[ $rc = 0 ] || { cat "$WORK/eq"; fail "diff --family ring_drv,ring_dev --ignore time: rings differ? exit $rc"; }
+
 # module API for golden-trace checks
 "$PYTHON" - "$D" "$WORK/changed.trace" <<'PY' || fail "module API"
 import sys
