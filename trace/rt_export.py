@@ -17,7 +17,18 @@ instruction by default, 5 ns with --insns-per-tick 20).
 import json
 import struct
 
-from ringside_trace import DEFAULT_INSNS_PER_TICK, NS_PER_TICK, vtime_ns
+from ringside_trace import DEFAULT_INSNS_PER_TICK, NS_PER_TICK, TraceError, vtime_ns
+
+MAX_OPTION = 0xffff   # a pcapng option's length is 16 bits
+
+
+def _text(s):
+    """A name for a pcapng string option: UTF-8 as the format requires, bytes that were
+    not UTF-8 in the trace escaped (\\xNN), cut to fit an option with a mark."""
+    b = s.encode("utf-8", "backslashreplace")
+    if len(b) > MAX_OPTION:
+        b = b[:MAX_OPTION - 3].decode("utf-8", "ignore").encode("utf-8") + b"..."
+    return b
 
 
 def _arg(t, v):
@@ -95,15 +106,18 @@ def pcapng(events, out, app="ringside-trace", insns_per_tick=DEFAULT_INSNS_PER_T
         if ifid is None:
             ifid = ifaces[dev] = len(ifaces)
             out.write(_block(1, struct.pack("<HHI", 1, 0, 0)    # LINKTYPE_ETHERNET, snaplen 0
-                             + _opt(2, dev.encode("utf-8", "surrogateescape"))
+                             + _opt(2, _text(dev))
                              + _opt(9, bytes([9])) + _END))      # if_tsresol 10^-9
         data = ev["frame"]
         flags = 1 if ev.name == "frame_to_guest" else 2           # inbound / outbound
         comment = "%s at %d pc 0x%x%s" % (ev.name, ev.vtime, ev.pc, " (%s)" % ev.sym if ev.sym else "")
         ts = vtime_ns(ev.vtime, insns_per_tick)
+        if ts >> 64:
+            raise TraceError("%s at virtual time %d: its guest time, %d ns, is past what pcapng's "
+                             "64-bit timestamp holds" % (ev.name, ev.vtime, ts))
         body = struct.pack("<IIIII", ifid, ts >> 32, ts & 0xffffffff, len(data), len(data))
         body += data + b"\0" * (-len(data) % 4)
-        body += _opt(2, struct.pack("<I", flags)) + _opt(1, comment.encode("utf-8", "surrogateescape")) + _END
+        body += _opt(2, struct.pack("<I", flags)) + _opt(1, _text(comment)) + _END
         out.write(_block(6, body))
         n += 1
     return n

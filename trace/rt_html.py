@@ -108,7 +108,7 @@ def page(events, out, dev=None, queue=0, title=None, source=None):
     """Writes the page to the text stream out; returns the number of events embedded."""
     dev, evs = select(events, dev, queue)
     data = {"dev": dev, "queue": queue, "source": source, "events": evs}
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")   # no markup in the script
     tmpl = TEMPLATE
     title = title or "ringside: %s queue %d" % (dev or "?", queue)
     esc = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

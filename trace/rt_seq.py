@@ -7,7 +7,22 @@ frames the device exchanges with the peer. Dashed arrows travel through guest me
 (the rings), solid ones through registers or the wire. Standalone SVG 1.1, no script.
 """
 
-from xml.sax.saxutils import escape
+import re
+from xml.sax import saxutils
+
+# Characters XML 1.0 does not allow even escaped (§2.2): C0 controls other than tab,
+# newline and return, lone surrogates (a name that was not UTF-8), U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+MAX_LABEL = 160   # characters of a label on the page; the full text is in the tooltip
+
+
+def escape(text, limit=None):
+    """text as SVG character data: markup escaped, characters XML cannot carry shown as
+    \\xNN, and cut at limit characters with a mark."""
+    text = _NOT_XML.sub(lambda m: "\\x%02x" % (ord(m.group(0)) & 0xff), text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1] + "\u2026"
+    return saxutils.escape(text)
 
 STATUS_BITS = ((1, "ACK"), (2, "DRIVER"), (8, "FEATURES_OK"), (4, "DRIVER_OK"),
                (64, "NEEDS_RESET"), (128, "FAILED"))
@@ -126,7 +141,7 @@ def svg(events, out, max_events=500, time_from=None, time_to=None):
         label = "driver (guest)" if name == DRIVER else "peer (network)" if name == PEER else "device %s" % name
         tw = 7 * len(label) + 16
         w('<rect class="head" x="%d" y="%d" width="%d" height="22" rx="4"/>\n' % (x - tw // 2, top - 38, tw))
-        w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (x, top - 23, escape(label)))
+        w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (x, top - 23, escape(label, MAX_LABEL)))
     for i, (ev, (src, dst, label, style)) in enumerate(rows):
         y = top + row_h * (i + 1)
         w('<g class="ev" data-index="%d"><title>%s</title>\n' % (i, escape(ev.format())))
@@ -135,12 +150,12 @@ def svg(events, out, max_events=500, time_from=None, time_to=None):
             x = xs[src]
             tw = min(7 * len(label) + 10, 2 * lane_w - 40)
             w('<rect class="%s" x="%d" y="%d" width="%d" height="16" rx="3"/>\n' % (style, x + 6, y - 10, tw))
-            w('<text x="%d" y="%d">%s</text>\n' % (x + 11, y + 2, escape(label)))
+            w('<text x="%d" y="%d">%s</text>\n' % (x + 11, y + 2, escape(label, MAX_LABEL)))
         else:
             x1, x2 = xs[src], xs[dst]
             w('<line class="%s" x1="%d" y1="%d" x2="%d" y2="%d" marker-end="url(#arrow)"/>\n'
               % (style, x1, y, x2, y))
-            w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % ((x1 + x2) // 2, y - 4, escape(label)))
+            w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % ((x1 + x2) // 2, y - 4, escape(label, MAX_LABEL)))
         w("</g>\n")
     if more:
         w('<text x="8" y="%d" class="time">... %d more events (raise --max-events)</text>\n'
