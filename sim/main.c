@@ -166,6 +166,11 @@ typedef struct Replay {
     Machine *m;
     uint64_t matched;
     bool diverged;
+    bool ignore_time, ignore_pc; /* --ignore time,pc: equal events at another time/pc match */
+    bool time_only;              /* the divergence is the same event at another time */
+    int64_t shift;               /* its time difference (got - want) */
+    uint64_t shifted;            /* events matched only because time or pc was ignored */
+    int64_t shift_lo, shift_hi;
     char want[320], got[320];
     Err err;
     MachineWrite *writes;        /* the debugger writes the recording made */
@@ -224,6 +229,27 @@ static void replay_observe(void *opaque, const TraceEvent *ev)
         rp->matched++;           /* context is re-read from the file if it is needed */
         return;
     }
+    if (rc == 1) {
+        /* Equal but for the time or pc? With --ignore, a match; otherwise said so. */
+        TraceEvent moved = want;
+        moved.vtime = ev->vtime;
+        moved.pc = ev->pc;
+        if (trace_event_equal(&moved, ev)) {
+            bool t = want.vtime != ev->vtime, p = want.pc != ev->pc;
+            int64_t d = (int64_t)(ev->vtime - want.vtime);
+            if ((!t || rp->ignore_time) && (!p || rp->ignore_pc)) {
+                if (t) {
+                    rp->shift_lo = rp->shifted && rp->shift_lo < d ? rp->shift_lo : d;
+                    rp->shift_hi = rp->shifted && rp->shift_hi > d ? rp->shift_hi : d;
+                }
+                rp->shifted++;
+                rp->matched++;
+                return;
+            }
+            rp->time_only = t && !p;
+            rp->shift = d;
+        }
+    }
     rp->diverged = true;
     if (rc == 1)
         trace_event_format(&want, rp->want, sizeof rp->want);
@@ -254,6 +280,27 @@ static void replay_report(const Replay *rp, const char *path)
     trace_reader_close(r);
     fprintf(stderr, "  expected #%-8llu %s\n", (unsigned long long)rp->matched, rp->want);
     fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
+    if (rp->time_only)
+        fprintf(stderr, "  same event, time %+lld (replay --ignore time goes on past such a shift)\n",
+                (long long)rp->shift);
+}
+
+/* "--ignore time,pc": what a replay leaves out of its comparison; -1 for anything else. */
+static int replay_ignore(Replay *rp, const char *list)
+{
+    char buf[64];
+    if (strlen(list) >= sizeof buf)
+        return -1;
+    strcpy(buf, list);
+    for (char *save = NULL, *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        if (strcmp(k, "time") == 0)
+            rp->ignore_time = true;
+        else if (strcmp(k, "pc") == 0)
+            rp->ignore_pc = true;
+        else
+            return -1;
+    }
+    return rp->ignore_time || rp->ignore_pc ? 0 : -1;
 }
 
 /* Ctrl-C ends the run cleanly: the trace is closed with its end record. While a
@@ -598,7 +645,7 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecor
 static int cmd_replay(int argc, char **argv)
 {
     bool show_console = false;
-    const char *path = NULL;
+    const char *path = NULL, *ignore = NULL;
     char **dargv = calloc((size_t)argc + 1, sizeof *dargv);
     int dargc = 0;
     if (!dargv)
@@ -612,7 +659,10 @@ static int cmd_replay(int argc, char **argv)
                    "event with the recording. Exit 0 and a one-line summary on a match; %d and the\n"
                    "first divergent event beside the expected one otherwise. The debugger's\n"
                    "options debug the recorded run (docs/debugging.md).\n\n"
-                   "  --console                  show the guest's console output (hidden by default)\n",
+                   "  --console                  show the guest's console output (hidden by default)\n"
+                   "  --ignore time[,pc]         an event equal but for its time (or pc) matches; the\n"
+                   "                             summary counts them (without it, such a divergence\n"
+                   "                             is reported as \"same event, time +N\")\n",
                    EXIT_DIVERGED);
             run_opts_help(stdout, true);
             free(dargv);
@@ -621,6 +671,10 @@ static int cmd_replay(int argc, char **argv)
         int arity = argv[i][0] == '-' ? run_opts_arity(argv[i]) : -1;
         if (strcmp(argv[i], "--console") == 0) {
             show_console = true;
+        } else if (strcmp(argv[i], "--ignore") == 0 && i + 1 < argc) {
+            ignore = argv[++i];
+        } else if (strncmp(argv[i], "--ignore=", 9) == 0) {
+            ignore = argv[i] + 9;
         } else if (arity >= 0 && i + arity < argc) {
             dargv[dargc++] = argv[i];
             if (arity)
@@ -649,6 +703,10 @@ static int cmd_replay(int argc, char **argv)
     }
     Replay rp;
     memset(&rp, 0, sizeof rp);
+    if (ignore && replay_ignore(&rp, ignore) != 0) {
+        fprintf(stderr, "ringside replay: --ignore %s: replay can leave out time and pc (e.g. --ignore time,pc)\n", ignore);
+        return EXIT_USAGE;
+    }
     rp.r = trace_reader_open(path, &err);
     if (!rp.r) {
         fprintf(stderr, "ringside replay: %s\n", err.msg);
@@ -719,6 +777,10 @@ static int cmd_replay(int argc, char **argv)
     } else if (rc != EXIT_SETUP && rc != EXIT_TRACE && !partial) {
         printf("ringside replay: %s: %llu events match (guest exit %d)\n", path,
                (unsigned long long)rp.matched, rc);
+        if (rp.shifted)
+            printf("ringside replay: %llu of them only with --ignore %s (time %+lld to %+lld)\n",
+                   (unsigned long long)rp.shifted, rp.ignore_time && rp.ignore_pc ? "time,pc" :
+                   rp.ignore_time ? "time" : "pc", (long long)rp.shift_lo, (long long)rp.shift_hi);
         rc = 0;
     }
 out:
