@@ -10,6 +10,7 @@ frames the device exchanges with the peer. Dashed arrows travel through guest me
 import re
 from xml.sax import saxutils
 
+
 # Characters XML 1.0 does not allow even escaped (§2.2): C0 controls other than tab,
 # newline and return, lone surrogates (a name that was not UTF-8), U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -24,69 +25,76 @@ def escape(text, limit=None):
         text = text[:limit - 1] + "\u2026"
     return saxutils.escape(text)
 
-STATUS_BITS = ((1, "ACK"), (2, "DRIVER"), (8, "FEATURES_OK"), (4, "DRIVER_OK"),
-               (64, "NEEDS_RESET"), (128, "FAILED"))
+import rt_decode
+import rt_frame
+import rt_names
 
 DRIVER, PEER = "driver", "peer"
 
 
-def status_text(v):
-    if v == 0:
-        return "0 (reset)"
-    names = [n for b, n in STATUS_BITS if v & b]
-    return "0x%x (%s)" % (v, "|".join(names))
-
-
-def arrow_of(ev):
+def arrow_of(ev, dec=None):
     """(from, to, label, style) for an event the diagram shows, else None. Lifeline
-    names: 'driver', 'peer', or the device name; from == to draws a note."""
+    names: 'driver', 'peer', or the device name; from == to draws a note. Values are
+    named by rt_decode (status and feature bits, queue roles, frames); feed every event
+    to the same dec, in order."""
+    dec = dec or rt_decode.Decoder()
+    dec.observe(ev)
     n, f = ev.name, ev.fields
     dev = f.get("dev") or "device"
+    q = dec.queue_name(dev, f["queue"]) if "queue" in f else None
     if n == "virtio_status":
-        return DRIVER, dev, "status %s" % status_text(f["new"]), "reg"
+        bits = rt_names.format_bits(f["new"], dec.t.bits["status"])
+        return DRIVER, dev, "status 0x%x (%s)" % (f["new"], bits) if f["new"] else "status 0 (reset)", "reg"
     if n == "virtio_reset":
         return DRIVER, dev, "reset", "reg"
     if n == "virtio_features":
-        who = "device" if f["side"] == "device" else "driver"
-        label = "%s features[%d] = 0x%08x" % (who, f["word"], f["value"])
-        return (dev, DRIVER, label, "reg") if who == "device" else (DRIVER, dev, label, "reg")
+        text = dec.render(ev, "value", f["value"])
+        if f["side"] == "device":
+            return dev, DRIVER, "device offers features[%d]: %s" % (f["word"], text), "reg"
+        return DRIVER, dev, "driver takes features[%d]: %s" % (f["word"], text), "reg"
     if n == "virtio_feature_sel":
         return DRIVER, dev, "select %s feature word %d" % (f["side"], f["word"]), "reg"
     if n == "virtio_queue_setup":
-        return DRIVER, dev, "queue %d: size %d desc 0x%x avail 0x%x used 0x%x" % (
-            f["queue"], f["size"], f["desc"], f["avail"], f["used"]), "reg"
+        return DRIVER, dev, "queue %s: size %d desc 0x%x avail 0x%x used 0x%x" % (
+            q, f["size"], f["desc"], f["avail"], f["used"]), "reg"
     if n == "virtio_queue_enable":
-        return DRIVER, dev, "queue %d %s" % (f["queue"], "enable" if f["enable"] else "disable"), "reg"
+        return DRIVER, dev, "queue %s %s" % (q, "enable" if f["enable"] else "disable"), "reg"
     if n == "virtio_notify":
-        return DRIVER, dev, "notify queue %d" % f["queue"], "reg"
+        return DRIVER, dev, "notify %s" % q, "reg"
     if n == "virtio_isr_read":
-        return dev, DRIVER, "ISR read 0x%x" % f["value"], "reg"
+        return dev, DRIVER, "ISR read %s" % rt_names.format_bits(f["value"], dec.t.bits["isr"]), "reg"
     if n == "virtio_error":
         return dev, dev, "error: %s" % f["reason"], "error"
+    if n == "driver_violation":
+        return DRIVER, DRIVER, "broke %s (%s)" % (f["rule"], f["clause"]), "error"
     if n == "avail_idx":
-        return DRIVER, DRIVER, "publish avail.idx = %d (queue %d)" % (f["idx"], f["queue"]), "mem"
+        return DRIVER, DRIVER, "publish avail.idx = %d (%s)" % (f["idx"], q), "mem"
     if n == "chain_fetch":
-        return DRIVER, dev, "fetch chain q%d head %d (%d desc)" % (f["queue"], f["head"], len(f["chain"])), "mem"
+        return DRIVER, dev, "fetch chain %s head %d (%d desc)" % (q, f["head"], len(f["chain"])), "mem"
     if n == "used_idx":
-        return dev, DRIVER, "used.idx = %d (queue %d)" % (f["idx"], f["queue"]), "mem"
+        return dev, DRIVER, "used.idx = %d (%s)" % (f["idx"], q), "mem"
     if n == "irq_raise":
-        return dev, DRIVER, "interrupt q%d (%s)" % (f["queue"], f["reason"] or "-"), "irq"
+        return dev, DRIVER, "interrupt %s (%s)" % (q, f["reason"] or "-"), "irq"
     if n == "irq_suppress":
-        return dev, dev, "interrupt q%d suppressed (%s)" % (f["queue"], f["reason"] or "-"), "note"
+        return dev, dev, "interrupt %s suppressed (%s)" % (q, f["reason"] or "-"), "note"
     if n == "frame_from_guest":
-        return dev, PEER, "frame %d bytes%s" % (len(f["frame"]), _ethertype(f["frame"])), "wire"
+        return dev, PEER, "frame %dB %s" % (len(f["frame"]), rt_frame.summary(f["frame"])), "wire"
     if n == "frame_to_guest":
-        return PEER, dev, "frame %d bytes%s" % (len(f["frame"]), _ethertype(f["frame"])), "wire"
+        return PEER, dev, "frame %dB %s" % (len(f["frame"]), rt_frame.summary(f["frame"])), "wire"
     if n == "peer_action":
         return PEER, PEER, f["text"], "note"
     return None
 
 
-def _ethertype(b):
-    if len(b) < 14:
-        return ""
-    t = int.from_bytes(b[12:14], "big")
-    return {0x0800: " IPv4", 0x0806: " ARP", 0x86dd: " IPv6"}.get(t, " type 0x%04x" % t)
+_NUM = re.compile(r"(\d+)")
+
+
+def _merge(first, last, count):
+    """One label for a run of arrows whose labels differ only in their numbers: each
+    number that changes as first...last, and the count ("avail.idx = 1...256 (rx0) x256")."""
+    a, b = _NUM.split(first), _NUM.split(last)
+    parts = [x if x == y or i % 2 == 0 else "%s\u2026%s" % (x, y) for i, (x, y) in enumerate(zip(a, b))]
+    return "%s \u00d7%d" % ("".join(parts), count)
 
 
 STYLE = """
@@ -103,17 +111,28 @@ text { font-family: monospace; font-size: 11px; }
 """
 
 
-def svg(events, out, max_events=500, time_from=None, time_to=None):
+def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True, header=None):
     """Writes the diagram of the events that have an arrow (within the time bounds, at
-    most max_events of them) to the text stream out; returns how many it drew."""
+    most max_events arrows) to the text stream out; returns (arrows drawn, events left
+    out past max_events). collapse: a run of consecutive arrows with the same ends whose
+    labels differ only in numbers is one arrow with the range and a count."""
     rows, devices, more = [], [], 0
+    dec = rt_decode.Decoder(header)
+    runs = []        # per row: [first label, last label, count]
     for ev in events:
+        dec.observe(ev)
         if time_from is not None and ev.vtime < time_from:
             continue
         if time_to is not None and ev.vtime > time_to:
             continue
-        a = arrow_of(ev)
+        a = arrow_of(ev, dec)
         if a is None:
+            continue
+        if collapse and rows and rows[-1][1][0] == a[0] and rows[-1][1][1] == a[1] and \
+                rows[-1][1][3] == a[3] and rows[-1][0].get("queue") == ev.get("queue") and \
+                _NUM.sub("#", runs[-1][0]) == _NUM.sub("#", a[2]):
+            runs[-1][1] = a[2]
+            runs[-1][2] += 1
             continue
         if len(rows) >= max_events:
             more += 1
@@ -121,7 +140,16 @@ def svg(events, out, max_events=500, time_from=None, time_to=None):
         for who in a[:2]:
             if who not in (DRIVER, PEER) and who not in devices:
                 devices.append(who)
-        rows.append((ev, a))
+        # Cause before effect: the device traces a received frame after the ring work it
+        # caused (fetch, used push, interrupt at the same time); the frame is drawn first.
+        k = len(rows)
+        if ev.name == "frame_to_guest":
+            while k and rows[k - 1][0].vtime == ev.vtime and rows[k - 1][0].family == "ring_dev":
+                k -= 1
+        rows.insert(k, (ev, a))
+        runs.insert(k, [a[2], a[2], 1])
+    rows = [(ev, (src, dst, label if n == 1 else _merge(first, last, n), style))
+            for (ev, (src, dst, label, style)), (first, last, n) in zip(rows, runs)]
     lanes = [DRIVER] + devices + [PEER]
     x0, lane_w, top, row_h = 130, 330, 50, 22
     xs = {name: x0 + i * lane_w for i, name in enumerate(lanes)}
@@ -161,5 +189,5 @@ def svg(events, out, max_events=500, time_from=None, time_to=None):
         w('<text x="8" y="%d" class="time">... %d more events (raise --max-events)</text>\n'
           % (top + row_h * (len(rows) + 1) + 4, more))
     w("</svg>\n")
-    return len(rows)
+    return len(rows), more
 

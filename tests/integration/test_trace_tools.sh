@@ -197,13 +197,41 @@ root = ET.parse(sys.argv[1]).getroot()
 ns = "{http://www.w3.org/2000/svg}"
 assert root.tag == ns + "svg"
 text = " ".join(t.text or "" for t in root.iter(ns + "text"))
-for want in ("driver (guest)", "device virtio-net", "peer (network)", "notify queue 1",
-             "status 0xf (ACK|DRIVER|FEATURES_OK|DRIVER_OK)", "interrupt q0 (used)", "frame 42 bytes ARP"):
+for want in ("driver (guest)", "device virtio-net", "peer (network)", "notify tx0",
+             "status 0xf (ACKNOWLEDGE|DRIVER|DRIVER_OK|FEATURES_OK)", "interrupt rx0 (used)",
+             "frame 42B ARP Who has 10.0.2.2? Tell 10.0.2.15", "driver takes features[0]: MAC|STATUS declined=CSUM"):
     assert want in text, want
 groups = [g for g in root.iter(ns + "g") if g.get("class") == "ev"]
 assert len(groups) > 20
 PY
-$T seq $D --max-events 5 -o "$WORK/d5.svg" && grep -q 'more events' "$WORK/d5.svg" || fail "seq --max-events"
+$T seq $D --max-events 5 -o "$WORK/d5.svg" 2>"$WORK/err"; rc=$?
+[ $rc = 3 ] && grep -q 'more events' "$WORK/d5.svg" || fail "seq --max-events: exit $rc, or no note in the SVG"
+grep -q 'seq: drew 5 arrows and left out [0-9]* more events' "$WORK/err" || { cat "$WORK/err"; fail "seq: truncation not said on the terminal"; }
+# cause before effect: the received frame is drawn before the ring work it caused
+"$PYTHON" - "$WORK/d.svg" <<'PY' || fail "seq: the frame to the guest is not before its used push"
+import sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+labels = [t.text for t in ET.parse(sys.argv[1]).getroot().iter(ns + "text") if t.text]
+f = next(i for i, t in enumerate(labels) if t.startswith("frame 42B ARP 10.0.2.2 is at"))
+u = next(i for i, t in enumerate(labels) if t.startswith("used.idx = 1 (rx0)"))
+assert f < u, (f, u)
+PY
+# a run of like arrows is one arrow with a range and a count; --each draws them all
+"$PYTHON" - "$D" "$WORK/run.trace" <<'PY' || fail "cannot build the run trace"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+with rt.TraceReader(sys.argv[1]) as r, rt.TraceWriter(sys.argv[2], r.header.config, r.header.argv) as w:
+    for ev in r:
+        w.emit(ev.name, ev.vtime, ev.pc, ev.sym, **ev.fields)
+        if ev.name == "virtio_queue_enable" and ev["queue"] == 1:
+            for i in range(1, 9):
+                w.emit("avail_idx", ev.vtime, ev.pc, ev.sym, dev="virtio-net", queue=0, idx=i)
+PY
+$T seq "$WORK/run.trace" -o "$WORK/run.svg" || fail "seq of the run trace"
+grep -q 'publish avail.idx = 1…8 (rx0) ×8' "$WORK/run.svg" || fail "seq: the run is not one arrow"
+[ "$($T seq "$WORK/run.trace" --each | grep -c 'publish avail.idx')" -ge 8 ] || fail "seq --each"
 [ "$(grep -c 'class="ev"' "$WORK/d5.svg")" = 5 ] || fail "seq --max-events drew a different count"
 $T seq $D --from 200 --to 200 -o "$WORK/dt.svg" && [ "$(grep -c 'class="ev"' "$WORK/dt.svg")" = 5 ] || fail "seq --from/--to"
 $T seq $V -o "$WORK/v.svg" && "$PYTHON" -c 'import sys,xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$WORK/v.svg" || fail "seq of the vector"
