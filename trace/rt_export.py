@@ -44,20 +44,25 @@ def _arg(t, v):
     return v
 
 
-def track_of(ev):
-    """The track an event belongs on: its virtqueue if it has one, else its family."""
+def track_of(ev, dec=None):
+    """The track an event belongs on: its virtqueue if it has one ("virtio-net tx0", by
+    role through rt_decode), else its family."""
     if "queue" in ev.fields:
-        return "%s q%d" % (ev.get("dev") or "?", ev["queue"])
+        dev = ev.get("dev") or "?"
+        return "%s %s" % (dev, dec.queue_name(dev, ev["queue"]) if dec else "q%d" % ev["queue"])
     return ev.family
 
 
-def chrome(events, out, title="ringside", insns_per_tick=DEFAULT_INSNS_PER_TICK):
+def chrome(events, out, title="ringside", insns_per_tick=DEFAULT_INSNS_PER_TICK, header=None):
     """Writes the Chrome trace JSON of events to the text stream out; returns the tracks.
     insns_per_tick: the run's (Header.insns_per_tick()), which sets the guest's clock."""
+    import rt_decode
+    dec = rt_decode.Decoder(header)
     tids = {}
     rows = []
     for ev in events:
-        track = track_of(ev)
+        dec.observe(ev)
+        track = track_of(ev, dec)
         tid = tids.get(track)
         if tid is None:
             tid = tids[track] = len(tids) + 1

@@ -167,7 +167,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 ev = d["traceEvents"]
 tracks = {e["args"]["name"] for e in ev if e.get("ph") == "M" and e["name"] == "thread_name"}
-assert {"virtio-net q0", "virtio-net q1", "virtio", "net"} <= tracks, tracks
+assert {"virtio-net rx0", "virtio-net tx0", "virtio", "net"} <= tracks, tracks
 inst = [e for e in ev if e["ph"] == "i"]
 assert len(inst) == 54
 tids = {e["tid"] for e in ev if e.get("ph") == "M" and e["name"] == "thread_name"}
@@ -254,5 +254,10 @@ assert regs["avail_idx"] == ("avail.idx", "0x80200082"), regs["avail_idx"]
 assert regs["used_write"] == ("used.ring[0]", "0x80201004"), regs["used_write"]
 assert "window.ringside" in page
 PY
-$T html $D --queue 7 -o "$WORK/none.html" 2>"$WORK/err" && grep -q 'no events for queue 7' "$WORK/err" || fail "html of an empty queue"
+$T html $D --queue 7 -o "$WORK/none.html" 2>"$WORK/err"; rc=$?
+[ $rc = 1 ] && grep -q 'no events for queue 7 .*(queues set up: rx0 (0), tx0 (1))' "$WORK/err" || { cat "$WORK/err"; fail "html of an empty queue: exit $rc"; }
+$T html $D --queue tx0 -o "$WORK/tx0.html" || fail "html --queue tx0"
+grep -q '<title>ringside: virtio-net tx0 (queue 1)</title>' "$WORK/tx0.html" || fail "html: the title does not name the role"
+$T html $D --queue ctrl -o "$WORK/none.html" 2>"$WORK/err" && fail "html --queue ctrl of a trace without one"
+grep -q 'no queue ctrl' "$WORK/err" || fail "html --queue ctrl: no message"
 exit 0
