@@ -135,6 +135,13 @@ static int parse_run(int argc, char **argv, RunOpts *ro, bool recorded)
     }
     if (rc == OPTS_HELP)
         return rc;
+    if (!recorded && ro->trace_path && strcmp(ro->trace_path, "-") == 0) {
+        /* Standard output is the guest's console: a trace there would be mixed into it. */
+        fprintf(stderr, "ringside run: --trace -: standard output carries the guest's console, so the "
+                        "trace cannot go there too; name a file, or send it to another descriptor: "
+                        "--trace /dev/fd/3 3>&1 >console.txt\n");
+        return -1;
+    }
     if (!ro->mc.fw_path) {
         ro->mc.fw_path = default_firmware();
         if (access(ro->mc.fw_path, R_OK) != 0) {
@@ -652,7 +659,7 @@ static int cmd_replay(int argc, char **argv)
         return EXIT_SETUP;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("Usage: ringside replay [--console] [DEBUG OPTION]... TRACE\n\n"
+            printf("Usage: ringside replay [--console] [--ignore time[,pc]] [DEBUG OPTION]... TRACE\n\n"
                    "Re-runs the configuration recorded in TRACE (firmware, options, and the inputs\n"
                    "recorded in it: console input, --net pcap: frames, --tftp files, debugger\n"
                    "writes, so neither the capture nor the directory is read) and compares every\n"
@@ -680,7 +687,7 @@ static int cmd_replay(int argc, char **argv)
             if (arity)
                 dargv[dargc++] = argv[++i];
         } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "Usage: ringside replay [--console] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+            fprintf(stderr, "Usage: ringside replay [--console] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
             free(dargv);
             return EXIT_USAGE;
         } else {
@@ -688,7 +695,7 @@ static int cmd_replay(int argc, char **argv)
         }
     }
     if (!path) {
-        fprintf(stderr, "Usage: ringside replay [--console] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+        fprintf(stderr, "Usage: ringside replay [--console] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
         free(dargv);
         return EXIT_USAGE;
     }

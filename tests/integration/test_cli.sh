@@ -81,4 +81,15 @@ for code in 120 121 122 123 124 125 126 127; do
     grep -q "$code" "$WORK/man" || codes="$codes $code"
 done
 [ -z "$missing$codes" ] || fail "$man does not document options:${missing:- (none)}; exit statuses:${codes:- (none)}"
+# --trace - is refused (standard output is the console), with the way that works: the
+# trace on another descriptor, read from a pipe by ringside-trace.
+"$RINGSIDE" run --trace - -append scenario=hello >"$WORK/dash.out" 2>"$WORK/dash.err"; rc=$?
+[ $rc = 120 ] && grep -q 'trace -: standard output carries the guest.s console' "$WORK/dash.err" ||
+    { cat "$WORK/dash.err"; fail "--trace -: exit $rc, or no clear refusal"; }
+[ -e ./- ] && fail "--trace - wrote a file named -"
+if command -v "${PYTHON:-python3}" >/dev/null 2>&1; then
+    n=$( { "$RINGSIDE" run -append scenario=hello --trace /dev/fd/3 3>&1 >/dev/null; } |
+        "${PYTHON:-python3}" trace/ringside-trace show --raw --type run_end /dev/stdin | wc -l)
+    [ "$n" = 1 ] || fail "the trace sent to a pipe through --trace /dev/fd/3 is not readable"
+fi
 exit 0
