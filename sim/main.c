@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check/check.h"
@@ -713,6 +714,12 @@ static int cmd_replay(int argc, char **argv)
     if (ignore && replay_ignore(&rp, ignore) != 0) {
         fprintf(stderr, "ringside replay: --ignore %s: replay can leave out time and pc (e.g. --ignore time,pc)\n", ignore);
         return EXIT_USAGE;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ringside replay: %s is a directory; replay takes a trace file, "
+                        "as `ringside run --trace FILE` writes it\n", path);
+        return EXIT_SETUP;
     }
     rp.r = trace_reader_open(path, &err);
     if (!rp.r) {

@@ -55,4 +55,7 @@ PY
     "$RINGSIDE" replay --ignore len "$WORK/shift.trace" >"$WORK/bad.out" 2>&1; rc=$?
     [ $rc = 120 ] && grep -q 'replay can leave out time and pc' "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "replay --ignore len: exit $rc"; }
 fi
+# A directory given for the trace is said to be one.
+"$RINGSIDE" replay "$WORK" >"$WORK/dir.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'is a directory; replay takes a trace file' "$WORK/dir.out" || { cat "$WORK/dir.out"; fail "replay DIR: exit $rc"; }
 exit 0

@@ -17,7 +17,7 @@ $T demo "$D" >/dev/null || fail "demo exited $?"
 
 # info and show
 $T info $V | grep -q '^firmware sha256: ba7816bf' || fail "info: no firmware hash"
-$T info $V | grep -q 'command line: ringside run -append scenario=hello net' || fail "info: no command line"
+$T info $V | grep -qF "command line: ringside run -append 'scenario=hello net' --trace t.trace" || fail "info: no command line, quoted"
 [ "$($T show --raw $D --type virtio_notify | wc -l)" = 3 ] || fail "show --type"
 [ "$($T show --raw $D --family ring_dev --queue 1 | wc -l)" = 4 ] || fail "show --family --queue"
 $T show --raw $D --symbol 'virtqueue_*' | grep -qv 'virtqueue_' && fail "show --symbol let other symbols through"
