@@ -1,9 +1,11 @@
 """`ringside-trace export`: a trace in the formats other tools open.
 
 chrome: the Chrome trace-event JSON ("Trace Event Format", the JSON object form) that
-  Perfetto and chrome://tracing load: one track (tid) per virtqueue and one per event
-  family, an instant event per trace event with its fields as args. Virtual time is
-  shown as guest time (ts is in microseconds).
+  Perfetto and chrome://tracing load: one track (tid) per virtqueue (by role) and one
+  per event family, an instant event per trace event with its fields as args; on a
+  queue's track each chain is also a duration from avail to used with a flow arrow, and
+  a counter gives the buffers in flight. Virtual time is shown as guest time (ts is in
+  microseconds).
 pcapng: the frames of frame_to_guest / frame_from_guest as Ethernet packets
   (pcapng, draft-ietf-opsawg-pcapng): one interface per virtio device, if_tsresol 9
   (nanoseconds) of guest time, the same scale as `ringside run --pcap`
@@ -53,11 +55,50 @@ def track_of(ev, dec=None):
     return ev.family
 
 
+class _Spans:
+    """What a queue's track shows besides its instants (virtio 1.2 §2.7.13, §2.7.14): each
+    chain as a duration from the driver making it available (avail_write of its head)
+    to the device's used push (used_write of that id), joined by a flow arrow; and the
+    buffers in flight (avail.idx - used.idx) as a counter."""
+
+    def __init__(self):
+        self.pending = {}     # (track, head) -> (ts, flow id)
+        self.idx = {}         # track -> [avail.idx, used.idx]
+        self.flows = 0
+
+    def event(self, ev, track, tid, ts):
+        n = ev.name
+        out = []
+        if n == "avail_write":
+            self.flows += 1
+            self.pending[(track, ev["id"])] = (ts, self.flows)   # drawn once used (no dangling flows)
+        elif n == "used_write":
+            start = self.pending.pop((track, ev["id"]), None)
+            if start is not None:
+                t0, fid = start
+                out.append({"name": "chain %d" % ev["id"], "cat": "chain", "ph": "X", "ts": t0,
+                            "dur": max(ts - t0, 0), "pid": 1, "tid": tid,
+                            "args": {"head": ev["id"], "used_len": ev["len"]}})
+                out.append({"name": "chain", "cat": "flow", "ph": "s", "id": fid, "ts": t0, "pid": 1, "tid": tid})
+                out.append({"name": "chain", "cat": "flow", "ph": "f", "bp": "e", "id": fid, "ts": ts,
+                            "pid": 1, "tid": tid})
+        elif n in ("avail_idx", "used_idx"):
+            i = self.idx.setdefault(track, [0, 0])
+            i[0 if n == "avail_idx" else 1] = ev["idx"]
+            out.append({"name": "%s in flight" % track, "ph": "C", "ts": ts, "pid": 1,
+                        "args": {"buffers": (i[0] - i[1]) & 0xffff}})
+        elif n == "virtio_reset":
+            self.pending = {k: v for k, v in self.pending.items() if not k[0].startswith(ev["dev"] + " ")}
+            self.idx = {k: v for k, v in self.idx.items() if not k.startswith(ev["dev"] + " ")}
+        return out
+
+
 def chrome(events, out, title="ringside", insns_per_tick=DEFAULT_INSNS_PER_TICK, header=None):
     """Writes the Chrome trace JSON of events to the text stream out; returns the tracks.
     insns_per_tick: the run's (Header.insns_per_tick()), which sets the guest's clock."""
     import rt_decode
     dec = rt_decode.Decoder(header)
+    spans = _Spans()
     tids = {}
     rows = []
     for ev in events:
@@ -69,8 +110,10 @@ def chrome(events, out, title="ringside", insns_per_tick=DEFAULT_INSNS_PER_TICK,
         args = {"vtime": ev.vtime, "pc": "0x%x" % ev.pc, "sym": ev.sym, "text": ev.format()}
         for t, fname in ev.type.fields:
             args[fname] = _arg(t, ev[fname])
+        ts = vtime_ns(ev.vtime, insns_per_tick) / 1000.0
         rows.append({"name": ev.name, "cat": ev.family, "ph": "i", "s": "t",
-                     "ts": vtime_ns(ev.vtime, insns_per_tick) / 1000.0, "pid": 1, "tid": tid, "args": args})
+                     "ts": ts, "pid": 1, "tid": tid, "args": args})
+        rows.extend(spans.event(ev, track, tid, ts))
     meta = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": title}}]
     for track, tid in tids.items():
         meta.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": track}})

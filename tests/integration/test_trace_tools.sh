@@ -173,6 +173,16 @@ assert len(inst) == 54
 tids = {e["tid"] for e in ev if e.get("ph") == "M" and e["name"] == "thread_name"}
 assert all(e["tid"] in tids and "args" in e and e["ts"] >= 0 for e in inst)
 assert any(e["name"] == "chain_fetch" and e["args"]["chain"][0]["addr"] == "0x80400000" for e in inst)
+# durations: each chain from avail to used on its queue's track, a flow between, counters
+names = {e["args"]["name"]: e["tid"] for e in ev if e.get("ph") == "M" and e["name"] == "thread_name"}
+spans = [e for e in ev if e["ph"] == "X"]
+assert len(spans) == 2 and {e["tid"] for e in spans} == {names["virtio-net rx0"], names["virtio-net tx0"]}, spans
+rx = next(e for e in spans if e["tid"] == names["virtio-net rx0"])
+assert rx["ts"] == 0.6 and rx["dur"] == 1.4, rx     # avail_write at 60, used_write at 200 (10 ns each)
+flows = [e for e in ev if e["ph"] in ("s", "f")]
+assert sorted(e["ph"] for e in flows if e["id"] == 1) == ["f", "s"], flows
+counters = [e for e in ev if e["ph"] == "C" and e["name"] == "virtio-net rx0 in flight"]
+assert [c["args"]["buffers"] for c in counters] == [4, 3, 4], counters
 PY
 
 # export pcapng: tshark reads both frames, in order, with ns timestamps
