@@ -86,6 +86,44 @@ def arrow_of(ev, dec=None):
     return None
 
 
+# The phases of the story the trace tells, in Linux's order (DESIGN.md's users: the
+# kernel functions a teacher names), with the event that starts each. A phase only moves
+# forward; a device reset starts the probe again.
+PHASES = (
+    ("virtio_pci_probe", "virtio_pci_probe: reset, ACKNOWLEDGE (virtio 1.2 §3.1.1 steps 1-2)"),
+    ("virtnet_probe", "virtnet_probe: DRIVER, feature negotiation, config (steps 3-6)"),
+    ("init_vqs", "init_vqs: find_vqs sets up the virtqueues (step 7)"),
+    ("try_fill_recv", "try_fill_recv: receive buffers made available"),
+    ("register_netdev", "register_netdev: DRIVER_OK, the device is live (step 8)"),
+    ("traffic", "traffic: start_xmit, receive, control commands"),
+)
+PHASE_NAMES = tuple(k for k, _ in PHASES)
+_STATUS_DRIVER, _STATUS_DRIVER_OK = 2, 4
+
+
+def phase_of(ev, current, dec):
+    """The phase ev moves the story to (a PHASE_NAMES key), or current."""
+    n, f = ev.name, ev.fields
+    at = PHASE_NAMES.index(current) if current in PHASE_NAMES else -1
+    want = None
+    if n == "virtio_reset" or (n == "virtio_status" and f["new"] in (0, 1)):
+        return "virtio_pci_probe"
+    if n == "virtio_status" and f["new"] & _STATUS_DRIVER_OK:
+        want = "register_netdev"
+    elif n == "virtio_status" and f["new"] & _STATUS_DRIVER:
+        want = "virtnet_probe"
+    elif n == "virtio_queue_setup":
+        want = "init_vqs"
+    elif n == "avail_idx" and dec.queue_name(f.get("dev"), f["queue"]).startswith("rx") and \
+            at < PHASE_NAMES.index("register_netdev"):
+        want = "try_fill_recv"
+    elif n in ("frame_from_guest", "frame_to_guest") or (n == "virtio_notify" and at >= PHASE_NAMES.index("register_netdev")):
+        want = "traffic"
+    if want is not None and PHASE_NAMES.index(want) > at:
+        return want
+    return current
+
+
 _NUM = re.compile(r"(\d+)")
 
 
@@ -108,19 +146,26 @@ text { font-family: monospace; font-size: 11px; }
 .wire { stroke: #070; fill: none; }
 .note, .error { stroke: #888; fill: #ffd; }
 .error { fill: #fdd; }
+.phase { stroke: #557; stroke-width: 0.5; }
+text.phase { font-weight: bold; fill: #335; stroke: none; }
 """
 
 
-def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True, header=None):
+def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True, header=None, phase=None):
     """Writes the diagram of the events that have an arrow (within the time bounds, at
     most max_events arrows) to the text stream out; returns (arrows drawn, events left
     out past max_events). collapse: a run of consecutive arrows with the same ends whose
     labels differ only in numbers is one arrow with the range and a count."""
     rows, devices, more = [], [], 0
+    heads = set()    # indices of the phase headings among rows
     dec = rt_decode.Decoder(header)
     runs = []        # per row: [first label, last label, count]
+    current = shown = None
     for ev in events:
         dec.observe(ev)
+        current = phase_of(ev, current, dec)
+        if phase is not None and current != phase:
+            continue
         if time_from is not None and ev.vtime < time_from:
             continue
         if time_to is not None and ev.vtime > time_to:
@@ -134,9 +179,14 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
             runs[-1][1] = a[2]
             runs[-1][2] += 1
             continue
-        if len(rows) >= max_events:
+        if len(rows) - len(heads) >= max_events:
             more += 1
             continue
+        if current != shown and current is not None:
+            shown = current
+            heads.add(len(rows))
+            rows.append((ev, (None, None, dict(PHASES)[current], "phase")))
+            runs.append([None, None, 1])
         for who in a[:2]:
             if who not in (DRIVER, PEER) and who not in devices:
                 devices.append(who)
@@ -144,10 +194,12 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         # caused (fetch, used push, interrupt at the same time); the frame is drawn first.
         k = len(rows)
         if ev.name == "frame_to_guest":
-            while k and rows[k - 1][0].vtime == ev.vtime and rows[k - 1][0].family == "ring_dev":
+            while k and k - 1 not in heads and rows[k - 1][0].vtime == ev.vtime and \
+                    rows[k - 1][0].family == "ring_dev":
                 k -= 1
         rows.insert(k, (ev, a))
         runs.insert(k, [a[2], a[2], 1])
+        heads = {h + 1 if h >= k else h for h in heads}
     rows = [(ev, (src, dst, label if n == 1 else _merge(first, last, n), style))
             for (ev, (src, dst, label, style)), (first, last, n) in zip(rows, runs)]
     lanes = [DRIVER] + devices + [PEER]
@@ -170,9 +222,15 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         tw = 7 * len(label) + 16
         w('<rect class="head" x="%d" y="%d" width="%d" height="22" rx="4"/>\n' % (x - tw // 2, top - 38, tw))
         w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (x, top - 23, escape(label, MAX_LABEL)))
+    k = 0
     for i, (ev, (src, dst, label, style)) in enumerate(rows):
         y = top + row_h * (i + 1)
-        w('<g class="ev" data-index="%d"><title>%s</title>\n' % (i, escape(ev.format())))
+        if style == "phase":
+            w('<line class="phase" x1="0" y1="%d" x2="%d" y2="%d"/>\n' % (y - 12, width, y - 12))
+            w('<text x="8" y="%d" class="phase">%s</text>\n' % (y + 3, escape(label, MAX_LABEL)))
+            continue
+        w('<g class="ev" data-index="%d"><title>%s</title>\n' % (k, escape(ev.format())))
+        k += 1
         w('<text x="8" y="%d" class="time">%d</text>\n' % (y + 4, ev.vtime))
         if src == dst:
             x = xs[src]
@@ -189,5 +247,5 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         w('<text x="8" y="%d" class="time">... %d more events (raise --max-events)</text>\n'
           % (top + row_h * (len(rows) + 1) + 4, more))
     w("</svg>\n")
-    return len(rows), more
+    return len(rows) - len(heads), more
 

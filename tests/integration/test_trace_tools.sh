@@ -227,6 +227,18 @@ f = next(i for i, t in enumerate(labels) if t.startswith("frame 42B ARP 10.0.2.2
 u = next(i for i, t in enumerate(labels) if t.startswith("used.idx = 1 (rx0)"))
 assert f < u, (f, u)
 PY
+# phases in Linux's order, each a heading; --phase draws one of them
+"$PYTHON" - "$WORK/d.svg" <<'PY' || fail "seq: phases"
+import sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+heads = [t.text.split(":")[0] for t in ET.parse(sys.argv[1]).getroot().iter(ns + "text") if t.get("class") == "phase"]
+# the demo's driver posts its receive buffers after DRIVER_OK: no try_fill_recv heading
+assert heads == ["virtio_pci_probe", "virtnet_probe", "init_vqs", "register_netdev", "traffic"], heads
+PY
+$T seq $D --phase init_vqs -o "$WORK/init.svg" || fail "seq --phase"
+[ "$(grep -c 'class="ev"' "$WORK/init.svg")" = 4 ] && ! grep -q 'notify' "$WORK/init.svg" || fail "seq --phase init_vqs drew other phases"
+$T seq $D --phase nosuch 2>/dev/null && fail "seq --phase of an unknown phase accepted"
 # a run of like arrows is one arrow with a range and a count; --each draws them all
 "$PYTHON" - "$D" "$WORK/run.trace" <<'PY' || fail "cannot build the run trace"
 import sys
