@@ -124,6 +124,15 @@ def phase_of(ev, current, dec):
     return current
 
 
+CHAR_W = 6.7     # pixels per character of the 11 px monospace text
+
+
+def _fit(label, px):
+    """label cut (with a mark) to what px pixels of text hold."""
+    n = max(int(px // CHAR_W), 8)
+    return label if len(label) <= n else label[:n - 1] + "\u2026"
+
+
 _NUM = re.compile(r"(\d+)")
 
 
@@ -203,7 +212,12 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
     rows = [(ev, (src, dst, label if n == 1 else _merge(first, last, n), style))
             for (ev, (src, dst, label, style)), (first, last, n) in zip(rows, runs)]
     lanes = [DRIVER] + devices + [PEER]
-    x0, lane_w, top, row_h = 130, 330, 50, 22
+    # Lanes as wide as the longest arrow label needs, within bounds so that the page
+    # fits a projector; a label longer than its lane is cut with a mark, and the whole
+    # of it is in the arrow's tooltip.
+    longest = max([len(a[2]) for _, a in rows if a[0] != a[1] and a[0] is not None] or [0])
+    x0, top, row_h = 130, 50, 22
+    lane_w = max(330, min(int(longest * CHAR_W) + 30, 520))
     xs = {name: x0 + i * lane_w for i, name in enumerate(lanes)}
     width = x0 + lane_w * (len(lanes) - 1) + 230
     height = top + row_h * (len(rows) + 2) + 20
@@ -229,19 +243,22 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
             w('<line class="phase" x1="0" y1="%d" x2="%d" y2="%d"/>\n' % (y - 12, width, y - 12))
             w('<text x="8" y="%d" class="phase">%s</text>\n' % (y + 3, escape(label, MAX_LABEL)))
             continue
-        w('<g class="ev" data-index="%d"><title>%s</title>\n' % (k, escape(ev.format())))
+        w('<g class="ev" data-index="%d"><title>%s</title>\n' % (k, escape(label + "\n" + ev.format())))
         k += 1
         w('<text x="8" y="%d" class="time">%d</text>\n' % (y + 4, ev.vtime))
         if src == dst:
             x = xs[src]
-            tw = min(7 * len(label) + 10, 2 * lane_w - 40)
+            room = (width - x - 20) if src == PEER else 2 * lane_w - 40
+            label = _fit(label, room - 10)
+            tw = min(int(CHAR_W * len(label)) + 12, room)
             w('<rect class="%s" x="%d" y="%d" width="%d" height="16" rx="3"/>\n' % (style, x + 6, y - 10, tw))
             w('<text x="%d" y="%d">%s</text>\n' % (x + 11, y + 2, escape(label, MAX_LABEL)))
         else:
             x1, x2 = xs[src], xs[dst]
             w('<line class="%s" x1="%d" y1="%d" x2="%d" y2="%d" marker-end="url(#arrow)"/>\n'
               % (style, x1, y, x2, y))
-            w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % ((x1 + x2) // 2, y - 4, escape(label, MAX_LABEL)))
+            w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (
+                (x1 + x2) // 2, y - 4, escape(_fit(label, abs(x2 - x1) - 16), MAX_LABEL)))
         w("</g>\n")
     if more:
         w('<text x="8" y="%d" class="time">... %d more events (raise --max-events)</text>\n'
