@@ -14,6 +14,10 @@ for c in info show stats diff export seq html demo; do
     $T $c --help >/dev/null || fail "$c --help exited $?"
 done
 $T demo "$D" >/dev/null || fail "demo exited $?"
+# the man page describes every command
+for c in info show stats diff export seq html events demo; do
+    grep -q "^\.BI\? $c\b" docs/ringside-trace.1 || fail "docs/ringside-trace.1 does not describe $c"
+done
 
 # info and show
 $T info $V | grep -q '^firmware sha256: ba7816bf' || fail "info: no firmware hash"
