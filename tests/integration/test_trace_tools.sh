@@ -10,13 +10,13 @@ V=tests/trace-vectors/all-events.trace
 D="$WORK/demo.trace"
 
 $T --help | grep -q 'diff' || fail "--help lists no commands"
-for c in info show stats diff export seq html demo; do
+for c in info show stats diff export seq html demo golden "golden record" "golden check"; do
     $T $c --help >/dev/null || fail "$c --help exited $?"
 done
 $T demo "$D" >/dev/null || fail "demo exited $?"
 # the man page describes every command
-for c in info show stats diff export seq html events demo; do
-    grep -q "^\.BI\? $c\b" docs/ringside-trace.1 || fail "docs/ringside-trace.1 does not describe $c"
+for c in info show stats diff export seq html events demo golden; do
+    grep -Eq "^\.BI? \"?$c\b" docs/ringside-trace.1 || fail "docs/ringside-trace.1 does not describe $c"
 done
 
 # info and show
@@ -149,6 +149,15 @@ $T diff --align --ignore time --exclude-type note --type virtio_features,note,vi
 [ $rc = 1 ] && [ "$(grep -c '^event ' "$WORK/only")" = 1 ] || { cat "$WORK/only"; fail "diff filters: not exactly the feature bit"; }
 $T diff --align --family ring_drv,ring_dev --ignore time $D "$WORK/ci.trace" -q > "$WORK/eq"; rc=$?
 [ $rc = 0 ] || { cat "$WORK/eq"; fail "diff --family ring_drv,ring_dev --ignore time: rings differ? exit $rc"; }
+
+# golden record|check: the stable text form (trace/rt_golden.py, as tools/refresh-golden)
+$T golden record $D -o "$WORK/d.golden" || fail "golden record exited $?"
+grep -q '^vp_set_status virtio_status dev=virtio-net old=0x1 new=0x3$' "$WORK/d.golden" || { cat "$WORK/d.golden"; fail "golden record: no text line"; }
+grep -Eq ' (run_start|interrupt) ' "$WORK/d.golden" && fail "golden record kept run_start or the cpu family"
+$T golden check "$WORK/d.golden" $D > "$WORK/g" || { cat "$WORK/g"; fail "golden check of its own trace"; }
+$T golden check "$WORK/d.golden" "$WORK/changed.trace" > "$WORK/g"; rc=$?
+[ $rc = 1 ] && grep -q '^    len: expected 54, got 55$' "$WORK/g" || { cat "$WORK/g"; fail "golden check of a changed trace: exit $rc"; }
+$T golden check $D $D 2>"$WORK/err"; [ $? = 2 ] && grep -q 'not a golden file' "$WORK/err" || fail "golden check of a non-golden file"
 
 # module API for golden-trace checks
 "$PYTHON" - "$D" "$WORK/changed.trace" <<'PY' || fail "module API"

@@ -147,7 +147,8 @@ def commands(trace, other, out):
             ["diff", trace, other] + o, ["diff", "--align", "--json", other, trace] + o,
             ["diff", "--align", "--ignore", "time", trace, other] + o,
             ["export", "--format", "chrome", trace] + o, ["export", "--format", "pcapng", trace] + o,
-            ["seq", trace] + o, ["html", "--queue", "0", trace] + o, ["html", "--queue", "1", trace] + o]
+            ["seq", trace] + o, ["html", "--queue", "0", trace] + o, ["html", "--queue", "1", trace] + o,
+            ["golden", "record", trace] + o, ["golden", "check", trace, other] + o]
 
 
 class StrictStdout(io.TextIOWrapper):
