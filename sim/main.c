@@ -650,17 +650,63 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecor
     return 0;
 }
 
+/* The firmware a replay runs: --fw FILE given to replay, which must be the recorded one
+ * (its SHA-256 is in the header); else the recorded path; else, when that is missing or
+ * another file (a relative --fw recorded in another directory), the file of the same
+ * name beside the trace if it is the recorded one. buf holds that path. */
+static int replay_firmware(RunOpts *ro, const char *fw, const char *trace, const uint8_t want[32],
+                           char *buf, size_t cap)
+{
+    uint8_t sha[32];
+    Err err;
+    if (fw) {
+        if (sha256_file(fw, sha, &err) != 0) {
+            fprintf(stderr, "ringside replay: --fw %s\n", err.msg);
+            return -1;
+        }
+        if (memcmp(sha, want, 32) != 0) {
+            fprintf(stderr, "ringside replay: --fw %s is not the firmware the trace recorded "
+                            "(its SHA-256 differs; `ringside-trace info` shows the recorded one)\n", fw);
+            return -1;
+        }
+        ro->mc.fw_path = fw;
+        return 0;
+    }
+    bool same = sha256_file(ro->mc.fw_path, sha, &err) == 0 && memcmp(sha, want, 32) == 0;
+    if (same)
+        return 0;
+    const char *base = strrchr(ro->mc.fw_path, '/');
+    const char *slash = strrchr(trace, '/');
+    base = base ? base + 1 : ro->mc.fw_path;
+    if (snprintf(buf, cap, "%.*s%s", slash ? (int)(slash - trace + 1) : 0, trace, base) < (int)cap &&
+        strcmp(buf, ro->mc.fw_path) != 0 && sha256_file(buf, sha, &err) == 0 && memcmp(sha, want, 32) == 0) {
+        fprintf(stderr, "ringside replay: note: firmware %s is %s; using %s beside the trace, the recorded "
+                        "one by its SHA-256\n", ro->mc.fw_path,
+                access(ro->mc.fw_path, R_OK) == 0 ? "another file" : "not there", buf);
+        ro->mc.fw_path = buf;
+        return 0;
+    }
+    if (access(ro->mc.fw_path, R_OK) != 0) {
+        fprintf(stderr, "ringside replay: the recorded firmware %s is not there, nor (as the recorded "
+                        "one) beside the trace; give it with replay --fw FILE\n", ro->mc.fw_path);
+        return -1;
+    }
+    fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n", ro->mc.fw_path);
+    return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
     bool show_console = false;
-    const char *path = NULL, *ignore = NULL;
+    const char *path = NULL, *ignore = NULL, *fw = NULL;
+    static char fw_beside[4096];
     char **dargv = calloc((size_t)argc + 1, sizeof *dargv);
     int dargc = 0;
     if (!dargv)
         return EXIT_SETUP;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("Usage: ringside replay [--console] [--ignore time[,pc]] [DEBUG OPTION]... TRACE\n\n"
+            printf("Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE\n\n"
                    "Re-runs the configuration recorded in TRACE (firmware, options, and the inputs\n"
                    "recorded in it: console input, --net pcap: frames, --tftp files, debugger\n"
                    "writes, so neither the capture nor the directory is read) and compares every\n"
@@ -668,6 +714,9 @@ static int cmd_replay(int argc, char **argv)
                    "first divergent event beside the expected one otherwise. The debugger's\n"
                    "options debug the recorded run (docs/debugging.md).\n\n"
                    "  --console                  show the guest's console output (hidden by default)\n"
+                   "  --fw FILE                  the firmware to run, which must be the recorded one (by\n"
+                   "                             SHA-256); without it, the recorded path, or the file of\n"
+                   "                             that name beside the trace if it is the recorded one\n"
                    "  --ignore time[,pc]         an event equal but for its time (or pc) matches; the\n"
                    "                             summary counts them (without it, such a divergence\n"
                    "                             is reported as \"same event, time +N\")\n",
@@ -683,12 +732,14 @@ static int cmd_replay(int argc, char **argv)
             ignore = argv[++i];
         } else if (strncmp(argv[i], "--ignore=", 9) == 0) {
             ignore = argv[i] + 9;
+        } else if (strcmp(argv[i], "--fw") == 0 && i + 1 < argc) {
+            fw = argv[++i];
         } else if (arity >= 0 && i + arity < argc) {
             dargv[dargc++] = argv[i];
             if (arity)
                 dargv[dargc++] = argv[++i];
         } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "Usage: ringside replay [--console] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+            fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
             free(dargv);
             return EXIT_USAGE;
         } else {
@@ -696,7 +747,7 @@ static int cmd_replay(int argc, char **argv)
         }
     }
     if (!path) {
-        fprintf(stderr, "Usage: ringside replay [--console] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+        fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
         free(dargv);
         return EXIT_USAGE;
     }
@@ -765,10 +816,8 @@ static int cmd_replay(int argc, char **argv)
     }
     ro.mc.serial_input = serial_buf;
     ro.mc.net_recorded = net;
-    uint8_t sha[32];
-    if (sha256_file(ro.mc.fw_path, sha, &err) == 0 && memcmp(sha, h->fw_sha256, 32) != 0)
-        fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n",
-                ro.mc.fw_path);
+    if (replay_firmware(&ro, fw, path, h->fw_sha256, fw_beside, sizeof fw_beside) != 0)
+        goto out;
     rc = execute(&ro, &rp, h->argc, args);
     bool partial = rc == EXIT_STOPPED || rc == EXIT_INTERRUPTED || rc == EXIT_USAGE;   /* not run to its end */
     if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && !partial && !rp.diverged) {

@@ -58,4 +58,19 @@ fi
 # A directory given for the trace is said to be one.
 "$RINGSIDE" replay "$WORK" >"$WORK/dir.out" 2>&1; rc=$?
 [ $rc = 121 ] && grep -q 'is a directory; replay takes a trace file' "$WORK/dir.out" || { cat "$WORK/dir.out"; fail "replay DIR: exit $rc"; }
+# A recording made with a relative --fw replays from another directory: the firmware is
+# found beside the trace by its SHA-256, or given with replay --fw (refused when it is
+# not the recorded one); with neither, the refusal says what to do.
+mkdir -p "$WORK/a" "$WORK/r/b" "$WORK/r/elsewhere"
+R=$(cd "$(dirname "$RINGSIDE")" && pwd)/$(basename "$RINGSIDE")   # the runs below change directory
+cp "$fw" "$WORK/a/fw.elf" || fail "cannot copy the firmware"
+(cd "$WORK/a" && "$R" run --fw fw.elf -append scenario=hello --trace h.trace >/dev/null 2>&1) || fail "relative --fw run"
+cp "$WORK/a/h.trace" "$WORK/a/fw.elf" "$WORK/r/b/" && cp "$WORK/a/h.trace" "$WORK/r/elsewhere/"
+(cd "$WORK/r" && "$R" replay b/h.trace) >"$WORK/rel.out" 2>&1 || { cat "$WORK/rel.out"; fail "replay of a relative --fw recording from elsewhere"; }
+grep -q 'using b/fw.elf beside the trace' "$WORK/rel.out" || { cat "$WORK/rel.out"; fail "replay did not say which firmware it used"; }
+(cd "$WORK/r" && "$R" replay elsewhere/h.trace) >"$WORK/rel2.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'give it with replay --fw FILE' "$WORK/rel2.out" || { cat "$WORK/rel2.out"; fail "no firmware anywhere: exit $rc"; }
+(cd "$WORK/r" && "$R" replay --fw "$WORK/a/fw.elf" elsewhere/h.trace) >"$WORK/rel3.out" 2>&1 || { cat "$WORK/rel3.out"; fail "replay --fw of the recorded firmware"; }
+(cd "$WORK/r" && "$R" replay --fw ../fw.elf elsewhere/h.trace) >"$WORK/rel4.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'is not the firmware the trace recorded' "$WORK/rel4.out" || { cat "$WORK/rel4.out"; fail "replay --fw of another firmware: exit $rc"; }
 exit 0
