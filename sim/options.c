@@ -10,6 +10,7 @@
 
 #include "check/check.h"
 #include "config.h"
+#include "suggest.h"
 
 /* ARG_OPT: a value only as --name=VALUE; --name alone hands the parser NULL. */
 typedef enum { ARG_NONE, ARG_STR, ARG_U64, ARG_OPT } ArgKind;
@@ -279,6 +280,22 @@ static const OptDesc *find(const char *a, const char **val)
     return NULL;
 }
 
+/* " (did you mean '--net-features'?)" for a mistyped option a, or "". */
+static const char *option_hint(const char *a, char *buf, size_t cap)
+{
+    const char *names[2 * ARRAY_SIZE(run_opts)];
+    for (size_t k = 0; k < ARRAY_SIZE(run_opts); k++) {
+        names[2 * k] = run_opts[k].name;
+        names[2 * k + 1] = run_opts[k].alias;
+    }
+    const char *eq = strchr(a, '=');
+    const char *best = suggest_closest(a, eq ? (size_t)(eq - a) : strlen(a), names, ARRAY_SIZE(names));
+    if (!best)
+        return "";
+    snprintf(buf, cap, " (did you mean '%s'?)", best);
+    return buf;
+}
+
 /* Which options parse takes, and how it words its errors. */
 typedef enum { FROM_RUN, FROM_REPLAY, FROM_TRACE } OptSource;
 
@@ -301,9 +318,11 @@ static int parse(int argc, char *const *argv, RunOpts *ro, OptSource from, Err *
         }
         const OptDesc *o = find(a, &val);
         unsigned allowed = from == FROM_RUN ? ~0u : from == FROM_REPLAY ? OPT_OBSERVER : OPT_MACHINE | OPT_RECORDED_INPUT;
-        if (!o)
-            return err_set(err, "unknown option '%s'%s (try 'ringside %s --help')", a, sfx,
-                           from == FROM_REPLAY ? "replay" : "run");
+        if (!o) {
+            char hint[96];
+            return err_set(err, "unknown option '%s'%s%s (try 'ringside %s --help')", a, sfx,
+                           option_hint(a, hint, sizeof hint), from == FROM_REPLAY ? "replay" : "run");
+        }
         if (!(o->flags & allowed)) {
             if (from == FROM_TRACE)
                 return err_set(err, "'%s' is not an option a replay takes%s (it names an output or a debugger)", a, sfx);

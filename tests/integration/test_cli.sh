@@ -92,4 +92,10 @@ if command -v "${PYTHON:-python3}" >/dev/null 2>&1; then
         "${PYTHON:-python3}" trace/ringside-trace show --raw --type run_end /dev/stdin | wc -l)
     [ "$n" = 1 ] || fail "the trace sent to a pipe through --trace /dev/fd/3 is not readable"
 fi
+# A slip in an option or a feature name gets a "did you mean".
+"$RINGSIDE" run --net-featurs -mq >/dev/null 2>"$WORK/dym"; rc=$?
+[ $rc = 120 ] && grep -q "unknown option '--net-featurs' (did you mean '--net-features'?)" "$WORK/dym" ||
+    { cat "$WORK/dym"; fail "a mistyped option: exit $rc, or no suggestion"; }
+"$RINGSIDE" run --net-features -evnt_idx >/dev/null 2>"$WORK/dym"
+grep -q "unknown feature 'evnt_idx' (did you mean 'event_idx'?" "$WORK/dym" || { cat "$WORK/dym"; fail "a mistyped feature: no suggestion"; }
 exit 0
