@@ -14,6 +14,7 @@ value means at that point: each device's offered and chosen feature words (for t
 difference) and its queue count (which queue is the control queue).
 """
 
+import ringside_trace as rt
 import rt_frame
 import rt_names
 
@@ -178,7 +179,6 @@ class Decoder:
     def fields(self, ev):
         """[(field, text)]: each field by name where a rule applies, else as the
         canonical text gives it."""
-        import ringside_trace as rt
         self.observe(ev)
         out = []
         for t, fname in ev.type.fields:
@@ -187,13 +187,12 @@ class Decoder:
                 text = self.render(ev, fname, v)
             except rt_names.NamesError:
                 text = None
-            out.append((fname, text if text is not None else rt._format_value(t, v)))
+            out.append((fname, text if text is not None else rt.format_value(t, v)))
         return out
 
     def line(self, ev):
         """time pc symbol event field=value..., in columns (ALIGN)."""
-        import ringside_trace as rt
-        sym = "-" if ev.sym is None else rt._escape(rt._text_bytes(ev.sym), False)
+        sym = rt.name_text(ev.sym)
         head = "%*d %-*s %-*s %-*s" % (ALIGN[0], ev.vtime, ALIGN[1], "0x%x" % ev.pc,
                                          ALIGN[2], sym, ALIGN[3], ev.name)
         body = " ".join("%s=%s" % (f, _safe(t)) for f, t in self.fields(ev))

@@ -58,7 +58,7 @@ def _key(ev, ignore):
     parts = [ev.type.name] + ([] if "sym" in ignore else [ev.sym])
     for t, f in ev.type.fields:
         if f not in ignore:
-            parts.append(rt._format_value(t, ev.fields[f]))
+            parts.append(rt.format_value(t, ev.fields[f]))
     return "\0".join("-" if p is None else p for p in parts)
 
 
