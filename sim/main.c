@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check/check.h"
@@ -135,6 +136,13 @@ static int parse_run(int argc, char **argv, RunOpts *ro, bool recorded)
     }
     if (rc == OPTS_HELP)
         return rc;
+    if (!recorded && ro->trace_path && strcmp(ro->trace_path, "-") == 0) {
+        /* Standard output is the guest's console: a trace there would be mixed into it. */
+        fprintf(stderr, "ringside run: --trace -: standard output carries the guest's console, so the "
+                        "trace cannot go there too; name a file, or send it to another descriptor: "
+                        "--trace /dev/fd/3 3>&1 >console.txt\n");
+        return -1;
+    }
     if (!ro->mc.fw_path) {
         ro->mc.fw_path = default_firmware();
         if (access(ro->mc.fw_path, R_OK) != 0) {
@@ -166,6 +174,11 @@ typedef struct Replay {
     Machine *m;
     uint64_t matched;
     bool diverged;
+    bool ignore_time, ignore_pc; /* --ignore time,pc: equal events at another time/pc match */
+    bool time_only;              /* the divergence is the same event at another time */
+    int64_t shift;               /* its time difference (got - want) */
+    uint64_t shifted;            /* events matched only because time or pc was ignored */
+    int64_t shift_lo, shift_hi;
     char want[320], got[320];
     Err err;
     MachineWrite *writes;        /* the debugger writes the recording made */
@@ -224,6 +237,27 @@ static void replay_observe(void *opaque, const TraceEvent *ev)
         rp->matched++;           /* context is re-read from the file if it is needed */
         return;
     }
+    if (rc == 1) {
+        /* Equal but for the time or pc? With --ignore, a match; otherwise said so. */
+        TraceEvent moved = want;
+        moved.vtime = ev->vtime;
+        moved.pc = ev->pc;
+        if (trace_event_equal(&moved, ev)) {
+            bool t = want.vtime != ev->vtime, p = want.pc != ev->pc;
+            int64_t d = (int64_t)(ev->vtime - want.vtime);
+            if ((!t || rp->ignore_time) && (!p || rp->ignore_pc)) {
+                if (t) {
+                    rp->shift_lo = rp->shifted && rp->shift_lo < d ? rp->shift_lo : d;
+                    rp->shift_hi = rp->shifted && rp->shift_hi > d ? rp->shift_hi : d;
+                }
+                rp->shifted++;
+                rp->matched++;
+                return;
+            }
+            rp->time_only = t && !p;
+            rp->shift = d;
+        }
+    }
     rp->diverged = true;
     if (rc == 1)
         trace_event_format(&want, rp->want, sizeof rp->want);
@@ -254,6 +288,27 @@ static void replay_report(const Replay *rp, const char *path)
     trace_reader_close(r);
     fprintf(stderr, "  expected #%-8llu %s\n", (unsigned long long)rp->matched, rp->want);
     fprintf(stderr, "  got      #%-8llu %s\n", (unsigned long long)rp->matched, rp->got);
+    if (rp->time_only)
+        fprintf(stderr, "  same event, time %+lld (replay --ignore time goes on past such a shift)\n",
+                (long long)rp->shift);
+}
+
+/* "--ignore time,pc": what a replay leaves out of its comparison; -1 for anything else. */
+static int replay_ignore(Replay *rp, const char *list)
+{
+    char buf[64];
+    if (strlen(list) >= sizeof buf)
+        return -1;
+    strcpy(buf, list);
+    for (char *save = NULL, *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        if (strcmp(k, "time") == 0)
+            rp->ignore_time = true;
+        else if (strcmp(k, "pc") == 0)
+            rp->ignore_pc = true;
+        else
+            return -1;
+    }
+    return rp->ignore_time || rp->ignore_pc ? 0 : -1;
 }
 
 /* Ctrl-C ends the run cleanly: the trace is closed with its end record. While a
@@ -595,24 +650,76 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecor
     return 0;
 }
 
+/* The firmware a replay runs: --fw FILE given to replay, which must be the recorded one
+ * (its SHA-256 is in the header); else the recorded path; else, when that is missing or
+ * another file (a relative --fw recorded in another directory), the file of the same
+ * name beside the trace if it is the recorded one. buf holds that path. */
+static int replay_firmware(RunOpts *ro, const char *fw, const char *trace, const uint8_t want[32],
+                           char *buf, size_t cap)
+{
+    uint8_t sha[32];
+    Err err;
+    if (fw) {
+        if (sha256_file(fw, sha, &err) != 0) {
+            fprintf(stderr, "ringside replay: --fw %s\n", err.msg);
+            return -1;
+        }
+        if (memcmp(sha, want, 32) != 0) {
+            fprintf(stderr, "ringside replay: --fw %s is not the firmware the trace recorded "
+                            "(its SHA-256 differs; `ringside-trace info` shows the recorded one)\n", fw);
+            return -1;
+        }
+        ro->mc.fw_path = fw;
+        return 0;
+    }
+    bool same = sha256_file(ro->mc.fw_path, sha, &err) == 0 && memcmp(sha, want, 32) == 0;
+    if (same)
+        return 0;
+    const char *base = strrchr(ro->mc.fw_path, '/');
+    const char *slash = strrchr(trace, '/');
+    base = base ? base + 1 : ro->mc.fw_path;
+    if (snprintf(buf, cap, "%.*s%s", slash ? (int)(slash - trace + 1) : 0, trace, base) < (int)cap &&
+        strcmp(buf, ro->mc.fw_path) != 0 && sha256_file(buf, sha, &err) == 0 && memcmp(sha, want, 32) == 0) {
+        fprintf(stderr, "ringside replay: note: firmware %s is %s; using %s beside the trace, the recorded "
+                        "one by its SHA-256\n", ro->mc.fw_path,
+                access(ro->mc.fw_path, R_OK) == 0 ? "another file" : "not there", buf);
+        ro->mc.fw_path = buf;
+        return 0;
+    }
+    if (access(ro->mc.fw_path, R_OK) != 0) {
+        fprintf(stderr, "ringside replay: the recorded firmware %s is not there, nor (as the recorded "
+                        "one) beside the trace; give it with replay --fw FILE\n", ro->mc.fw_path);
+        return -1;
+    }
+    fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n", ro->mc.fw_path);
+    return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
     bool show_console = false;
-    const char *path = NULL;
+    const char *path = NULL, *ignore = NULL, *fw = NULL;
+    static char fw_beside[4096];
     char **dargv = calloc((size_t)argc + 1, sizeof *dargv);
     int dargc = 0;
     if (!dargv)
         return EXIT_SETUP;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("Usage: ringside replay [--console] [DEBUG OPTION]... TRACE\n\n"
+            printf("Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE\n\n"
                    "Re-runs the configuration recorded in TRACE (firmware, options, and the inputs\n"
                    "recorded in it: console input, --net pcap: frames, --tftp files, debugger\n"
                    "writes, so neither the capture nor the directory is read) and compares every\n"
                    "event with the recording. Exit 0 and a one-line summary on a match; %d and the\n"
                    "first divergent event beside the expected one otherwise. The debugger's\n"
                    "options debug the recorded run (docs/debugging.md).\n\n"
-                   "  --console                  show the guest's console output (hidden by default)\n",
+                   "  --console                  show the guest's console output (hidden by default)\n"
+                   "  --fw FILE                  the firmware to run, which must be the recorded one (by\n"
+                   "                             SHA-256); without it, the recorded path, or the file of\n"
+                   "                             that name beside the trace if it is the recorded one\n"
+                   "  --ignore time[,pc]         an event equal but for its time (or pc) matches; the\n"
+                   "                             summary counts them (without it, such a divergence\n"
+                   "                             is reported as \"same event, time +N\")\n",
                    EXIT_DIVERGED);
             run_opts_help(stdout, true);
             free(dargv);
@@ -621,12 +728,18 @@ static int cmd_replay(int argc, char **argv)
         int arity = argv[i][0] == '-' ? run_opts_arity(argv[i]) : -1;
         if (strcmp(argv[i], "--console") == 0) {
             show_console = true;
+        } else if (strcmp(argv[i], "--ignore") == 0 && i + 1 < argc) {
+            ignore = argv[++i];
+        } else if (strncmp(argv[i], "--ignore=", 9) == 0) {
+            ignore = argv[i] + 9;
+        } else if (strcmp(argv[i], "--fw") == 0 && i + 1 < argc) {
+            fw = argv[++i];
         } else if (arity >= 0 && i + arity < argc) {
             dargv[dargc++] = argv[i];
             if (arity)
                 dargv[dargc++] = argv[++i];
         } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "Usage: ringside replay [--console] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+            fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
             free(dargv);
             return EXIT_USAGE;
         } else {
@@ -634,7 +747,7 @@ static int cmd_replay(int argc, char **argv)
         }
     }
     if (!path) {
-        fprintf(stderr, "Usage: ringside replay [--console] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+        fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
         free(dargv);
         return EXIT_USAGE;
     }
@@ -649,6 +762,16 @@ static int cmd_replay(int argc, char **argv)
     }
     Replay rp;
     memset(&rp, 0, sizeof rp);
+    if (ignore && replay_ignore(&rp, ignore) != 0) {
+        fprintf(stderr, "ringside replay: --ignore %s: replay can leave out time and pc (e.g. --ignore time,pc)\n", ignore);
+        return EXIT_USAGE;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ringside replay: %s is a directory; replay takes a trace file, "
+                        "as `ringside run --trace FILE` writes it\n", path);
+        return EXIT_SETUP;
+    }
     rp.r = trace_reader_open(path, &err);
     if (!rp.r) {
         fprintf(stderr, "ringside replay: %s\n", err.msg);
@@ -693,10 +816,8 @@ static int cmd_replay(int argc, char **argv)
     }
     ro.mc.serial_input = serial_buf;
     ro.mc.net_recorded = net;
-    uint8_t sha[32];
-    if (sha256_file(ro.mc.fw_path, sha, &err) == 0 && memcmp(sha, h->fw_sha256, 32) != 0)
-        fprintf(stderr, "ringside replay: note: %s differs from the recorded firmware (SHA-256)\n",
-                ro.mc.fw_path);
+    if (replay_firmware(&ro, fw, path, h->fw_sha256, fw_beside, sizeof fw_beside) != 0)
+        goto out;
     rc = execute(&ro, &rp, h->argc, args);
     bool partial = rc == EXIT_STOPPED || rc == EXIT_INTERRUPTED || rc == EXIT_USAGE;   /* not run to its end */
     if (rc != EXIT_DIVERGED && rc != EXIT_SETUP && rc != EXIT_TRACE && !partial && !rp.diverged) {
@@ -719,6 +840,10 @@ static int cmd_replay(int argc, char **argv)
     } else if (rc != EXIT_SETUP && rc != EXIT_TRACE && !partial) {
         printf("ringside replay: %s: %llu events match (guest exit %d)\n", path,
                (unsigned long long)rp.matched, rc);
+        if (rp.shifted)
+            printf("ringside replay: %llu of them only with --ignore %s (time %+lld to %+lld)\n",
+                   (unsigned long long)rp.shifted, rp.ignore_time && rp.ignore_pc ? "time,pc" :
+                   rp.ignore_time ? "time" : "pc", (long long)rp.shift_lo, (long long)rp.shift_hi);
         rc = 0;
     }
 out:

@@ -10,6 +10,9 @@
 
 #include "check/check.h"
 #include "config.h"
+#include "suggest.h"
+#include "virtio/virtio_net.h"
+#include "virtio/virtio_pci.h"
 
 /* ARG_OPT: a value only as --name=VALUE; --name alone hands the parser NULL. */
 typedef enum { ARG_NONE, ARG_STR, ARG_U64, ARG_OPT } ArgKind;
@@ -46,6 +49,27 @@ typedef struct OptDesc {
 static int parse_link(RunOpts *ro, const char *val, Err *err);
 static void show_link(const RunOpts *ro, char *buf, size_t n);
 static int parse_link_toggle(RunOpts *ro, const char *val, Err *err);
+/* --virtio and --net-features are checked here, so that a bad value is a usage error
+ * (exit 120) like any other bad option, not a set-up failure; the machine parses them
+ * again when it builds the device. */
+static int parse_virtio_mode(RunOpts *ro, const char *val, Err *err)
+{
+    VirtioPciMode mode;
+    if (virtio_pci_parse_mode(val, &mode) != 0)
+        return err_set(err, "--virtio %s: expected legacy, modern or transitional", val);
+    ro->mc.virtio_mode = val;
+    return 0;
+}
+
+static int parse_net_features(RunOpts *ro, const char *val, Err *err)
+{
+    uint64_t f = VIRTIO_NET_DEFAULT_FEATURES;
+    if (virtio_net_parse_features(val, &f, err) != 0)
+        return -1;
+    ro->mc.net_features = val;
+    return 0;
+}
+
 static int parse_check_driver(RunOpts *ro, const char *val, Err *err)
 {
     CheckMode mode = CHECK_WARN;
@@ -92,9 +116,10 @@ static const OptDesc run_opts[] = {
     { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2), pcap:FILE (feed a capture), none (no NIC)",
       FIELD(mc.net_spec), .key = "net", .flags = OPT_MACHINE },
     { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional, legacy, modern", FIELD(mc.virtio_mode),
-      .key = "virtio", .flags = OPT_MACHINE | OPT_NIC },
+      .key = "virtio", .parse = parse_virtio_mode, .flags = OPT_MACHINE | OPT_NIC },
     { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+ring_packed", FIELD(mc.net_features),
-      .key = "net_features", .dflt = "every feature the device implements but ring_packed", .flags = OPT_MACHINE | OPT_NIC },
+      .key = "net_features", .dflt = "every feature the device implements but ring_packed", .parse = parse_net_features,
+      .flags = OPT_MACHINE | OPT_NIC },
     { "--net-slot", NULL, ARG_U64, "N", "PCI slot of the virtio-net device", FIELD(mc.net_slot), 1, 31, false,
       "slot 0 is the host bridge", .key = "net_slot", .flags = OPT_MACHINE | OPT_NIC },
     { "--net-pairs", NULL, ARG_U64, "N", "max_virtqueue_pairs offered with MQ", FIELD(mc.net_pairs), 1, 256,
@@ -279,6 +304,22 @@ static const OptDesc *find(const char *a, const char **val)
     return NULL;
 }
 
+/* " (did you mean '--net-features'?)" for a mistyped option a, or "". */
+static const char *option_hint(const char *a, char *buf, size_t cap)
+{
+    const char *names[2 * ARRAY_SIZE(run_opts)];
+    for (size_t k = 0; k < ARRAY_SIZE(run_opts); k++) {
+        names[2 * k] = run_opts[k].name;
+        names[2 * k + 1] = run_opts[k].alias;
+    }
+    const char *eq = strchr(a, '=');
+    const char *best = suggest_closest(a, eq ? (size_t)(eq - a) : strlen(a), names, ARRAY_SIZE(names));
+    if (!best)
+        return "";
+    snprintf(buf, cap, " (did you mean '%s'?)", best);
+    return buf;
+}
+
 /* Which options parse takes, and how it words its errors. */
 typedef enum { FROM_RUN, FROM_REPLAY, FROM_TRACE } OptSource;
 
@@ -301,9 +342,11 @@ static int parse(int argc, char *const *argv, RunOpts *ro, OptSource from, Err *
         }
         const OptDesc *o = find(a, &val);
         unsigned allowed = from == FROM_RUN ? ~0u : from == FROM_REPLAY ? OPT_OBSERVER : OPT_MACHINE | OPT_RECORDED_INPUT;
-        if (!o)
-            return err_set(err, "unknown option '%s'%s (try 'ringside %s --help')", a, sfx,
-                           from == FROM_REPLAY ? "replay" : "run");
+        if (!o) {
+            char hint[96];
+            return err_set(err, "unknown option '%s'%s%s (try 'ringside %s --help')", a, sfx,
+                           option_hint(a, hint, sizeof hint), from == FROM_REPLAY ? "replay" : "run");
+        }
         if (!(o->flags & allowed)) {
             if (from == FROM_TRACE)
                 return err_set(err, "'%s' is not an option a replay takes%s (it names an output or a debugger)", a, sfx);

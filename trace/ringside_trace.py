@@ -15,7 +15,7 @@ import rt_deftab
 __all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader", "TraceWriter",
            "read_events", "diff", "Divergence", "event_differences", "events_table",
            "load_events_def", "find_events_def", "FAMILIES", "vtime_ns", "NS_PER_TICK",
-           "DEFAULT_INSNS_PER_TICK"]
+           "DEFAULT_INSNS_PER_TICK", "format_value", "name_text"]
 
 MAGIC = b"RINGTRC\0"
 VERSION = 1
@@ -147,6 +147,17 @@ def _format_value(t, v):
         return "[%s]" % ",".join("%d:0x%x:%d:0x%x:%d" % (d["index"], d["addr"], d["len"], d["flags"], d["next"])
                                  for d in v)
     raise ValueError(t)
+
+
+def format_value(t, v):
+    """A field's value of type t as the canonical line writes it (the tools that print
+    their own lines use it for the fields they do not name)."""
+    return _format_value(t, v)
+
+
+def name_text(s):
+    """A symbol or name as the canonical line writes it: '-' for none, escaped."""
+    return "-" if s is None else _escape(_text_bytes(s), False)
 
 
 class Event:

@@ -132,7 +132,7 @@ def page(events, out, dev=None, queue=0, title=None, source=None):
     dev, evs = select(events, dev, queue)
     packed = any(e["name"].startswith("packed_") for e in evs)
     data = {"dev": dev, "queue": queue, "source": source, "events": evs, "layout": "packed" if packed else "split"}
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")   # no markup in the script
     tmpl = TEMPLATE
     title = title or "ringside: %s queue %d" % (dev or "?", queue)
     esc = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

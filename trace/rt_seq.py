@@ -9,81 +9,151 @@ frames the device exchanges with the peer. Dashed arrows travel through guest me
 (the rings), solid ones through registers or the wire. Standalone SVG 1.1, no script.
 """
 
-from xml.sax.saxutils import escape
+import re
+from xml.sax import saxutils
 
-STATUS_BITS = ((1, "ACK"), (2, "DRIVER"), (8, "FEATURES_OK"), (4, "DRIVER_OK"),
-               (64, "NEEDS_RESET"), (128, "FAILED"))
+
+# Characters XML 1.0 does not allow even escaped (§2.2): C0 controls other than tab,
+# newline and return, lone surrogates (a name that was not UTF-8), U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+MAX_LABEL = 160   # characters of a label on the page; the full text is in the tooltip
+
+
+def escape(text, limit=None):
+    """text as SVG character data: markup escaped, characters XML cannot carry shown as
+    \\xNN, and cut at limit characters with a mark."""
+    text = _NOT_XML.sub(lambda m: "\\x%02x" % (ord(m.group(0)) & 0xff), text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1] + "\u2026"
+    return saxutils.escape(text)
+
+import rt_decode
+import rt_frame
+import rt_names
 
 DRIVER, PEER = "driver", "peer"
 
 
-def status_text(v):
-    if v == 0:
-        return "0 (reset)"
-    names = [n for b, n in STATUS_BITS if v & b]
-    return "0x%x (%s)" % (v, "|".join(names))
-
-
-def arrow_of(ev):
+def arrow_of(ev, dec=None):
     """(from, to, label, style) for an event the diagram shows, else None. Lifeline
-    names: 'driver', 'peer', or the device name; from == to draws a note."""
+    names: 'driver', 'peer', or the device name; from == to draws a note. Values are
+    named by rt_decode (status and feature bits, queue roles, frames); feed every event
+    to the same dec, in order."""
+    dec = dec or rt_decode.Decoder()
+    dec.observe(ev)
     n, f = ev.name, ev.fields
     dev = f.get("dev") or "device"
+    q = dec.queue_name(dev, f["queue"]) if "queue" in f else None
     if n == "virtio_status":
-        return DRIVER, dev, "status %s" % status_text(f["new"]), "reg"
+        bits = rt_names.format_bits(f["new"], dec.t.bits["status"])
+        return DRIVER, dev, "status 0x%x (%s)" % (f["new"], bits) if f["new"] else "status 0 (reset)", "reg"
     if n == "virtio_reset":
         return DRIVER, dev, "reset", "reg"
     if n == "virtio_features":
-        who = "device" if f["side"] == "device" else "driver"
-        label = "%s features[%d] = 0x%08x" % (who, f["word"], f["value"])
-        return (dev, DRIVER, label, "reg") if who == "device" else (DRIVER, dev, label, "reg")
+        text = dec.render(ev, "value", f["value"])
+        if f["side"] == "device":
+            return dev, DRIVER, "device offers features[%d]: %s" % (f["word"], text), "reg"
+        return DRIVER, dev, "driver takes features[%d]: %s" % (f["word"], text), "reg"
     if n == "virtio_feature_sel":
         return DRIVER, dev, "select %s feature word %d" % (f["side"], f["word"]), "reg"
     if n == "virtio_queue_setup":
-        return DRIVER, dev, "queue %d: size %d desc 0x%x avail 0x%x used 0x%x" % (
-            f["queue"], f["size"], f["desc"], f["avail"], f["used"]), "reg"
+        return DRIVER, dev, "queue %s: size %d desc 0x%x avail 0x%x used 0x%x" % (
+            q, f["size"], f["desc"], f["avail"], f["used"]), "reg"
     if n == "virtio_queue_enable":
-        return DRIVER, dev, "queue %d %s" % (f["queue"], "enable" if f["enable"] else "disable"), "reg"
+        return DRIVER, dev, "queue %s %s" % (q, "enable" if f["enable"] else "disable"), "reg"
     if n == "virtio_notify":
-        return DRIVER, dev, "notify queue %d" % f["queue"], "reg"
+        return DRIVER, dev, "notify %s" % q, "reg"
     if n == "virtio_isr_read":
-        return dev, DRIVER, "ISR read 0x%x" % f["value"], "reg"
+        return dev, DRIVER, "ISR read %s" % rt_names.format_bits(f["value"], dec.t.bits["isr"]), "reg"
     if n == "virtio_error":
         return dev, dev, "error: %s" % f["reason"], "error"
+    if n == "driver_violation":
+        return DRIVER, DRIVER, "broke %s (%s)" % (f["rule"], f["clause"]), "error"
     if n == "avail_idx":
-        return DRIVER, DRIVER, "publish avail.idx = %d (queue %d)" % (f["idx"], f["queue"]), "mem"
+        return DRIVER, DRIVER, "publish avail.idx = %d (%s)" % (f["idx"], q), "mem"
     if n == "chain_fetch":
-        return DRIVER, dev, "fetch chain q%d head %d (%d desc)" % (f["queue"], f["head"], len(f["chain"])), "mem"
+        return DRIVER, dev, "fetch chain %s head %d (%d desc)" % (q, f["head"], len(f["chain"])), "mem"
     if n == "packed_desc_avail":
-        return DRIVER, DRIVER, "desc[%d] available: id %d, AVAIL=%d (queue %d)" % (
-            f["index"], f["id"], f["wrap"], f["queue"]), "mem"
+        return DRIVER, DRIVER, "desc[%d] available: id %d, AVAIL=%d (%s)" % (
+            f["index"], f["id"], f["wrap"], q), "mem"
     if n == "packed_chain_fetch":
-        return DRIVER, dev, "fetch chain q%d pos %d wrap %d id %d (%d desc)" % (
-            f["queue"], f["pos"], f["wrap"], f["id"], len(f["chain"])), "mem"
+        return DRIVER, dev, "fetch chain %s pos %d wrap %d id %d (%d desc)" % (
+            q, f["pos"], f["wrap"], f["id"], len(f["chain"])), "mem"
     if n == "packed_used_flags":
-        return dev, DRIVER, "desc[%d] used: flags 0x%x (queue %d)" % (f["pos"], f["flags"], f["queue"]), "mem"
+        return dev, DRIVER, "desc[%d] used: flags 0x%x (%s)" % (f["pos"], f["flags"], q), "mem"
     if n == "packed_wrap":
-        return dev, dev, "q%d %s wrap counter -> %d" % (f["queue"], f["counter"], f["wrap"]), "note"
+        return dev, dev, "%s %s wrap counter -> %d" % (q, f["counter"], f["wrap"]), "note"
     if n == "used_idx":
-        return dev, DRIVER, "used.idx = %d (queue %d)" % (f["idx"], f["queue"]), "mem"
+        return dev, DRIVER, "used.idx = %d (%s)" % (f["idx"], q), "mem"
     if n == "irq_raise":
-        return dev, DRIVER, "interrupt q%d (%s)" % (f["queue"], f["reason"] or "-"), "irq"
+        return dev, DRIVER, "interrupt %s (%s)" % (q, f["reason"] or "-"), "irq"
     if n == "irq_suppress":
-        return dev, dev, "interrupt q%d suppressed (%s)" % (f["queue"], f["reason"] or "-"), "note"
+        return dev, dev, "interrupt %s suppressed (%s)" % (q, f["reason"] or "-"), "note"
     if n == "frame_from_guest":
-        return dev, PEER, "frame %d bytes%s" % (len(f["frame"]), _ethertype(f["frame"])), "wire"
+        return dev, PEER, "frame %dB %s" % (len(f["frame"]), rt_frame.summary(f["frame"])), "wire"
     if n == "frame_to_guest":
-        return PEER, dev, "frame %d bytes%s" % (len(f["frame"]), _ethertype(f["frame"])), "wire"
+        return PEER, dev, "frame %dB %s" % (len(f["frame"]), rt_frame.summary(f["frame"])), "wire"
     if n == "peer_action":
         return PEER, PEER, f["text"], "note"
     return None
 
 
-def _ethertype(b):
-    if len(b) < 14:
-        return ""
-    t = int.from_bytes(b[12:14], "big")
-    return {0x0800: " IPv4", 0x0806: " ARP", 0x86dd: " IPv6"}.get(t, " type 0x%04x" % t)
+# The phases of the story the trace tells, in Linux's order (DESIGN.md's users: the
+# kernel functions a teacher names), with the event that starts each. A phase only moves
+# forward; a device reset starts the probe again.
+PHASES = (
+    ("virtio_pci_probe", "virtio_pci_probe: reset, ACKNOWLEDGE (virtio 1.2 §3.1.1 steps 1-2)"),
+    ("virtnet_probe", "virtnet_probe: DRIVER, feature negotiation, config (steps 3-6)"),
+    ("init_vqs", "init_vqs: find_vqs sets up the virtqueues (step 7)"),
+    ("try_fill_recv", "try_fill_recv: receive buffers made available"),
+    ("register_netdev", "register_netdev: DRIVER_OK, the device is live (step 8)"),
+    ("traffic", "traffic: start_xmit, receive, control commands"),
+)
+PHASE_NAMES = tuple(k for k, _ in PHASES)
+_STATUS_DRIVER, _STATUS_DRIVER_OK = 2, 4
+
+
+def phase_of(ev, current, dec):
+    """The phase ev moves the story to (a PHASE_NAMES key), or current."""
+    n, f = ev.name, ev.fields
+    at = PHASE_NAMES.index(current) if current in PHASE_NAMES else -1
+    want = None
+    if n == "virtio_reset" or (n == "virtio_status" and f["new"] in (0, 1)):
+        return "virtio_pci_probe"
+    if n == "virtio_status" and f["new"] & _STATUS_DRIVER_OK:
+        want = "register_netdev"
+    elif n == "virtio_status" and f["new"] & _STATUS_DRIVER:
+        want = "virtnet_probe"
+    elif n == "virtio_queue_setup":
+        want = "init_vqs"
+    elif n == "avail_idx" and dec.queue_name(f.get("dev"), f["queue"]).startswith("rx") and \
+            at < PHASE_NAMES.index("register_netdev"):
+        want = "try_fill_recv"
+    elif n in ("frame_from_guest", "frame_to_guest") or (n == "virtio_notify" and at >= PHASE_NAMES.index("register_netdev")):
+        want = "traffic"
+    if want is not None and PHASE_NAMES.index(want) > at:
+        return want
+    return current
+
+
+CHAR_W = 6.7     # pixels per character of the 11 px monospace text
+
+
+def _fit(label, px):
+    """label cut (with a mark) to what px pixels of text hold."""
+    n = max(int(px // CHAR_W), 8)
+    return label if len(label) <= n else label[:n - 1] + "\u2026"
+
+
+_NUM = re.compile(r"(\d+)")
+
+
+def _merge(first, last, count):
+    """One label for a run of arrows whose labels differ only in their numbers: each
+    number that changes as first...last, and the count ("avail.idx = 1...256 (rx0) x256")."""
+    a, b = _NUM.split(first), _NUM.split(last)
+    parts = [x if x == y or i % 2 == 0 else "%s\u2026%s" % (x, y) for i, (x, y) in enumerate(zip(a, b))]
+    return "%s \u00d7%d" % ("".join(parts), count)
 
 
 STYLE = """
@@ -97,30 +167,69 @@ text { font-family: monospace; font-size: 11px; }
 .wire { stroke: #070; fill: none; }
 .note, .error { stroke: #888; fill: #ffd; }
 .error { fill: #fdd; }
+.phase { stroke: #557; stroke-width: 0.5; }
+text.phase { font-weight: bold; fill: #335; stroke: none; }
 """
 
 
-def svg(events, out, max_events=500, time_from=None, time_to=None):
+def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True, header=None, phase=None):
     """Writes the diagram of the events that have an arrow (within the time bounds, at
-    most max_events of them) to the text stream out; returns how many it drew."""
+    most max_events arrows) to the text stream out; returns (arrows drawn, events left
+    out past max_events). collapse: a run of consecutive arrows with the same ends whose
+    labels differ only in numbers is one arrow with the range and a count."""
     rows, devices, more = [], [], 0
+    heads = set()    # indices of the phase headings among rows
+    dec = rt_decode.Decoder(header)
+    runs = []        # per row: [first label, last label, count]
+    current = shown = None
     for ev in events:
+        dec.observe(ev)
+        current = phase_of(ev, current, dec)
+        if phase is not None and current != phase:
+            continue
         if time_from is not None and ev.vtime < time_from:
             continue
         if time_to is not None and ev.vtime > time_to:
             continue
-        a = arrow_of(ev)
+        a = arrow_of(ev, dec)
         if a is None:
             continue
-        if len(rows) >= max_events:
+        if collapse and rows and rows[-1][1][0] == a[0] and rows[-1][1][1] == a[1] and \
+                rows[-1][1][3] == a[3] and rows[-1][0].get("queue") == ev.get("queue") and \
+                _NUM.sub("#", runs[-1][0]) == _NUM.sub("#", a[2]):
+            runs[-1][1] = a[2]
+            runs[-1][2] += 1
+            continue
+        if len(rows) - len(heads) >= max_events:
             more += 1
             continue
+        if current != shown and current is not None:
+            shown = current
+            heads.add(len(rows))
+            rows.append((ev, (None, None, dict(PHASES)[current], "phase")))
+            runs.append([None, None, 1])
         for who in a[:2]:
             if who not in (DRIVER, PEER) and who not in devices:
                 devices.append(who)
-        rows.append((ev, a))
+        # Cause before effect: the device traces a received frame after the ring work it
+        # caused (fetch, used push, interrupt at the same time); the frame is drawn first.
+        k = len(rows)
+        if ev.name == "frame_to_guest":
+            while k and k - 1 not in heads and rows[k - 1][0].vtime == ev.vtime and \
+                    rows[k - 1][0].family == "ring_dev":
+                k -= 1
+        rows.insert(k, (ev, a))
+        runs.insert(k, [a[2], a[2], 1])
+        heads = {h + 1 if h >= k else h for h in heads}
+    rows = [(ev, (src, dst, label if n == 1 else _merge(first, last, n), style))
+            for (ev, (src, dst, label, style)), (first, last, n) in zip(rows, runs)]
     lanes = [DRIVER] + devices + [PEER]
-    x0, lane_w, top, row_h = 130, 330, 50, 22
+    # Lanes as wide as the longest arrow label needs, within bounds so that the page
+    # fits a projector; a label longer than its lane is cut with a mark, and the whole
+    # of it is in the arrow's tooltip.
+    longest = max([len(a[2]) for _, a in rows if a[0] != a[1] and a[0] is not None] or [0])
+    x0, top, row_h = 130, 50, 22
+    lane_w = max(330, min(int(longest * CHAR_W) + 30, 520))
     xs = {name: x0 + i * lane_w for i, name in enumerate(lanes)}
     width = x0 + lane_w * (len(lanes) - 1) + 230
     height = top + row_h * (len(rows) + 2) + 20
@@ -138,25 +247,34 @@ def svg(events, out, max_events=500, time_from=None, time_to=None):
         label = "driver (guest)" if name == DRIVER else "peer (network)" if name == PEER else "device %s" % name
         tw = 7 * len(label) + 16
         w('<rect class="head" x="%d" y="%d" width="%d" height="22" rx="4"/>\n' % (x - tw // 2, top - 38, tw))
-        w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (x, top - 23, escape(label)))
+        w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (x, top - 23, escape(label, MAX_LABEL)))
+    k = 0
     for i, (ev, (src, dst, label, style)) in enumerate(rows):
         y = top + row_h * (i + 1)
-        w('<g class="ev" data-index="%d"><title>%s</title>\n' % (i, escape(ev.format())))
+        if style == "phase":
+            w('<line class="phase" x1="0" y1="%d" x2="%d" y2="%d"/>\n' % (y - 12, width, y - 12))
+            w('<text x="8" y="%d" class="phase">%s</text>\n' % (y + 3, escape(label, MAX_LABEL)))
+            continue
+        w('<g class="ev" data-index="%d"><title>%s</title>\n' % (k, escape(label + "\n" + ev.format())))
+        k += 1
         w('<text x="8" y="%d" class="time">%d</text>\n' % (y + 4, ev.vtime))
         if src == dst:
             x = xs[src]
-            tw = min(7 * len(label) + 10, 2 * lane_w - 40)
+            room = (width - x - 20) if src == PEER else 2 * lane_w - 40
+            label = _fit(label, room - 10)
+            tw = min(int(CHAR_W * len(label)) + 12, room)
             w('<rect class="%s" x="%d" y="%d" width="%d" height="16" rx="3"/>\n' % (style, x + 6, y - 10, tw))
-            w('<text x="%d" y="%d">%s</text>\n' % (x + 11, y + 2, escape(label)))
+            w('<text x="%d" y="%d">%s</text>\n' % (x + 11, y + 2, escape(label, MAX_LABEL)))
         else:
             x1, x2 = xs[src], xs[dst]
             w('<line class="%s" x1="%d" y1="%d" x2="%d" y2="%d" marker-end="url(#arrow)"/>\n'
               % (style, x1, y, x2, y))
-            w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % ((x1 + x2) // 2, y - 4, escape(label)))
+            w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (
+                (x1 + x2) // 2, y - 4, escape(_fit(label, abs(x2 - x1) - 16), MAX_LABEL)))
         w("</g>\n")
     if more:
         w('<text x="8" y="%d" class="time">... %d more events (raise --max-events)</text>\n'
           % (top + row_h * (len(rows) + 1) + 4, more))
     w("</svg>\n")
-    return len(rows)
+    return len(rows) - len(heads), more
 

@@ -6,8 +6,13 @@ notifies and interrupts per frame, and how many interrupts the device suppressed
 """
 
 
+import rt_decode
+
+
 def compute(reader):
-    """Reads every event of an open ringside_trace.TraceReader; returns a dict."""
+    """Reads every event of an open ringside_trace.TraceReader; returns a dict. Queues
+    are keyed "DEV ROLE" ("virtio-net tx0"; rt_decode), each with its index."""
+    dec = rt_decode.Decoder(reader.header)
     types, families = {}, {}
     queues = {}
     notify = irq = suppressed = frames_in = frames_out = frame_bytes = 0
@@ -22,9 +27,11 @@ def compute(reader):
         first = ev.vtime if first is None else first
         last = ev.vtime
         name = ev.name
+        dec.observe(ev)
         if "queue" in ev.fields and "dev" in ev.fields:
-            q = queues.setdefault("%s/%d" % (ev["dev"], ev["queue"]),
-                                  {"notifies": 0, "irq_raise": 0, "irq_suppress": 0, "chains": 0, "used": 0})
+            q = queues.setdefault("%s %s" % (ev["dev"], dec.queue_name(ev["dev"], ev["queue"])),
+                                  {"index": ev["queue"], "notifies": 0, "irq_raise": 0, "irq_suppress": 0,
+                                   "chains": 0, "used": 0})
             key = {"virtio_notify": "notifies", "irq_raise": "irq_raise", "irq_suppress": "irq_suppress",
                    "chain_fetch": "chains", "used_write": "used",
                    "packed_chain_fetch": "chains", "packed_used_write": "used"}.get(name)
@@ -96,7 +103,7 @@ def render(s, path, out):
         v["irq_raise"], _ratio(v["interrupts_per_frame"]), v["irq_suppress"], _ratio(v["irq_suppression_ratio"])))
     if s["queues"]:
         out.write("\n%-24s %9s %9s %9s %9s %9s\n" % ("queue", "notifies", "chains", "used", "irq", "irq_supp"))
-        for q in sorted(s["queues"]):
+        for q in sorted(s["queues"], key=lambda k: (k.split(" ")[0], s["queues"][k]["index"])):
             d = s["queues"][q]
             out.write("%-24s %9d %9d %9d %9d %9d\n" % (q, d["notifies"], d["chains"], d["used"],
                                                        d["irq_raise"], d["irq_suppress"]))

@@ -4,6 +4,7 @@
  * this model implements (VIRTIO_NET_DEFAULT_FEATURES, on by default, and
  * VIRTIO_NET_OPTIONAL_FEATURES, off by default) can be switched; they are listed
  * device-specific ones first, each group in bit order. */
+#include "suggest.h"
 #include "virtio/virtio_net.h"
 
 /* The i-th row a --net-features name may be, NULL past the last: virtio-net's own
@@ -44,6 +45,15 @@ static int unknown(const char *item, size_t len, bool known, Err *err)
     if (known)
         return err_set(err, "--net-features: feature '%.*s' is not implemented by this device (valid: %s)",
                        (int)len, item, valid);
+    const char *names[128];
+    size_t n = 0;
+    for (unsigned i = 0; (r = feature_row(i)) && n < sizeof names / sizeof names[0]; i++)
+        if (switchable(r))
+            names[n++] = r->spelling;
+    const char *best = suggest_closest(item, len, names, n);
+    if (best)
+        return err_set(err, "--net-features: unknown feature '%.*s' (did you mean '%s'? valid: %s)",
+                       (int)len, item, best, valid);
     return err_set(err, "--net-features: unknown feature '%.*s' (valid: %s)", (int)len, item, valid);
 }
 

@@ -29,7 +29,7 @@ grep -q "needs a virtual time" "$WORK/out" || fail "no message for needs-reset w
 # FEATURES_OK never sticks: the driver fails the device, so there is no netdev (3).
 expect_fault refuse refuse-features-ok 3 "virtio-net: device refused the features (status 0x03)"
 grep -q "net: no network device" "$WORK/refuse.out" || fail "refuse-features-ok: no 'no network device' line"
-$TRACE_TOOL show --type virtio_error "$WORK/refuse.trace" >"$WORK/refuse.err" || fail "refuse-features-ok: trace unreadable"
+$TRACE_TOOL show --raw --type virtio_error "$WORK/refuse.trace" >"$WORK/refuse.err" || fail "refuse-features-ok: trace unreadable"
 grep -q "FEATURES_OK refused: injected refusal" "$WORK/refuse.err" ||
     { cat "$WORK/refuse.err"; fail "refuse-features-ok: no virtio_error naming the refusal"; }
 
@@ -37,7 +37,7 @@ grep -q "FEATURES_OK refused: injected refusal" "$WORK/refuse.err" ||
 # clean run so the test follows the firmware): the driver gives up on the device at
 # once, and DHCP then times out (5).
 run_fw "$WORK/base.out" --trace "$WORK/base.trace" || { cat "$WORK/base.out"; fail "the clean run failed"; }
-t=$($TRACE_TOOL show --type frame_from_guest "$WORK/base.trace" | awk 'NR == 1 { print $1 + 1 }')
+t=$($TRACE_TOOL show --raw --type frame_from_guest "$WORK/base.trace" | awk 'NR == 1 { print $1 + 1 }')
 [ -n "$t" ] || fail "the clean run sent no frame"
 expect_fault reset "needs-reset@$t" 8 "virtio-net: device set DEVICE_NEEDS_RESET; giving up on it"
 grep -q "dhcp: stopped: the device failed" "$WORK/reset.out" || fail "needs-reset: DHCP did not stop at once"

@@ -81,4 +81,21 @@ for code in 120 121 122 123 124 125 126 127; do
     grep -q "$code" "$WORK/man" || codes="$codes $code"
 done
 [ -z "$missing$codes" ] || fail "$man does not document options:${missing:- (none)}; exit statuses:${codes:- (none)}"
+# --trace - is refused (standard output is the console), with the way that works: the
+# trace on another descriptor, read from a pipe by ringside-trace.
+"$RINGSIDE" run --trace - -append scenario=hello >"$WORK/dash.out" 2>"$WORK/dash.err"; rc=$?
+[ $rc = 120 ] && grep -q 'trace -: standard output carries the guest.s console' "$WORK/dash.err" ||
+    { cat "$WORK/dash.err"; fail "--trace -: exit $rc, or no clear refusal"; }
+[ -e ./- ] && fail "--trace - wrote a file named -"
+if command -v "${PYTHON:-python3}" >/dev/null 2>&1; then
+    n=$( { "$RINGSIDE" run -append scenario=hello --trace /dev/fd/3 3>&1 >/dev/null; } |
+        "${PYTHON:-python3}" trace/ringside-trace show --raw --type run_end /dev/stdin | wc -l)
+    [ "$n" = 1 ] || fail "the trace sent to a pipe through --trace /dev/fd/3 is not readable"
+fi
+# A slip in an option or a feature name gets a "did you mean".
+"$RINGSIDE" run --net-featurs -mq >/dev/null 2>"$WORK/dym"; rc=$?
+[ $rc = 120 ] && grep -q "unknown option '--net-featurs' (did you mean '--net-features'?)" "$WORK/dym" ||
+    { cat "$WORK/dym"; fail "a mistyped option: exit $rc, or no suggestion"; }
+"$RINGSIDE" run --net-features -evnt_idx >/dev/null 2>"$WORK/dym"
+grep -q "unknown feature 'evnt_idx' (did you mean 'event_idx'?" "$WORK/dym" || { cat "$WORK/dym"; fail "a mistyped feature: no suggestion"; }
 exit 0

@@ -15,8 +15,8 @@ check_mode() {  # MODE REASON [extra run args...]
     grep -q "hostile: after the reset: 10.0.2.2 is-at 52:55:0a:00:02:02" "$WORK/$mode.out" ||
         { cat "$WORK/$mode.out"; fail "mode $mode: no ARP reply after the reset"; }
     $TRACE_TOOL info "$t" >"$WORK/$mode.info" 2>&1 || { cat "$WORK/$mode.info"; fail "mode $mode: trace info failed"; }
-    $TRACE_TOOL show "$t" >"$WORK/$mode.show" 2>&1 || { tail "$WORK/$mode.show"; fail "mode $mode: trace show failed"; }
-    $TRACE_TOOL show --type virtio_error "$t" >"$WORK/$mode.err" 2>&1 || fail "mode $mode: show --type failed"
+    $TRACE_TOOL show --raw "$t" >"$WORK/$mode.show" 2>&1 || { tail "$WORK/$mode.show"; fail "mode $mode: trace show failed"; }
+    $TRACE_TOOL show --raw --type virtio_error "$t" >"$WORK/$mode.err" 2>&1 || fail "mode $mode: show --type failed"
     [ "$(wc -l <"$WORK/$mode.err")" = 1 ] || { cat "$WORK/$mode.err"; fail "mode $mode: expected exactly one virtio_error"; }
     grep -q "dev=virtio-net reason=\"queue 1: .*$reason" "$WORK/$mode.err" ||
         { cat "$WORK/$mode.err"; fail "mode $mode: virtio_error does not say '$reason'"; }

@@ -11,7 +11,8 @@ unset RINGSIDE_FW RINGSIDE_EVENTS_DEF DESTDIR
 # check_install ROOT: ROOT/bin/ringside and ROOT/bin/ringside-trace work from $WORK.
 check_install() {
     root=$1
-    [ -x "$root/bin/ringside" ] && [ -x "$root/bin/ringside-trace" ] && [ -f "$root/share/man/man1/ringside.1" ] ||
+    [ -x "$root/bin/ringside" ] && [ -x "$root/bin/ringside-trace" ] && [ -f "$root/share/man/man1/ringside.1" ] &&
+        [ -f "$root/share/man/man1/ringside-trace.1" ] ||
         { find "$root"; fail "make install left out a file under $root"; }
     (cd "$WORK" && "$root/bin/ringside" run --trace "$WORK/inst.trace" >"$WORK/run.out" 2>&1); rc=$?
     [ $rc = 0 ] || { cat "$WORK/run.out"; fail "the installed $root/bin/ringside run exited $rc"; }

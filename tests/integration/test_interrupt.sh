@@ -11,7 +11,7 @@ for sig in INT TERM; do
     wait $pid; rc=$?
     [ $rc = 130 ] || { cat "$WORK/$sig.out"; fail "SIG$sig: exit $rc, expected 130"; }
     grep -q 'interrupted after' "$WORK/$sig.out" || { cat "$WORK/$sig.out"; fail "SIG$sig: no message"; }
-    "$PYTHON" trace/ringside-trace show "$WORK/$sig.trace" >"$WORK/$sig.txt" || fail "SIG$sig: the trace is not readable"
+    "$PYTHON" trace/ringside-trace show --raw "$WORK/$sig.trace" >"$WORK/$sig.txt" || fail "SIG$sig: the trace is not readable"
     tail -n 1 "$WORK/$sig.txt" | grep -q 'run_end status=0 reason="interrupted"' ||
         { tail -n 3 "$WORK/$sig.txt"; fail "SIG$sig: the trace does not end with the interruption"; }
 done

@@ -159,7 +159,7 @@ has "$WORK/up" "$PING4" "link up at 0.5 s: ping"
 # second request is dropped, the third and fourth answered. The times come from a
 # trace of the undisturbed run, so firmware changes do not break the test.
 run_fw "$WORK/plain" --trace "$WORK/plain.trace" -append scenario=ping || fail "ping --trace exited $RC"
-t=$("$PYTHON" trace/ringside-trace show --type frame_to_guest "$WORK/plain.trace" | awk '/ frame=98:/ { print $1; exit }')
+t=$("$PYTHON" trace/ringside-trace show --raw --type frame_to_guest "$WORK/plain.trace" | awk '/ frame=98:/ { print $1; exit }')
 [ -n "$t" ] || fail "no echo reply in the trace"
 run_fw "$WORK/flap" --trace "$WORK/flap.trace" --link-toggle "$((t + 1)),$((t + 10000001))" -append scenario=ping
 rc=$?
@@ -186,7 +186,7 @@ grep -aq 'every:400000' "$WORK/every.trace" || fail "--link-toggle every: not re
 # before DRIVER_OK. The device rightly sends no configuration change before DRIVER_OK
 # (virtio 1.2 §3.1.1; QEMU's virtio_notify_config does the same), so the driver must
 # read the status again once it has set DRIVER_OK, as Linux's virtnet_probe does.
-d=$("$PYTHON" trace/ringside-trace show --type virtio_status "$WORK/plain.trace" | awk '/ new=0x[0-9a-f]*[4567cdef]$/ { print $1; exit }')
+d=$("$PYTHON" trace/ringside-trace show --raw --type virtio_status "$WORK/plain.trace" | awk '/ new=0x[0-9a-f]*[4567cdef]$/ { print $1; exit }')
 [ -n "$d" ] || fail "no DRIVER_OK in the trace"
 run_fw "$WORK/early" --link down --link-toggle "$((d - 1))" -append scenario=ping || { tail -n 20 "$WORK/early"; fail "link up just before DRIVER_OK: ping exited $RC"; }
 has "$WORK/early" "$PING4" "link up just before DRIVER_OK: ping"

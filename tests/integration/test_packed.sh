@@ -81,7 +81,7 @@ run_fw "$WORK/traced" --virtio modern $PACKED --trace "$t" -append "scenario=pin
 "$RINGSIDE" replay "$t" >"$WORK/replay" 2>&1 || { tail "$WORK/replay"; fail "replay diverged"; }
 grep -q "events match (guest exit 0)" "$WORK/replay" || fail "no replay match line"
 T="$PYTHON trace/ringside-trace"
-$T show "$t" >"$WORK/show" || fail "trace show failed"
+$T show --raw "$t" >"$WORK/show" || fail "trace show failed"
 for e in packed_desc_write packed_desc_avail driver_event_write packed_chain_fetch packed_used_write \
          packed_used_flags device_event_write packed_wrap; do
     grep -q " $e dev=virtio-net" "$WORK/show" || fail "no $e event in the trace"
@@ -129,7 +129,7 @@ for c in chromium chromium-browser google-chrome; do
     command -v $c >/dev/null 2>&1 && { CHROMIUM=$c; break; }
 done
 if [ -n "$CHROMIUM" ] && [ -z "$RINGSIDE_SAN" ]; then
-    $T show "$t" --queue 1 >"$WORK/q1.txt"
+    $T show --raw "$t" --queue 1 >"$WORK/q1.txt"
     step=$(grep -n " packed_chain_fetch " "$WORK/q1.txt" | head -1 | cut -d: -f1)
     step=$((step - 1))
     timeout 120 $CHROMIUM --headless --no-sandbox --disable-gpu --user-data-dir="$WORK/profile" --no-first-run \

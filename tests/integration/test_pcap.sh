@@ -6,7 +6,7 @@
 . tests/integration/lib.sh
 T=trace/ringside-trace
 # frames TRACE: the frames handed to the guest, in order, one per line.
-frames() { "$PYTHON" $T show --type frame_to_guest "$1" | sed -n 's/.* frame=//p'; }
+frames() { "$PYTHON" $T show --raw --type frame_to_guest "$1" | sed -n 's/.* frame=//p'; }
 
 run_fw "$WORK/a" --pcap "$WORK/a.pcapng" --trace "$WORK/a.trace" -append scenario=ping || { tail -n 20 "$WORK/a"; fail "ping --pcap exited $RC"; }
 [ -s "$WORK/a.pcapng" ] || fail "--pcap wrote nothing"
@@ -25,7 +25,7 @@ grep -q '^4 packets transmitted, 4 received, 0% packet loss$' "$WORK/r" || { tai
 grep -q '^eth0: rx packets 7 bytes 1136 dropped 0;' "$WORK/r" || { tail -n 6 "$WORK/r"; fail "guest rx counters after replay"; }
 "$RINGSIDE" replay "$WORK/r.trace" >"$WORK/r.replay" 2>&1 || { tail -n 8 "$WORK/r.replay"; fail "replay of the pcap-fed run did not match"; }
 # Nothing answers the guest: its frames are only captured.
-if "$PYTHON" $T show --type peer_action "$WORK/r.trace" | grep -q .; then fail "the peer acted in a pcap replay"; fi
+if "$PYTHON" $T show --raw --type peer_action "$WORK/r.trace" | grep -q .; then fail "the peer acted in a pcap replay"; fi
 
 # A truncated capture: frames before the damage are fed, then a one-line error naming
 # the file and offset; the run does not pass.
@@ -62,7 +62,7 @@ EOF
 diff -u "$WORK/kinds.want" "$WORK/kinds" || fail "capture is not DHCP Discover/Offer/Request/ACK, ARP, 4 echo request/reply pairs"
 # Strictly increasing stamps; the first is the trace's first frame time x 10 ns.
 awk -F, 'NR > 1 && $1 <= prev { print "not increasing at frame " NR; bad = 1 } { prev = $1 } END { exit bad }' "$WORK/f" || fail "capture timestamps"
-t0=$("$PYTHON" $T show --type frame_from_guest "$WORK/a.trace" | awk '{ print $1; exit }')
+t0=$("$PYTHON" $T show --raw --type frame_from_guest "$WORK/a.trace" | awk '{ print $1; exit }')
 ns=$(awk -F, 'NR == 1 { split($1, p, "."); printf "%.0f\n", p[1] * 1000000000 + p[2] }' "$WORK/f")
 [ "$ns" = "$((t0 * 10))" ] || fail "first frame stamped $ns ns, expected virtual time $t0 x 10 ns"
 [ "$(tshark -r "$WORK/a.pcapng" -Y _ws.malformed 2>/dev/null | wc -l)" = 0 ] || fail "tshark finds malformed frames"

@@ -32,4 +32,45 @@ grep '^  got' "$WORK/div.out" | grep -q 'uart' || { cat "$WORK/div.out"; fail "f
 head -c 100 "$WORK/t.trace" >"$WORK/trunc.trace"
 "$RINGSIDE" replay "$WORK/trunc.trace" >"$WORK/trunc.out" 2>&1; rc=$?
 [ $rc != 0 ] && [ $rc -lt 128 ] || { cat "$WORK/trunc.out"; fail "truncated trace: exit $rc"; }
+# A recording whose events from #10 on are 5 later: the same events at another time. The
+# divergence says so; --ignore time goes on and counts them; --ignore of anything else
+# is a usage error.
+if command -v "${PYTHON:-python3}" >/dev/null 2>&1; then
+    run_fw "$WORK/t2.out" --fw "$fw" -append scenario=hello --trace "$WORK/t2.trace" || fail "second traced run failed"
+    "${PYTHON:-python3}" - "$WORK/t2.trace" "$WORK/shift.trace" <<'PY' || fail "cannot build the shifted recording"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+with rt.TraceReader(sys.argv[1]) as r, rt.TraceWriter(sys.argv[2], r.header.config, r.header.argv, r.header.fw_sha256) as w:
+    for i, ev in enumerate(r):
+        w.emit(ev.name, ev.vtime + (5 if i >= 10 else 0), ev.pc, ev.sym, **ev.fields)
+PY
+    "$RINGSIDE" replay "$WORK/shift.trace" >"$WORK/shift.out" 2>&1; rc=$?
+    [ $rc = 123 ] || { cat "$WORK/shift.out"; fail "shifted recording: exit $rc, expected 123"; }
+    grep -q 'diverged at event 10$' "$WORK/shift.out" && grep -q '^  same event, time -5 ' "$WORK/shift.out" ||
+        { cat "$WORK/shift.out"; fail "a time-only divergence is not reported as such"; }
+    "$RINGSIDE" replay --ignore time "$WORK/shift.trace" >"$WORK/ign.out" 2>&1 || { cat "$WORK/ign.out"; fail "replay --ignore time did not match"; }
+    grep -q 'events match' "$WORK/ign.out" && grep -q ' of them only with --ignore time (time -5 to -5)$' "$WORK/ign.out" ||
+        { cat "$WORK/ign.out"; fail "replay --ignore time: no count of the shifted events"; }
+    "$RINGSIDE" replay --ignore len "$WORK/shift.trace" >"$WORK/bad.out" 2>&1; rc=$?
+    [ $rc = 120 ] && grep -q 'replay can leave out time and pc' "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "replay --ignore len: exit $rc"; }
+fi
+# A directory given for the trace is said to be one.
+"$RINGSIDE" replay "$WORK" >"$WORK/dir.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'is a directory; replay takes a trace file' "$WORK/dir.out" || { cat "$WORK/dir.out"; fail "replay DIR: exit $rc"; }
+# A recording made with a relative --fw replays from another directory: the firmware is
+# found beside the trace by its SHA-256, or given with replay --fw (refused when it is
+# not the recorded one); with neither, the refusal says what to do.
+mkdir -p "$WORK/a" "$WORK/r/b" "$WORK/r/elsewhere"
+R=$(cd "$(dirname "$RINGSIDE")" && pwd)/$(basename "$RINGSIDE")   # the runs below change directory
+cp "$fw" "$WORK/a/fw.elf" || fail "cannot copy the firmware"
+(cd "$WORK/a" && "$R" run --fw fw.elf -append scenario=hello --trace h.trace >/dev/null 2>&1) || fail "relative --fw run"
+cp "$WORK/a/h.trace" "$WORK/a/fw.elf" "$WORK/r/b/" && cp "$WORK/a/h.trace" "$WORK/r/elsewhere/"
+(cd "$WORK/r" && "$R" replay b/h.trace) >"$WORK/rel.out" 2>&1 || { cat "$WORK/rel.out"; fail "replay of a relative --fw recording from elsewhere"; }
+grep -q 'using b/fw.elf beside the trace' "$WORK/rel.out" || { cat "$WORK/rel.out"; fail "replay did not say which firmware it used"; }
+(cd "$WORK/r" && "$R" replay elsewhere/h.trace) >"$WORK/rel2.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'give it with replay --fw FILE' "$WORK/rel2.out" || { cat "$WORK/rel2.out"; fail "no firmware anywhere: exit $rc"; }
+(cd "$WORK/r" && "$R" replay --fw "$WORK/a/fw.elf" elsewhere/h.trace) >"$WORK/rel3.out" 2>&1 || { cat "$WORK/rel3.out"; fail "replay --fw of the recorded firmware"; }
+(cd "$WORK/r" && "$R" replay --fw ../fw.elf elsewhere/h.trace) >"$WORK/rel4.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q 'is not the firmware the trace recorded' "$WORK/rel4.out" || { cat "$WORK/rel4.out"; fail "replay --fw of another firmware: exit $rc"; }
 exit 0

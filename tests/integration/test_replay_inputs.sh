@@ -16,7 +16,7 @@ cp "$d/blob.bin" "$WORK/blob.orig" || fail "cp"
 # TFTP: the file, read once, is in the trace in three chunks; a missing file is recorded
 # as its error.
 run_fw "$WORK/t.out" --tftp "$d" --trace "$WORK/t.trace" -append "scenario=tftp file=blob.bin" || { tail -n 5 "$WORK/t.out"; fail "traced tftp exited $RC"; }
-"$PYTHON" $T show --type file_input "$WORK/t.trace" >"$WORK/fi" || fail "show file_input"
+"$PYTHON" $T show --raw --type file_input "$WORK/t.trace" >"$WORK/fi" || fail "show file_input"
 [ "$(wc -l <"$WORK/fi")" = 3 ] || { cut -c1-160 "$WORK/fi"; fail "expected 3 file_input chunks"; }
 grep -q 'src=tftp path="blob.bin" offset=131072 size=150000 data=18928:' "$WORK/fi" || { cut -c1-160 "$WORK/fi"; fail "last chunk"; }
 # The recorded chunks are the file.
@@ -27,7 +27,7 @@ sys.exit(data != open(sys.argv[2], "rb").read())
 EOF
 run_fw "$WORK/m.out" --tftp "$d" --trace "$WORK/m.trace" -append "scenario=tftp file=nosuch"
 [ $? = 72 ] || fail "missing file: exit not 72"
-"$PYTHON" $T show --type file_input "$WORK/m.trace" | grep -q 'path="nosuch" offset=0 size=0 data=0: error=1 reason="File not found"$' || fail "missing file not recorded as an error"
+"$PYTHON" $T show --raw --type file_input "$WORK/m.trace" | grep -q 'path="nosuch" offset=0 size=0 data=0: error=1 reason="File not found"$' || fail "missing file not recorded as an error"
 
 # Change the file, then remove the directory: both replays still match.
 printf 'X' | dd of="$d/blob.bin" bs=1 seek=50000 conv=notrunc 2>/dev/null || fail "dd"
@@ -40,8 +40,8 @@ grep -q 'events match (guest exit 72)' "$WORK/rep" || fail "missing-file replay 
 # pcap: feed a recorded ping's capture to a guest, then delete the capture.
 run_fw "$WORK/a.out" --pcap "$WORK/a.pcapng" -append scenario=ping || fail "ping --pcap exited $RC"
 run_fw "$WORK/r.out" --net pcap:"$WORK/a.pcapng" --trace "$WORK/r.trace" -append "scenario=stats ip=10.0.2.15" || { tail -n 10 "$WORK/r.out"; fail "stats fed from the capture exited $RC"; }
-"$PYTHON" $T show --type frame_input "$WORK/r.trace" | sed 's/^[0-9]* [^ ]* [^ ]* //; s/ src=pcap frame=/ /' >"$WORK/in"
-"$PYTHON" $T show --type frame_to_guest "$WORK/r.trace" | sed 's/^[0-9]* [^ ]* [^ ]* //; s/ dev=virtio-net frame=/ /; s/frame_to_guest/frame_input/' >"$WORK/to"
+"$PYTHON" $T show --raw --type frame_input "$WORK/r.trace" | sed 's/^[0-9]* [^ ]* [^ ]* //; s/ src=pcap frame=/ /' >"$WORK/in"
+"$PYTHON" $T show --raw --type frame_to_guest "$WORK/r.trace" | sed 's/^[0-9]* [^ ]* [^ ]* //; s/ dev=virtio-net frame=/ /; s/frame_to_guest/frame_input/' >"$WORK/to"
 [ "$(wc -l <"$WORK/in")" = 7 ] || fail "expected 7 frame_input events, got $(wc -l <"$WORK/in")"
 cmp -s "$WORK/in" "$WORK/to" || fail "frame_input events are not the frames the guest got"
 rm -f "$WORK/a.pcapng"
@@ -50,5 +50,5 @@ grep -q 'events match (guest exit 0)' "$WORK/rep" || fail "pcap replay summary"
 
 # A run that uses neither records no input events (existing traces do not change).
 run_fw "$WORK/p.out" --trace "$WORK/p.trace" -append scenario=ping || fail "ping exited $RC"
-if "$PYTHON" $T show --type file_input,frame_input "$WORK/p.trace" 2>/dev/null | grep -q .; then fail "a peer run recorded file inputs"; fi
+if "$PYTHON" $T show --raw --type file_input,frame_input "$WORK/p.trace" 2>/dev/null | grep -q .; then fail "a peer run recorded file inputs"; fi
 exit 0

@@ -33,8 +33,8 @@ for t in "$WORK"/cut*.trace "$WORK"/flip*.trace; do
     *) cat "$WORK/r.out"; fail "replay of $(basename "$t") exited $rc (expected 121 or 123)" ;;
     esac
     [ -s "$WORK/r.out" ] || fail "replay of $(basename "$t") said nothing"
-    $RT show "$t" >/dev/null 2>"$WORK/s.err"; rc=$?
-    [ $rc = 1 ] || { cat "$WORK/s.err"; fail "ringside-trace show $(basename "$t") exited $rc, expected 1"; }
+    $RT show --raw "$t" >/dev/null 2>"$WORK/s.err"; rc=$?
+    [ $rc = 1 ] || { cat "$WORK/s.err"; fail "ringside-trace show --raw $(basename "$t") exited $rc, expected 1"; }
     grep -q 'offset' "$WORK/s.err" || { cat "$WORK/s.err"; fail "show $(basename "$t"): no byte offset in the error"; }
 done
 [ $n -ge 15 ] || fail "only $n damaged traces were tried"

@@ -20,7 +20,7 @@ browse() {
         --no-first-run --disable-extensions "$@" 2>"$WORK/chromium.err"
 }
 # what the page must show: the queue's events as the Python side selects them
-$T show "$D" --queue 0 > "$WORK/q0.txt"
+$T show --raw "$D" --queue 0 > "$WORK/q0.txt"
 want12=$(sed -n 13p "$WORK/q0.txt")
 
 browse --dump-dom "file://$WORK/q0.html#step=12" > "$WORK/dom12.html" || { tail -5 "$WORK/chromium.err"; fail "chromium --dump-dom failed"; }

@@ -8,7 +8,7 @@ command -v "$PYTHON" >/dev/null 2>&1 || skip "python3 not installed"
 T="$PYTHON trace/ringside-trace"
 V=tests/trace-vectors/all-events
 
-$T show $V.trace -o "$WORK/show.txt" || fail "show exited $?"
+$T show --raw $V.trace -o "$WORK/show.txt" || fail "show exited $?"
 diff -u $V.txt "$WORK/show.txt" || fail "Python text differs from the vector text"
 [ "$(wc -l < $V.txt)" -ge 48 ] || fail "the vector text is too short"
 
@@ -155,7 +155,7 @@ diff -u "$WORK/events.md" "$WORK/doc-events.md" || fail "docs/trace-format.md ev
 
 # the command line reports a corrupt file in one line, exit 1
 head -c 200 $V.trace > "$WORK/cut.trace"
-$T show "$WORK/cut.trace" >"$WORK/out" 2>"$WORK/err" && fail "show accepted a truncated trace"
+$T show --raw "$WORK/cut.trace" >"$WORK/out" 2>"$WORK/err" && fail "show accepted a truncated trace"
 [ "$(wc -l < "$WORK/err")" = 1 ] || { cat "$WORK/err"; fail "error is not one line"; }
 grep -q 'byte offset [0-9]*:' "$WORK/err" || { cat "$WORK/err"; fail "error does not name the offset"; }
 exit 0

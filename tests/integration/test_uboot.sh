@@ -50,7 +50,7 @@ for mode in transitional legacy modern; do
     if [ $mode = transitional ]; then
         # Which interface U-Boot chose for a transitional device: its legacy driver binds.
         # (Decoding a trace takes a second or two, so only this one is read.)
-        $T show --family bus,virtio "$tr" >"$WORK/$mode.show" || fail "$mode: ringside-trace show failed"
+        $T show --raw --family bus,virtio "$tr" >"$WORK/$mode.show" || fail "$mode: ringside-trace show --raw failed"
         grep -q 'reg=legacy.device_status' "$WORK/$mode.show" || fail "$mode: U-Boot did not use the legacy registers"
         if grep -q 'reg=common\.' "$WORK/$mode.show"; then fail "$mode: U-Boot touched the modern common config"; fi
         # The device never needed a reset: the only protocol note is U-Boot's skipped ACKNOWLEDGE.

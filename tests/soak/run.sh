@@ -102,8 +102,8 @@ replay tftp && done_with tftp
 step "[4/5] $SOAK_FAULTS device failures at random times (seed $SOAK_SEED)"
 run clean -append "scenario=stats count=2000"
 [ $RC = 0 ] || fail "clean: the guest exited $RC"
-t0=$($TRACE_TOOL show --type frame_from_guest "$SOAK_DIR/clean.trace" | awk 'NR == 1 { print $1 }')
-t1=$($TRACE_TOOL show --type run_end "$SOAK_DIR/clean.trace" | awk '{ print $1 }')
+t0=$($TRACE_TOOL show --raw --type frame_from_guest "$SOAK_DIR/clean.trace" | awk 'NR == 1 { print $1 }')
+t1=$($TRACE_TOOL show --raw --type run_end "$SOAK_DIR/clean.trace" | awk '{ print $1 }')
 [ -n "$t0" ] && [ -n "$t1" ] || fail "clean: no frame or no end in its trace"
 done_with clean
 # Times drawn from the seed (a linear congruential generator in awk, so the soak needs

@@ -7,7 +7,7 @@ WORK=os.environ['CLASSROOM_WORK']
 T=os.path.join(ROOT,'trace/ringside-trace')
 TR=os.path.join(WORK,'ping1.trace')
 def show(args=''):
-    out=subprocess.run(f'{T} show {args} {TR}',shell=True,capture_output=True,text=True,cwd=WORK).stdout
+    out=subprocess.run(f'{T} show --raw {args} {TR}',shell=True,capture_output=True,text=True,cwd=WORK).stdout
     evs=[]
     for l in out.splitlines():
         p=l.split(' ',4)
@@ -103,7 +103,7 @@ if __name__=='__main__':
     for k,v in A.items(): print(k,'=',v)
 
 def _q8():
-    out=subprocess.run(f'{T} show --queue 0 {WORK}/ping1-q8.trace',shell=True,capture_output=True,text=True).stdout.splitlines()
+    out=subprocess.run(f'{T} show --raw --queue 0 {WORK}/ping1-q8.trace',shell=True,capture_output=True,text=True).stdout.splitlines()
     B={'Q8_COUNT':len(out)}
     for i,l in enumerate(out):
         if 'avail_idx' in l and l.endswith('idx=8'): B['Q8_FILL_END']=i
