@@ -52,7 +52,7 @@ run_fw "$WORK/leg" --virtio legacy $PACKED -append "scenario=ping ring=packed" |
 run_fw "$WORK/split" --virtio modern $PACKED -append "scenario=ping" || fail "split: exit $RC"
 ! grep -q "packed:" "$WORK/split" || fail "packed ring without ring=packed"
 grep -q "device offers.*RING_PACKED" "$WORK/split" || fail "+ring_packed not offered"
-expect_exit 121 run --net-features=+ring_packd -append scenario=hello
+expect_exit 120 run --net-features=+ring_packd -append scenario=hello
 grep -q "ring_packed" "$WORK/out" || fail "the list of valid features lacks ring_packed"
 
 # Fault injection over packed rings: a used id never made available (out of range on
