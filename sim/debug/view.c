@@ -55,9 +55,7 @@ void view_console_put(ViewConsole *c, const uint8_t *b, size_t n)
         else if (ch == '\b')
             c->col -= c->col > 0;
         else if (ch == '\t')
-            do
-                put_char(c, ' ');
-            while (c->col % 8 && c->col < VIEW_CON_COLS);
+            c->col = c->col / 8 * 8 + 8 < VIEW_CON_COLS ? c->col / 8 * 8 + 8 : VIEW_CON_COLS - 1;
         else if (ch >= 0x20 && ch < 0x7f)
             put_char(c, (char)ch);
     }

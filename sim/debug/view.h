@@ -25,7 +25,7 @@ typedef struct ViewConsole {
 
 void view_console_init(ViewConsole *c);
 /* Output bytes: printable ASCII is kept, '\n' starts a line, '\r' returns to column 0,
- * '\b' steps back, '\t' goes to the next multiple of 8; a line wraps at VIEW_CON_COLS;
+ * '\b' steps back, '\t' moves to the next multiple of 8; a line wraps at VIEW_CON_COLS;
  * the oldest lines go when VIEW_CON_LINES are held. Other bytes are dropped. */
 void view_console_put(ViewConsole *c, const uint8_t *b, size_t n);
 unsigned view_console_count(const ViewConsole *c);
