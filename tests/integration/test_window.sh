@@ -1,13 +1,15 @@
-# The SDL2 console (--display sdl, issue 21), headless under SDL's offscreen video
-# driver: a scripted session pauses at DRIVER_OK, saves a screenshot, goes to tx0 with
-# the window's own key, runs to the first tx notify and saves another. The run's trace
-# equals the undisturbed run's, byte for byte; the screenshots are PNGs of the window
-# whose pixels show rx0 offered in full at DRIVER_OK and tx0's first chain framed in
-# the device's colour after the notify; a replay with the window matches; keys typed
-# into the console are recorded and replayed; bad uses are refused with clear errors.
-# Skipped (77) when ringside was built without the console.
+# The SDL2 console (--display sdl, issue 21), headless under SDL's dummy video driver
+# (the window draws on its own surface, so the pictures are the same as on a screen;
+# the offscreen driver loads EGL, whose leaks LeakSanitizer would report). A scripted
+# session pauses at DRIVER_OK, saves a screenshot, goes to tx0 with the window's own
+# key, runs to the first tx notify and saves another. The run's trace equals the
+# undisturbed run's, byte for byte; the screenshots are PNGs of the window whose pixels
+# show rx0 offered in full at DRIVER_OK and tx0's first chain framed in the device's
+# colour after the notify; a replay with the window matches; keys typed into the
+# console are recorded and replayed; bad uses are refused with clear errors. Skipped
+# (77) when ringside was built without the console.
 . tests/integration/lib.sh
-export SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy
+export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 
 "$RINGSIDE" run --display sdl --monitor-script /dev/null >"$WORK/probe" 2>&1
 if grep -q "built without the SDL2 console" "$WORK/probe"; then
