@@ -17,7 +17,7 @@
 #include "debug/window_priv.h"
 #include "virtio/virtio_net.h"
 
-#define REDRAW_MS 16                 /* at most about 60 pictures a second */
+#define REDRAW_MS 16                 /* a 60 Hz screen's, where the display tells none */
 
 /* The monospace font: $RINGSIDE_FONT, else DejaVu Sans Mono where Debian's
  * fonts-dejavu-core (and other distributions) put it. */
@@ -208,7 +208,7 @@ static bool window_poll(void *ctx)
     w->running = true;
     while (SDL_PollEvent(&e))
         handle(w, &e);
-    if (SDL_GetTicks64() - w->last_draw >= REDRAW_MS)
+    if (SDL_GetTicks64() - w->last_draw >= w->redraw_ms)
         present(w);
     bool stop = w->stop_run;
     w->stop_run = false;
@@ -245,6 +245,9 @@ Window *window_open(Debugger *d, Monitor *mon, bool replay, Err *err)
     if (!(w->font = open_font(14, err)))
         goto fail;
     TTF_SizeUTF8(w->font, "M", &w->cw, &w->ch);
+    SDL_DisplayMode mode;
+    w->redraw_ms = SDL_GetCurrentDisplayMode(0, &mode) == 0 && mode.refresh_rate > 0 ? 1000u / (unsigned)mode.refresh_rate
+                                                                                      : REDRAW_MS;
     w->ch = TTF_FontLineSkip(w->font);
     w->win = SDL_CreateWindow("ringside", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, WIN_W, WIN_H, 0);
     w->surf = SDL_CreateRGBSurfaceWithFormat(0, WIN_W, WIN_H, 32, SDL_PIXELFORMAT_RGB888);

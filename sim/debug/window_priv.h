@@ -33,6 +33,7 @@ struct Window {
     size_t plen;
     char msg[240];               /* the last command's answer */
     uint64_t last_draw;          /* host ms: only decides when to redraw */
+    unsigned redraw_ms;          /* the screen's refresh period */
     DbgPollFn *prev_poll;
     void *prev_ctx;
 };

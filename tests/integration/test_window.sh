@@ -87,6 +87,12 @@ P
 "$PYTHON" -c "import sys; exec(open(sys.argv[1]).read().split('OFFERED, DEVICE')[0]); load(sys.argv[2])" \
     "$WORK/png.py" "$WORK/end.png" || fail "--screenshot did not write a valid PNG"
 
+# The pictures in docs/debugging.md are these two: RINGSIDE_DOCS_IMG=docs/img refreshes them.
+if [ -n "${RINGSIDE_DOCS_IMG:-}" ]; then
+    cp "$WORK/driver_ok.png" "$RINGSIDE_DOCS_IMG/window-driver-ok.png" &&
+        cp "$WORK/tx_notify.png" "$RINGSIDE_DOCS_IMG/window-tx0.png" || fail "cannot write $RINGSIDE_DOCS_IMG"
+fi
+
 # A replay watched through the window matches its recording.
 "$RINGSIDE" replay --display sdl --monitor-script "$WORK/script" "$WORK/win.trace" >"$WORK/replay.out" 2>&1 ||
     { tail -n 5 "$WORK/replay.out"; fail "the replay with the window diverged"; }
