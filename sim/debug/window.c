@@ -179,12 +179,18 @@ static void handle(Window *w, const SDL_Event *e)
         w->quit = true;
         w->stop_run = true;
         break;
-    case SDL_KEYDOWN:
+    case SDL_KEYDOWN: {
+        bool was = w->prompting;
         key(w, &e->key.keysym);
+        /* The key that opened the prompt comes again as text: it is not the condition's. */
+        w->skip_text = !was && w->prompting;
         break;
+    }
     case SDL_TEXTINPUT: {
         const char *t = e->text.text;
-        if (w->prompting) {
+        if (w->skip_text) {
+            w->skip_text = false;
+        } else if (w->prompting) {
             size_t l = strlen(t);
             if (w->plen + l < sizeof w->prompt) {
                 memcpy(w->prompt + w->plen, t, l + 1);

@@ -28,7 +28,7 @@ struct Window {
     View *view;
     unsigned queue;              /* the device queue the ring panel shows */
     int zoom;                    /* -2..4: ring cell size steps */
-    bool console_focus, prompting, quit, stop_run, running;
+    bool console_focus, prompting, skip_text, quit, stop_run, running;
     char prompt[COND_MAX_TEXT];
     size_t plen;
     char msg[240];               /* the last command's answer */
