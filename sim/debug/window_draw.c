@@ -2,7 +2,8 @@
  * surface from the picture view.c takes: a status line, the guest's console on the
  * left; on the right the device (status and feature bits by name: device offer and
  * driver choice), its queues with notify and interrupt counts, the ring panel of one
- * queue (descriptor table, avail ring, used ring: one cell a slot, coloured by owner,
+ * queue (descriptor table, avail ring, used ring: one cell a slot, coloured by owner
+ * as the HTML viewer colours them,
  * in-flight chains outlined, both sides' indices marked), and the last events; the keys
  * at the bottom. Layout is fixed to the window size, so a screenshot of a scripted run
  * is the same picture every time. */
@@ -12,11 +13,13 @@
 
 #include "debug/window_priv.h"
 
+/* The HTML viewer's hues (trace/rt_html_page.py), deeper for a dark background:
+ * orange available, red in flight, green used. */
 const SDL_Color window_owner_colour[VQ_OWN_COUNT] = {
     [VQ_OWN_FREE] = { 64, 64, 72, 255 },
-    [VQ_OWN_AVAIL] = { 232, 184, 0, 255 },
-    [VQ_OWN_DEVICE] = { 232, 80, 40, 255 },
-    [VQ_OWN_DRIVER] = { 48, 128, 232, 255 },
+    [VQ_OWN_AVAIL] = { 240, 170, 60, 255 },
+    [VQ_OWN_DEVICE] = { 230, 70, 70, 255 },
+    [VQ_OWN_DRIVER] = { 80, 190, 90, 255 },
 };
 
 static const SDL_Color BG = { 24, 24, 28, 255 }, PANEL = { 36, 36, 44, 255 }, FG = { 220, 220, 220, 255 },
@@ -186,7 +189,7 @@ static int draw_ring(Window *w, const View *v, int y, int bottom)
         return y + w->ch;
     }
     /* Legend. */
-    static const char *const names[VQ_OWN_COUNT] = { "free", "offered", "device", "driver (used)" };
+    static const char *const names[VQ_OWN_COUNT] = { "free", "available", "in flight", "used" };
     int lx = RX;
     for (int o = 0; o < VQ_OWN_COUNT; o++) {
         fill(w, lx, y + 3, w->ch - 6, w->ch - 6, window_owner_colour[o]);

@@ -35,7 +35,7 @@ grep -q "stopped: condition 2 (notify queue=tx0)" "$WORK/win.out" || fail "until
 grep -q "scenario ping: ok" "$WORK/win.out" || fail "the guest's console output is missing (the window tees it)"
 
 # The pictures: valid PNGs of the window's size; counted by the owner colours of
-# window_draw.c (offered 232,184,0; device 232,80,40; driver 48,128,232) in the right
+# window_draw.c (available 240,170,60; in flight 230,70,70; used 80,190,90) in the right
 # half, where the ring panel is.
 cat >"$WORK/png.py" <<'P'
 import struct, sys, zlib
@@ -65,7 +65,7 @@ def count(path, rgb):
             if line[3 * x:3 * x + 3] == want:
                 n += 1
     return w, h, n
-OFFERED, DEVICE, DRIVER = (232, 184, 0), (232, 80, 40), (48, 128, 232)
+OFFERED, DEVICE, DRIVER = (240, 170, 60), (230, 70, 70), (80, 190, 90)
 a, b = sys.argv[1], sys.argv[2]
 w, h, off_a = count(a, OFFERED)
 assert (w, h) == (1280, 800), '%s is %dx%d' % (a, w, h)
