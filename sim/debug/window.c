@@ -389,12 +389,15 @@ int window_run(Window *w, FILE *script, bool interactive)
     present(w);
     while (!w->quit) {
         SDL_Event e;
+        /* Paused, the picture changes only by what the events do. */
         if (SDL_WaitEventTimeout(&e, 100)) {
             handle(w, &e);
             while (SDL_PollEvent(&e))
                 handle(w, &e);
+            present(w);
         }
-        present(w);
+        if (w->prev_poll && w->prev_poll(w->prev_ctx))
+            w->quit = true;              /* Ctrl-C on the terminal */
     }
     return dbg_ended(w->d) ? MON_DETACH : MON_QUIT;
 }
