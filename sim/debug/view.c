@@ -169,7 +169,7 @@ void view_count_detach(ViewCount *c)
 
 static int peek_ram(void *ctx, uint64_t addr, void *buf, uint64_t len) { return ram_read(ctx, addr, buf, len); }
 
-/* The first line a printer writes into f-style output, into buf. */
+/* The first line of text, into buf. */
 static void first_line(char *buf, size_t n, const char *text)
 {
     snprintf(buf, n, "%s", text ? text : "");
