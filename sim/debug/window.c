@@ -100,6 +100,9 @@ static void set_queue(Window *w, int step)
         w->queue = (w->queue + nq + (unsigned)(step % (int)nq + (int)nq)) % nq;
 }
 
+/* The event families `e` steps through (trace/events.def), `f` picks the next. */
+const char *const step_families[WIN_FAMILIES] = { "virtio", "ring_drv", "ring_dev", "net", "pci" };
+
 /* What a key does. Running (inside a command): only stopping and typing. */
 static void key(Window *w, const SDL_Keysym *k)
 {
@@ -163,8 +166,14 @@ static void key(Window *w, const SDL_Keysym *k)
         return;
     if (c == SDLK_s)
         command(w, "stepi");
-    else if (c == SDLK_e)
-        command(w, "step-event");
+    else if (c == SDLK_e) {
+        char line[64];
+        snprintf(line, sizeof line, "step-event %s", step_families[w->family]);
+        command(w, line);
+    } else if (c == SDLK_f) {
+        w->family = (w->family + 1) % ARRAY_SIZE(step_families);
+        snprintf(w->msg, sizeof w->msg, "e steps to the next %s event", step_families[w->family]);
+    }
     else if (c == SDLK_u) {
         w->prompting = true;
         w->plen = 0;

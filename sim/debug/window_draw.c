@@ -254,10 +254,12 @@ void window_draw(Window *w)
         textf(w, 6, bottom + 3, WHITE, WIN_W - 12, "until (a condition, Enter runs, Esc cancels): %s_", w->prompt);
     else
         text(w, 6, bottom + 3, FG, WIN_W - 12, w->msg);
-    text(w, 6, bottom + lh + 5, DIM, WIN_W - 12,
-         w->console_focus ? "console: keys go to the guest   Tab/Esc: back to the controls"
-                          : "space run/pause  s stepi  e step-event  u until COND  n/p queue  +/- zoom  "
-                            "Tab console  q quit");
+    if (w->console_focus)
+        text(w, 6, bottom + lh + 5, DIM, WIN_W - 12, "console: keys go to the guest   Tab/Esc: back to the controls");
+    else
+        textf(w, 6, bottom + lh + 5, DIM, WIN_W - 12,
+              "space run/pause  s stepi  e step-event %s (f: family)  u until COND  n/p queue  +/- zoom  "
+              "Tab console  q quit", step_families[w->family]);
     SDL_RenderPresent(w->r);
 }
 

@@ -34,9 +34,13 @@ struct Window {
     char msg[240];               /* the last command's answer */
     uint64_t last_draw;          /* host ms: only decides when to redraw */
     unsigned redraw_ms;          /* the screen's refresh period */
+    unsigned family;             /* step_families[family]: what `e` steps to */
     DbgPollFn *prev_poll;
     void *prev_ctx;
 };
+
+#define WIN_FAMILIES 5
+extern const char *const step_families[WIN_FAMILIES];
 
 /* Takes the picture and draws every panel onto w->surf (window_draw.c). */
 void window_draw(Window *w);

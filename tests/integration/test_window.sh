@@ -24,7 +24,7 @@ screenshot $WORK/driver_ok.png
 key n
 until notify queue=tx0
 screenshot $WORK/tx_notify.png
-key p n + - s
+key p n + - s f f e
 step-event
 M
 run_fw "$WORK/win.out" --trace "$WORK/win.trace" --display sdl --monitor-script "$WORK/script" \

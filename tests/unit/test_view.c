@@ -39,12 +39,12 @@ static void test_console(void)
     CU_ASSERT_STRING_EQUAL(view_console_line(&c, 3), "aaaaa");
     /* The oldest lines go. */
     for (int i = 0; i < VIEW_CON_LINES + 10; i++) {
-        char b[16];
+        char b[32];
         snprintf(b, sizeof b, "\nline %d", i);
         put(&c, b);
     }
     CU_ASSERT_EQUAL(view_console_count(&c), VIEW_CON_LINES);
-    char last[16];
+    char last[32];
     snprintf(last, sizeof last, "line %d", VIEW_CON_LINES + 9);
     CU_ASSERT_STRING_EQUAL(view_console_line(&c, VIEW_CON_LINES - 1), last);
 }
