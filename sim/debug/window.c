@@ -121,6 +121,11 @@ static void key(Window *w, const SDL_Keysym *k)
         }
         return;
     }
+    if (c == SDLK_PAGEUP || c == SDLK_PAGEDOWN) {
+        unsigned page = 20;
+        w->scroll = c == SDLK_PAGEUP ? w->scroll + page : w->scroll > page ? w->scroll - page : 0;
+        return;
+    }
     if (w->console_focus) {
         static const struct { SDL_Keycode k; char b; } ctl[] = {
             { SDLK_RETURN, '\n' }, { SDLK_KP_ENTER, '\n' }, { SDLK_BACKSPACE, '\b' },
@@ -195,6 +200,12 @@ static void handle(Window *w, const SDL_Event *e)
         w->skip_text = !was && w->prompting;
         break;
     }
+    case SDL_MOUSEWHEEL:
+        if (e->wheel.y > 0)
+            w->scroll += 3u * (unsigned)e->wheel.y;
+        else
+            w->scroll = w->scroll > 3u * (unsigned)-e->wheel.y ? w->scroll - 3u * (unsigned)-e->wheel.y : 0;
+        break;
     case SDL_TEXTINPUT: {
         const char *t = e->text.text;
         if (w->skip_text) {

@@ -14,12 +14,13 @@
 #include "debug/window_priv.h"
 
 /* The HTML viewer's hues (trace/rt_html_page.py), deeper for a dark background:
- * orange available, red in flight, green used. */
+ * orange available, red in flight, green used, blue written by the driver. */
 const SDL_Color window_owner_colour[VQ_OWN_COUNT] = {
     [VQ_OWN_FREE] = { 64, 64, 72, 255 },
     [VQ_OWN_AVAIL] = { 240, 170, 60, 255 },
     [VQ_OWN_DEVICE] = { 230, 70, 70, 255 },
     [VQ_OWN_DRIVER] = { 80, 190, 90, 255 },
+    [VQ_OWN_WRITTEN] = { 90, 140, 230, 255 },
 };
 
 static const SDL_Color BG = { 24, 24, 28, 255 }, PANEL = { 36, 36, 44, 255 }, FG = { 220, 220, 220, 255 },
@@ -189,13 +190,13 @@ static int draw_ring(Window *w, const View *v, int y, int bottom)
         return y + w->ch;
     }
     /* Legend. */
-    static const char *const names[VQ_OWN_COUNT] = { "free", "available", "in flight", "used" };
+    static const char *const names[VQ_OWN_COUNT] = { "free", "available", "in flight", "used", "written" };
     int lx = RX;
     for (int o = 0; o < VQ_OWN_COUNT; o++) {
         fill(w, lx, y + 3, w->ch - 6, w->ch - 6, window_owner_colour[o]);
         lx += w->ch + text(w, lx + w->ch - 2, y, DIM, RW, names[o]) + 8;
     }
-    text(w, lx, y, DIM, RX + RW - lx, "bar: next idx");
+    text(w, lx + 2 * w->cw, y, DIM, RX + RW - lx - 2 * w->cw, "bars: next idx");
     y += w->ch + 2;
     int avail_h = bottom - y - 3 * (w->ch + 4) - w->ch;
     int cell = 14 + 4 * w->zoom;
@@ -237,9 +238,15 @@ void window_draw(Window *w)
         frame(w, 0, top, CON_W, bottom - top, 2, window_owner_colour[VQ_OWN_AVAIL]);
     int rows = (bottom - top - 8) / lh;
     unsigned n = view_console_count(&w->con);
-    unsigned from = n > (unsigned)rows ? n - (unsigned)rows : 0;
-    for (unsigned i = from; i < n; i++)
+    unsigned most = n > (unsigned)rows ? n - (unsigned)rows : 0;
+    if (w->scroll > most)
+        w->scroll = most;                    /* PageUp past the oldest line */
+    unsigned from = most - w->scroll, to = from + (unsigned)rows < n ? from + (unsigned)rows : n;
+    for (unsigned i = from; i < to; i++)
         text(w, 6, top + 4 + (int)(i - from) * lh, FG, CON_W - 12, view_console_line(&w->con, i));
+    if (w->scroll)
+        textf(w, CON_W - 30 * w->cw, top + 4, window_owner_colour[VQ_OWN_AVAIL], 30 * w->cw,
+              "[%u lines back: PageDown]", w->scroll);
     /* device, ring, events */
     int y = draw_device(w, v, top);
     int ev_top = bottom - (int)VIEW_EVENTS / 2 * lh - 4;

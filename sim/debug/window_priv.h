@@ -34,6 +34,7 @@ struct Window {
     char msg[240];               /* the last command's answer */
     uint64_t last_draw;          /* host ms: only decides when to redraw */
     unsigned redraw_ms;          /* the screen's refresh period */
+    unsigned scroll;             /* console lines scrolled back (PageUp, the wheel) */
     unsigned family;             /* step_families[family]: what `e` steps to */
     DbgPollFn *prev_poll;
     void *prev_ctx;

@@ -544,7 +544,8 @@ static void split_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE 
 
 /* The picture (vq_picture.h): every avail entry the driver has written (the newest
  * `size` positions below avail.idx) gives its chain the owner of its position, oldest
- * first, so a descriptor reused by a newer chain shows the newer owner; the used ring's
+ * first, so a descriptor reused by a newer chain shows the newer owner; a descriptor in
+ * none that holds a buffer is being written; the used ring's
  * entries below used.idx are the driver's to read, those the device wrote but has not
  * published yet are still the device's. */
 static void split_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, VqPicture *p)
@@ -600,6 +601,10 @@ static void split_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, VqPict
             i = p->desc[i].next;
         }
     }
+    /* A descriptor in no offered chain that holds a buffer: the driver is filling it. */
+    for (unsigned i = 0; i < p->shown; i++)
+        if (p->desc[i].owner == VQ_OWN_FREE && (p->desc[i].addr || p->desc[i].len))
+            p->desc[i].owner = VQ_OWN_WRITTEN;
     uint16_t published = vq->split.published, dev = vq->split.used_idx;
     uint16_t from = (uint16_t)(dev - published) > n ? published : (uint16_t)(dev - (dev < n ? dev : n));
     for (uint16_t s = from; s != dev; s++) {

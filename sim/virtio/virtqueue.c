@@ -277,6 +277,6 @@ void vq_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, VqPicture *p)
 
 const char *vq_owner_name(VqOwner o)
 {
-    static const char *const names[VQ_OWN_COUNT] = { "free", "available", "device", "driver" };
+    static const char *const names[VQ_OWN_COUNT] = { "free", "available", "device", "driver", "written" };
     return o < VQ_OWN_COUNT ? names[o] : "?";
 }

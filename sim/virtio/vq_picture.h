@@ -19,6 +19,7 @@ typedef enum VqOwner {
     VQ_OWN_AVAIL,         /* offered to the device, not fetched yet */
     VQ_OWN_DEVICE,        /* fetched by the device, not used yet (in flight) */
     VQ_OWN_DRIVER,        /* used: returned to the driver */
+    VQ_OWN_WRITTEN,       /* a descriptor the driver wrote and has not offered yet */
     VQ_OWN_COUNT
 } VqOwner;
 

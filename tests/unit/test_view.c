@@ -1,8 +1,8 @@
 /* Unit tests of the window's picture (sim/debug/view.c), which needs no SDL: the
  * console's scrollback (newlines, carriage returns, tabs, backspace, wrapping, the
  * oldest lines dropped), the tee the UART writes through, and the picture of the
- * bundled firmware's machine at DRIVER_OK (rx0 full of offered buffers) and right
- * after the first tx notify (tx0's first chain fetched and used in that instruction,
+ * bundled firmware's machine at DRIVER_OK (rx0 full of offered buffers), at tx0's first
+ * descriptor store (written, not offered) and right after the first tx notify (tx0's first chain fetched and used in that instruction,
  * so it is the driver's again and named as the device's last fetch), with the status
  * and feature bits by name and the counters; and a PNG's bytes (sim/debug/png.c). */
 #include <CUnit/CUnit.h>
@@ -135,6 +135,15 @@ static void test_picture(void)
     for (unsigned i = 0; i < v->nev; i++)
         status_seen |= strstr(v->ev[i], "virtio_status dev=virtio-net old=0xb new=0xf") != NULL;
     CU_ASSERT_TRUE(status_seen);
+
+    /* tx0's first descriptor, written and not offered yet. */
+    CU_ASSERT(dbg_break_on(d, "desc_write queue=tx0", true, &err) > 0);
+    CU_ASSERT_EQUAL_FATAL(dbg_continue(d)->kind, DBG_STOP_COND);
+    view_capture(v, d, &c, 1);
+    CU_ASSERT_EQUAL(v->pic.desc[0].owner, VQ_OWN_WRITTEN);
+    CU_ASSERT_EQUAL(v->pic.avail[0].owner, VQ_OWN_FREE);
+    CU_ASSERT_EQUAL(v->pic.desc[1].owner, VQ_OWN_FREE);
+    CU_ASSERT_STRING_EQUAL(vq_owner_name(VQ_OWN_WRITTEN), "written");
 
     /* The first tx notify: the device fetched tx0's chain, sent it and used it in the
      * same instruction. */
