@@ -186,6 +186,18 @@ static void key(Window *w, const SDL_Keysym *k)
     }
 }
 
+/* Text typed: into the until prompt while it is open, else into the console. */
+static void text_input(Window *w, const char *t, size_t l)
+{
+    if (!w->prompting) {
+        type_keys(w, t, l);
+    } else if (w->plen + l < sizeof w->prompt) {
+        memcpy(w->prompt + w->plen, t, l);
+        w->plen += l;
+        w->prompt[w->plen] = 0;
+    }
+}
+
 static void handle(Window *w, const SDL_Event *e)
 {
     switch (e->type) {
@@ -206,21 +218,12 @@ static void handle(Window *w, const SDL_Event *e)
         else
             w->scroll = w->scroll > 3u * (unsigned)-e->wheel.y ? w->scroll - 3u * (unsigned)-e->wheel.y : 0;
         break;
-    case SDL_TEXTINPUT: {
-        const char *t = e->text.text;
-        if (w->skip_text) {
+    case SDL_TEXTINPUT:
+        if (w->skip_text)
             w->skip_text = false;
-        } else if (w->prompting) {
-            size_t l = strlen(t);
-            if (w->plen + l < sizeof w->prompt) {
-                memcpy(w->prompt + w->plen, t, l + 1);
-                w->plen += l;
-            }
-        } else if (w->console_focus) {
-            type_keys(w, t, strlen(t));
-        }
+        else if (w->prompting || w->console_focus)
+            text_input(w, e->text.text, strlen(e->text.text));
         break;
-    }
     default:
         break;
     }
@@ -365,7 +368,8 @@ static int script_keys(Window *w, char *names)
     return MON_OK;
 }
 
-/* A script's `type TEXT`: TEXT (\n is a newline) typed into the console, as keys are. */
+/* A script's `type TEXT`: TEXT (\n is a newline) typed as keys are: into the until
+ * prompt when `key u` opened it, else into the console. */
 static int script_type(Window *w, char *s)
 {
     char buf[600];
@@ -377,7 +381,8 @@ static int script_type(Window *w, char *s)
         else
             buf[n++] = *s;
     }
-    type_keys(w, buf, n);
+    text_input(w, buf, n);
+    present(w);
     return MON_OK;
 }
 

@@ -18,8 +18,8 @@ typedef struct Window Window;
  * recording's). NULL with err: built without SDL2, no video, no font. */
 Window *window_open(Debugger *d, Monitor *mon, bool replay, Err *err);
 /* The session: the commands of script (may be NULL) first, a redraw after each (a
- * line `key K...` presses the window's keys instead, `type TEXT` types TEXT into the
- * console, "\n" a newline); then, if interactive, the keys
+ * line `key K...` presses the window's keys instead, `type TEXT` types TEXT, "\n" a
+ * newline, into the console or the until prompt `key u` opened); then, if interactive, the keys
  * until quit or the window is closed (paused first, and kept open when the run ends);
  * else the run goes on to its end with the window drawing. MON_QUIT (the run is to end
  * now) or MON_DETACH (it has ended, or is to go on). */

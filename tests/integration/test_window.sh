@@ -25,6 +25,9 @@ key n
 until notify queue=tx0
 screenshot $WORK/tx_notify.png
 key p n + - s f f e
+key u
+type used_idx queue=rx0
+key Return
 step-event
 M
 run_fw "$WORK/win.out" --trace "$WORK/win.trace" --display sdl --monitor-script "$WORK/script" \
@@ -33,6 +36,8 @@ cmp "$WORK/plain.trace" "$WORK/win.trace" || fail "the trace with the window ope
 grep -q "saved the window to $WORK/driver_ok.png" "$WORK/win.out" || fail "the screenshot command did not answer"
 grep -q "stopped: condition 2 (notify queue=tx0)" "$WORK/win.out" || fail "until did not stop at the tx notify"
 grep -q "scenario ping: ok" "$WORK/win.out" || fail "the guest's console output is missing (the window tees it)"
+grep -q "stopped: condition 3 (ring_dev) " "$WORK/win.out" || fail "the e key after f f did not step to the next ring_dev event"
+grep -q "stopped: condition 4 (used_idx queue=rx0) " "$WORK/win.out" || fail "the until prompt (key u, type, Return) did not run"
 
 # The pictures: valid PNGs of the window's size; counted by the owner colours of
 # window_draw.c (available 240,170,60; in flight 230,70,70; used 80,190,90) in the right
