@@ -11,6 +11,8 @@ here, outside the simulator, which never reads the host clock.
              (scenario=udp count=N)
   tracing    slowdown of --trace over no tracing on ping and udp (target <= 15%),
              bytes per trace event, and replay speed relative to recording
+  layouts    ping and udp on the modern interface over split and over packed rings
+             (--net-features +ring_packed, ring=packed), side by side
 
 Environment: RINGSIDE (default ./ringside), BENCH_RUNS (default 5)."""
 import os
@@ -115,6 +117,23 @@ def udp_frames(r, secs, rss):
         f"{sent} out, {echoed} back")
 
 
+LAYOUTS = (("split", [], ""), ("packed", ["--net-features", "+ring_packed"], " ring=packed"))
+
+
+def layout_bench():
+    """The same ping and udp runs over the two ring layouts (virtio 1.2 §2.7, §2.8)."""
+    for what, scenario, pattern, per in (("ping", f"scenario=ping count={PING_COUNT}", r"(\d+) received",
+                                          "round trips"),
+                                         ("udp", f"scenario=udp count={UDP_COUNT}", r"echoed intact (\d+)",
+                                          "datagrams echoed")):
+        for name, opts, arg in LAYOUTS:
+            secs, rss, r = median_run(["run", "--stats", "--virtio", "modern"] + opts + ["-append", scenario + arg])
+            n = r.num(pattern)
+            insns = r.num(r"(\d+) instructions")
+            row(f"{what} {name}: {per}", f"{n / secs:.0f}", "per host second", secs, rss,
+                f"{n} in the run, {insns / n:.0f} guest instructions each")
+
+
 def main():
     print(f"ringside benchmarks ({RINGSIDE}; wall time is the median of {RUNS} runs, "
           f"peak RSS the largest)")
@@ -126,6 +145,7 @@ def main():
         net_bench("udp", f"scenario=udp count={UDP_COUNT}", r"echoed intact (\d+)", "datagrams echoed",
                   udp_frames),
     ]
+    layout_bench()
     worst = max(slow)
     print(f"  tracing slowdown, worst of ping and udp: {worst:+.1f}% "
           f"({'within' if worst <= TRACE_TARGET else 'over'} the {TRACE_TARGET:.0f}% target)")

@@ -12,6 +12,7 @@
 #define SCENARIOS(X)                                                                 \
     X(hello) X(bench_crc) X(pci) X(selftest) X(irq) X(crash)    /* firmware base */  \
     X(virtio) X(virtio_legacy) X(virtio_modern) X(virtio_ring)  /* virtio driver */  \
+    X(virtio_ring_packed)                                                            \
     X(ping) X(udp) X(ctrl) X(mq) X(all) X(net_selftest)         /* network stack */  \
     X(dhcp) X(arp) X(tftp) X(stats) X(hostile) X(bad_driver)
 

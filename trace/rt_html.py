@@ -19,7 +19,24 @@ QUEUE_EVENTS = {
     "desc_write", "avail_write", "avail_idx", "used_event_write", "avail_flags_write",
     "chain_fetch", "used_write", "used_idx", "irq_raise", "irq_suppress",
     "avail_event_write", "used_flags_write",
+    # the packed ring (virtio 1.2 §2.8)
+    "packed_desc_write", "packed_desc_avail", "driver_event_write", "packed_chain_fetch",
+    "packed_used_write", "packed_used_flags", "device_event_write", "packed_wrap",
 }
+
+# The packed ring's events: the field of ring_packed.def each touches, and the event
+# field that indexes it.
+PACKED_FIELDS = {
+    "packed_desc_write": ("desc", "entry", "index"),
+    "packed_desc_avail": ("desc", "entry", "index"),
+    "packed_chain_fetch": ("desc", "entry", "pos"),
+    "packed_used_write": ("desc", "entry", "pos"),
+    "packed_used_flags": ("desc", "entry", "pos"),
+    "driver_event_write": ("driver", "off_wrap", None),
+    "device_event_write": ("device", "off_wrap", None),
+}
+# Its areas in the queue's setup (the transport's desc, driver and device addresses).
+PACKED_AREAS = {"desc": "desc", "driver": "avail", "device": "used"}
 
 
 # Ring events: the layout field each one touches, and the event field that indexes it.
@@ -60,6 +77,12 @@ def _place(layout, q, area, field, index):
 def _where(ev, q, layout):
     """(register or ring field name, guest address or None) that the event touches."""
     n, f = ev.name, ev.fields
+    if n in PACKED_FIELDS:
+        area, field, index = PACKED_FIELDS[n]
+        pq = dict(q, **{a: q.get(k) for a, k in PACKED_AREAS.items()})
+        name, addr = _place(rt_layout.load(rt_layout.find_def("ring_packed.def")), pq, area, field,
+                            f[index] if index else 0)
+        return name + (" chain (device reads)" if n == "packed_chain_fetch" else ""), addr
     if n in RING_FIELDS:
         area, field, index = RING_FIELDS[n]
         return _place(layout, q, area, field, f[index] if index else 0)
@@ -107,7 +130,8 @@ def select(events, dev=None, queue=0, layout=None):
 def page(events, out, dev=None, queue=0, title=None, source=None):
     """Writes the page to the text stream out; returns the number of events embedded."""
     dev, evs = select(events, dev, queue)
-    data = {"dev": dev, "queue": queue, "source": source, "events": evs}
+    packed = any(e["name"].startswith("packed_") for e in evs)
+    data = {"dev": dev, "queue": queue, "source": source, "events": evs, "layout": "packed" if packed else "split"}
     blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     tmpl = TEMPLATE
     title = title or "ringside: %s queue %d" % (dev or "?", queue)

@@ -1,5 +1,8 @@
 """The page that rt_html.py fills in: HTML, CSS and the replaying script, kept as one
-string so that installing trace/*.py installs it too. @TITLE@ and @DATA@ (the JSON of
+string so that installing trace/*.py installs it too. A packed queue (data.layout
+"packed", virtio 1.2 §2.8) is drawn as its one descriptor ring, each slot with its id,
+AVAIL/USED bits and owner, beside the two event suppression areas and the device's
+positions and wrap counters. @TITLE@ and @DATA@ (the JSON of
 the queue's events) are replaced; nothing here reaches the network."""
 
 TEMPLATE = r"""<!DOCTYPE html>
@@ -58,9 +61,9 @@ td.done { color: #999; }
   &nbsp; <span style="background:#f0a0f0">driver wrote a device-owned descriptor</span>
 </div>
 <div class="panes">
-  <div class="pane"><h2>Descriptor table</h2><table id="desc"></table></div>
-  <div class="pane"><h2>Available ring (driver &rarr; device)</h2><table class="kv" id="availhdr"></table><table id="avail"></table></div>
-  <div class="pane"><h2>Used ring (device &rarr; driver)</h2><table class="kv" id="usedhdr"></table><table id="used"></table></div>
+  <div class="pane"><h2 id="desc-title">Descriptor table</h2><table id="desc"></table></div>
+  <div class="pane"><h2 id="avail-title">Available ring (driver &rarr; device)</h2><table class="kv" id="availhdr"></table><table id="avail"></table></div>
+  <div class="pane"><h2 id="used-title">Used ring (device &rarr; driver)</h2><table class="kv" id="usedhdr"></table><table id="used"></table></div>
   <div class="pane"><h2>Events</h2><div id="list"></div></div>
 </div>
 <script type="application/json" id="ringside-data">@DATA@</script>
@@ -69,14 +72,19 @@ td.done { color: #999; }
 (function () {
   const data = JSON.parse(document.getElementById("ringside-data").textContent);
   const evs = data.events;
-  const NEXT = 1, WRITE = 2, INDIRECT = 4;
+  const NEXT = 1, WRITE = 2, INDIRECT = 4, P_AVAIL = 0x80, P_USED = 0x8000;
+  const PACKED = data.layout === "packed";
+  const EVENT_FLAGS = ["enable", "disable", "desc", "reserved"];
   let st = null, cur = -1;
 
   function fresh(size, q) {
     const s = { size: size, desc: [], owner: [], queue: q || {}, enabled: false,
       avail: { flags: 0, idx: 0, ring: [], used_event: null },
       used: { flags: 0, idx: 0, ring: [], avail_event: null },
-      last_avail: 0, notifies: 0, irqs: 0, suppressed: 0 };
+      last_avail: 0, notifies: 0, irqs: 0, suppressed: 0,
+      // packed (§2.8.1): the device's positions and wrap counters, the event areas,
+      // and per buffer id the ring positions its chain took
+      pk: { avail_pos: 0, avail_wrap: 1, used_pos: 0, used_wrap: 1, drv: null, dev: null, ids: {} } };
     for (let i = 0; i < size; i++) {
       s.desc.push(null); s.owner.push("free"); s.avail.ring.push(null); s.used.ring.push(null);
     }
@@ -154,8 +162,87 @@ td.done { color: #999; }
     }
     case "irq_raise": s.irqs++; break;
     case "irq_suppress": s.suppressed++; break;
+    default: applyPacked(s, e); break;
     }
     return s;
+  }
+  // The packed ring's events: one ring whose slots change hands by their flags.
+  function applyPacked(s, e) {
+    const f = e.f, n = s.size, p = s.pk;
+    switch (e.name) {
+    case "packed_desc_write":
+      if (f.index < n) {
+        s.desc[f.index] = { addr: f.addr, len: f.len, id: f.id, flags: f.flags };
+        const o = s.owner[f.index];
+        s.owner[f.index] = (o === "device" || o === "inflight") ? "violation" : "driver";
+      }
+      break;
+    case "packed_desc_avail": if (f.index < n) s.owner[f.index] = "device"; break;
+    case "driver_event_write": p.drv = { off_wrap: f.off_wrap, flags: f.flags }; break;
+    case "device_event_write": p.dev = { off_wrap: f.off_wrap, flags: f.flags }; break;
+    case "packed_chain_fetch": {
+      // Ring descriptors: all of a direct chain, only the first of an indirect one.
+      const ring = f.chain.length && (f.chain[0].flags & INDIRECT) ? [f.chain[0]] : f.chain;
+      const took = [];
+      for (const d of ring) if (d.index < n) { s.owner[d.index] = "inflight"; took.push(d.index); }
+      p.ids[f.id] = took;
+      p.avail_pos = (f.pos + took.length) % n;
+      s.last_avail = (s.last_avail + 1) & 0xffff;
+      break;
+    }
+    case "packed_used_write":
+      if (f.pos < n) {
+        const d = s.desc[f.pos] || { addr: 0, len: 0, id: 0, flags: 0 };
+        s.desc[f.pos] = { addr: d.addr, len: f.len, id: f.id, flags: f.flags };
+      }
+      for (const i of p.ids[f.id] || []) s.owner[i] = "used";
+      p.used_pos = (f.pos + Math.max(1, (p.ids[f.id] || []).length)) % n;
+      break;
+    case "packed_used_flags": if (f.pos < n && s.desc[f.pos]) s.desc[f.pos].flags = f.flags; break;
+    case "packed_wrap": if (f.counter === "avail") p.avail_wrap = f.wrap; else p.used_wrap = f.wrap; break;
+    }
+  }
+  function packedFlags(fl) {
+    const a = [];
+    if (fl & NEXT) a.push("NEXT");
+    if (fl & WRITE) a.push("WRITE");
+    if (fl & INDIRECT) a.push("INDIRECT");
+    a.push("A" + (fl & P_AVAIL ? 1 : 0) + "U" + (fl & P_USED ? 1 : 0));
+    return a.join("|");
+  }
+  function eventText(ev) {
+    return ev ? "off " + (ev.off_wrap & 0x7fff) + " wrap " + (ev.off_wrap >> 15) + ", " + EVENT_FLAGS[ev.flags & 3] : "-";
+  }
+  function renderPacked(e, s, f, name) {
+    $("desc-title").textContent = "Descriptor ring (packed: driver and device share it)";
+    $("avail-title").textContent = "Driver area (driver event suppression)";
+    $("used-title").textContent = "Device area (device event suppression)";
+    const dt = $("desc");
+    dt.textContent = "";
+    head(dt, ["#", "addr", "len", "id", "flags", "owner"]);
+    const touched = new Set();
+    if (["packed_desc_write", "packed_desc_avail"].includes(name)) touched.add(f.index);
+    if (["packed_used_write", "packed_used_flags"].includes(name)) touched.add(f.pos);
+    if (name === "packed_chain_fetch") for (const i of s.pk.ids[f.id] || []) touched.add(i);
+    for (let i = 0; i < s.size; i++) {
+      const d = s.desc[i];
+      const mark = (i === s.pk.avail_pos ? " <next avail" : "") + (i === s.pk.used_pos ? " <next used" : "");
+      const r = row(d ? [td(i), td(hex(d.addr)), td(d.len), td(d.id), td(packedFlags(d.flags)), td(s.owner[i] + mark)]
+                      : [td(i), td("-"), td("-"), td("-"), td("-"), td(s.owner[i] + mark)],
+                    { id: "desc-" + i, "data-owner": s.owner[i] });
+      if (touched.has(i)) r.className = "touched";
+      dt.appendChild(r);
+    }
+    kv($("availhdr"), [["driver event", eventText(s.pk.drv), "driver-event", name === "driver_event_write"],
+                       ["device next avail (pos, wrap)", s.pk.avail_pos + ", " + s.pk.avail_wrap, "avail-pos",
+                        name === "packed_chain_fetch" || (name === "packed_wrap" && f.counter === "avail")]]);
+    $("avail").textContent = "";
+    kv($("usedhdr"), [["device event", eventText(s.pk.dev), "device-event", name === "device_event_write"],
+                      ["device next used (pos, wrap)", s.pk.used_pos + ", " + s.pk.used_wrap, "used-pos",
+                       name === "packed_used_write" || (name === "packed_wrap" && f.counter === "used")],
+                      ["notifies / irqs / suppressed", s.notifies + " / " + s.irqs + " / " + s.suppressed, "counters",
+                       name === "virtio_notify" || name === "irq_raise" || name === "irq_suppress"]]);
+    $("used").textContent = "";
   }
 
   const $ = (id) => document.getElementById(id);
@@ -203,6 +290,7 @@ td.done { color: #999; }
     $("event-addr").textContent = e && e.addr ? "@ " + e.addr : "";
     $("event-text").textContent = e ? e.text : "";
     document.body.setAttribute("data-step", String(cur));
+    if (PACKED) { renderPacked(e, s, f, name); renderList(); return; }
 
     const dt = $("desc");
     dt.textContent = "";
@@ -247,6 +335,9 @@ td.done { color: #999; }
       if (name === "used_write" && f.slot % s.size === k) r.className = "touched";
       ut.appendChild(r);
     }
+    renderList();
+  }
+  function renderList() {
     const list = $("list");
     list.textContent = "";
     for (let i = Math.max(0, cur - 8); i < Math.min(evs.length, cur + 9); i++) {

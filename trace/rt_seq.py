@@ -2,7 +2,9 @@
 
 Lifelines: the driver (guest firmware), one per virtio device, and the network peer.
 Arrows follow virtio 1.2 §3.1 (device initialisation: status, feature words, queue
-setup) and §2.7 (split virtqueues: notify, chain fetch, used push, interrupt), then the
+setup), §2.7 (split virtqueues: notify, chain fetch, used push, interrupt) and §2.8
+(packed virtqueues: the flag store that hands a descriptor over, the device's fetch and
+used descriptor, event suppression), then the
 frames the device exchanges with the peer. Dashed arrows travel through guest memory
 (the rings), solid ones through registers or the wire. Standalone SVG 1.1, no script.
 """
@@ -52,6 +54,16 @@ def arrow_of(ev):
         return DRIVER, DRIVER, "publish avail.idx = %d (queue %d)" % (f["idx"], f["queue"]), "mem"
     if n == "chain_fetch":
         return DRIVER, dev, "fetch chain q%d head %d (%d desc)" % (f["queue"], f["head"], len(f["chain"])), "mem"
+    if n == "packed_desc_avail":
+        return DRIVER, DRIVER, "desc[%d] available: id %d, AVAIL=%d (queue %d)" % (
+            f["index"], f["id"], f["wrap"], f["queue"]), "mem"
+    if n == "packed_chain_fetch":
+        return DRIVER, dev, "fetch chain q%d pos %d wrap %d id %d (%d desc)" % (
+            f["queue"], f["pos"], f["wrap"], f["id"], len(f["chain"])), "mem"
+    if n == "packed_used_flags":
+        return dev, DRIVER, "desc[%d] used: flags 0x%x (queue %d)" % (f["pos"], f["flags"], f["queue"]), "mem"
+    if n == "packed_wrap":
+        return dev, dev, "q%d %s wrap counter -> %d" % (f["queue"], f["counter"], f["wrap"]), "note"
     if n == "used_idx":
         return dev, DRIVER, "used.idx = %d (queue %d)" % (f["idx"], f["queue"]), "mem"
     if n == "irq_raise":

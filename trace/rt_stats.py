@@ -26,7 +26,8 @@ def compute(reader):
             q = queues.setdefault("%s/%d" % (ev["dev"], ev["queue"]),
                                   {"notifies": 0, "irq_raise": 0, "irq_suppress": 0, "chains": 0, "used": 0})
             key = {"virtio_notify": "notifies", "irq_raise": "irq_raise", "irq_suppress": "irq_suppress",
-                   "chain_fetch": "chains", "used_write": "used"}.get(name)
+                   "chain_fetch": "chains", "used_write": "used",
+                   "packed_chain_fetch": "chains", "packed_used_write": "used"}.get(name)
             if key:
                 q[key] += 1
         if name == "virtio_notify":

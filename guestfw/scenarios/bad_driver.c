@@ -319,6 +319,32 @@ static int r_used_ring_write(void)
     *idx = *idx;
     return BD_OK;
 }
+/* The packed ring's rules (§2.8): the rule's features add RING_PACKED, so rx0 and tx0
+ * are packed when the device offers it (--net-features +ring_packed). */
+static int r_packed_desc_owned_write(void)
+{
+    if (!bd.rx->packed)
+        return BD_SETUP;
+    /* rx0's first buffer is available, and no frame came to use it yet. */
+    volatile uint32_t *len = (volatile uint32_t *)(void *)(bd.rx->desc + 8);
+    *len = *len;
+    return BD_OK;
+}
+static int r_packed_event_flags(void)
+{
+    if (!bd.rx->packed || virtio_has_feature(bd.vdev, VIRTIO_F_RING_EVENT_IDX))
+        return BD_SETUP;
+    *(volatile uint16_t *)(void *)(bd.rx->avail + 2) = VRING_PACKED_EVENT_DESC;
+    return BD_OK;
+}
+static int r_packed_device_area_write(void)
+{
+    if (!bd.tx->packed)
+        return BD_SETUP;
+    volatile uint16_t *flags = (volatile uint16_t *)(void *)(bd.tx->used + 2);
+    *flags = *flags;
+    return BD_OK;
+}
 static int r_notify_unknown_queue(void)
 {
     uintptr_t a = bd.vp->notify_base + 7u * bd.vp->notify_off_multiplier;   /* queue_notify_off = index */
@@ -490,6 +516,10 @@ static const struct bd_rule rules[] = {
     { "avail_entry_owned_write", 0, 0, r_avail_entry_owned_write },
     { "avail_flags_value", F(VIRTIO_F_RING_EVENT_IDX), 0, r_avail_flags_value },
     { "used_ring_write", 0, 0, r_used_ring_write },
+    /* the packed ring of rx0 and tx0 */
+    { "packed_desc_owned_write", F(VIRTIO_F_RING_PACKED), 0, r_packed_desc_owned_write },
+    { "packed_event_flags", F(VIRTIO_F_RING_PACKED), F(VIRTIO_F_RING_EVENT_IDX), r_packed_event_flags },
+    { "packed_device_area_write", F(VIRTIO_F_RING_PACKED), 0, r_packed_device_area_write },
     { "notify_unknown_queue", 0, 0, r_notify_unknown_queue },
     { "notify_value", 0, 0, r_notify_value },
     /* the network device */

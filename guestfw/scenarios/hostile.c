@@ -1,5 +1,7 @@
 /* scenario=hostile mode=NAME: a driver that breaks the split-ring rules on purpose
- * (virtio 1.2 §2.7.4.2, §2.7.5.3, §2.7.6) on the tx queue of a virtio-net device, to
+ * (virtio 1.2 §2.7.4.2, §2.7.5.3, §2.7.6) on the tx queue of a virtio-net device, or
+ * with ring=packed the packed ring's (§2.8.1 wrap counters, §2.8.6 chains and ids,
+ * §2.8.7 indirect tables; the device must offer RING_PACKED), to
  * check the device's side of §2.1.2: it must set DEVICE_NEEDS_RESET and, the driver
  * being live, send a configuration change notification (ISR bit 1, §4.1.4.5), without
  * using the bad chain. Then the device is reset (§2.4) and brought up again, and an ARP
@@ -108,14 +110,108 @@ static void publish(struct virtqueue *vq, uint16_t head, uint16_t step)
     mb();
 }
 
+static uint64_t buf(void) { return dma_addr(payload); }
+
 struct mode {
     const char *name;
     const char *what;       /* the rule broken, for the console */
     bool needs_indirect;
-    void (*forge)(struct virtqueue *vq);
+    void (*forge)(struct virtqueue *vq);          /* on a split ring, or NULL */
+    void (*forge_packed)(struct virtqueue *vq);   /* on a packed ring, or NULL */
 };
 
-static uint64_t buf(void) { return dma_addr(payload); }
+/* ---- forging a packed tx ring (§2.8.13 descriptors, §2.8.1 AVAIL/USED) ---- */
+
+#define P_AVAIL VRING_PACKED_DESC_F_AVAIL
+#define P_USED  VRING_PACKED_DESC_F_USED
+
+static void put_pdesc(uint8_t *table, unsigned i, uint64_t addr, uint32_t len, uint16_t id,
+                      uint16_t flags)
+{
+    uint8_t *d = table + 16u * i;
+    *(volatile uint64_t *)(void *)d = addr;
+    *(volatile uint32_t *)(void *)(d + 8) = len;
+    *(volatile uint16_t *)(void *)(d + 12) = id;
+    *(volatile uint16_t *)(void *)(d + 14) = flags;
+}
+
+/* Where the forged chain starts, and the driver's wrap counter there (§2.8.1). */
+static unsigned p_head;
+static bool p_wrap;
+
+/* The AVAIL/USED bits that make a descriptor available under the driver's counter. */
+static uint16_t p_avail(bool wrap) { return wrap ? P_AVAIL : P_USED; }
+
+/* Hands the chain at p_head over: its first flags last, after the rest (§2.8.17). */
+static void p_publish(struct virtqueue *vq, uint32_t len0, uint16_t id, uint16_t flags0, uint64_t addr0)
+{
+    wmb();
+    put_pdesc(vq->desc, p_head, addr0, len0, id, (uint16_t)(flags0 | p_avail(p_wrap)));
+    mb();
+}
+
+static unsigned p_next(const struct virtqueue *vq, unsigned k) { return (p_head + k) % vq->num; }
+
+static void forge_p_loop(struct virtqueue *vq)
+{
+    /* NEXT on every descriptor of the ring: the chain would go round it for ever. */
+    for (unsigned k = 1; k < vq->num; k++)
+        put_pdesc(vq->desc, p_next(vq, k), buf(), 16, 0, VRING_DESC_F_NEXT | p_avail(p_wrap));
+    p_publish(vq, 16, 0, VRING_DESC_F_NEXT, buf());
+}
+
+static void forge_p_oob(struct virtqueue *vq)
+{
+    p_publish(vq, 64, 0, 0, ram_base() + ram_size() + 0x1000);
+}
+
+static void forge_p_long(struct virtqueue *vq)
+{
+    unsigned n = vq->num + 1;
+    for (unsigned i = 0; i < n; i++)
+        put_pdesc(indirect_table, i, buf(), 1, 0, 0);
+    p_publish(vq, 16u * n, 0, VRING_DESC_F_INDIRECT, dma_addr(indirect_table));
+}
+
+static void forge_p_wbr(struct virtqueue *vq)
+{
+    put_pdesc(vq->desc, p_next(vq, 1), buf() + 32, 32, 0, p_avail(p_wrap));
+    p_publish(vq, 32, 0, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, buf());
+}
+
+static void forge_p_indirect_nested(struct virtqueue *vq)
+{
+    /* The table's first entry points back at the table itself. */
+    put_pdesc(indirect_table, 0, dma_addr(indirect_table), 32, 0, VRING_DESC_F_INDIRECT);
+    put_pdesc(indirect_table, 1, buf(), 32, 0, 0);
+    p_publish(vq, 32, 0, VRING_DESC_F_INDIRECT, dma_addr(indirect_table));
+}
+
+static void forge_p_wrap(struct virtqueue *vq)
+{
+    /* The chain's second descriptor keeps the bits of a used one: not available. */
+    put_pdesc(vq->desc, p_next(vq, 1), buf() + 16, 16, 0,
+              p_wrap ? (P_AVAIL | P_USED) : 0);
+    p_publish(vq, 16, 0, VRING_DESC_F_NEXT, buf());
+}
+
+static void forge_p_cross_end(struct virtqueue *vq)
+{
+    /* From p_head (past 0: the scenario had one good chain used first) to the ring's
+     * last slot, then on at slot 0 without flipping the wrap counter (§2.8.1: the driver
+     * flips it each time it wraps). */
+    unsigned k = 1;
+    for (; p_next(vq, k) != 0; k++)
+        put_pdesc(vq->desc, p_next(vq, k), buf(), 1, 0, VRING_DESC_F_NEXT | p_avail(p_wrap));
+    put_pdesc(vq->desc, 0, buf(), 1, 0, p_avail(p_wrap));      /* should be p_avail(!p_wrap) */
+    p_publish(vq, 1, 0, VRING_DESC_F_NEXT, buf());
+}
+
+static void forge_p_id_oob(struct virtqueue *vq)
+{
+    p_publish(vq, 16, (uint16_t)vq->num, 0, buf());
+}
+
 
 static void forge_loop(struct virtqueue *vq)
 {
@@ -168,13 +264,18 @@ static void forge_head_oob(struct virtqueue *vq)
 }
 
 static const struct mode modes[] = {
-    { "loop", "a descriptor chain whose next points back", false, forge_loop },
-    { "oob", "a buffer address beyond RAM", false, forge_oob },
-    { "long", "a chain longer than the queue (indirect)", true, forge_long },
-    { "wbr", "a device-readable descriptor after a device-writable one", false, forge_wbr },
-    { "indirect-nested", "an indirect descriptor inside an indirect table", true, forge_indirect_nested },
-    { "idx-jump", "avail idx advanced by more than the queue size", false, forge_idx_jump },
-    { "head-oob", "an avail ring entry not below the queue size", false, forge_head_oob },
+    { "loop", "a descriptor chain whose next points back", false, forge_loop, forge_p_loop },
+    { "oob", "a buffer address beyond RAM", false, forge_oob, forge_p_oob },
+    { "long", "a chain longer than the queue (indirect)", true, forge_long, forge_p_long },
+    { "wbr", "a device-readable descriptor after a device-writable one", false, forge_wbr, forge_p_wbr },
+    { "indirect-nested", "an indirect descriptor inside an indirect table", true, forge_indirect_nested,
+      forge_p_indirect_nested },
+    { "idx-jump", "avail idx advanced by more than the queue size", false, forge_idx_jump, NULL },
+    { "head-oob", "an avail ring entry not below the queue size", false, forge_head_oob, NULL },
+    { "wrap", "a chain's descriptor with the wrong AVAIL/USED bits (packed)", false, NULL, forge_p_wrap },
+    { "cross-end", "a chain crossing the ring's end without the wrap counter flipped (packed)", false, NULL,
+      forge_p_cross_end },
+    { "id-oob", "a buffer id not below the queue size (packed)", false, NULL, forge_p_id_oob },
 };
 
 /* ---- recovery: reset, bring-up, ARP ---- */
@@ -269,6 +370,30 @@ static int arp_gateway(struct virtio_device *vdev)
     return -1;
 }
 
+/* Packed cross-end: one good frame first, so the forged chain starts past slot 0. */
+static int send_one_good(struct virtqueue *tx)
+{
+    static uint8_t hdr[12], frame[60];
+    struct vq_sg out[2] = { { hdr, sizeof hdr }, { frame, sizeof frame } };
+    memset(frame, 0xff, 12);
+    if (virtqueue_add_sgs(tx, out, 2, NULL, 0, frame) != 0)
+        return -1;
+    virtqueue_kick(tx);
+    uint64_t deadline = rdtime() + timebase_hz() * IRQ_WAIT_US / 1000000u;
+    while (rdtime() < deadline)
+        if (virtqueue_get_buf(tx, NULL))
+            return 0;
+    printf("hostile: the good frame before the forged chain was never used\n");
+    return -1;
+}
+
+static uint16_t forged_used(struct virtqueue *tx)
+{
+    uint16_t f = *(volatile uint16_t *)(void *)(tx->desc + 16u * p_head + 14);
+    bool a = f & P_AVAIL, u = f & P_USED;
+    return a == p_wrap && u == p_wrap;
+}
+
 /* ---- the scenario ---- */
 
 static bool wait_config_irq(struct virtio_device *vdev, bool irqs, uint8_t *isr)
@@ -311,20 +436,30 @@ static int hostile_run(void)
         printf("hostile: mode %s needs RING_INDIRECT_DESC, which was not negotiated\n", m->name);
         return HX_SETUP;
     }
+    void (*forge)(struct virtqueue *) = tx->packed ? m->forge_packed : m->forge;
+    if (!forge) {
+        printf("hostile: mode %s needs a %s ring\n", m->name, tx->packed ? "split" : "packed");
+        return HX_SETUP;
+    }
     indirect_table = fw_alloc(16u * (tx->num + 1), 16);
     bool irqs = !bootarg_is("irq", "off");
     if (irqs)
         interrupts_on();
 
-    printf("hostile: mode %s: %s, on %s (queue %u, %u entries)\n", m->name, m->what, tx->name,
-           tx->index, tx->num);
-    m->forge(tx);
+    if (tx->packed && forge == forge_p_cross_end && send_one_good(tx) != 0)
+        return HX_SETUP;
+    p_head = tx->next_avail;
+    p_wrap = tx->avail_wrap;
+    printf("hostile: mode %s: %s, on %s (queue %u, %u entries%s)\n", m->name, m->what, tx->name,
+           tx->index, tx->num, tx->packed ? ", packed" : "");
+    forge(tx);
     vdev->config->notify(tx);
 
     uint8_t isr;
     bool config_irq = wait_config_irq(vdev, irqs, &isr);
     uint8_t status = vdev->config->get_status(vdev);
-    uint16_t used_idx = *(volatile uint16_t *)(void *)(tx->used + 2);
+    /* Split: the used idx; packed: 1 if the forged chain's head came back used. */
+    uint16_t used_idx = tx->packed ? forged_used(tx) : *(volatile uint16_t *)(void *)(tx->used + 2);
     printf("hostile: device status 0x%02x: DEVICE_NEEDS_RESET %s; config change %s%s; "
            "tx used idx %u\n", status, status & VIRTIO_STATUS_DEVICE_NEEDS_RESET ? "set" : "NOT set",
            config_irq ? "notified" : "NOT notified",
@@ -346,6 +481,6 @@ static int hostile_run(void)
 
 const struct scenario scenario_hostile = {
     "hostile", hostile_run,
-    "break a ring rule on tx (mode=loop|oob|long|wbr|indirect-nested|idx-jump|head-oob); "
-    "expect NEEDS_RESET, then reset and ARP",
+    "break a ring rule on tx (mode=loop|oob|long|wbr|indirect-nested|idx-jump|head-oob, "
+    "with ring=packed also wrap|cross-end|id-oob); expect NEEDS_RESET, then reset and ARP",
 };

@@ -87,6 +87,10 @@ static uint64_t driver_features(struct virtio_device *vdev, const struct virtio_
         want |= 1ull << VIRTIO_F_RING_EVENT_IDX;
     if (!vdev->legacy)
         want |= 1ull << VIRTIO_F_VERSION_1;
+    /* ring=packed: the packed layout (§2.8) when the device offers it, a virtio 1
+     * feature that the legacy interface never shows. */
+    if (!vdev->legacy && bootarg_is("ring", "packed"))
+        want |= 1ull << VIRTIO_F_RING_PACKED;
     return vdev->device_features & want;
 }
 

@@ -72,7 +72,8 @@ int vp_find_vqs(struct virtio_device *vdev, unsigned n, struct virtqueue *vqs[],
         unsigned index = indices ? indices[i] : i;
         if (vp->setup_vq(vp, index, names[i], callbacks[i], &vqs[i]) != 0)
             return -1;
-        printf("%s: vq %u (%s): %u entries, desc 0x%llx avail 0x%llx used 0x%llx%s%s\n",
+        printf(vqs[i]->packed ? "%s: vq %u (%s): %u entries, packed: desc 0x%llx driver 0x%llx device 0x%llx%s%s\n"
+                              : "%s: vq %u (%s): %u entries, desc 0x%llx avail 0x%llx used 0x%llx%s%s\n",
                vdev->label, index, names[i], vqs[i]->num,
                (unsigned long long)vqs[i]->desc_dma, (unsigned long long)vqs[i]->avail_dma,
                (unsigned long long)vqs[i]->used_dma, vqs[i]->indirect ? " indirect" : "",

@@ -1,6 +1,7 @@
 /* The modern virtio-pci register map (virtio 1.2 §4.1.4 "Virtio Structure PCI
  * Capabilities"; §4.1.4.3 common configuration, §4.1.4.4 notifications, §4.1.4.5
  * ISR, §4.1.4.6 device configuration), after Linux's virtio_pci_modern{,_dev}.c. */
+#include "fdt.h"
 #include "libc.h"
 #include "platform.h"
 #include "virtio/virtio_pci.h"
@@ -132,13 +133,20 @@ static int m_setup_vq(struct virtio_pci_device *vp, unsigned index, const char *
         printf("%s: queue %u unavailable (size %u)\n", vdev->label, index, size);
         return -1;
     }
-    /* Split rings need a power of two; the driver may shrink the queue. */
-    unsigned num = VQ_MAX_SIZE;
-    while (num > size)
-        num >>= 1;
-    if (num > 256)
-        num = 256;
-    struct virtqueue *vq = vring_create_split(vdev, index, num, false, name, cb);
+    /* Split rings need a power of two, packed ones any size (§2.8); the driver may
+     * shrink the queue, to 256 entries or to bootarg queue_size=N. */
+    bool packed = virtio_has_feature(vdev, VIRTIO_F_RING_PACKED);
+    unsigned limit = (unsigned)bootarg_ulong("queue_size", 256);
+    if (limit == 0 || limit > VQ_MAX_SIZE)
+        limit = 256;
+    unsigned num = size < limit ? size : limit;
+    if (!packed) {
+        num = VQ_MAX_SIZE;
+        while (num > size || num > limit)
+            num >>= 1;
+    }
+    struct virtqueue *vq = packed ? vring_create_packed(vdev, index, num, name, cb)
+                                  : vring_create_split(vdev, index, num, false, name, cb);
     if (!vq)
         return -1;
     uint32_t off = mmio_read16(c + COMMON_Q_NOTIFY_OFF);

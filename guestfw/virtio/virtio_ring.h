@@ -1,7 +1,8 @@
-/* Split virtqueues, driver side (virtio 1.2 §2.7 "Split Virtqueues"), after Linux's
- * drivers/virtio/virtio_ring.c: the driver owns the descriptor table and the avail
- * ring, the device owns the used ring; every value read back from the device is
- * checked before it is used. */
+/* Virtqueues, driver side, after Linux's drivers/virtio/virtio_ring.c: split
+ * (virtio 1.2 §2.7, virtqueue.c: the driver owns the descriptor table and the avail
+ * ring, the device owns the used ring) and packed (§2.8, virtqueue_packed.c: one
+ * descriptor ring whose slots change hands by their AVAIL/USED flags). One API for
+ * both; every value read back from the device is checked before it is used. */
 #ifndef GUESTFW_VIRTIO_RING_H
 #define GUESTFW_VIRTIO_RING_H
 
@@ -17,6 +18,13 @@
 #define VRING_DESC_F_INDIRECT   4
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_F_NO_NOTIFY  1
+/* Packed ring (§2.8.1, §2.8.10): descriptor ownership bits, event suppression flags. */
+#define VRING_PACKED_DESC_F_AVAIL   (1u << 7)
+#define VRING_PACKED_DESC_F_USED    (1u << 15)
+#define VRING_PACKED_EVENT_ENABLE   0
+#define VRING_PACKED_EVENT_DISABLE  1
+#define VRING_PACKED_EVENT_DESC     2
+#define VRING_PACKED_EVENT_WRAP     15
 
 /* The largest queue the driver uses (the device may offer more; modern devices
  * accept a smaller size, legacy ones do not). */
@@ -41,7 +49,9 @@ struct virtqueue {
     struct virtqueue *next;     /* vdev->vqs list */
     bool broken;
 
-    /* The rings in guest memory (shared with the device). */
+    /* The rings in guest memory (shared with the device). Packed: desc is the one
+     * descriptor ring, avail the driver event suppression area, used the device's. */
+    bool packed;
     unsigned num;
     uint8_t *desc, *avail, *used;
     uint64_t desc_dma, avail_dma, used_dma;
@@ -56,6 +66,12 @@ struct virtqueue {
     void **data;                /* per head: the token, NULL when not in flight */
     uint16_t *next_shadow;      /* per descriptor: the chain/free-list link */
     uint16_t *chain_len;        /* per head: ring descriptors the chain holds */
+    /* Packed only (§2.8.1): the driver's next position and wrap counter, the next
+     * used position and the wrap counter the device writes there; free_head and
+     * next_shadow chain free buffer ids, data and chain_len are per id. */
+    uint16_t next_avail, last_used;
+    bool avail_wrap, used_wrap;
+    uint16_t event_flags_shadow;  /* what the driver event area's flags say */
     uint8_t *indir;             /* per head: VQ_INDIRECT_MAX descriptors, or NULL */
 
     uintptr_t notify_addr;      /* transport data */
@@ -72,6 +88,12 @@ size_t vring_split_size_legacy(unsigned num);
 struct virtqueue *vring_create_split(struct virtio_device *vdev, unsigned index,
                                      unsigned num, bool legacy_layout, const char *name,
                                      vq_callback_fn *callback);
+
+/* The packed layout (§2.8): three areas (descriptor ring 16-aligned, the two event
+ * suppression structures 4-aligned); num is any size up to VQ_MAX_SIZE. NULL on a bad
+ * size. The functions below serve both layouts. */
+struct virtqueue *vring_create_packed(struct virtio_device *vdev, unsigned index,
+                                      unsigned num, const char *name, vq_callback_fn *callback);
 
 /* Exposes buffers: out[] are read by the device, in[] written, in that order in the
  * chain; token (non-NULL) comes back from virtqueue_get_buf. Publishes the avail
@@ -98,5 +120,20 @@ unsigned virtqueue_num_free(const struct virtqueue *vq);
 void *virtqueue_detach_unused_buf(struct virtqueue *vq);
 /* Interrupt path: runs the callback when used buffers are pending. */
 void vring_interrupt(struct virtqueue *vq);
+
+/* The packed layout's halves of the calls above (virtqueue_packed.c). */
+int vqp_add_sgs(struct virtqueue *vq, const struct vq_sg *out, unsigned n_out,
+                const struct vq_sg *in, unsigned n_in, void *token);
+bool vqp_kick_prepare(struct virtqueue *vq);
+bool vqp_more_used(struct virtqueue *vq);
+void *vqp_get_buf(struct virtqueue *vq, uint32_t *len);
+void vqp_disable_cb(struct virtqueue *vq);
+bool vqp_enable_cb(struct virtqueue *vq);
+void vqp_detach(struct virtqueue *vq, uint16_t id);
+/* Both layouts: the shadow state for vq->num entries (tokens, chain lengths, free list
+ * of descriptors or buffer ids, indirect tables) and the queue on vdev's list. */
+void vring_init_shadow(struct virtqueue *vq);
+/* Both layouts: BAD_RING, the queue and device marked broken. */
+void vring_bad(struct virtqueue *vq, const char *what, unsigned a, unsigned b);
 
 #endif

@@ -34,7 +34,7 @@ static inline bool vring_need_event(uint16_t event, uint16_t new_idx, uint16_t o
     return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
 }
 
-static void bad_ring(struct virtqueue *vq, const char *what, unsigned a, unsigned b)
+void vring_bad(struct virtqueue *vq, const char *what, unsigned a, unsigned b)
 {
     printf("%s: %s: BAD_RING: %s (%u, %u); queue marked broken\n",
            vq->vdev->label, vq->name, what, a, b);
@@ -81,21 +81,24 @@ struct virtqueue *vring_create_split(struct virtio_device *vdev, unsigned index,
     vq->avail_dma = dma_addr(vq->avail);
     vq->used_dma = dma_addr(vq->used);
 
+    vring_init_shadow(vq);   /* free list: every descriptor, in index order */
+    return vq;
+}
+
+void vring_init_shadow(struct virtqueue *vq)
+{
+    unsigned num = vq->num;
     vq->data = fw_alloc(sizeof(void *) * num, 0);
     vq->next_shadow = fw_alloc(sizeof(uint16_t) * num, 0);
     vq->chain_len = fw_alloc(sizeof(uint16_t) * num, 0);
     if (vq->indirect)
         vq->indir = fw_alloc((size_t)DESC_SIZE * VQ_INDIRECT_MAX * num, 16);
-
-    /* Free list: every descriptor, in index order. */
     for (unsigned i = 0; i + 1 < num; i++)
         vq->next_shadow[i] = (uint16_t)(i + 1);
     vq->free_head = 0;
     vq->num_free = (uint16_t)num;
-
-    vq->next = vdev->vqs;
-    vdev->vqs = vq;
-    return vq;
+    vq->next = vq->vdev->vqs;
+    vq->vdev->vqs = vq;
 }
 
 int virtqueue_add_sgs(struct virtqueue *vq, const struct vq_sg *out, unsigned n_out,
@@ -104,6 +107,8 @@ int virtqueue_add_sgs(struct virtqueue *vq, const struct vq_sg *out, unsigned n_
     unsigned total = n_out + n_in;
     if (vq->broken || total == 0 || token == NULL)
         return -1;
+    if (vq->packed)
+        return vqp_add_sgs(vq, out, n_out, in, n_in, token);
     bool use_indirect = vq->indirect && total > 1 && total <= VQ_INDIRECT_MAX;
     unsigned need = use_indirect ? 1 : total;
     if (vq->num_free < need)
@@ -154,6 +159,8 @@ int virtqueue_add_sgs(struct virtqueue *vq, const struct vq_sg *out, unsigned n_
 
 bool virtqueue_kick_prepare(struct virtqueue *vq)
 {
+    if (vq->packed)
+        return vqp_kick_prepare(vq);
     /* The avail idx store must be visible before we read the device's
      * suppression state, or both sides could decide not to act. */
     mb();
@@ -188,6 +195,8 @@ bool virtqueue_kick(struct virtqueue *vq)
 
 bool virtqueue_more_used(struct virtqueue *vq)
 {
+    if (vq->packed)
+        return vqp_more_used(vq);
     return !vq->broken && ld16_le(vq->used + 2) != vq->last_used_idx;
 }
 
@@ -207,13 +216,15 @@ void *virtqueue_get_buf(struct virtqueue *vq, uint32_t *len)
 {
     if (vq->broken)
         return NULL;
+    if (vq->packed)
+        return vqp_get_buf(vq, len);
     uint16_t used_idx = ld16_le(vq->used + 2);
     if (used_idx == vq->last_used_idx)
         return NULL;
     uint16_t pending = (uint16_t)(used_idx - vq->last_used_idx);
     /* The device cannot have used more than we could have made available. */
     if (pending > vq->num) {
-        bad_ring(vq, "used idx ran ahead of the driver (used idx, last seen)",
+        vring_bad(vq, "used idx ran ahead of the driver (used idx, last seen)",
                  used_idx, vq->last_used_idx);
         return NULL;
     }
@@ -223,12 +234,12 @@ void *virtqueue_get_buf(struct virtqueue *vq, uint32_t *len)
     uint32_t id = ld32_le(elem);
     uint32_t written = ld32_le(elem + 4);
     if (id >= vq->num) {
-        bad_ring(vq, "used id out of range (id, queue size)", id, vq->num);
+        vring_bad(vq, "used id out of range (id, queue size)", id, vq->num);
         return NULL;
     }
     void *token = vq->data[id];
     if (token == NULL) {
-        bad_ring(vq, "used id is not an outstanding buffer (id, used slot)", id,
+        vring_bad(vq, "used id is not an outstanding buffer (id, used slot)", id,
                  vq->last_used_idx);
         return NULL;
     }
@@ -247,6 +258,10 @@ void *virtqueue_get_buf(struct virtqueue *vq, uint32_t *len)
 
 void virtqueue_disable_cb(struct virtqueue *vq)
 {
+    if (vq->packed) {
+        vqp_disable_cb(vq);
+        return;
+    }
     if (vq->avail_flags_shadow & VRING_AVAIL_F_NO_INTERRUPT)
         return;
     vq->avail_flags_shadow |= VRING_AVAIL_F_NO_INTERRUPT;
@@ -258,6 +273,8 @@ void virtqueue_disable_cb(struct virtqueue *vq)
 
 bool virtqueue_enable_cb(struct virtqueue *vq)
 {
+    if (vq->packed)
+        return vqp_enable_cb(vq);
     if (vq->avail_flags_shadow & VRING_AVAIL_F_NO_INTERRUPT) {
         vq->avail_flags_shadow &= (uint16_t)~VRING_AVAIL_F_NO_INTERRUPT;
         if (!vq->event_idx)
@@ -280,7 +297,10 @@ void *virtqueue_detach_unused_buf(struct virtqueue *vq)
     for (unsigned i = 0; i < vq->num; i++) {
         if (vq->data[i] != NULL) {
             void *token = vq->data[i];
-            detach_buf(vq, (uint16_t)i);
+            if (vq->packed)
+                vqp_detach(vq, (uint16_t)i);
+            else
+                detach_buf(vq, (uint16_t)i);
             return token;
         }
     }

@@ -243,6 +243,28 @@ static void observe(void *ctx, const TraceEvent *ev)
         if ((q = queue_of(c, ev->u.chain_fetch.dev, ev->u.chain_fetch.queue)))
             ck_chain_fetch(q, &ev->u.chain_fetch.chain);
         break;
+    case TRACE_EV_packed_desc_write:
+        if ((q = queue_of(c, ev->u.packed_desc_write.dev, ev->u.packed_desc_write.queue)))
+            ck_packed_desc_write(q, ev->u.packed_desc_write.index);
+        break;
+    case TRACE_EV_packed_desc_avail:
+        if ((q = queue_of(c, ev->u.packed_desc_avail.dev, ev->u.packed_desc_avail.queue)))
+            ck_packed_desc_avail(q, ev->u.packed_desc_avail.index);
+        break;
+    case TRACE_EV_driver_event_write:
+        if ((q = queue_of(c, ev->u.driver_event_write.dev, ev->u.driver_event_write.queue)))
+            ck_packed_driver_event(q, ev->u.driver_event_write.flags);
+        break;
+    case TRACE_EV_packed_chain_fetch: {
+        const TraceEv_packed_chain_fetch *f = &ev->u.packed_chain_fetch;
+        if ((q = queue_of(c, f->dev, f->queue)))
+            ck_packed_fetch(q, f->pos, f->id, &f->chain);
+        break;
+    }
+    case TRACE_EV_packed_used_write:
+        if ((q = queue_of(c, ev->u.packed_used_write.dev, ev->u.packed_used_write.queue)))
+            ck_packed_used(q, ev->u.packed_used_write.id);
+        break;
     case TRACE_EV_used_write:
         if ((q = queue_of(c, ev->u.used_write.dev, ev->u.used_write.queue)))
             ck_used_write(q, ev->u.used_write.id);
@@ -260,6 +282,8 @@ static const unsigned observed[] = {
     TRACE_EV_virtio_queue_setup, TRACE_EV_virtio_queue_enable,
     TRACE_EV_desc_write, TRACE_EV_avail_write, TRACE_EV_avail_idx, TRACE_EV_avail_flags_write,
     TRACE_EV_chain_fetch, TRACE_EV_used_write,
+    TRACE_EV_packed_desc_write, TRACE_EV_packed_desc_avail, TRACE_EV_driver_event_write,
+    TRACE_EV_packed_chain_fetch, TRACE_EV_packed_used_write,
 };
 
 Checker *check_create(Tracer *t, MemWatch *mw, Ram *ram, CheckMode mode, Err *err)

@@ -1,7 +1,7 @@
 /* The driver checker's state, shared by its parts (see check.h): check.c (the observer,
  * devices and reports), check_pci.c (the virtio-pci registers: status, features, queue
  * set-up, notifications, access widths; virtio 1.2 §3.1, §4.1), check_ring.c (the split
- * ring, §2.7) and check_net.c (the network device's buffers, §5.1.6). */
+ * ring, §2.7), check_packed.c (the packed ring, §2.8) and check_net.c (the network device's buffers, §5.1.6). */
 #ifndef RINGSIDE_CHECK_INTERNAL_H
 #define RINGSIDE_CHECK_INTERNAL_H
 
@@ -30,6 +30,8 @@ typedef struct CkQueue {
     bool enable_w;               /* queue_enable 1 written since the reset */
     /* The live ring, as the device took it (virtio_queue_setup). */
     bool live;
+    bool packed;                 /* a packed ring (§2.8): the split-ring rules do not apply,
+                                  * only the device's buffers are checked (check_net.c) */
     uint16_t size;
     uint64_t desc, avail, used;
     bool watched;                /* its used ring is watched */
@@ -39,6 +41,7 @@ typedef struct CkQueue {
     uint8_t *owned;              /* per descriptor: made-available chains holding it */
     CkChain *chain;              /* per head */
     uint16_t *scratch;           /* size entries: the chain being walked */
+    uint16_t *id_pos, *id_len;   /* packed: per buffer id, the ring positions its chain took */
 } CkQueue;
 
 struct CkDev {
@@ -115,6 +118,17 @@ void ck_avail_idx(CkQueue *q, uint16_t idx);
 void ck_avail_flags(CkQueue *q, uint16_t flags);
 void ck_chain_fetch(CkQueue *q, const TraceDescList *chain);
 void ck_used_write(CkQueue *q, uint32_t id);
+
+/* check_packed.c: the packed ring (§2.8) of a live queue: set up (-1 out of memory)
+ * and gone, the driver's stores (the ring watch's events), the device's fetches and
+ * used descriptors. owned (per descriptor) and watched are shared with check_ring.c. */
+int ck_packed_live(CkQueue *q);
+void ck_packed_gone(CkQueue *q);
+void ck_packed_desc_write(CkQueue *q, uint16_t index);
+void ck_packed_desc_avail(CkQueue *q, uint16_t index);
+void ck_packed_driver_event(CkQueue *q, uint16_t flags);
+void ck_packed_fetch(CkQueue *q, uint16_t pos, uint16_t id, const TraceDescList *chain);
+void ck_packed_used(CkQueue *q, uint16_t id);
 
 /* check_net.c: a chain the network device fetched from q. */
 void ck_net_chain(CkQueue *q, const TraceDescList *chain);

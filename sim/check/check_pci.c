@@ -268,9 +268,10 @@ static void queue_size(CkDev *d, uint64_t v)
                    (unsigned long long)v, d->qsel);
         return;
     }
-    if (v == 0 || (v & (v - 1)) || v > d->d.max_queue_size)
-        ck_violate(d, CHECK_queue_size_invalid, "queue %u: queue_size %llu (a power of 2 up to %u)", d->qsel,
-                   (unsigned long long)v, d->d.max_queue_size);
+    bool packed = ck_has(d, VIRTIO_F_RING_PACKED);   /* §2.8: any size */
+    if (v == 0 || (!packed && (v & (v - 1))) || v > d->d.max_queue_size)
+        ck_violate(d, CHECK_queue_size_invalid, "queue %u: queue_size %llu (%s up to %u)", d->qsel,
+                   (unsigned long long)v, packed ? "a size" : "a power of 2", d->d.max_queue_size);
     else
         q->size_w = (uint16_t)v;
 }

@@ -38,10 +38,12 @@ void ck_queue_gone(CkQueue *q)
     free(q->chain);
     free(q->owned);
     free(q->scratch);
+    ck_packed_gone(q);
     q->chain = NULL;
     q->owned = NULL;
     q->scratch = NULL;
     q->live = false;
+    q->packed = false;
 }
 
 void ck_queue_live(CkQueue *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
@@ -55,6 +57,13 @@ void ck_queue_live(CkQueue *q, uint16_t size, uint64_t desc, uint64_t avail, uin
     q->avail = avail;
     q->used = used;
     q->avail_idx = q->fetched = q->used_n = 0;
+    if (ck_has(d, VIRTIO_F_RING_PACKED)) {
+        /* The packed ring's own rules (check_packed.c); none of the split ring's. */
+        q->live = q->packed = true;
+        if (ck_packed_live(q) < 0)
+            ck_queue_gone(q);  /* out of memory: this queue goes unchecked */
+        return;
+    }
     q->owned = calloc(size, 1);
     q->chain = calloc(size, sizeof *q->chain);
     q->scratch = calloc(size, sizeof *q->scratch);
@@ -96,14 +105,14 @@ static void release(CkQueue *q, CkChain *ch)
 
 void ck_desc_write(CkQueue *q, uint16_t i)
 {
-    if (q->live && i < q->size && q->owned[i])
+    if (q->live && !q->packed && i < q->size && q->owned[i])
         ck_violate(q->dev, CHECK_desc_owned_write,
                    "desc[%u] of queue %u written while the device owns it (made available, not yet used)", i, q->index);
 }
 
 void ck_avail_write(CkQueue *q, uint16_t slot)
 {
-    if (!q->live || slot >= q->size)
+    if (!q->live || q->packed || slot >= q->size)
         return;
     /* The entries the device may still read: avail idx fetched .. avail_idx - 1. */
     uint16_t out = (uint16_t)(q->avail_idx - q->fetched);
@@ -115,7 +124,7 @@ void ck_avail_write(CkQueue *q, uint16_t slot)
 
 void ck_avail_flags(CkQueue *q, uint16_t flags)
 {
-    if (!q->live)
+    if (!q->live || q->packed)
         return;
     bool ev = ck_has(q->dev, VIRTIO_F_RING_EVENT_IDX);
     if (ev ? flags != 0 : flags > VRING_AVAIL_F_NO_INTERRUPT)
@@ -260,7 +269,7 @@ static void publish(CkQueue *q, uint16_t k)
 
 void ck_avail_idx(CkQueue *q, uint16_t idx)
 {
-    if (!q->live)
+    if (!q->live || q->packed)
         return;
     uint16_t old = q->avail_idx, delta = (uint16_t)(idx - old);
     if (delta == 0)
@@ -285,7 +294,7 @@ void ck_avail_idx(CkQueue *q, uint16_t idx)
 
 void ck_chain_fetch(CkQueue *q, const TraceDescList *chain)
 {
-    if (!q->live)
+    if (!q->live || q->packed)
         return;
     q->fetched++;
     ck_net_chain(q, chain);
@@ -293,7 +302,7 @@ void ck_chain_fetch(CkQueue *q, const TraceDescList *chain)
 
 void ck_used_write(CkQueue *q, uint32_t id)
 {
-    if (!q->live)
+    if (!q->live || q->packed)
         return;
     q->used_n++;
     if (id < q->size && q->chain[id].out)

@@ -1,7 +1,8 @@
 /* The --net-features switch list for the virtio-net device: feature names as the one
  * names table spells them for the command line (virtio_names.def: virtio 1.2 §5.1.3 and
  * §6 names in lower case) turned into bits of the offered feature set. Only features
- * this model implements (VIRTIO_NET_DEFAULT_FEATURES) can be switched; they are listed
+ * this model implements (VIRTIO_NET_DEFAULT_FEATURES, on by default, and
+ * VIRTIO_NET_OPTIONAL_FEATURES, off by default) can be switched; they are listed
  * device-specific ones first, each group in bit order. */
 #include "virtio/virtio_net.h"
 
@@ -20,7 +21,7 @@ static const VirtioName *feature_row(unsigned i)
 
 static bool switchable(const VirtioName *r)
 {
-    return (r->value & VIRTIO_NET_DEFAULT_FEATURES) != 0;
+    return (r->value & (VIRTIO_NET_DEFAULT_FEATURES | VIRTIO_NET_OPTIONAL_FEATURES)) != 0;
 }
 
 const char *virtio_net_feature_name(unsigned bit)

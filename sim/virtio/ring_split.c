@@ -23,6 +23,7 @@
  * indirect ones included (§2.7.5.3.1). */
 #include "virtqueue.h"
 
+#include "virtio/ring_field.h"
 #include "virtio/virtio_names.h"
 #include "virtio/vq_picture.h"
 
@@ -34,20 +35,8 @@
 #define AREA_avail(vq) ((vq)->driver)
 #define AREA_used(vq) ((vq)->device)
 
-/* For each row: area_field_off(N, i), the offset in its area for queue size N and entry
- * i; area_field_at(vq, i), the guest address; area_field_width. */
-#define RING_FIELD(area, field, label, off, width)                                       \
-    static inline uint64_t area##_##field##_off(uint64_t N, uint64_t i)                  \
-    {                                                                                     \
-        (void)N;                                                                          \
-        (void)i;                                                                          \
-        return off;                                                                       \
-    }                                                                                     \
-    static inline uint64_t area##_##field##_at(const VirtQueue *vq, uint64_t i)          \
-    {                                                                                     \
-        return AREA_##area(vq) + area##_##field##_off(vq->size, i);                       \
-    }                                                                                     \
-    enum { area##_##field##_width = width };
+/* For each row: area_field_off(N, i), area_field_at(vq, i), area_field_width. */
+#define RING_FIELD RING_FIELD_ACCESSORS
 #include "virtio/ring_split.def"
 #undef RING_FIELD
 
@@ -341,15 +330,6 @@ static int split_flush(VirtQueue *vq, Err *err)
     return 1;
 }
 
-static bool decide(VirtQueue *vq, bool raise, const char *reason)
-{
-    if (raise)
-        TRACE(vq->tracer, irq_raise, vq->dev_name, vq->index, reason);
-    else
-        TRACE(vq->tracer, irq_suppress, vq->dev_name, vq->index, reason);
-    return raise;
-}
-
 static bool split_need_interrupt(VirtQueue *vq)
 {
     VqSplit *s = &vq->split;
@@ -358,13 +338,13 @@ static bool split_need_interrupt(VirtQueue *vq)
      * asked for. */
     if (vq->notify_on_empty && vq->inflight == 0 && vq_rd16(vq, avail_idx_at(vq, 0), &v) == 0 &&
         v == s->last_avail)
-        return decide(vq, true, "notify_on_empty");
+        return vq_decide_irq(vq, true, "notify_on_empty");
     if (!vq->event_idx) {
         if (vq_rd16(vq, avail_flags_at(vq, 0), &v) < 0)
-            return decide(vq, true, "no_suppression");
+            return vq_decide_irq(vq, true, "no_suppression");
         if (v & VRING_AVAIL_F_NO_INTERRUPT)
-            return decide(vq, false, "flags");
-        return decide(vq, true, "no_suppression");
+            return vq_decide_irq(vq, false, "flags");
+        return vq_decide_irq(vq, true, "no_suppression");
     }
     /* Event idx: interrupt when used idx moved past used_event since the last interrupt.
      * The device remembers what it last signalled rather than the previous flush, so
@@ -374,10 +354,10 @@ static bool split_need_interrupt(VirtQueue *vq)
     s->signalled = s->published;
     s->signalled_valid = true;
     if (!valid)
-        return decide(vq, true, "event_idx");
+        return vq_decide_irq(vq, true, "event_idx");
     if (vq_rd16(vq, avail_used_event_at(vq, 0), &v) < 0)
-        return decide(vq, true, "no_suppression");
-    return decide(vq, vring_need_event(v, s->published, old), "event_idx");
+        return vq_decide_irq(vq, true, "no_suppression");
+    return vq_decide_irq(vq, vring_need_event(v, s->published, old), "event_idx");
 }
 
 static int split_set_notification(VirtQueue *vq, bool enable, Err *err)

@@ -325,8 +325,10 @@ void virtio_queue_set_size(VirtioDevice *vd, unsigned q, uint16_t size)
      * queue_size, so a size it cannot use is not stored; writing one breaks the
      * driver's §4.1.4.3.2 duty, and the device says so with NEEDS_RESET now rather
      * than at queue_enable. */
-    if (size == 0 || (size & (size - 1)) || size > vd->info.queue_size) {
-        virtio_error(vd, "queue %u: queue_size %u is not a power of 2 in 1..%u", q, size, vd->info.queue_size);
+    bool packed = virtio_has_feature(vd, VIRTIO_F_RING_PACKED);   /* §2.8: any size */
+    if (size == 0 || (!packed && (size & (size - 1))) || size > vd->info.queue_size) {
+        virtio_error(vd, "queue %u: queue_size %u is not %sin 1..%u", q, size, packed ? "" : "a power of 2 ",
+                     vd->info.queue_size);
         return;
     }
     vd->qcfg[q].size = size;
@@ -348,13 +350,12 @@ static void trace_setup(VirtioDevice *vd, unsigned q)
     TRACE(vd->tracer, virtio_queue_setup, name_of(vd), (uint16_t)q, vq->size, vq->desc, vq->driver, vq->device);
 }
 
-/* The ring layout a queue gets: split, the only one offered so far. RING_PACKED, once
- * offered, selects the packed layout here (§2.8), for modern and transitional devices
- * alike; the legacy interface knows only the split ring (virtio_queue_set_pfn). */
+/* The ring layout a queue gets: packed when the driver accepted RING_PACKED (§2.8),
+ * for modern and transitional devices alike; the legacy interface knows only the split
+ * ring (virtio_queue_set_pfn), and cannot even see the bit (feature word 1). */
 static const VqOps *layout_of(const VirtioDevice *vd)
 {
-    (void)vd;
-    return &vq_split_ops;
+    return virtio_has_feature(vd, VIRTIO_F_RING_PACKED) ? &vq_packed_ops : &vq_split_ops;
 }
 
 /* The queue, configured, goes live: features, the wrapper if any, trace, observer. */

@@ -127,6 +127,7 @@ static const struct {
     { VIRTIO_NET_F_HOST_UFO, VIRTIO_NET_F_CSUM },
     { VIRTIO_NET_F_HOST_USO, VIRTIO_NET_F_CSUM },
     { VIRTIO_NET_F_RSS, VIRTIO_NET_F_CTRL_VQ },
+    { VIRTIO_F_RING_PACKED, VIRTIO_F_VERSION_1 },   /* §2.8 is a virtio 1 layout */
 };
 
 int virtio_net_feature_conflict(uint64_t f, unsigned *bit, unsigned *needs)

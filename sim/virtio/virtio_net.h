@@ -49,6 +49,9 @@ struct NetBackend;
      VNET_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) | VNET_BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
      VNET_BIT(VIRTIO_NET_F_MQ) | VNET_BIT(VIRTIO_F_RING_INDIRECT_DESC) |                \
      VNET_BIT(VIRTIO_F_RING_EVENT_IDX))
+/* Implemented but not offered unless switched on (--net-features=+ring_packed), as
+ * QEMU's packed=off: the packed ring (§2.8). */
+#define VIRTIO_NET_OPTIONAL_FEATURES (VNET_BIT(VIRTIO_F_RING_PACKED))
 
 /* Config status bits (§5.1.4). */
 enum { VIRTIO_NET_S_LINK_UP = 1, VIRTIO_NET_S_ANNOUNCE = 2 };

@@ -70,6 +70,15 @@ int vq_note_desc(VirtQueue *vq, unsigned *n, const TraceDesc *d)
     return 0;
 }
 
+bool vq_decide_irq(VirtQueue *vq, bool raise, const char *reason)
+{
+    if (raise)
+        TRACE(vq->tracer, irq_raise, vq->dev_name, vq->index, reason);
+    else
+        TRACE(vq->tracer, irq_suppress, vq->dev_name, vq->index, reason);
+    return raise;
+}
+
 int vq_break(VirtQueue *vq, Err *err, const char *fmt, ...)
 {
     vq->broken = true;
@@ -117,6 +126,7 @@ void vq_reset(VirtQueue *vq)
     vq->inflight = vq->unpublished = 0;
     vq->broken = false;
     memset(&vq->split, 0, sizeof vq->split);
+    memset(&vq->packed, 0, sizeof vq->packed);
 }
 
 int vq_configure(VirtQueue *vq, const VqOps *layout, uint16_t size, uint64_t desc, uint64_t driver,

@@ -1,8 +1,8 @@
 /* The device side of a virtqueue (virtio 1.2 §2.6), whatever its ring layout: a queue's
  * configuration and accounting, the descriptor chains the device fetched (VqElem),
  * scatter-gather copies through them, and the queue operations (VqOps) that each layout
- * implements: the split ring (§2.7) in ring_split.c, the packed ring (§2.8) later beside
- * it. Devices call the vq_* functions (or virtio.h's virtio_queue_*), never a layout.
+ * implements: the split ring (§2.7) in ring_split.c, the packed ring (§2.8) in
+ * ring_packed.c. Devices call the vq_* functions (or virtio.h's virtio_queue_*), never a layout.
  *
  * Guest memory is reached only through a VqDma, so the PCI layer can refuse DMA while
  * bus mastering is off. */
@@ -126,6 +126,24 @@ typedef struct VqSplit {
     bool avail_event_valid;
 } VqSplit;
 
+/* The packed layout's device-owned state (ring_packed.c, §2.8.1): where the device reads
+ * and writes in the one descriptor ring and its two wrap counters, which start at 1. */
+typedef struct VqPacked {
+    uint16_t last_avail;     /* ring position of the next descriptor the device reads */
+    bool avail_wrap;         /* the driver's wrap counter the device expects there */
+    uint16_t used_pos;       /* ring position of the next used descriptor */
+    bool used_wrap;          /* the device's wrap counter there */
+    bool batch;              /* a used descriptor since the last flush waits for its flags */
+    uint16_t batch_pos;      /* ... at this position */
+    uint16_t batch_flags;    /* ... these */
+    uint16_t signalled;      /* used position (wrap folded in, mod 2N) at the last interrupt
+                              * decision ... */
+    bool signalled_valid;    /* ... once there was one (event idx) */
+    uint16_t dev_event;      /* the device event suppression words last written ... */
+    uint16_t dev_off_wrap;
+    bool dev_event_valid;    /* ... once written */
+} VqPacked;
+
 struct VirtQueue {
     /* configuration, written by the transport */
     uint16_t size;           /* 0: not configured */
@@ -145,6 +163,7 @@ struct VirtQueue {
     bool broken;             /* a violation was seen; only a reset clears it */
     union {                  /* the layout's own, cleared by vq_reset */
         VqSplit split;
+        VqPacked packed;
     };
 
     VqDma dma;
@@ -246,6 +265,10 @@ uint64_t vq_split_used_flags_off(uint16_t size);
 void vq_split_desc_decode(const uint8_t *b, VqSplitDesc *d);
 const char *vq_split_field_label(VqSplitArea area, uint16_t size, uint64_t off, char *buf, size_t n);
 
+/* ---- the packed layout (ring_packed.c, §2.8) ---- */
+
+extern const VqOps vq_packed_ops;
+
 /* The event-idx rule of §2.7.10: with the driver's event at event_idx, moving the index
  * from old to new_idx crosses it. All three wrap at 16 bits. */
 static inline bool vring_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
@@ -264,6 +287,8 @@ int vq_wr16(VirtQueue *vq, uint64_t addr, uint16_t v);
 bool vq_range_ok(VirtQueue *vq, uint64_t addr, uint64_t len);
 /* Grows an array *p of *cap elements to hold need; false when out of memory. */
 bool vq_grow(void **p, unsigned *cap, unsigned need, size_t elsize);
+/* Emits irq_raise or irq_suppress with the rule that decided (reason); returns raise. */
+bool vq_decide_irq(VirtQueue *vq, bool raise, const char *reason);
 /* Appends one descriptor to the chain_fetch scratch; -1 when out of memory. */
 int vq_note_desc(VirtQueue *vq, unsigned *n, const struct TraceDesc *d);
 

@@ -16,6 +16,7 @@ args_of() {
     net_legacy_framing) echo "--virtio legacy" ;;
     features_refused_continue) echo "--virtio modern --virtio-fault refuse-features-ok" ;;
     config_field_unoffered) echo "--virtio modern --net-features -mtu" ;;
+    packed_*) echo "--virtio modern --net-features +ring_packed" ;;
     *) echo "--virtio modern" ;;
     esac
 }

@@ -27,11 +27,12 @@ for opt in O0 O2; do
     mkdir -p "$WORK/$opt" && ln -s "$src/ringside" "$WORK/$opt/ringside" || fail "cannot link the $opt build"
 done
 # hello (boot), ping (the handshake and traffic), all with small rings (wrap-around,
-# control queue, multiqueue).
-for scen in "scenario=hello" "scenario=ping" "scenario=all count=3"; do
+# control queue, multiqueue), and all again over packed rings of 7 entries.
+for scen in "scenario=hello" "scenario=ping" "scenario=all count=3" "scenario=all count=3 ring=packed queue_size=7"; do
     name=$(echo "$scen" | sed 's/scenario=//; s/ .*//')
     args="-append"
     [ "$name" = all ] && args="--queue-size 16 -append"
+    case $scen in *ring=packed*) name=packed args="--virtio modern --net-features +ring_packed -append" ;; esac
     for d in a O0 O2; do
         (cd "$WORK/$d" && ./ringside run --fw "$WORK/fw.elf" $args "$scen" --trace "$name.trace" \
             >"$name.out" 2>&1) || { cat "$WORK/$d/$name.out"; fail "$name under build $d failed"; }

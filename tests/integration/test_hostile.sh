@@ -43,8 +43,28 @@ HOSTILE_ARGS=virtio=legacy check_mode loop "loops"
 grep -q "legacy interface" "$WORK/loop.out" || fail "virtio=legacy did not use the legacy interface"
 HOSTILE_ARGS=irq=off check_mode wbr "device-readable after a device-writable one"
 grep -q "config change notified (ISR polled)" "$WORK/wbr.out" || fail "irq=off: the ISR did not show the config change"
+# The packed ring (ring=packed, the device offering RING_PACKED): the same rules and the
+# packed ring's own (wrap bits, a chain crossing the end unflipped, a buffer id out of
+# range), on modern and transitional devices.
+P="--net-features=+ring_packed"
+HOSTILE_ARGS=ring=packed
+check_mode loop "descriptor chain at position 0 loops: NEXT on all 256 descriptors" --virtio modern $P
+check_mode oob "buffer 0x[0-9a-f]*+64 of descriptor 0 is outside guest memory" --virtio modern $P
+check_mode long "indirect table of descriptor 0 has 257 entries, more than the queue size 256" --virtio modern $P
+check_mode wbr "descriptor 1 is device-readable after a device-writable one" --virtio transitional $P
+check_mode indirect-nested "indirect descriptor 0 inside an indirect table" --virtio modern $P
+check_mode wrap "descriptor 1 of the chain at position 0 is not available (flags 0x8080: AVAIL 1 USED 1, wrap counter 1)" --virtio modern $P
+check_mode cross-end "descriptor 0 of the chain at position 1 is not available (flags 0x80: AVAIL 1 USED 0, wrap counter 0)" --virtio transitional $P
+check_mode id-oob "buffer id 256 of the chain at position 0 is not below the queue size 256" --virtio modern $P
+grep -q "(queue 1, 256 entries, packed)" "$WORK/id-oob.out" || fail "id-oob did not run on a packed ring"
+# A mode of the other layout is a set-up error, not a crash.
+run_fw "$WORK/x.out" --virtio modern $P -append "scenario=hostile mode=idx-jump ring=packed"; rc=$?
+[ $rc = 97 ] && grep -q "mode idx-jump needs a split ring" "$WORK/x.out" || { cat "$WORK/x.out"; fail "idx-jump on packed: exit $rc"; }
+run_fw "$WORK/x.out" -append "scenario=hostile mode=wrap"; rc=$?
+[ $rc = 97 ] && grep -q "mode wrap needs a packed ring" "$WORK/x.out" || { cat "$WORK/x.out"; fail "wrap on split: exit $rc"; }
+HOSTILE_ARGS=
 # A missing mode is a usage error with the list of modes, not a crash.
 run_fw "$WORK/usage.out" -append scenario=hostile; rc=$?
 [ $rc = 90 ] || { cat "$WORK/usage.out"; fail "no mode: exit $rc, expected 90"; }
-grep -q "modes: loop oob long wbr indirect-nested idx-jump head-oob" "$WORK/usage.out" || fail "no mode list"
+grep -q "modes: loop oob long wbr indirect-nested idx-jump head-oob wrap cross-end id-oob" "$WORK/usage.out" || fail "no mode list"
 exit 0

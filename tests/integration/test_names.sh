@@ -115,17 +115,17 @@ PYTHONPATH=trace "$PYTHON" -c "$check_virtio" "$virtio_count" sim/virtio ||
 
 # What the simulator prints and records, named by the Python reader: the --net-features
 # list (C, from the table) is the spelling of every feature the device offers in a
-# golden trace, device-specific ones first, and every status value the trace records
+# golden trace (ring_packed, off by default, in the packed ping's), device-specific ones first, and every status value the trace records
 # has a name for each of its bits.
 "$RINGSIDE" run --net-features=+nosuch >"$WORK/nf.out" 2>&1 && fail "--net-features=+nosuch was accepted"
 valid=$(sed -n "s/.*unknown feature 'nosuch' (valid: \(.*\))\$/\1/p" "$WORK/nf.out")
 [ -n "$valid" ] || { cat "$WORK/nf.out"; fail "no list of valid --net-features names"; }
 golden=tests/golden/virtio-modern.golden
-PYTHONPATH=trace "$PYTHON" - "$valid" $golden <<'PY' || fail "the simulator and rt_names.py disagree on names"
+PYTHONPATH=trace "$PYTHON" - "$valid" $golden tests/golden/ping-packed-modern.golden <<'PY' || fail "the simulator and rt_names.py disagree on names"
 import re
 import sys
 import rt_names as n
-valid, golden = sys.argv[1].split(), open(sys.argv[2]).read()
+valid, golden = sys.argv[1].split(), open(sys.argv[2]).read() + open(sys.argv[3]).read()
 words = {int(w): int(v, 16) for w, v in
          re.findall(r"virtio_features dev=virtio-net side=device word=(\d) value=(0x[0-9a-f]+)", golden)}
 offered = words[0] | words[1] << 32

@@ -26,6 +26,15 @@ for mode in legacy modern; do
         { cat "$WORK/$mode"; fail "$mode: transcripts differ"; }
     cat "$WORK/$mode"
 done
+# Packed virtqueues (virtio 1.2 §2.8): QEMU's packed=on against ringside's +ring_packed,
+# the firmware's packed driver on both; never through the legacy interface.
+for mode in modern transitional; do
+    cr --packed --virtio $mode pci virtio ping ctrl tftp >"$WORK/packed-$mode" 2>&1 ||
+        { cat "$WORK/packed-$mode"; fail "packed, $mode: transcripts differ"; }
+    grep -Eq "qemu-crossrun \($mode\): 5 same, 0 differ" "$WORK/packed-$mode" || { cat "$WORK/packed-$mode"; fail "packed $mode: no summary"; }
+done
+cr --packed --virtio legacy ping >"$WORK/packed-legacy" 2>&1; rc=$?
+[ $rc = 2 ] || { cat "$WORK/packed-legacy"; fail "--packed --virtio legacy exited $rc, expected 2"; }
 # The comparison is not vacuous: an unmasked run shows QEMU's host-timed round trips.
 cr --no-mask -q ping >"$WORK/raw" 2>&1 && fail "an unmasked ping compared equal (masks not exercised)"
 grep -q 'scenario ping  *DIFFERS' "$WORK/raw" || { cat "$WORK/raw"; fail "no DIFFERS verdict for the unmasked run"; }

@@ -1,4 +1,4 @@
-# The split ring's field table (sim/virtio/ring_split.def), as the Python trace tools
+# The split ring's field table (sim/virtio/ring_split.def; the packed ring's below), as the Python trace tools
 # read it (trace/rt_layout.py): every offset and width is the one virtio 1.2 §2.7.5,
 # §2.7.6 and §2.7.8 give (the C side's are checked against the same numbers in
 # tests/unit/test_virtqueue.c), the offset evaluator refuses anything but integers,
@@ -37,6 +37,32 @@ assert lay.field("avail", "ring").name(3) == "avail.ring[3]"
 assert lay.field("desc", "entry").name(9) == "desc[9]"
 assert lay.field("used", "idx").name() == "used.idx"
 assert lay.field("used", "avail_event").needs_size and not lay.field("used", "ring").needs_size
+PY
+
+# The packed ring's table (sim/virtio/ring_packed.def, virtio 1.2 §2.8.13 and §2.8.14),
+# which the trace tools read the same way.
+"$PYTHON" - <<'PY' || fail "the packed layout's offsets"
+import sys
+sys.path.insert(0, "trace")
+import os
+import rt_layout
+path = rt_layout.find_def("ring_packed.def")
+assert path == os.path.abspath("sim/virtio/ring_packed.def"), path
+lay = rt_layout.load(path)
+want = {
+    ("desc", "entry"):      (16, [(256, 0, 0), (7, 6, 96)]),
+    ("driver", "off_wrap"): (2, [(256, 0, 0)]),
+    ("driver", "flags"):    (2, [(256, 0, 2)]),
+    ("device", "off_wrap"): (2, [(256, 0, 0)]),
+    ("device", "flags"):    (2, [(256, 0, 2)]),
+}
+assert {(f.area, f.field) for f in lay.fields} == set(want)
+for key, (width, cases) in want.items():
+    f = lay.field(*key)
+    assert f.width == width, (key, f.width)
+    for n, i, off in cases:
+        assert f.offset(n, i) == off, (key, n, i, f.offset(n, i), off)
+assert lay.field("desc", "entry").name(6) == "desc[6]" and lay.field("device", "flags").name() == "device.flags"
 PY
 
 # The evaluator is a whitelist: what is not a sum of products of integers, N and i is

@@ -21,6 +21,8 @@ done
 # writes the split layout's offsets (used ring 4 + 8 * slot, avail ring 4 + 2 * slot).
 [ "$(grep -rl 'ring_split.def' sim --include='*.c' --include='*.h')" = sim/virtio/ring_split.c ] ||
     fail "ring_split.def is expanded outside sim/virtio/ring_split.c"
+[ "$(grep -rl 'ring_packed.def' sim --include='*.c' --include='*.h')" = sim/virtio/ring_packed.c ] ||
+    fail "ring_packed.def is expanded outside sim/virtio/ring_packed.c"
 grep -rnE '\+ *4 *\+ *(8|2)u? *\*|avail *\+ *2\b|used *\+ *2\b' sim --include='*.c' --include='*.h' |
     grep -v '^sim/virtio/ring_split.c:' && fail "a split ring offset outside ring_split.c"
 exit 0

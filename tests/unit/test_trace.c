@@ -151,6 +151,14 @@ int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err)
     tracer_ev_note(&tr, t += 1, 0x80004000, "main", "text with \"quotes\", a \\ backslash,\ta tab and \xc3\xa9\n");
     tracer_ev_driver_violation(&tr, t += 1, 0x80003010, "vp_setup_vq", dev, "features_ok_reread", "3.1.1",
                                "queue 0 enabled, FEATURES_OK never read back since it was set");
+    tracer_ev_packed_desc_write(&tr, t += 0, 0x80003018, "vqp_add_sgs", dev, 1, 6, 0x80100000, 74, 3, 0x0);
+    tracer_ev_packed_desc_avail(&tr, t += 0, 0x8000301c, "vqp_add_sgs", dev, 1, 6, 3, 0x80, 1);
+    tracer_ev_driver_event_write(&tr, t += 0, 0x80003020, "vqp_enable_cb", dev, 1, 0x8007, 0x2);
+    tracer_ev_packed_chain_fetch(&tr, t += 0, 0x80003024, "m_notify", dev, 1, 6, 1, 3, chain, 2);
+    tracer_ev_packed_used_write(&tr, t += 0, 0x80003024, "m_notify", dev, 1, 6, 3, 0, 0x8080);
+    tracer_ev_packed_used_flags(&tr, t += 0, 0x80003024, "m_notify", dev, 1, 6, 0x8080);
+    tracer_ev_device_event_write(&tr, t += 0, 0x80003024, "m_notify", dev, 1, 0x0, 0x1);
+    tracer_ev_packed_wrap(&tr, t += 0, 0x80003024, "m_notify", dev, 1, "avail", 0);
     tracer_ev_run_end(&tr, t += 1, 0x80004004, "poweroff", 0, "guest wrote 0x5555 to the test device");
     return trace_close(tw, err);
 }

@@ -804,12 +804,19 @@ static void test_parse_features(void)
     CU_ASSERT_STRING_EQUAL(err.msg, "--net-features: unknown feature 'nosuch' (valid: csum guest_csum "
                                     "ctrl_guest_offloads mtu mac mrg_rxbuf status ctrl_vq ctrl_rx ctrl_vlan "
                                     "ctrl_rx_extra guest_announce mq ctrl_mac_addr indirect_desc event_idx "
-                                    "version_1)");
+                                    "version_1 ring_packed)");
     /* A feature the spec defines and this model does not implement cannot be offered. */
     CU_ASSERT_EQUAL(virtio_net_parse_features("+guest_tso4", &f, &err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "feature 'guest_tso4' is not implemented by this device (valid: csum "));
-    CU_ASSERT_EQUAL(virtio_net_parse_features("-ring_packed", &f, &err), -1);
+    CU_ASSERT_EQUAL(virtio_net_parse_features("-in_order", &f, &err), -1);
     CU_ASSERT_EQUAL(f, keep);
+    /* The packed ring is implemented but off by default, as QEMU's packed=off. */
+    CU_ASSERT_FALSE(VIRTIO_NET_DEFAULT_FEATURES >> VIRTIO_F_RING_PACKED & 1);
+    uint64_t g = VIRTIO_NET_DEFAULT_FEATURES;
+    CU_ASSERT_EQUAL(virtio_net_parse_features("+ring_packed", &g, &err), 0);
+    CU_ASSERT_TRUE(g >> VIRTIO_F_RING_PACKED & 1);
+    CU_ASSERT_EQUAL(virtio_net_parse_features("-ring_packed", &g, &err), 0);
+    CU_ASSERT_EQUAL(g, VIRTIO_NET_DEFAULT_FEATURES);
     CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_F_RING_INDIRECT_DESC), "indirect_desc");
     CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_F_RING_EVENT_IDX), "event_idx");
     CU_ASSERT_STRING_EQUAL(virtio_net_feature_name(VIRTIO_F_VERSION_1), "version_1");
