@@ -249,7 +249,9 @@ void view_capture(View *v, Debugger *d, const ViewCount *c, unsigned queue)
             v->sel = i;
     if (v->nq) {
         unsigned q = v->q[v->sel].index;
-        vq_picture(&m->net->vdev.vq[q], peek_ram, &m->ram, &v->pic);
+        const VirtQueue *vq = &m->net->vdev.vq[q];
+        v->layout = vq->ops && vq->size ? vq->ops->name : NULL;
+        vq_picture(vq, peek_ram, &m->ram, &v->pic);
         if (c && c->last_valid[q]) {
             v->last_valid = true;
             v->last_head = c->last_head[q];

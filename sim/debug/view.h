@@ -99,6 +99,7 @@ typedef struct View {
     unsigned nq;
     /* the chosen queue */
     unsigned sel;                /* index into q */
+    const char *layout;          /* its layout's name ("split", "packed"), NULL: not set up */
     VqPicture pic;
     bool last_valid;             /* the chain the device fetched last on it */
     uint16_t last_head;

@@ -171,9 +171,15 @@ static int draw_ring(Window *w, const View *v, int y, int bottom)
     const ViewQueue *q = &v->q[v->sel];
     fill(w, RX - 4, y, RW + 8, 2, DIM);
     y += 4;
+    if (!p->layout && v->layout) {
+        /* A layout without VqOps.picture (the packed ring, so far). */
+        textf(w, RX, y, FG, RW, "queue %u (%s): a %s ring; this panel draws split rings only", q->index, q->role,
+              v->layout);
+        textf(w, RX, y + w->ch, DIM, RW, "(the monitor's info vq %s describes it)", q->role);
+        return y + 2 * w->ch;
+    }
     if (!p->layout) {
-        textf(w, RX, y, FG, RW, "queue %u (%s): %s", q->index, q->role,
-              q->size ? "this ring layout cannot be drawn yet" : "not set up by the driver yet");
+        textf(w, RX, y, FG, RW, "queue %u (%s): not set up by the driver yet", q->index, q->role);
         return y + w->ch;
     }
     textf(w, RX, y, FG, RW, "queue %u (%s): %s ring, %u entries%s%s%s", q->index, q->role, p->layout, p->size,

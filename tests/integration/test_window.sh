@@ -114,6 +114,14 @@ cmp -s "$WORK/plain.trace" "$WORK/typed.trace" && fail "typed keys left no mark 
 "$RINGSIDE" replay --display sdl --monitor-script "$WORK/type" "$WORK/typed.trace" >"$WORK/treplay2.out" 2>&1 ||
     { cat "$WORK/treplay2.out"; fail "a replay that tries to type diverged (its keys must go nowhere)"; }
 
+# A packed ring: the panel says it draws split rings only; the trace is unchanged too.
+packed="--virtio modern --net-features +ring_packed -append ring=packed"
+run_fw "$WORK/packed.out" $packed --trace "$WORK/packed.trace" || fail "the packed run exited $RC"
+printf 'until virtio_status new&DRIVER_OK\nkey n\n' >"$WORK/pscript"
+run_fw "$WORK/pwin.out" $packed --trace "$WORK/pwin.trace" --display sdl --monitor-script "$WORK/pscript" ||
+    fail "the packed run with the window exited $RC"
+cmp "$WORK/packed.trace" "$WORK/pwin.trace" || fail "the window changed a packed run's trace"
+
 # The window's q key ends the run as the monitor's quit does.
 printf 'until virtio_status new&DRIVER_OK\nkey q\n' >"$WORK/quit"
 run_fw "$WORK/quit.out" --display sdl --monitor-script "$WORK/quit"

@@ -120,6 +120,7 @@ static void test_picture(void)
     CU_ASSERT_STRING_EQUAL(v->q[0].role, "rx0");
     CU_ASSERT_STRING_EQUAL(v->q[1].role, "tx0");
     CU_ASSERT_STRING_EQUAL_FATAL(v->pic.layout, "split");
+    CU_ASSERT_STRING_EQUAL(v->layout, "split");
     CU_ASSERT_EQUAL(v->pic.size, 256);
     CU_ASSERT_TRUE(v->pic.readable && v->pic.ready);
     /* rx0 is full: every buffer offered to the device, none fetched yet. */
