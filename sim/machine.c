@@ -49,10 +49,23 @@ static void machine_hash_tick(void *opaque)
     timer_mod(&m->events, &m->hash_timer, cpu_vclock(m->cpu) + m->cfg.hash_interval);
 }
 
+/* A byte the UART handed the guest. Bytes typed in the window (machine_console_type)
+ * come after every --serial-input byte in the UART's queue and are recorded when they
+ * are typed, src "window", so only the serial input's are recorded here. */
 static void machine_console_in(void *opaque, uint8_t byte)
 {
     Machine *m = opaque;
-    TRACE(&m->tracer, console_in, "serial", byte);
+    if (m->uart.in_pos <= m->cfg.serial_input_len)
+        TRACE(&m->tracer, console_in, "serial", byte);
+}
+
+void machine_console_type(Machine *m, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        TRACE(&m->tracer, console_in, "window", b[i]);
+        if (uart_queue_input(&m->uart, b + i, 1) != 0)
+            break;                   /* out of memory: the rest is not typed */
+    }
 }
 
 static void machine_queue_live(void *ctx, VirtioDevice *vd, unsigned q, bool live)
@@ -581,7 +594,12 @@ static void replay_writes_due(Machine *m, uint64_t now)
     while (m->wnext < m->nwrites && m->writes[m->wnext].vtime <= now) {
         const MachineWrite *w = &m->writes[m->wnext++];
         Err err;
-        int rc = w->mem ? machine_write_mem(m, w->addr, w->data, w->len, &err)
+        uint8_t key = (uint8_t)w->value;
+        int rc = 0;
+        if (w->console)
+            machine_console_type(m, &key, 1);
+        else
+            rc = w->mem ? machine_write_mem(m, w->addr, w->data, w->len, &err)
                         : machine_write_reg(m, w->reg, w->value, &err);
         (void)rc;                    /* the recording made it; a replay compares the event */
     }

@@ -71,6 +71,7 @@ typedef enum StopReason {
 typedef struct MachineWrite {
     uint64_t vtime;              /* when: the machine stood there, paused */
     bool mem;                    /* RAM at addr (data, len), else register reg */
+    bool console;                /* a key typed in the window: the byte in value */
     unsigned reg;                /* 0..31: x0..x31, 32: pc, MACHINE_REG_CSR + n: CSR n */
     uint64_t addr, value;
     const uint8_t *data;
@@ -178,6 +179,11 @@ int machine_write_mem(Machine *m, uint64_t addr, const void *data, size_t len, E
 /* Replay: the recorded writes (sorted by vtime; they must outlive the run) are made
  * again at their times, where the run stands when it reaches them. */
 void machine_replay_writes(Machine *m, const MachineWrite *w, size_t n);
+/* Keys typed into the guest's console while the machine is paused (the SDL window):
+ * each is emitted as console_in with src "window" at this moment, so a replay types it
+ * at the same time (a MachineWrite with console set), and joins the UART's input after
+ * what is queued there. */
+void machine_console_type(Machine *m, const uint8_t *b, size_t n);
 /* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
 void machine_abort(Machine *m);
 const char *machine_stop_name(StopReason why);

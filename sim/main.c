@@ -12,6 +12,7 @@
 #include "net/recorded.h"
 #include "debug/gdbstub.h"
 #include "debug/monitor.h"
+#include "debug/window.h"
 #include "options.h"
 #include "trace/sha256.h"
 
@@ -185,10 +186,12 @@ typedef struct Replay {
     size_t nwrites, cap;
 } Replay;
 
-/* Keeps a recorded debugger write (debug_reg_write / debug_mem_write) for the replay. */
+/* Keeps a recorded debugger write (debug_reg_write / debug_mem_write) or a key typed in
+ * the window (console_in from "window") for the replay. */
 static int keep_write(Replay *rp, const TraceEvent *ev, Err *err)
 {
-    if (ev->type != TRACE_EV_debug_reg_write && ev->type != TRACE_EV_debug_mem_write)
+    bool key = ev->type == TRACE_EV_console_in && ev->u.console_in.src && strcmp(ev->u.console_in.src, "window") == 0;
+    if (ev->type != TRACE_EV_debug_reg_write && ev->type != TRACE_EV_debug_mem_write && !key)
         return 0;
     if (rp->nwrites == rp->cap) {
         size_t cap = rp->cap ? rp->cap * 2 : 16;
@@ -201,7 +204,10 @@ static int keep_write(Replay *rp, const TraceEvent *ev, Err *err)
     MachineWrite *w = &rp->writes[rp->nwrites];
     memset(w, 0, sizeof *w);
     w->vtime = ev->vtime;
-    if (ev->type == TRACE_EV_debug_reg_write) {
+    if (key) {
+        w->console = true;           /* typed in the window: typed again at its time */
+        w->value = ev->u.console_in.byte;
+    } else if (ev->type == TRACE_EV_debug_reg_write) {
         w->reg = ev->u.debug_reg_write.reg;
         w->value = ev->u.debug_reg_write.value;
     } else {
@@ -337,10 +343,42 @@ static bool poll_interrupt(void *ctx)
     return true;
 }
 
+/* The window (--display sdl), driven by --monitor-script's commands or by its keys;
+ * --screenshot when the session ends. MON_QUIT, MON_DETACH, or MON_ERROR (printed). */
+static int run_window(const DebugOpts *o, Debugger *d, bool replay)
+{
+    Err err;
+    FILE *in = NULL;
+    if (o->script && !(in = strcmp(o->script, "-") == 0 ? stdin : fopen(o->script, "r"))) {
+        fprintf(stderr, "ringside: --monitor-script %s: %s\n", o->script, strerror(errno));
+        return MON_ERROR;
+    }
+    Monitor *mon = monitor_create(d, stdout, false);
+    Window *w = mon ? window_open(d, mon, replay, &err) : NULL;
+    int r = MON_ERROR;
+    if (!w) {
+        fprintf(stderr, "ringside: %s\n", mon ? err.msg : "out of memory");
+    } else {
+        if (o->stop_at)
+            dbg_print_stop(d, dbg_run_to(d, o->stop_at), stdout);
+        r = window_run(w, in, !o->script);
+        if (o->screenshot && window_screenshot(w, o->screenshot, &err) != 0) {
+            fprintf(stderr, "ringside: --screenshot %s\n", err.msg);
+            r = MON_ERROR;
+        }
+    }
+    window_close(w);
+    monitor_destroy(mon);
+    if (in && in != stdin)
+        fclose(in);
+    return r;
+}
+
 /* A run under the debugger (--monitor, --monitor-script, --gdb, --break-on,
- * --stop-at). Returns the machine's final reason, STOP_PAUSED when --break-on or
- * --stop-at left it stopped (printed), or STOP_NONE on a setup error (printed). */
-static StopReason run_debugged(const RunOpts *ro, Machine *m)
+ * --stop-at, --display sdl). Returns the machine's final reason, STOP_PAUSED when
+ * --break-on or --stop-at left it stopped (printed), or STOP_NONE on a setup error
+ * (printed). */
+static StopReason run_debugged(const RunOpts *ro, Machine *m, bool replay)
 {
     const DebugOpts *o = &ro->dbg;
     Err err;
@@ -371,6 +409,12 @@ static StopReason run_debugged(const RunOpts *ro, Machine *m)
             fprintf(stderr, "ringside: --gdb %s: %s; the run goes on\n", o->gdb, err.msg);
         if (r == 1)
             machine_interrupt(m);        /* gdb's kill */
+    } else if (o->display_sdl) {
+        int r = run_window(o, d, replay);
+        if (r == MON_ERROR)
+            goto out;
+        if (r == MON_QUIT)
+            machine_interrupt(m);
     } else if (o->monitor || o->script) {
         FILE *in = NULL;
         if (o->script && !(in = strcmp(o->script, "-") == 0 ? stdin : fopen(o->script, "r"))) {
@@ -455,6 +499,10 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
 {
     Err err = { "" };
     TraceWriter *tw = NULL;
+    if (ro->dbg.screenshot && !ro->dbg.display_sdl) {
+        fprintf(stderr, "ringside: --screenshot saves the window: it needs --display sdl\n");
+        return EXIT_USAGE;
+    }
     if (ro->trace_path) {
         char cfg[2048];
         run_opts_config_lines(ro, cfg, sizeof cfg);
@@ -500,7 +548,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
     struct sigaction old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    StopReason why = run_opts_debugging(&ro->dbg) ? run_debugged(ro, m) : machine_run(m);
+    StopReason why = run_opts_debugging(&ro->dbg) ? run_debugged(ro, m, rp != NULL) : machine_run(m);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     running_machine = NULL;
@@ -626,7 +674,7 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecor
             rc = -1;
             break;
         }
-        if (ev.type != TRACE_EV_console_in)
+        if (ev.type != TRACE_EV_console_in || (ev.u.console_in.src && strcmp(ev.u.console_in.src, "window") == 0))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;

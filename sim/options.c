@@ -86,6 +86,13 @@ static void show_check_driver(const RunOpts *ro, char *buf, size_t n)
 
 static void show_link_toggle(const RunOpts *ro, char *buf, size_t n);
 static int parse_break_on(RunOpts *ro, const char *val, Err *err);
+static int parse_display(RunOpts *ro, const char *val, Err *err)
+{
+    if (strcmp(val, "sdl") != 0 && strcmp(val, "none") != 0)
+        return err_set(err, "--display %s: expected sdl (the window) or none", val);
+    ro->dbg.display_sdl = strcmp(val, "sdl") == 0;
+    return 0;
+}
 static int parse_check_driver(RunOpts *ro, const char *val, Err *err);
 static void show_check_driver(const RunOpts *ro, char *buf, size_t n);
 
@@ -152,6 +159,10 @@ static const OptDesc run_opts[] = {
       FIELD(dbg.gdb), .flags = OPT_OBSERVER },
     { "--gdb-wait", NULL, ARG_NONE, NULL, "with --gdb: wait for gdb to attach before the first instruction",
       FIELD(dbg.gdb_wait), .flags = OPT_OBSERVER },
+    { "--display", NULL, ARG_STR, "sdl|none", "sdl: a window with the guest's console, a live ring panel, the device and the last events, and keys to pause, step and run until a condition (docs/debugging.md)",
+      FIELD(dbg.display_sdl), .flags = OPT_OBSERVER, .dflt = "none", .parse = parse_display },
+    { "--screenshot", NULL, ARG_STR, "FILE", "with --display sdl: save the window as a PNG to FILE when the run ends",
+      FIELD(dbg.screenshot), .flags = OPT_OBSERVER },
 };
 
 static void *field(RunOpts *ro, const OptDesc *o) { return (char *)ro + o->off; }

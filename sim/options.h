@@ -20,6 +20,8 @@ typedef struct DebugOpts {
     const char *script;              /* --monitor-script FILE ('-': stdin) */
     const char *gdb;                 /* --gdb tcp:HOST:PORT | unix:PATH */
     bool gdb_wait;                   /* --gdb-wait */
+    bool display_sdl;                /* --display sdl: the window (debug/window.h) */
+    const char *screenshot;          /* --screenshot FILE: the window as a PNG at the end */
 } DebugOpts;
 
 /* What `ringside run`'s options set: the machine's configuration and the run's own. */
@@ -52,7 +54,7 @@ int run_opts_arity(const char *arg);
 /* Whether a debugger is asked for. */
 static inline bool run_opts_debugging(const DebugOpts *d)
 {
-    return d->n_break_on || d->stop_at || d->monitor || d->script || d->gdb;
+    return d->n_break_on || d->stop_at || d->monitor || d->script || d->gdb || d->display_sdl;
 }
 /* The "Options of `run`" part of --help: one line per option with its default; with
  * debug_only, the debugging options alone (for `replay --help`). */

@@ -22,6 +22,8 @@ struct Monitor {
     Machine *m;
     FILE *out;
     bool gdb;
+    MonScreenshotFn *shot;       /* the window's, or NULL */
+    void *shot_ctx;
 };
 
 typedef int CmdFn(Monitor *mon, char *args);
@@ -434,6 +436,20 @@ static int c_x(Monitor *mon, char *args)
     return MON_OK;
 }
 
+static int c_screenshot(Monitor *mon, char *args)
+{
+    Err err;
+    char *w = word(&args);
+    if (!w)
+        return fail(mon, "screenshot FILE  (a PNG of the window)");
+    if (!mon->shot)
+        return fail(mon, "no window to save: run with --display sdl");
+    if (mon->shot(mon->shot_ctx, w, &err) != 0)
+        return fail(mon, "%s", err.msg);
+    fprintf(mon->out, "saved the window to %s\n", w);
+    return MON_OK;
+}
+
 static int c_quit(Monitor *mon, char *args) { (void)mon; (void)args; return MON_QUIT; }
 static int c_detach(Monitor *mon, char *args) { (void)mon; (void)args; return MON_DETACH; }
 
@@ -470,6 +486,7 @@ static const MonCmd cmds[] = {
     { "trace", NULL, "last [N]", "the last N events (default 16), decoded", c_trace, false },
     { "info", "i", "break|virtio|vq N|pci|devices|regs", "stop points, the device, a queue, PCI, the maps, registers", c_info, false },
     { "x", NULL, "/N[bhwg] ADDR", "examine RAM or ROM", c_x, false },
+    { "screenshot", NULL, "FILE", "save the window (--display sdl) as a PNG", c_screenshot, false },
     { "help", "h", "[COMMAND]", "this list", c_help, false },
     { "detach", NULL, NULL, "stop debugging: the run goes on to its end", c_detach, false },
     { "quit", "q", NULL, "end the run now (exit 130, as Ctrl-C)", c_quit, false },
@@ -501,6 +518,12 @@ Monitor *monitor_create(Debugger *d, FILE *out, bool under_gdb)
 void monitor_destroy(Monitor *mon) { free(mon); }
 
 void monitor_set_out(Monitor *mon, FILE *out) { mon->out = out; }
+
+void monitor_set_screenshot(Monitor *mon, MonScreenshotFn *fn, void *ctx)
+{
+    mon->shot = fn;
+    mon->shot_ctx = ctx;
+}
 
 int monitor_exec(Monitor *mon, const char *line)
 {

@@ -17,6 +17,10 @@ enum { MON_OK = 0, MON_QUIT = 1, MON_DETACH = 2, MON_ERROR = -1 };
 Monitor *monitor_create(Debugger *d, FILE *out, bool under_gdb);
 void monitor_destroy(Monitor *mon);
 void monitor_set_out(Monitor *mon, FILE *out);
+/* The `screenshot FILE` command: saves what a window shows (the SDL window sets it);
+ * without one the command says there is no window. 0, or -1 with err. */
+typedef int MonScreenshotFn(void *ctx, const char *path, Err *err);
+void monitor_set_screenshot(Monitor *mon, MonScreenshotFn *fn, void *ctx);
 /* Runs one command line: MON_OK, MON_QUIT (`quit`: end the run now), MON_DETACH
  * (`detach`: let the run go on to its end unobserved), or MON_ERROR (the message is
  * printed, "error: ..."). Blank lines and '#' comments do nothing. */

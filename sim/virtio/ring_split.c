@@ -25,6 +25,7 @@
 
 #include "virtio/ring_field.h"
 #include "virtio/virtio_names.h"
+#include "virtio/vq_picture.h"
 
 #include "tracer.h"
 
@@ -446,14 +447,24 @@ static uint64_t peek_n(VqPeekFn *peek, void *ctx, uint64_t addr, unsigned size, 
 /* Owner of the chain at avail slot s: on offer to the device until it fetched it; then
  * the device's while it holds it (the newest `inflight` fetched: virtio-net completes in
  * order); the driver's again once used. */
-static const char *slot_owner(const VirtQueue *vq, uint16_t s)
+static VqOwner owner_of(const VirtQueue *vq, uint16_t s)
 {
     uint16_t last = vq->split.last_avail;
     if ((uint16_t)(s - last) < 0x8000u)
-        return "available (not fetched)";
+        return VQ_OWN_AVAIL;
     if ((uint16_t)(last - s) <= vq->inflight)
-        return "device (fetched, not used)";
-    return "driver (used)";
+        return VQ_OWN_DEVICE;
+    return VQ_OWN_DRIVER;
+}
+
+static const char *slot_owner(const VirtQueue *vq, uint16_t s)
+{
+    static const char *const text[VQ_OWN_COUNT] = {
+        [VQ_OWN_AVAIL] = "available (not fetched)",
+        [VQ_OWN_DEVICE] = "device (fetched, not used)",
+        [VQ_OWN_DRIVER] = "driver (used)",
+    };
+    return text[owner_of(vq, s)];
 }
 
 static void split_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f)
@@ -511,6 +522,83 @@ static void split_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE 
     }
 }
 
+/* The picture (vq_picture.h): every avail entry the driver has written (the newest
+ * `size` positions below avail.idx) gives its chain the owner of its position, oldest
+ * first, so a descriptor reused by a newer chain shows the newer owner; a descriptor in
+ * none that holds a buffer is being written; the used ring's
+ * entries below used.idx are the driver's to read, those the device wrote but has not
+ * published yet are still the device's. */
+static void split_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, VqPicture *p)
+{
+    bool ok = true;
+    p->layout = "split";
+    p->size = vq->size;
+    p->shown = vq->size < VQ_PIC_MAX ? vq->size : VQ_PIC_MAX;
+    p->ready = vq->ready;
+    p->broken = vq->broken;
+    p->event_idx = vq->event_idx;
+    p->indirect = vq->indirect;
+    p->desc_addr = vq->desc;
+    p->driver_addr = vq->driver;
+    p->device_addr = vq->device;
+    p->avail_flags = (uint16_t)peek_n(peek, ctx, avail_flags_at(vq, 0), 2, &ok);
+    p->avail_idx = (uint16_t)peek_n(peek, ctx, avail_idx_at(vq, 0), 2, &ok);
+    p->used_event = (uint16_t)peek_n(peek, ctx, avail_used_event_at(vq, 0), 2, &ok);
+    p->used_flags = (uint16_t)peek_n(peek, ctx, used_flags_at(vq, 0), 2, &ok);
+    p->used_idx = (uint16_t)peek_n(peek, ctx, used_idx_at(vq, 0), 2, &ok);
+    p->avail_event = (uint16_t)peek_n(peek, ctx, used_avail_event_at(vq, 0), 2, &ok);
+    p->last_avail = vq->split.last_avail;
+    p->dev_used_idx = vq->split.used_idx;
+    p->inflight = vq->inflight;
+    p->readable = ok;
+    if (!ok)
+        return;
+    for (unsigned i = 0; i < p->shown; i++) {
+        uint64_t d = desc_entry_at(vq, i);
+        p->desc[i].addr = peek_n(peek, ctx, d + DESC_ADDR, 8, &ok);
+        p->desc[i].len = (uint32_t)peek_n(peek, ctx, d + DESC_LEN, 4, &ok);
+        p->desc[i].flags = (uint16_t)peek_n(peek, ctx, d + DESC_FLAGS, 2, &ok);
+        p->desc[i].next = (uint16_t)peek_n(peek, ctx, d + DESC_NEXT, 2, &ok);
+    }
+    uint16_t aidx = p->avail_idx, n = vq->size;
+    /* Below size, every position from 0 was written (unless the index wrapped 16 bits). */
+    uint16_t written = aidx < n && vq->split.last_avail <= aidx ? aidx : n;
+    for (uint16_t s = (uint16_t)(aidx - written); s != aidx; s++) {
+        uint16_t slot = s & (n - 1);
+        uint16_t head = (uint16_t)peek_n(peek, ctx, avail_ring_at(vq, slot), 2, &ok);
+        VqOwner o = owner_of(vq, s);
+        if (slot < p->shown) {
+            p->avail[slot].id = head;
+            p->avail[slot].owner = (uint8_t)o;
+        }
+        /* The chain as the driver wrote it, at most size descriptors (a loop ends). */
+        uint16_t i = head;
+        for (unsigned k = 0; k < n && i < p->shown; k++) {
+            p->desc[i].owner = (uint8_t)o;
+            p->desc[i].head = head;
+            if (!(p->desc[i].flags & VRING_DESC_F_NEXT))
+                break;
+            i = p->desc[i].next;
+        }
+    }
+    /* A descriptor in no offered chain that holds a buffer: the driver is filling it. */
+    for (unsigned i = 0; i < p->shown; i++)
+        if (p->desc[i].owner == VQ_OWN_FREE && (p->desc[i].addr || p->desc[i].len))
+            p->desc[i].owner = VQ_OWN_WRITTEN;
+    uint16_t published = vq->split.published, dev = vq->split.used_idx;
+    uint16_t from = (uint16_t)(dev - published) > n ? published : (uint16_t)(dev - (dev < n ? dev : n));
+    for (uint16_t s = from; s != dev; s++) {
+        uint16_t slot = s & (n - 1);
+        if (slot >= p->shown)
+            continue;
+        uint64_t e = used_ring_at(vq, slot);
+        p->used[slot].id = (uint32_t)peek_n(peek, ctx, e, 4, &ok);
+        p->used[slot].len = (uint32_t)peek_n(peek, ctx, e + 4, 4, &ok);
+        p->used[slot].owner = (uint8_t)((uint16_t)(s - published) < 0x8000u ? VQ_OWN_DEVICE : VQ_OWN_DRIVER);
+    }
+    p->readable = ok;
+}
+
 const VqOps vq_split_ops = {
     .name = "split",
     .configure = split_configure,
@@ -524,4 +612,5 @@ const VqOps vq_split_ops = {
     .driver_areas = split_driver_areas,
     .decode_store = split_decode_store,
     .describe = split_describe,
+    .picture = split_picture,
 };

@@ -11,6 +11,7 @@
 
 #include "ram.h"
 #include "tracer.h"
+#include "virtio/vq_picture.h"
 
 /* ---- guest memory ---- */
 
@@ -275,4 +276,17 @@ void vq_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f)
     }
     if (vq->ops->describe)
         vq->ops->describe(vq, peek, ctx, f);
+}
+
+void vq_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, VqPicture *p)
+{
+    memset(p, 0, sizeof *p);
+    if (vq->ops && vq->size && vq->ops->picture)
+        vq->ops->picture(vq, peek, ctx, p);
+}
+
+const char *vq_owner_name(VqOwner o)
+{
+    static const char *const names[VQ_OWN_COUNT] = { "free", "available", "device", "driver", "written" };
+    return o < VQ_OWN_COUNT ? names[o] : "?";
 }

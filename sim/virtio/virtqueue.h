@@ -15,6 +15,7 @@
 struct Ram;
 struct Tracer;
 struct TraceDesc;
+struct VqPicture;
 
 /* Descriptor flags VRING_DESC_F_* (§2.7.5; the packed ring keeps these bits and adds
  * AVAIL and USED, §2.8.1) and the split ring's suppression flags VRING_AVAIL_F_* and
@@ -109,6 +110,9 @@ typedef struct VqOps {
      * its owner; guest memory is read with peek, never through the DMA path (a debugger
      * changes nothing, and a refused DMA is a trace event). */
     void (*describe)(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f);
+    /* The same queue as a picture to draw (vq_picture.h), read the same way. NULL: the
+     * layout cannot be drawn yet (the window then says so). */
+    void (*picture)(const VirtQueue *vq, VqPeekFn *peek, void *ctx, struct VqPicture *p);
 } VqOps;
 
 /* The split layout's device-owned state (ring_split.c); the driver never sees it. */
@@ -228,6 +232,9 @@ unsigned vq_driver_areas(const VirtQueue *vq, VqArea out[VQ_MAX_AREAS]);
 void vq_decode_store(const VirtQueue *vq, uint64_t addr, unsigned size);
 /* The layout's describe (nothing for a queue that is not configured). */
 void vq_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f);
+/* The layout's picture; p->layout stays NULL for a queue that is not configured or
+ * whose layout has none. */
+void vq_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, struct VqPicture *p);
 
 /* ---- the split layout (ring_split.c, §2.7) ---- */
 
