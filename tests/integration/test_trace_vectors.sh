@@ -116,20 +116,17 @@ for line in want:
         b = bytearray(data)
         b[at] ^= int(what[2], 16)
         if what[0] == "reflip":
-            # fix up the CRC-8 of the record holding the byte, as the C test did
+            # fix up the CRC-32 of the block holding the byte, as the C test did
+            import struct, zlib
             p = int.from_bytes(data[12:16], "little")
             while True:
-                q, n, shift = p, 0, 0
-                while True:
-                    n |= (data[q] & 0x7f) << shift
-                    shift += 7
-                    q += 1
-                    if not data[q - 1] & 0x80:
-                        break
-                if at < q + n:
-                    b[q + n] = rt.crc8(bytes(b[p:q + n]))
+                stored = int.from_bytes(data[p:p + 4], "little")
+                if at < p + rt.BLOCK_HEADER + stored:
+                    body = bytes(b[p + rt.BLOCK_HEADER:p + rt.BLOCK_HEADER + stored])
+                    crc = zlib.crc32(body, zlib.crc32(bytes(b[p:p + rt.BLOCK_CRC])))
+                    b[p + rt.BLOCK_CRC:p + rt.BLOCK_HEADER] = crc.to_bytes(4, "little")
                     break
-                p = q + n + 1
+                p += rt.BLOCK_HEADER + stored
         buf = bytes(b)
     with open(path, "wb") as f:
         f.write(buf)
