@@ -504,14 +504,22 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
         return EXIT_USAGE;
     }
     if (ro->trace_path) {
-        char cfg[2048];
-        run_opts_config_lines(ro, cfg, sizeof cfg);
+        /* The whole configuration, however long (the header takes up to 16 MiB). */
+        size_t cfg_len = run_opts_config_lines(ro, NULL, 0) + 1;
+        char *cfg = malloc(cfg_len);
+        if (!cfg) {
+            fprintf(stderr, "ringside: out of memory\n");
+            return EXIT_SETUP;
+        }
+        run_opts_config_lines(ro, cfg, cfg_len);
         TraceHeader h = { .config = cfg, .argc = argc, .argv = (const char *const *)argv };
         if (sha256_file(ro->mc.fw_path, h.fw_sha256, &err) != 0) {
             fprintf(stderr, "ringside: firmware %s\n", err.msg);
+            free(cfg);
             return EXIT_SETUP;
         }
-        tw = trace_open(ro->trace_path, &h, &err);
+        tw = trace_open_compressed(ro->trace_path, &h, ro->trace_compress, &err);
+        free(cfg);
         if (!tw) {
             fprintf(stderr, "ringside: --trace %s\n", err.msg);
             return EXIT_TRACE;

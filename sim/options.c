@@ -85,6 +85,16 @@ static void show_check_driver(const RunOpts *ro, char *buf, size_t n)
 }
 
 static void show_link_toggle(const RunOpts *ro, char *buf, size_t n);
+static int parse_trace_compress(RunOpts *ro, const char *val, Err *err)
+{
+    if (strcmp(val, "none") == 0)
+        ro->trace_compress = TRACE_COMPRESS_NONE;
+    else if (strcmp(val, "zstd") == 0)
+        ro->trace_compress = TRACE_COMPRESS_ZSTD;
+    else
+        return err_set(err, "--trace-compress %s: expected none or zstd", val);
+    return 0;
+}
 static int parse_break_on(RunOpts *ro, const char *val, Err *err);
 static int parse_display(RunOpts *ro, const char *val, Err *err)
 {
@@ -120,6 +130,8 @@ static const OptDesc run_opts[] = {
     { "--stats", NULL, ARG_NONE, NULL, "print executed instructions and virtual time to stderr at the end", FIELD(stats), .flags = OPT_OBSERVER },
     { "--trace", NULL, ARG_STR, "FILE", "record every device access, ring transition, trap and frame to FILE (docs/trace-format.md)",
       FIELD(trace_path), .flags = OPT_OUTPUT },
+    { "--trace-compress", NULL, ARG_STR, "none|zstd", "compress the --trace file's blocks with zstd (for long runs; every reader decompresses them)",
+      FIELD(trace_compress), .dflt = "none", .parse = parse_trace_compress, .flags = OPT_OUTPUT },
     { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2), pcap:FILE (feed a capture), none (no NIC)",
       FIELD(mc.net_spec), .key = "net", .flags = OPT_MACHINE },
     { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional, legacy, modern", FIELD(mc.virtio_mode),
@@ -462,17 +474,19 @@ void run_opts_help(FILE *f, bool debug_only)
     }
 }
 
-void run_opts_config_lines(const RunOpts *ro, char *buf, size_t n)
+size_t run_opts_config_lines(const RunOpts *ro, char *buf, size_t n)
 {
+    /* snprintf-like: counts every line, stores what fits (the caller sizes buf). */
     size_t len = (size_t)snprintf(buf, n, "ringside=%s\n", RINGSIDE_VERSION);
-    for (size_t i = 0; i < ARRAY_SIZE(run_opts) && len < n; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
         const OptDesc *o = &run_opts[i];
         if (!o->key)
             continue;
-        char v[512];
+        char v[4096];
         show(ro, o, v, sizeof v);
-        len += (size_t)snprintf(buf + len, n - len, "%s=%s\n", o->key, v);
+        len += (size_t)snprintf(len < n ? buf + len : NULL, len < n ? n - len : 0, "%s=%s\n", o->key, v);
     }
+    return len;
 }
 
 int run_opts_recorded_argv(int argc, char *const *argv, char **kept)

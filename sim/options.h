@@ -31,6 +31,7 @@ typedef struct RunOpts {
     bool stats;                      /* --stats */
     const char *serial_input_path;   /* --serial-input FILE ('-': stdin) */
     const char *trace_path;          /* --trace FILE */
+    unsigned trace_compress;         /* --trace-compress: TRACE_COMPRESS_* (trace/trace.h) */
     DebugOpts dbg;
 } RunOpts;
 
@@ -59,8 +60,9 @@ static inline bool run_opts_debugging(const DebugOpts *d)
 /* The "Options of `run`" part of --help: one line per option with its default; with
  * debug_only, the debugging options alone (for `replay --help`). */
 void run_opts_help(FILE *f, bool debug_only);
-/* "key=value\n" lines for the trace header, one per recorded option, in table order. */
-void run_opts_config_lines(const RunOpts *ro, char *buf, size_t n);
+/* "key=value\n" lines for the trace header, one per recorded option, in table order;
+ * snprintf-like: returns the full length, stores at most n bytes with the NUL. */
+size_t run_opts_config_lines(const RunOpts *ro, char *buf, size_t n);
 /* The command line to record: argv without the options that name an output file
  * (--trace, --dump-dtb, --pcap) or only observe (--monitor, --break-on, --gdb ...), so
  * the same run traced to two files, or debugged, gives equal traces. kept must have

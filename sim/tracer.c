@@ -10,18 +10,33 @@ void tracer_init(Tracer *t)
 
 static void recount(Tracer *t)
 {
-    memset(t->want, 0, sizeof t->want);
+    memset(t->want_obs, 0, sizeof t->want_obs);
     for (unsigned i = 0; i < t->nobs; i++)
         for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
             if (trace_types_has(&t->obs[i].types, ty))
-                t->want[ty]++;
+                t->want_obs[ty]++;
+    for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
+        t->want[ty] = (uint8_t)(t->want_obs[ty] + (t->writer && trace_types_has(&t->writer_types, ty)));
     if (t->changed)
         t->changed(t->changed_ctx);
 }
 
 int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet *types)
 {
-    if (t->nobs == TRACER_MAX_OBSERVERS || t->dispatching || !fn)
+    if (t->dispatching || !fn)
+        return -1;
+    if (fn == trace_observe) {
+        if (t->writer)
+            return -1;      /* one trace file per run */
+        t->writer = ctx;
+        if (types)
+            t->writer_types = *types;
+        else
+            trace_types_all(&t->writer_types);
+        recount(t);
+        return 0;
+    }
+    if (t->nobs == TRACER_MAX_OBSERVERS)
         return -1;
     TraceObserver *o = &t->obs[t->nobs++];
     o->fn = fn;
@@ -38,6 +53,13 @@ void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx)
 {
     if (t->dispatching)
         return;
+    if (fn == trace_observe) {
+        if (t->writer == ctx) {
+            t->writer = NULL;
+            recount(t);
+        }
+        return;
+    }
     unsigned j = 0;
     for (unsigned i = 0; i < t->nobs; i++)
         if (t->obs[i].fn != fn || t->obs[i].ctx != ctx)
@@ -74,10 +96,11 @@ const char *tracer_sym(const Tracer *t, uint64_t pc)
     return s ? s->name : NULL;
 }
 
-void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
+/* The observers other than the writer. Observers may not change the list while it is
+ * walked (tracer.h); the flag makes a tracer_observe from inside a callback fail
+ * instead of corrupting the walk. */
+static void dispatch_observers(const Tracer *t, const TraceEvent *ev)
 {
-    /* Observers may not change the list while it is walked (tracer.h); the flag makes a
-     * tracer_observe from inside a callback fail instead of corrupting the walk. */
     Tracer *w = (Tracer *)t;
     bool outer = !w->dispatching;
     w->dispatching = true;
@@ -88,15 +111,26 @@ void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
         w->dispatching = false;
 }
 
+void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
+{
+    if (t->writer && trace_types_has(&t->writer_types, ev->type))
+        trace_emit(t->writer, ev);
+    dispatch_observers(t, ev);
+}
+
 #define F(type, fname) (type, fname)
 #define EV(id, name, family, ...)                                                                \
     void tracer_ev_##name(const Tracer *t, uint64_t vtime, uint64_t pc,                          \
                           const char *sym TRACE_GEN_PARAMS(__VA_ARGS__))                         \
     {                                                                                            \
+        if (t->writer && trace_types_has(&t->writer_types, TRACE_EV_##name))                     \
+            trace_ev_##name(t->writer, vtime, pc, sym TRACE_GEN_CALL(__VA_ARGS__));              \
+        if (!t->want_obs[TRACE_EV_##name])                                                       \
+            return;                                                                              \
         TraceEvent ev = { .type = TRACE_EV_##name, .vtime = vtime, .pc = pc, .sym = sym };       \
         TraceEv_##name *p = &ev.u.name;                                                          \
         TRACE_GEN_SETS(__VA_ARGS__)                                                              \
-        tracer_dispatch(t, &ev);                                                                 \
+        dispatch_observers(t, &ev);                                                              \
     }
 #include "trace/events.def"
 #undef EV

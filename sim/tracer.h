@@ -40,7 +40,13 @@ typedef struct Tracer {
 
     TraceObserver obs[TRACER_MAX_OBSERVERS];
     unsigned nobs;
+    /* The trace file is the one observer that takes no TraceEvent: tracer_observe with
+     * trace_observe puts it here, and tracer_ev_* encode straight into its buffer
+     * (trace.h's trace_ev_*) before the other observers are handed the event. */
+    TraceWriter *writer;
+    TraceTypeSet writer_types;
     uint8_t want[TRACE_EV_LIMIT];   /* how many observers take each event type */
+    uint8_t want_obs[TRACE_EV_LIMIT];   /* the same without the writer */
     /* Called after the set of wanted types changed (the machine then turns its hooks,
      * RAM watches and timers that only feed observers on or off). */
     void (*changed)(void *ctx);
@@ -57,7 +63,7 @@ int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet 
 void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx);
 
 /* Whether anyone observes anything / this event type. */
-static inline bool tracer_on(const Tracer *t) { return t && t->nobs; }
+static inline bool tracer_on(const Tracer *t) { return t && (t->nobs || t->writer); }
 static inline bool tracer_wants(const Tracer *t, unsigned type) { return t && t->want[type & (TRACE_EV_LIMIT - 1)]; }
 /* Whether anyone observes an event of this family ("bus", "ring_drv", ...). */
 bool tracer_wants_family(const Tracer *t, const char *family);

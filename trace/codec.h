@@ -1,5 +1,5 @@
 /* Pieces of the trace format shared by the writer and the reader: record kinds,
- * header tags, unsigned LEB128, CRC-8 (per record) and CRC-32 (header, whole file).
+ * header tags, block layout, unsigned LEB128, CRC-32 (header and each block).
  * Internal to trace/; docs/trace-format.md is the specification. */
 #ifndef RINGSIDE_TRACE_CODEC_H
 #define RINGSIDE_TRACE_CODEC_H
@@ -8,12 +8,38 @@
 #include <stdint.h>
 
 #define TRACE_FIXED_HEADER 16   /* magic 8, version 2, reserved 2, header length 4 */
-#define TRACE_REC_STRING 0      /* body: kind, id, length, bytes */
-#define TRACE_REC_END 1         /* body: kind, event count, CRC-32 of all records (4 LE) */
+#define TRACE_REC_STRING 0      /* kind, id, length, bytes */
+#define TRACE_REC_REPEAT 1      /* kind, count, time step: the event before, again */
+#define TRACE_REC_FIXED 26      /* an event's kind, time delta, pc delta, symbol: at most */
+/* A block header: stored and decoded payload length (u32 each), first event number
+ * (u64), virtual time before it (u64), events in it (u32), flags (u16), reserved
+ * (u16), CRC-32 of all that and the stored payload (u32). */
+#define TRACE_BLOCK_HEADER 36
+#define TRACE_BLOCK_CRC 32      /* offset of the CRC-32 in the block header */
+#define TRACE_REPEAT_MAX 65535u /* most events one repeat record stands for */
+#define TRACE_BLOCK_TARGET (64u * 1024)   /* a block is sealed before it outgrows this */
+#define TRACE_MAX_BLOCK (4u << 20)        /* largest payload a reader accepts */
+#define TRACE_BLK_ZSTD 1u       /* block flag: the payload is one zstd frame */
+#define TRACE_BLK_END 2u        /* block flag: the end block (no payload) */
+#define TRACE_V1 1              /* the previous format, refused with a way to convert */
 #define TRACE_HDR_CONFIG 1
 #define TRACE_HDR_ARGV 2
 #define TRACE_HDR_FW_SHA256 3
 #define TRACE_MAX_HEADER (16u << 20)
+
+/* The hot-path encoders: unsigned LEB128 and zigzag (a signed difference) at p, which
+ * has room; they return the byte after. */
+static inline uint8_t *trace_put_uleb(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+static inline uint64_t trace_zigzag(uint64_t d) { return (d << 1) ^ (uint64_t)-(int64_t)(d >> 63); }
+static inline uint64_t trace_unzigzag(uint64_t z) { return (z >> 1) ^ (uint64_t)-(int64_t)(z & 1); }
 
 /* Writes v as unsigned LEB128 at p (room for 10 bytes); returns bytes written. */
 unsigned leb128_put(uint8_t *p, uint64_t v);

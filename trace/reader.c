@@ -1,6 +1,8 @@
-/* The trace reader: checks the header, then each record's framing and CRC-8 before
- * decoding a byte of it, and the end record's count and CRC-32; every problem is an
- * error naming its byte offset (docs/trace-format.md, "Reading"). */
+/* The trace reader (docs/trace-format.md, version 2): checks the header, then each
+ * block's framing, CRC-32, event number and base time before decoding a byte of it,
+ * expands repeat records, and checks the end block; every problem is an error naming
+ * its byte offset (docs/trace-format.md, "Reading"). A version 1 file is refused with
+ * the command that converts it. */
 #include "trace/trace.h"
 
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 
 #include "trace/codec.h"
+#include "trace/zstd_glue.h"
 
 struct TraceReader {
     FILE *f;
@@ -18,15 +21,27 @@ struct TraceReader {
     TraceHeader hdr;
     char *config;
     char **argv;
-    uint8_t *rec;              /* current record: length bytes, body, check */
-    size_t rec_cap;
+    uint8_t *blk;              /* the current block's payload, decoded */
+    size_t blk_cap, blk_len, blk_pos;
+    uint64_t blk_off;          /* file offset of the current block */
+    bool blk_plain;            /* not compressed: record offsets are file offsets */
+    uint32_t blk_seq;          /* blocks read, from 1 */
+    uint64_t blk_events;       /* events the block holds, by its header */
+    uint64_t blk_first;        /* the number of its first event */
+    uint32_t chain;            /* CRC-32 of the blocks' CRC-32s, as the end block has it */
+    uint8_t *zbuf;             /* a compressed payload as stored */
+    size_t zcap;
     uint8_t *arena;            /* decoded strings, bytes and descriptors */
     size_t arena_cap, arena_used;
     char **names;              /* names[1..nnames]; names[0] unused */
+    uint32_t *name_blk;        /* the block that last defined each name */
     uint64_t nnames;
     size_t names_cap;
-    uint64_t last_vtime, count;
-    uint32_t crc;
+    uint64_t last_vtime, last_pc, count;
+    TraceEvent last;           /* the last event, for repeat records */
+    bool have_last;
+    uint64_t rep_left, rep_dt;
+    uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];   /* as the writer's: x32/x64 differences */
     int state;                 /* 0 reading, 1 clean end seen, -1 failed */
     char error[256];
 };
@@ -53,12 +68,14 @@ static void free_reader(TraceReader *r)
     for (uint64_t i = 1; i <= r->nnames; i++)
         free(r->names[i]);
     free(r->names);
+    free(r->name_blk);
     if (r->argv)
         for (int i = 0; i < r->hdr.argc; i++)
             free(r->argv[i]);
     free(r->argv);
     free(r->config);
-    free(r->rec);
+    free(r->blk);
+    free(r->zbuf);
     free(r->arena);
     free(r->path);
     free(r);
@@ -98,6 +115,9 @@ static int read_header(TraceReader *r, Err *err)
     if (got < sizeof fixed)
         return fail(r, err, got, "truncated header");
     r->version = ld16_le(fixed + 8);
+    if (r->version == TRACE_V1)
+        return fail(r, err, 8, "trace format version 1, this reader knows %u: convert it with "
+                    "'ringside-trace convert OLD NEW'", TRACE_VERSION);
     if (r->version != TRACE_VERSION)
         return fail(r, err, 8, "trace format version %u, this reader knows %u", r->version, TRACE_VERSION);
     uint32_t len = ld32_le(fixed + 12);
@@ -187,30 +207,39 @@ TraceReader *trace_reader_open(const char *path, Err *err)
     return r;
 }
 
-/* ---- decoding one record body ---- */
+/* ---- decoding one record ---- */
 
 typedef struct Cur {
     const uint8_t *p, *end;
     TraceReader *r;
     const char *why;           /* first problem found, NULL if none */
+    uint64_t *pv;              /* the event type's previous x32/x64 values */
+    unsigned f;                /* index of the field being decoded */
 } Cur;
 
-static uint64_t get_uleb(Cur *c, uint64_t max, const char *what)
+/* One LEB128, the common one-byte case inline. */
+static inline uint64_t get_uleb(Cur *c, uint64_t max, const char *what)
 {
     uint64_t v = 0;
     if (c->why)
         return 0;
-    if (leb128_get(&c->p, c->end, &v) < 0)
+    if (c->p < c->end && *c->p < 0x80)
+        v = *c->p++;
+    else if (leb128_get(&c->p, c->end, &v) < 0) {
         c->why = what;
-    else if (v > max)
+        return 0;
+    }
+    if (v > max) {
         c->why = what;
-    return c->why ? 0 : v;
+        return 0;
+    }
+    return v;
 }
 
 static void *arena_take(TraceReader *r, size_t n, size_t align)
 {
     size_t at = (r->arena_used + align - 1) & ~(align - 1);
-    r->arena_used = at + n;   /* capacity was reserved for the record's worst case */
+    r->arena_used = at + n;   /* capacity was reserved for the block's worst case */
     return r->arena + at;
 }
 
@@ -230,24 +259,41 @@ static const uint8_t *get_raw(Cur *c, uint64_t max, const char *what, size_t *le
     return p;
 }
 
-static void dec_num(Cur *c, uint64_t *v, uint64_t max) { *v = get_uleb(c, max, "field value out of range"); }
 #define DEC_INT(t, ctype, max) \
-    static void dec_##t(Cur *c, ctype *v) { uint64_t x; dec_num(c, &x, max); *v = (ctype)x; }
+    static inline void dec_##t(Cur *c, ctype *v) { *v = (ctype)get_uleb(c, max, "field value out of range"); }
 DEC_INT(u8, uint8_t, UINT8_MAX)
 DEC_INT(u16, uint16_t, UINT16_MAX)
 DEC_INT(u32, uint32_t, UINT32_MAX)
 DEC_INT(u64, uint64_t, UINT64_MAX)
 DEC_INT(x8, uint8_t, UINT8_MAX)
 DEC_INT(x16, uint16_t, UINT16_MAX)
-DEC_INT(x32, uint32_t, UINT32_MAX)
-DEC_INT(x64, uint64_t, UINT64_MAX)
+/* x32/x64: the difference from the field's previous value in the block, zigzagged */
+#define DEC_DELTA(t, ctype, max)                                                          \
+    static inline void dec_##t(Cur *c, ctype *v)                                          \
+    {                                                                                     \
+        uint64_t x = c->pv[c->f] + trace_unzigzag(get_uleb(c, UINT64_MAX, "field value out of range")); \
+        if (!c->why && x > max)                                                           \
+            c->why = "field value out of range";                                          \
+        c->pv[c->f] = x;                                                                  \
+        *v = (ctype)x;                                                                    \
+    }
+DEC_DELTA(x32, uint32_t, UINT32_MAX)
+DEC_DELTA(x64, uint64_t, UINT64_MAX)
 DEC_INT(bdf, uint16_t, UINT16_MAX)
 
-static void dec_name(Cur *c, const char **v)
+/* A name id must have been defined in this block (so any block can be read alone). */
+static const char *name_of(Cur *c, const char *what)
 {
-    uint64_t id = get_uleb(c, c->r->nnames, "undefined string id");
-    *v = c->why || id == 0 ? NULL : c->r->names[id];
+    uint64_t id = get_uleb(c, c->r->nnames, what);
+    if (c->why || id == 0)
+        return NULL;
+    if (c->r->name_blk[id] != c->r->blk_seq) {
+        c->why = "string not defined in this block";
+        return NULL;
+    }
+    return c->r->names[id];
 }
+static void dec_name(Cur *c, const char **v) { *v = name_of(c, "undefined string id"); }
 static void dec_str(Cur *c, const char **v)
 {
     size_t n;
@@ -288,7 +334,7 @@ static void dec_descs(Cur *c, TraceDescList *v)
     v->n = (size_t)n;
 }
 
-#define F(type, fname) dec_##type(c, &p->fname);
+#define F(type, fname) dec_##type(c, &p->fname); c->f++;
 #define EV(id, name, family, ...) \
     static void decode_##name(Cur *c, TraceEv_##name *p) { __VA_ARGS__ }
 #include "trace/events.def"
@@ -307,86 +353,120 @@ static bool grow(uint8_t **buf, size_t *cap, size_t need)
     return true;
 }
 
+/* Offset of the record at blk_pos: its own in a plain block, the block's otherwise. */
+static uint64_t record_offset(const TraceReader *r)
+{
+    return r->blk_plain ? r->blk_off + TRACE_BLOCK_HEADER + r->blk_pos : r->blk_off;
+}
+
 static int define_string(TraceReader *r, Cur *c, Err *err)
 {
-    uint64_t id = get_uleb(c, UINT64_MAX, "bad string id");
+    uint64_t id = get_uleb(c, UINT32_MAX - 1, "bad string id");
     size_t n;
     const uint8_t *p = get_raw(c, TRACE_MAX_STRING, "bad string length", &n);
-    if (!c->why && id != r->nnames + 1)
+    if (!c->why && (id == 0 || id > r->nnames + 1))
         c->why = "string ids out of order";
-    if (!c->why && c->p != c->end)
-        c->why = "trailing bytes in record";
     if (!c->why && memchr(p, 0, n))
         c->why = "NUL inside a string";
+    if (!c->why && id <= r->nnames && (strlen(r->names[id]) != n || memcmp(r->names[id], p, n) != 0))
+        c->why = "string redefined differently";
     if (c->why)
         return fail(r, err, r->rec_off, "malformed string record: %s", c->why);
-    if (r->nnames + 2 > r->names_cap) {
-        size_t cap = r->names_cap ? r->names_cap * 2 : 64;
-        char **nn = realloc(r->names, cap * sizeof *nn);
-        if (!nn)
-            return fail(r, err, r->rec_off, "out of memory");
-        r->names = nn;
-        r->names_cap = cap;
-    }
-    char *s = strndup((const char *)p, n);
-    if (!s)
-        return fail(r, err, r->rec_off, "out of memory");
-    r->names[++r->nnames] = s;
-    return 0;
-}
-
-static int end_record(TraceReader *r, Cur *c, uint32_t crc_before, Err *err)
-{
-    uint64_t count = get_uleb(c, UINT64_MAX, "bad event count");
-    if (!c->why && c->end - c->p != 4)
-        c->why = "bad length";
-    if (c->why)
-        return fail(r, err, r->rec_off, "malformed end record: %s", c->why);
-    if (count != r->count)
-        return fail(r, err, r->rec_off, "end record counts %" PRIu64 " events, %" PRIu64 " were read", count, r->count);
-    if (ld32_le(c->p) != crc_before)
-        return fail(r, err, r->rec_off, "trace checksum mismatch (a record was altered)");
-    if (getc(r->f) != EOF)
-        return fail(r, err, r->off, "data after the end record");
-    r->state = 1;
-    return 0;
-}
-
-/* Reads the next record's framing into r->rec; returns its body bounds. */
-static int read_record(TraceReader *r, Err *err, size_t *pre_len, size_t *body_len)
-{
-    uint8_t pre[10];
-    size_t n = 0;
-    uint64_t len = 0;
-    r->rec_off = r->off;
-    for (;;) {
-        int ch = getc(r->f);
-        if (ch == EOF) {
-            if (n == 0)
-                return fail(r, err, r->off, "truncated: no end record after %" PRIu64 " events", r->count);
-            return fail(r, err, r->rec_off, "truncated record");
+    if (id == r->nnames + 1) {
+        if (r->nnames + 2 > r->names_cap) {
+            size_t cap = r->names_cap ? r->names_cap * 2 : 64;
+            char **nn = realloc(r->names, cap * sizeof *nn);
+            if (nn)
+                r->names = nn;
+            uint32_t *nb = nn ? realloc(r->name_blk, cap * sizeof *nb) : NULL;
+            if (!nb)
+                return fail(r, err, r->rec_off, "out of memory");
+            r->name_blk = nb;
+            r->names_cap = cap;
         }
-        pre[n++] = (uint8_t)ch;
-        if (!(ch & 0x80))
-            break;
-        if (n == 4)   /* TRACE_MAX_RECORD fits in 3 bytes */
-            return fail(r, err, r->rec_off, "bad record length");
+        char *s = strndup((const char *)p, n);
+        if (!s)
+            return fail(r, err, r->rec_off, "out of memory");
+        r->names[++r->nnames] = s;
     }
-    const uint8_t *q = pre;
-    if (leb128_get(&q, pre + n, &len) < 0 || len == 0 || len > TRACE_MAX_RECORD)
-        return fail(r, err, r->rec_off, "bad record length");
-    if (!grow(&r->rec, &r->rec_cap, n + (size_t)len + 1))
-        return fail(r, err, r->rec_off, "out of memory");
-    memcpy(r->rec, pre, n);
-    size_t got = fread(r->rec + n, 1, (size_t)len + 1, r->f);
-    if (got < len + 1)
-        return fail(r, err, r->rec_off, "truncated record (%" PRIu64 " bytes short)", len + 1 - got);
-    if (trace_crc8(0, r->rec, n + (size_t)len) != r->rec[n + len])
-        return fail(r, err, r->rec_off, "record checksum mismatch");
-    r->off += n + len + 1;
-    *pre_len = n;
-    *body_len = (size_t)len;
+    r->name_blk[id] = r->blk_seq;
     return 0;
+}
+
+/* Reads the next block's header and payload (checked) into r->blk; 1 a data block,
+ * 0 the end block (checked, nothing after it), -1 an error. */
+static int read_block(TraceReader *r, Err *err)
+{
+    uint8_t h[TRACE_BLOCK_HEADER];
+    r->blk_off = r->off;
+    r->rec_off = r->off;
+    size_t got = fread(h, 1, sizeof h, r->f);
+    if (got == 0)
+        return fail(r, err, r->off, "truncated: no end block after %" PRIu64 " events", r->count);
+    if (got < sizeof h)
+        return fail(r, err, r->off, "truncated block header");
+    uint32_t stored = ld32_le(h), raw = ld32_le(h + 4);
+    uint64_t first = ld64_le(h + 8), vtime = ld64_le(h + 16);
+    uint32_t events = ld32_le(h + 24);
+    unsigned flags = ld16_le(h + 28);
+    bool zstd = flags & TRACE_BLK_ZSTD, end = flags & TRACE_BLK_END;
+    if ((flags & ~(TRACE_BLK_ZSTD | TRACE_BLK_END)) || ld16_le(h + 30) || raw > TRACE_MAX_BLOCK ||
+        (zstd ? stored > raw + raw / 8 + 1024 : stored != raw) || (end && (raw != 4 || zstd || events)) ||
+        (!end && (!raw || !events)))
+        return fail(r, err, r->off, "bad block header");
+    uint8_t *dst;
+    if (zstd) {
+        if (!grow(&r->zbuf, &r->zcap, stored))
+            return fail(r, err, r->off, "out of memory");
+        dst = r->zbuf;
+    } else {
+        if (!grow(&r->blk, &r->blk_cap, raw))
+            return fail(r, err, r->off, "out of memory");
+        dst = r->blk;
+    }
+    got = stored ? fread(dst, 1, stored, r->f) : 0;
+    if (got < stored)
+        return fail(r, err, r->off, "truncated block (%zu bytes short)", stored - got);
+    if (ld32_le(h + TRACE_BLOCK_CRC) != trace_crc32(trace_crc32(0, h, TRACE_BLOCK_CRC), dst, stored))
+        return fail(r, err, r->off, "block checksum mismatch");
+    if (!end)
+        r->chain = trace_crc32(r->chain, h + TRACE_BLOCK_CRC, 4);
+    if (first != r->count)
+        return fail(r, err, r->off, "block starts at event %" PRIu64 ", %" PRIu64 " were read (a block is missing?)",
+                    first, r->count);
+    if (vtime != r->last_vtime)
+        return fail(r, err, r->off, "block starts at virtual time %" PRIu64 ", the event before is at %" PRIu64,
+                    vtime, r->last_vtime);
+    if (zstd) {
+        if (!trace_zstd_available())
+            return fail(r, err, r->off, "block compressed with zstd: this ringside was built without libzstd");
+        if (!grow(&r->blk, &r->blk_cap, raw))
+            return fail(r, err, r->off, "out of memory");
+        if (trace_zstd_decompress(r->blk, raw, r->zbuf, stored) < 0)
+            return fail(r, err, r->off, "damaged zstd block");
+    }
+    r->off += sizeof h + stored;
+    if (end) {
+        if (ld32_le(dst) != r->chain)
+            return fail(r, err, r->blk_off, "trace checksum mismatch (a block was altered)");
+        if (getc(r->f) != EOF)
+            return fail(r, err, r->off, "data after the end block");
+        r->state = 1;
+        return 0;
+    }
+    /* Worst case for the arena: every string gains a NUL, every 5 bytes a descriptor. */
+    if (!grow(&r->arena, &r->arena_cap, 2 * (size_t)raw + ((size_t)raw / 5 + 1) * sizeof(TraceDesc) + 16))
+        return fail(r, err, r->off, "out of memory");
+    r->blk_len = raw;
+    r->blk_pos = 0;
+    r->blk_events = events;
+    r->blk_first = first;
+    r->blk_plain = !zstd;
+    r->blk_seq++;
+    r->last_pc = 0;
+    r->have_last = false;
+    memset(r->prev, 0, sizeof r->prev);
+    return 1;
 }
 
 int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
@@ -395,49 +475,79 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         return 0;
     if (r->state == -1)
         return err_set(err, "%s", r->error);
+    if (r->rep_left) {
+        r->rep_left--;
+        r->last.vtime += r->rep_dt;
+        r->last_vtime = r->last.vtime;
+        r->count++;
+        *ev = r->last;
+        return 1;
+    }
     for (;;) {
-        size_t pn = 0, len = 0;
-        if (read_record(r, err, &pn, &len) < 0)
-            return -1;
-        uint32_t crc_before = r->crc;
-        r->crc = trace_crc32(r->crc, r->rec, pn + len + 1);
-        Cur c = { r->rec + pn, r->rec + pn + len, r, NULL };
-        uint64_t type = get_uleb(&c, 0xffff, "bad record type");
-        if (c.why)
-            return fail(r, err, r->rec_off, "malformed record: %s", c.why);
+        if (r->blk_pos == r->blk_len) {
+            if (r->blk_seq && r->count - r->blk_first != r->blk_events)
+                return fail(r, err, r->blk_off, "block holds %" PRIu64 " events by its header, %" PRIu64 " by its records",
+                            r->blk_events, r->count - r->blk_first);
+            int b = read_block(r, err);
+            if (b <= 0)
+                return b;
+        }
+        r->rec_off = record_offset(r);
+        Cur c = { r->blk + r->blk_pos, r->blk + r->blk_len, r, NULL, NULL, 0 };
+        unsigned type = *c.p++;
+        c.pv = r->prev[type];
         if (type == TRACE_REC_STRING) {
             if (define_string(r, &c, err) < 0)
                 return -1;
+            r->blk_pos = (size_t)(c.p - r->blk);
             continue;
         }
-        if (type == TRACE_REC_END)
-            return end_record(r, &c, crc_before, err) < 0 ? -1 : 0;
+        if (type == TRACE_REC_REPEAT) {
+            uint64_t n = get_uleb(&c, TRACE_REPEAT_MAX, "bad repeat count");
+            uint64_t dt = get_uleb(&c, UINT64_MAX, "bad repeat time step");
+            if (!c.why && (!r->have_last || n == 0))
+                c.why = "no event to repeat";
+            if (!c.why && dt && n > (UINT64_MAX - r->last_vtime) / dt)
+                c.why = "virtual time overflows";
+            if (!c.why && n > r->blk_events - (r->count - r->blk_first))
+                c.why = "more events than the block holds";
+            if (c.why)
+                return fail(r, err, r->rec_off, "malformed repeat record: %s", c.why);
+            r->blk_pos = (size_t)(c.p - r->blk);
+            r->have_last = false;         /* a repeat follows an event, never a repeat */
+            r->rep_left = n - 1;
+            r->rep_dt = dt;
+            r->last.vtime += dt;
+            r->last_vtime = r->last.vtime;
+            r->count++;
+            *ev = r->last;
+            return 1;
+        }
         if (!trace_event_name((TraceEventType)type))
-            return fail(r, err, r->rec_off, "unknown event type %" PRIu64 " (written by a newer ringside?)", type);
-        /* Worst case for the arena: every string gains a NUL, every 5 bytes a descriptor. */
-        size_t need = 2 * len + (len / 5 + 1) * sizeof(TraceDesc) + 16;
-        if (!grow(&r->arena, &r->arena_cap, need))
-            return fail(r, err, r->rec_off, "out of memory");
+            return fail(r, err, r->rec_off, "unknown event type %u (written by a newer ringside?)", type);
+        if (r->count - r->blk_first == r->blk_events)
+            return fail(r, err, r->rec_off, "more events than the block holds");
         r->arena_used = 0;
         memset(ev, 0, sizeof *ev);
         ev->type = (TraceEventType)type;
         uint64_t dt = get_uleb(&c, UINT64_MAX - r->last_vtime, "virtual time overflows");
         ev->vtime = r->last_vtime + dt;
-        ev->pc = get_uleb(&c, UINT64_MAX, "bad pc");
-        uint64_t sym = get_uleb(&c, r->nnames, "undefined symbol id");
-        ev->sym = c.why || !sym ? NULL : r->names[sym];
+        ev->pc = r->last_pc + trace_unzigzag(get_uleb(&c, UINT64_MAX, "bad pc"));
+        ev->sym = name_of(&c, "undefined symbol id");
         switch (ev->type) {
 #define EV(id, name, family, ...) case TRACE_EV_##name: decode_##name(&c, &ev->u.name); break;
 #include "trace/events.def"
 #undef EV
         default: break;
         }
-        if (!c.why && c.p != c.end)
-            c.why = "trailing bytes in record";
         if (c.why)
             return fail(r, err, r->rec_off, "malformed %s record: %s", trace_event_name(ev->type), c.why);
+        r->blk_pos = (size_t)(c.p - r->blk);
         r->last_vtime = ev->vtime;
+        r->last_pc = ev->pc;
         r->count++;
+        r->last = *ev;
+        r->have_last = true;
         return 1;
     }
 }

@@ -8,6 +8,7 @@ trace_event_format() in C. Standard library only.
 import mmap
 import os
 import re
+import struct
 import zlib
 
 import rt_deftab
@@ -18,14 +19,23 @@ __all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader", "TraceWr
            "DEFAULT_INSNS_PER_TICK", "format_value", "name_text"]
 
 MAGIC = b"RINGTRC\0"
-VERSION = 1
+VERSION = 2
 FIXED_HEADER = 16
 MAX_HEADER = 16 << 20
 MAX_RECORD = 1 << 20
 MAX_STRING = 65535
 REC_STRING = 0
-REC_END = 1
+REC_REPEAT = 1
+REC_FIXED = 26            # an event's kind, time delta, pc delta and symbol: at most
+BLOCK_HEADER = 36        # see trace/codec.h
+BLOCK_CRC = 32
+BLOCK_TARGET = 64 * 1024  # a block is sealed before its payload outgrows this
+MAX_BLOCK = 4 << 20
+BLK_ZSTD, BLK_END = 1, 2
+SLACK = 32                # room the C writer keeps for a pending repeat record
+REPEAT_MAX = 65535
 HDR_CONFIG, HDR_ARGV, HDR_FW_SHA256 = 1, 2, 3
+M64 = (1 << 64) - 1
 
 INT_TYPES = {"u8": 0xff, "u16": 0xffff, "u32": 0xffffffff, "u64": (1 << 64) - 1,
              "x8": 0xff, "x16": 0xffff, "x32": 0xffffffff, "x64": (1 << 64) - 1,
@@ -230,6 +240,53 @@ class Header:
         return int(v)
 
 
+# ---- zstd (optional: blocks of `ringside run --trace-compress zstd`) ----
+
+_zstd_lib = None
+
+
+def _zstd():
+    """libzstd through ctypes (the standard library has no zstd before Python 3.14), or
+    None when it is not installed."""
+    global _zstd_lib
+    if _zstd_lib is None:
+        import ctypes
+        import ctypes.util
+        lib = False
+        for name in (ctypes.util.find_library("zstd"), "libzstd.so.1"):
+            if not name:
+                continue
+            try:
+                lib = ctypes.CDLL(name)
+                break
+            except OSError:
+                continue
+        if lib:
+            lib.ZSTD_decompress.restype = ctypes.c_size_t
+            lib.ZSTD_decompress.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+            lib.ZSTD_isError.restype = ctypes.c_uint
+            lib.ZSTD_isError.argtypes = (ctypes.c_size_t,)
+            lib.ZSTD_getFrameContentSize.restype = ctypes.c_ulonglong
+            lib.ZSTD_getFrameContentSize.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
+        _zstd_lib = lib
+    return _zstd_lib or None
+
+
+def _unzstd(data, size):
+    """One zstd frame that must decode to exactly size bytes; None if it does not."""
+    import ctypes
+    lib = _zstd()
+    if lib.ZSTD_getFrameContentSize(data, len(data)) != size:
+        return None
+    out = ctypes.create_string_buffer(size)
+    k = lib.ZSTD_decompress(out, size, data, len(data))
+    if lib.ZSTD_isError(k) or k != size:
+        return None
+    return out.raw
+
+
+# ---- reading ----
+
 class _Bad(Exception):
     pass
 
@@ -271,30 +328,114 @@ class _Cursor:
         return b
 
 
-def _crc8(data, crc=0):
-    for c in data:
-        crc ^= c
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xff if crc & 0x80 else (crc << 1) & 0xff
-    return crc
+def _ul(b, p):
+    """A LEB128 of more than one byte at b[p]: (value, position after); _Bad (or
+    IndexError at the end of b) if malformed. The fast decoders' slow case."""
+    v = shift = 0
+    for i in range(10):
+        c = b[p]
+        p += 1
+        if i == 9 and c > 1:
+            raise _Bad("")
+        v |= (c & 0x7f) << shift
+        shift += 7
+        if not c & 0x80:
+            if c == 0:
+                raise _Bad("")
+            return v, p
+    raise _Bad("")
 
 
-_CRC8_TABLE = bytes(_crc8(bytes([i])) for i in range(256))
+def _unzigzag(z):
+    return (z >> 1) ^ (M64 if z & 1 else 0)
 
 
-def crc8(data):
-    """CRC-8 (polynomial 0x07, initial 0) as trace_crc8() in trace/codec.c."""
-    crc = 0
-    t = _CRC8_TABLE
-    for c in data:
-        crc = t[crc ^ c]
-    return crc
+def _zigzag(d):
+    d &= M64
+    return ((d << 1) & M64) ^ (M64 if d >> 63 else 0)
+
+
+def _gen_uleb(var, limit, ind):
+    """Source of an inline LEB128 read into var, the one-byte case first."""
+    lines = ["%s%s = b[p]" % (ind, var),
+             "%sif %s < 128:" % (ind, var),
+             "%s    p += 1" % ind,
+             "%selse:" % ind,
+             "%s    %s, p = _ul(b, p)" % (ind, var)]
+    if limit < M64:
+        lines.append("%s    if %s > %d: raise _Bad('')" % (ind, var, limit))
+    return lines
+
+
+DELTA_TYPES = ("x32", "x64")   # written as the difference from the previous value
+
+
+def _make_decoder(et):
+    """A function decoding the rest of one event record of type et at b[p] (after its
+    kind byte), with pv the type's previous x32/x64 values in the block: (dt, zigzag
+    pc, symbol, fields, position after). Generated from events.def so that each field
+    is read inline; any damage raises (then the careful decoder finds the message, as
+    trace/reader.c words it). pv changes only once the whole record decoded."""
+    src = ["def dec(b, p, names, pv):"]
+    src += _gen_uleb("dt", M64, "    ")
+    src += _gen_uleb("zpc", M64, "    ")
+    src += _gen_uleb("v", M64, "    ")
+    src.append("    sym = names[v]")
+    src.append("    f = {}")
+    deltas = []
+    for k, (t, fname) in enumerate(et.fields):
+        key = repr(fname)
+        limit = INT_TYPES.get(t)
+        if t in DELTA_TYPES:
+            src += _gen_uleb("v", M64, "    ")
+            src.append("    d%d = (pv[%d] + ((v >> 1) ^ (M64 if v & 1 else 0))) & M64" % (k, k))
+            src.append("    if d%d > %d: raise _Bad('')" % (k, limit))
+            src.append("    f[%s] = d%d" % (key, k))
+            deltas.append(k)
+        elif limit is not None:
+            src += _gen_uleb("v", limit, "    ")
+            src.append("    f[%s] = v" % key)
+        elif t == "name":
+            src += _gen_uleb("v", M64, "    ")
+            src.append("    f[%s] = names[v]" % key)
+        elif t in ("str", "bytes"):
+            src += _gen_uleb("n", MAX_STRING if t == "str" else MAX_RECORD, "    ")
+            src.append("    e = p + n")
+            src.append("    if e > len(b): raise _Bad('')")
+            src.append("    v = b[p:e]")
+            src.append("    p = e")
+            if t == "str":
+                src.append("    if 0 in v: raise _Bad('')")
+                src.append("    f[%s] = v.decode('utf-8', 'surrogateescape')" % key)
+            else:
+                src.append("    f[%s] = v" % key)
+        else:  # descs
+            src += _gen_uleb("n", M64, "    ")
+            src.append("    if n > (len(b) - p) // 5: raise _Bad('')")
+            src.append("    out = []")
+            src.append("    for _ in range(n):")
+            d = []
+            for dk, lim in (("index", 0xffff), ("addr", M64), ("len", 0xffffffff), ("flags", 0xffff), ("next", 0xffff)):
+                src += _gen_uleb("v", lim, "        ")
+                src.append("        d_%s = v" % dk)
+                d.append("%r: d_%s" % (dk, dk))
+            src.append("        out.append({%s})" % ", ".join(d))
+            src.append("    f[%s] = out" % key)
+    for k in deltas:
+        src.append("    pv[%d] = d%d" % (k, k))
+    src.append("    return dt, zpc, sym, f, p")
+    env = {"_ul": _ul, "_Bad": _Bad, "M64": M64}
+    exec("\n".join(src), env)
+    return env["dec"]
 
 
 class TraceReader:
     """Reads a trace: .header, then iterate for Events. Raises TraceError (with the byte
-    offset) on anything corrupt or truncated; a trace without its end record is an error.
-    .stats collects bytes per record kind while reading."""
+    offset) on anything corrupt or truncated; a trace without its end block is an error.
+    Version 1 files are read too (trace/rt_v1.py). seek_time(T) skips the blocks that
+    end before virtual time T. .string_bytes and .end_bytes count the bytes of string
+    definitions and of the end while reading; an Event's .size is its record's bytes
+    (the repeat record's for the first event a repeat stands for, 0 for the others)."""
 
     def __init__(self, path, types=None):
         self.path = path
@@ -315,6 +456,7 @@ class TraceReader:
         self.end_bytes = 0
         self.header = self._read_header()
         self.pos = self.header.length
+        self._seek = None
 
     def close(self):
         if self._map is not None:
@@ -338,7 +480,7 @@ class TraceReader:
         if n < FIXED_HEADER:
             self._fail(n, "truncated header")
         version = int.from_bytes(buf[8:10], "little")
-        if version != VERSION:
+        if version not in (1, VERSION):
             self._fail(8, "trace format version %d, this reader knows %d" % (version, VERSION))
         length = int.from_bytes(buf[12:16], "little")
         if length < FIXED_HEADER + 4 or length > MAX_HEADER:
@@ -352,8 +494,8 @@ class TraceReader:
         while cur.pos < cur.end:
             at = cur.pos
             try:
-                tag = cur.uleb((1 << 64) - 1, "")
-                data = cur.raw((1 << 64) - 1, "")
+                tag = cur.uleb(M64, "")
+                data = cur.raw(M64, "")
             except _Bad:
                 self._fail(at, "malformed header field")
             if tag in seen:
@@ -362,7 +504,7 @@ class TraceReader:
                 argv, c = [], _Cursor(data, 0, len(data))
                 try:
                     while c.pos < c.end:
-                        argv.append(c.raw((1 << 64) - 1, "").decode("utf-8", "surrogateescape"))
+                        argv.append(c.raw(M64, "").decode("utf-8", "surrogateescape"))
                 except _Bad:
                     self._fail(at, "malformed header field %d" % tag)
                 data = argv
@@ -375,122 +517,222 @@ class TraceReader:
             self._fail(FIXED_HEADER, "header lacks a required field")
         return Header(version, seen[HDR_CONFIG], seen[HDR_ARGV], seen[HDR_FW_SHA256], length)
 
+    def blocks(self):
+        """(offset, first event number, base virtual time, flags) of every block, from
+        the block headers alone (nothing is checked but their chaining)."""
+        buf, pos, n, out = self.buf, self.header.length, len(self.buf), []
+        while pos + BLOCK_HEADER <= n:
+            stored, _raw, first, vtime, _events, flags, _res, _crc = _BLK.unpack_from(buf, pos)
+            out.append((pos, first, vtime, flags))
+            if flags & BLK_END:
+                break
+            pos += BLOCK_HEADER + stored
+        return out
+
+    def seek_time(self, t):
+        """Starts the iteration at the block holding the first event at virtual time t
+        or later (every block starts with what it needs: its names, its base time), so
+        `ringside-trace show --from T` does not decode what comes before. The blocks
+        skipped are not checked."""
+        if self.header.version != VERSION:
+            return
+        bl = self.blocks()
+        start = 0
+        # block k holds events after bl[k] base time, up to bl[k + 1]'s base time
+        for k in range(len(bl) - 1):
+            if bl[k + 1][2] < t:
+                start = k + 1
+        if bl and start < len(bl):
+            self.pos = bl[start][0]
+            self._seek = (bl[start][1], bl[start][2])
+
     def __iter__(self):
+        if self.header.version == 1:
+            import rt_v1
+            yield from rt_v1.events(self, _Bad, _Cursor, Event, INT_TYPES)
+            return
         buf = self.buf
         n = len(buf)
-        crc = 0
-        last = 0
+        types = self.types
+        decoders = {}
+        names = self.names
+        pos = self.pos
+        count, last_vtime = self._seek if self._seek else (0, 0)
+        seeking = self._seek is not None
+        unpack = _BLK.unpack_from
+        crc32 = zlib.crc32
+        chain = 0
         while True:
-            start = self.pos
-            if start >= n:
-                self._fail(start, "truncated: no end record after %d events" % self.count)
-            # the length prefix: at most 3 bytes for MAX_RECORD
-            p, length, shift = start, 0, 0
-            while True:
-                if p >= n:
-                    self._fail(start, "truncated record")
-                b = buf[p]
-                p += 1
-                length |= (b & 0x7f) << shift
-                shift += 7
-                if not b & 0x80:
-                    break
-                if p - start == 4:
-                    self._fail(start, "bad record length")
-            if (p - start > 1 and b == 0) or length == 0 or length > MAX_RECORD:
-                self._fail(start, "bad record length")
-            body_end = p + length
-            if body_end + 1 > n:
-                self._fail(start, "truncated record (%d bytes short)" % (body_end + 1 - n))
-            if crc8(buf[start:body_end]) != buf[body_end]:
-                self._fail(start, "record checksum mismatch")
-            size = body_end + 1 - start
-            crc_before = crc
-            crc = zlib.crc32(buf[start:body_end + 1], crc)
-            self.pos = body_end + 1
-            cur = _Cursor(buf, p, body_end)
-            try:
-                kind = cur.uleb(0xffff, "bad record type")
-            except _Bad as e:
-                self._fail(start, "malformed record: %s" % e)
-            if kind == REC_STRING:
-                self._define_string(cur, start)
-                self.string_bytes += size
-                continue
-            if kind == REC_END:
-                self._end(cur, start, crc_before)
-                self.end_bytes = size
+            if pos >= n:
+                self.count = count
+                self._fail(pos, "truncated: no end block after %d events" % count)
+            if pos + BLOCK_HEADER > n:
+                self._fail(pos, "truncated block header")
+            stored, raw, first, vtime, events, flags, res, crc = unpack(buf, pos)
+            zstd, end = flags & BLK_ZSTD, flags & BLK_END
+            if (flags & ~(BLK_ZSTD | BLK_END) or res or raw > MAX_BLOCK
+                    or (stored > raw + raw // 8 + 1024 if zstd else stored != raw)
+                    or (end and (raw != 4 or zstd or events)) or (not end and (not raw or not events))):
+                self._fail(pos, "bad block header")
+            data_at = pos + BLOCK_HEADER
+            payload = bytes(buf[data_at:data_at + stored])
+            if len(payload) < stored:
+                self._fail(pos, "truncated block (%d bytes short)" % (stored - len(payload)))
+            if crc32(payload, crc32(buf[pos:pos + BLOCK_CRC])) != crc:
+                self._fail(pos, "block checksum mismatch")
+            if not end:
+                chain = crc32(buf[pos + BLOCK_CRC:pos + BLOCK_HEADER], chain)
+            if first != count:
+                self._fail(pos, "block starts at event %d, %d were read (a block is missing?)" % (first, count))
+            if vtime != last_vtime:
+                self._fail(pos, "block starts at virtual time %d, the event before is at %d" % (vtime, last_vtime))
+            if zstd:
+                if _zstd() is None:
+                    self._fail(pos, "block compressed with zstd: libzstd is not installed")
+                payload = _unzstd(payload, raw)
+                if payload is None:
+                    self._fail(pos, "damaged zstd block")
+            blk_off = pos
+            pos = data_at + stored
+            self.pos = pos
+            if end:
+                self.end_bytes = BLOCK_HEADER + 4
+                if int.from_bytes(payload, "little") != chain and not seeking:
+                    self._fail(blk_off, "trace checksum mismatch (a block was altered)")
+                if pos != n:
+                    self._fail(pos, "data after the end block")
+                self.count = count
                 return
-            et = self.types.get(kind)
-            if et is None:
-                self._fail(start, "unknown event type %d (written by a newer ringside?)" % kind)
-            try:
-                vtime = last + cur.uleb((1 << 64) - 1 - last, "virtual time overflows")
-                pc = cur.uleb((1 << 64) - 1, "bad pc")
-                sym = self.names[cur.uleb(len(self.names) - 1, "undefined symbol id")]
-                fields = {}
-                for t, fname in et.fields:
-                    fields[fname] = self._field(cur, t)
-                if cur.pos != cur.end:
-                    raise _Bad("trailing bytes in record")
-            except _Bad as e:
-                self._fail(start, "malformed %s record: %s" % (et.name, e))
-            last = vtime
-            self.count += 1
-            yield Event(et, vtime, pc, sym, fields, start, size)
+            # one block: names defined in it, pc deltas from 0
+            bn = {0: None}
+            prev = {}
+            blk_end_count = count + events
+            last_pc = 0
+            last = None
+            p = 0
+            base = data_at if not zstd else None
+            while p < raw:
+                kind = payload[p]
+                dec = decoders.get(kind)
+                if dec is None:
+                    et = types.get(kind)
+                    if et is not None:
+                        dec = decoders[kind] = _make_decoder(et)
+                if dec is not None:
+                    if count == blk_end_count:
+                        self._fail(blk_off if base is None else base + p, "more events than the block holds")
+                    pv = prev.get(kind)
+                    if pv is None:
+                        pv = prev[kind] = [0] * len(types[kind].fields)
+                    try:
+                        dt, zpc, sym, fields, q = dec(payload, p + 1, bn, pv)
+                        vt = last_vtime + dt
+                        if vt > M64:
+                            raise _Bad("")
+                    except (_Bad, IndexError, KeyError, UnicodeError):
+                        self._explain_event(payload, p, bn, pv, last_vtime, blk_off if base is None else base + p)
+                        raise  # not reached
+                    last_vtime = vt
+                    last_pc = (last_pc + _unzigzag(zpc)) & M64
+                    count += 1
+                    last = Event(types[kind], vt, last_pc, sym, fields,
+                                 blk_off if base is None else base + p, q - p)
+                    p = q
+                    yield last
+                elif kind == REC_STRING:
+                    p = self._define_string(payload, p, bn, blk_off if base is None else base + p, seeking)
+                elif kind == REC_REPEAT:
+                    at = blk_off if base is None else base + p
+                    cur = _Cursor(payload, p + 1, raw)
+                    try:
+                        k = cur.uleb(REPEAT_MAX, "bad repeat count")
+                        dt = cur.uleb(M64, "bad repeat time step")
+                        if last is None or k == 0:
+                            raise _Bad("no event to repeat")
+                        if dt and k > (M64 - last_vtime) // dt:
+                            raise _Bad("virtual time overflows")
+                        if k > blk_end_count - count:
+                            raise _Bad("more events than the block holds")
+                    except _Bad as e:
+                        self._fail(at, "malformed repeat record: %s" % e)
+                    size = cur.pos - p
+                    p = cur.pos
+                    ev, last = last, None
+                    for _ in range(k):
+                        last_vtime += dt
+                        count += 1
+                        yield Event(ev.type, last_vtime, ev.pc, ev.sym, dict(ev.fields), at, size)
+                        size = 0
+                else:
+                    self._fail(blk_off if base is None else base + p,
+                               "unknown event type %d (written by a newer ringside?)" % kind)
+            self.count = count
+            if count != blk_end_count:
+                self._fail(blk_off, "block holds %d events by its header, %d by its records"
+                           % (events, count - first))
 
-    def _field(self, cur, t):
-        limit = INT_TYPES.get(t)
-        if limit is not None:
-            return cur.uleb(limit, "field value out of range")
-        if t == "name":
-            return self.names[cur.uleb(len(self.names) - 1, "undefined string id")]
-        if t == "str":
-            b = cur.raw(MAX_STRING, "bad string length")
-            if 0 in b:
-                raise _Bad("NUL inside a string")
-            return b.decode("utf-8", "surrogateescape")
-        if t == "bytes":
-            return cur.raw(MAX_RECORD, "bad bytes length")
-        if t == "descs":
-            count = cur.uleb((cur.end - cur.pos) // 5, "bad descriptor count")
-            out = []
-            for _ in range(count):
-                out.append({"index": cur.uleb(0xffff, "bad descriptor"),
-                            "addr": cur.uleb((1 << 64) - 1, "bad descriptor"),
-                            "len": cur.uleb(0xffffffff, "bad descriptor"),
-                            "flags": cur.uleb(0xffff, "bad descriptor"),
-                            "next": cur.uleb(0xffff, "bad descriptor")})
-            return out
-        raise _Bad("unknown field type %s" % t)
-
-    def _define_string(self, cur, start):
+    def _define_string(self, payload, p, bn, at, seeking):
+        names = self.names
+        cur = _Cursor(payload, p + 1, len(payload))
         try:
-            sid = cur.uleb((1 << 64) - 1, "bad string id")
+            sid = cur.uleb(0xfffffffe, "bad string id")
             b = cur.raw(MAX_STRING, "bad string length")
-            if sid != len(self.names):
+            if not seeking and (sid == 0 or sid > len(names)):
                 raise _Bad("string ids out of order")
-            if cur.pos != cur.end:
-                raise _Bad("trailing bytes in record")
             if 0 in b:
                 raise _Bad("NUL inside a string")
+            s = b.decode("utf-8", "surrogateescape")
+            if sid < len(names) and names[sid] != s:
+                raise _Bad("string redefined differently")
         except _Bad as e:
-            self._fail(start, "malformed string record: %s" % e)
-        self.names.append(b.decode("utf-8", "surrogateescape"))
+            self._fail(at, "malformed string record: %s" % e)
+        if sid == len(names):
+            names.append(s)
+        bn[sid] = s
+        self.string_bytes += cur.pos - p
+        return cur.pos
 
-    def _end(self, cur, start, crc_before):
+    def _explain_event(self, payload, p, bn, pv, last_vtime, at):
+        """The careful decoder, for a record the fast one could not read: raises the
+        TraceError that trace/reader.c reports for it."""
+        et = self.types[payload[p]]
+        cur = _Cursor(payload, p + 1, len(payload))
+        nn = len(self.names) - 1
+
+        def name(what):
+            i = cur.uleb(nn, what)
+            if i and i not in bn:
+                raise _Bad("string not defined in this block")
+            return bn.get(i)
         try:
-            count = cur.uleb((1 << 64) - 1, "bad event count")
-            if cur.end - cur.pos != 4:
-                raise _Bad("bad length")
+            cur.uleb(M64 - last_vtime, "virtual time overflows")
+            cur.uleb(M64, "bad pc")
+            name("undefined symbol id")
+            for k, (t, _fname) in enumerate(et.fields):
+                limit = INT_TYPES.get(t)
+                if t in DELTA_TYPES:
+                    if (pv[k] + _unzigzag(cur.uleb(M64, "field value out of range"))) & M64 > limit:
+                        raise _Bad("field value out of range")
+                elif limit is not None:
+                    cur.uleb(limit, "field value out of range")
+                elif t == "name":
+                    name("undefined string id")
+                elif t == "str":
+                    if 0 in cur.raw(MAX_STRING, "bad string length"):
+                        raise _Bad("NUL inside a string")
+                elif t == "bytes":
+                    cur.raw(MAX_RECORD, "bad bytes length")
+                else:
+                    count = cur.uleb((cur.end - cur.pos) // 5, "bad descriptor count")
+                    for _ in range(count):
+                        for lim in (0xffff, M64, 0xffffffff, 0xffff, 0xffff):
+                            cur.uleb(lim, "bad descriptor")
         except _Bad as e:
-            self._fail(start, "malformed end record: %s" % e)
-        if count != self.count:
-            self._fail(start, "end record counts %d events, %d were read" % (count, self.count))
-        if int.from_bytes(self.buf[cur.pos:cur.end], "little") != crc_before:
-            self._fail(start, "trace checksum mismatch (a record was altered)")
-        if self.pos != len(self.buf):
-            self._fail(self.pos, "data after the end record")
+            self._fail(at, "malformed %s record: %s" % (et.name, e))
+        self._fail(at, "malformed %s record" % et.name)
+
+
+_BLK = struct.Struct("<IIQQIHHI")
 
 
 def read_events(path, types=None):
@@ -511,8 +753,9 @@ def _uleb(v):
 
 
 class TraceWriter:
-    """Writes a trace exactly as trace/writer.c does (same interning order, same bytes),
-    so that tests can build traces without the simulator:
+    """Writes a trace exactly as trace/writer.c does (same names, same blocks, same
+    folding of repeats, same bytes), so that tests can build traces without the
+    simulator:
 
         with TraceWriter(path, config="mem=128M\\n", argv=["ringside"]) as w:
             w.emit("virtio_notify", vtime, pc, "vp_notify", dev="virtio-net", queue=1)
@@ -522,10 +765,12 @@ class TraceWriter:
         self.types = types if types is not None else load_events_def()
         self.by_name = {t.name: t for t in self.types.values()}
         self.f = open(path, "wb")
-        self.names = {}
-        self.crc = 0
+        self.ids = {}
+        self.info = [None]          # id -> [bytes, block that last defined it]
         self.count = 0
         self.last = 0
+        self.seq = 0
+        self.chain = 0
         argv_b = b"".join(_uleb(len(a)) + a for a in (_text_bytes(x) for x in argv))
         cfg = _text_bytes(config)
         body = b"".join(_uleb(tag) + _uleb(len(d)) + d
@@ -533,54 +778,135 @@ class TraceWriter:
         length = FIXED_HEADER + len(body) + 4
         head = MAGIC + VERSION.to_bytes(2, "little") + bytes(2) + length.to_bytes(4, "little") + body
         self.f.write(head + zlib.crc32(head).to_bytes(4, "little"))
+        self._reset()
 
-    def _record(self, body):
-        rec = _uleb(len(body)) + body
-        rec += bytes([crc8(rec)])
-        self.crc = zlib.crc32(rec, self.crc)
-        self.f.write(rec)
+    def _reset(self):
+        self.blk = bytearray()
+        self.lim = BLOCK_TARGET - SLACK
+        self.first = self.count
+        self.base = self.last
+        self.seq += 1
+        self.last_pc = 0
+        self.last_body = None
+        self.rep_n = 0
+        self.prev = {}
 
-    def _intern(self, s):
+    def _header(self, payload, flags):
+        end = flags & BLK_END
+        h = struct.pack("<IIQQIHH", len(payload), len(payload), self.count if end else self.first,
+                        self.last if end else self.base, 0 if end else self.count - self.first, flags, 0)
+        crc = zlib.crc32(payload, zlib.crc32(h)).to_bytes(4, "little")
+        if not end:
+            self.chain = zlib.crc32(crc, self.chain)
+        return h + crc
+
+    def _seal(self):
+        if self.rep_n:
+            self.blk += bytes([REC_REPEAT]) + _uleb(self.rep_n) + _uleb(self.rep_dt)
+        if self.blk:
+            payload = bytes(self.blk)
+            self.f.write(self._header(payload, 0) + payload)
+        self._reset()
+
+    def _id(self, s):
         if s is None:
             return 0
-        sid = self.names.get(s)
+        sid = self.ids.get(s)
         if sid is None:
-            sid = self.names[s] = len(self.names) + 1
             b = _text_bytes(s)
-            self._record(_uleb(REC_STRING) + _uleb(sid) + _uleb(len(b)) + b)
+            if len(b) > MAX_STRING:
+                raise TraceError("trace name longer than %d bytes" % MAX_STRING)
+            sid = self.ids[s] = len(self.info)
+            self.info.append([b, 0])
         return sid
+
+    def _defs(self, ids, all_):
+        return sum(1 + 5 + 3 + len(self.info[i][0]) for i in ids if i and (all_ or self.info[i][1] != self.seq))
+
+    def _make_room(self, need, ids):
+        for pass_ in (0, 1):
+            if len(self.blk) + self._defs(ids, False) + need <= self.lim:
+                for i in ids:
+                    if i and self.info[i][1] != self.seq:
+                        b = self.info[i][0]
+                        self.blk += bytes([REC_STRING]) + _uleb(i) + _uleb(len(b)) + b
+                        self.info[i][1] = self.seq
+                return
+            if self.blk:
+                self._seal()
+            self.lim = BLOCK_TARGET - SLACK
+            if pass_ == 0 and self._defs(ids, True) + need > self.lim:
+                self.lim = self._defs(ids, True) + need
+        raise TraceError("cannot place a record")
 
     def emit(self, name, vtime, pc=0, sym=None, **fields):
         et = self.by_name[name]
         if vtime < self.last:
             raise TraceError("event %s at virtual time %d is before the previous event (%d)" % (name, vtime, self.last))
-        self._intern(sym)
-        for t, fname in et.fields:
-            if t == "name":
-                self._intern(fields.get(fname))
-        body = bytearray(_uleb(et.id) + _uleb(vtime - self.last) + _uleb(pc) + _uleb(self._intern(sym)))
+        need = REC_FIXED
+        ids = [self._id(sym)]
+        body = bytearray()
+        enc = []
+        deltas = []
         for t, fname in et.fields:
             v = fields.get(fname)
-            if t in INT_TYPES:
-                body += _uleb(v or 0)
+            if t in DELTA_TYPES:
+                need += 10
+                deltas.append((len(enc), v or 0))
+                enc.append(None)
+            elif t in INT_TYPES:
+                need += 10
+                enc.append(_uleb(v or 0))
             elif t == "name":
-                body += _uleb(self._intern(v))
+                need += 5
+                ids.append(self._id(v))
+                enc.append(len(ids) - 1)
             elif t in ("str", "bytes"):
                 b = _text_bytes(v or "") if t == "str" else bytes(v or b"")
-                body += _uleb(len(b)) + b
+                need += 3 + len(b)
+                enc.append(_uleb(len(b)) + b)
             else:
                 v = v or []
-                body += _uleb(len(v))
+                need += 3 + 24 * len(v)
+                e = _uleb(len(v))
                 for d in v:
                     for k in ("index", "addr", "len", "flags", "next"):
-                        body += _uleb(d.get(k, 0))
-        self._record(bytes(body))
+                        e += _uleb(d.get(k, 0))
+                enc.append(e)
+        if not all(i == 0 or self.info[i][1] == self.seq for i in ids) or len(self.blk) + need > self.lim:
+            self._make_room(need, ids)
+        pv = self.prev.setdefault(et.id, [0] * len(et.fields))
+        moved = 0
+        for k, v in deltas:
+            z = _zigzag(v - pv[k])
+            pv[k] = v
+            moved |= z
+            enc[k] = _uleb(z)
+        body += _uleb(ids[0])
+        for e in enc:
+            body += _uleb(ids[e]) if isinstance(e, int) else e
+        body = bytes(body)
+        dt = vtime - self.last
+        if (not moved and self.last_body is not None and et.id == self.last_type and pc == self.last_pc and body == self.last_body
+                and (self.rep_n == 0 or (dt == self.rep_dt and self.rep_n < REPEAT_MAX))):
+            self.rep_n += 1
+            self.rep_dt = dt
+        else:
+            if self.rep_n:
+                self.blk += bytes([REC_REPEAT]) + _uleb(self.rep_n) + _uleb(self.rep_dt)
+                self.rep_n = 0
+            self.blk += bytes([et.id]) + _uleb(dt) + _uleb(_zigzag(pc - self.last_pc)) + body
+            self.last_type = et.id
+            self.last_body = body
         self.last = vtime
+        self.last_pc = pc
         self.count += 1
 
     def close(self):
         if self.f is not None:
-            self._record(_uleb(REC_END) + _uleb(self.count) + self.crc.to_bytes(4, "little"))
+            self._seal()
+            chain = self.chain.to_bytes(4, "little")
+            self.f.write(self._header(chain, BLK_END) + chain)
             self.f.close()
             self.f = None
 
@@ -589,7 +915,6 @@ class TraceWriter:
 
     def __exit__(self, *exc):
         self.close()
-
 
 # ---- semantic diff (golden traces, `ringside-trace diff`) ----
 

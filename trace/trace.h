@@ -7,7 +7,7 @@
 #include "sim/common.h"
 
 #define TRACE_MAGIC "RINGTRC"        /* 8 bytes on disk, with its NUL */
-#define TRACE_VERSION 1
+#define TRACE_VERSION 2
 #define TRACE_MAX_RECORD (1u << 20)  /* largest record body, bytes */
 #define TRACE_MAX_STRING 65535u      /* longest name or str field */
 
@@ -57,6 +57,14 @@ typedef enum TraceEventType {
 #define EV(id, name, family, ...) _Static_assert((id) < TRACE_EV_LIMIT, "trace event id of " #name);
 #include "trace/events.def"
 #undef EV
+
+/* No event has more fields (the writer keeps per-field state). */
+#define TRACE_MAX_FIELDS 12
+#define F(type, fname) + 1
+#define EV(id, name, family, ...) _Static_assert(0 __VA_ARGS__ <= TRACE_MAX_FIELDS, "too many fields in " #name);
+#include "trace/events.def"
+#undef EV
+#undef F
 
 typedef struct TraceTypeSet {
     uint64_t bits[TRACE_EV_LIMIT / 64];
@@ -113,6 +121,12 @@ typedef struct TraceWriter TraceWriter;
 /* Creates (truncates) path and writes the header. path NULL: no file; events are still
  * checked (time order, field sizes) and counted. */
 TraceWriter *trace_open(const char *path, const TraceHeader *hdr, Err *err);
+/* Block compression of trace_open_compressed (--trace-compress). */
+#define TRACE_COMPRESS_NONE 0u
+#define TRACE_COMPRESS_ZSTD 1u
+/* As trace_open, each block compressed as compress says; refused (NULL, err) when this
+ * build has no libzstd. Readers decompress transparently. */
+TraceWriter *trace_open_compressed(const char *path, const TraceHeader *hdr, unsigned compress, Err *err);
 /* As trace_open on an open descriptor (a pipe, stdout); trace_close closes it. */
 TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err);
 
@@ -120,7 +134,7 @@ TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err);
  * (a failed write, virtual time going backwards, a field too long): errors are sticky
  * and trace_error says what. The file then ends, without an end record, after the last
  * complete record before the error (a failed write cuts it back to that record), so
- * readers see every event before the error, then "no end record". */
+ * readers see every event before the error, then "no end block". */
 int trace_emit(TraceWriter *tw, const TraceEvent *ev);
 
 /* The writer as an observer of the simulator's event stream (sim/tracer.h):
@@ -150,13 +164,17 @@ void trace_observe(void *tw, const TraceEvent *ev);
 #undef EV
 #undef F
 
-/* Writes buffered records out. */
+/* Seals the block being filled and writes it out (a reader sees every event so far,
+ * then "no end block"). Calling it often makes small blocks. */
 int trace_flush(TraceWriter *tw, Err *err);
 /* The sticky error, or NULL. */
 const char *trace_error(const TraceWriter *tw);
-/* Events emitted so far. */
+/* Events emitted so far (each folded repeat counts). */
 uint64_t trace_count(const TraceWriter *tw);
-/* Writes the end record, flushes and frees; -1 if anything failed since trace_open. */
+/* Bytes of the trace so far: in the file, and in the block being filled. */
+uint64_t trace_bytes(const TraceWriter *tw);
+/* Writes the last block and the end block, and frees; -1 if anything failed since
+ * trace_open. */
 int trace_close(TraceWriter *tw, Err *err);
 
 /* ---- reading ---- */

@@ -1,6 +1,13 @@
-/* The trace writer: encodes events into records (docs/trace-format.md), interns names
- * on first use, buffers whole records and writes them out; any failure is sticky and
- * the file is cut back to the last complete record. */
+/* The trace writer (docs/trace-format.md, version 2). An event is encoded where it is
+ * emitted, straight into the block being filled, by pointer bump: one capacity check
+ * per record against a worst case known from events.def, no intermediate event, no
+ * call per field. Names become ids through a table keyed by the caller's pointer
+ * (names never change while the writer is open: trace.h), and are defined again in
+ * every block that uses them, so that a reader can start at any block. An event equal
+ * to the one before (same type, pc, symbol and fields: a UART status poll in a busy
+ * loop) at a steady time step is folded into a repeat record. A full block gets its
+ * header and CRC-32 and is written out whole; any failure is sticky and the file is cut
+ * back to the last complete block. */
 #include "trace/trace.h"
 
 #include <errno.h>
@@ -11,33 +18,58 @@
 
 #include "trace/codec.h"
 #include "trace/events_gen.h"
+#include "trace/zstd_glue.h"
 
-#define OUT_CAP (64u * 1024)
+/* Room kept free past the fill limit: a pending repeat record always fits. */
+#define SLACK 32u
 
-typedef struct Intern {
-    char *s;          /* NULL: free slot */
-    uint32_t hash;
-    uint64_t id;
-} Intern;
+typedef struct PtrSlot {
+    const char *ptr;           /* NULL: free */
+    uint32_t id;
+} PtrSlot;
 
+typedef struct NameSlot {
+    char *s;                   /* NULL: free; else a copy, NUL-terminated */
+    uint32_t hash, id;
+} NameSlot;
+
+typedef struct NameInfo {
+    const char *s;             /* the copy in NameSlot */
+    uint32_t len;
+    uint32_t block;            /* sequence number of the last block that defined it */
+} NameInfo;
+
+/* All of the writer's state is here (a snapshot saves its position and counts). */
 struct TraceWriter {
     int fd;                    /* -1: no file: events are checked and counted only */
     char *path;
-    uint8_t *out;              /* whole records waiting to be written */
-    size_t out_len;
-    uint64_t flushed;          /* bytes in the file, all of them complete */
-    uint8_t *rec;              /* the record being encoded */
-    size_t rec_len, rec_cap;
-    bool rec_bad;              /* it outgrew TRACE_MAX_RECORD */
-    uint64_t last_vtime, count;
-    uint32_t crc;              /* CRC-32 of every record byte up to out + crc_from */
-    size_t crc_from;           /* out[crc_from, out_len): records not yet in crc */
-    Intern *names;             /* open addressing, keyed by content, never by address */
-    size_t names_cap, names_used;
-    /* Names seen lately, by the caller's pointer: names do not change while the writer
-     * is open (trace.h), so a hit is taken on the address alone (sanitizer builds also
-     * compare the content) and skips hashing the string. */
-    struct { const char *ptr, *copy; uint64_t id; } recent[64];
+    unsigned compress;         /* TRACE_COMPRESS_* */
+    uint8_t *buf;              /* the block being filled: header, then payload */
+    size_t cap;
+    uint8_t *p;                /* next free byte */
+    uint8_t *lim;              /* a record that would end past it goes to the next block */
+    uint64_t flushed;          /* bytes in the file, all of them complete blocks */
+    uint64_t last_vtime, last_pc, count;
+    uint64_t block_first, block_vtime;   /* the open block's first event and base time */
+    uint32_t chain;            /* CRC-32 of the CRC-32s of the blocks written, for the end */
+    uint32_t block_seq;        /* blocks begun, from 1 */
+    /* folding: the last event record of this block (its symbol and fields) */
+    const uint8_t *last_body;
+    size_t last_len;
+    unsigned last_type;
+    uint64_t rep_n, rep_dt;    /* copies of it waiting to be written as a repeat */
+    /* x32/x64 fields (addresses, mostly) are written as the difference from the same
+     * field of the same event type before, in this block: prev[type][field index] */
+    uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];
+    PtrSlot *ptrs;
+    size_t ptrs_cap, ptrs_used;
+    NameSlot *names;           /* keyed by content: ids never depend on addresses */
+    size_t names_cap;
+    NameInfo *info;            /* info[id], id 1..nnames */
+    uint32_t nnames;
+    size_t info_cap;
+    uint8_t *zbuf;             /* compressed block */
+    size_t zcap;
     bool failed;               /* sticky: nothing more is recorded */
     bool io_failed;            /* the file itself failed: nothing more is written */
     char error[256];
@@ -56,110 +88,186 @@ static int fail(TraceWriter *tw, const char *fmt, ...)
     return -1;
 }
 
-/* Folds the buffered records into the running CRC-32. One pass over the whole buffer
- * costs far less than one call per small record. */
-static void crc_catch_up(TraceWriter *tw)
+/* write(2) until all n bytes are out: 0, or the errno (ENOSPC for a write of 0);
+ * *done says how many went out. */
+static int write_all(int fd, const uint8_t *b, size_t n, size_t *done)
 {
-    if (tw->out_len > tw->crc_from)
-        tw->crc = trace_crc32(tw->crc, tw->out + tw->crc_from, tw->out_len - tw->crc_from);
-    tw->crc_from = tw->out_len;
-}
-
-/* Writes out everything buffered. On a failure the file is cut back to the end of the
- * last complete record, so a reader sees a clean truncation, not half a record. */
-static int flush_out(TraceWriter *tw)
-{
-    size_t done = 0;
-    crc_catch_up(tw);
-    if (tw->io_failed)
-        return -1;
-    while (done < tw->out_len) {
-        ssize_t k = write(tw->fd, tw->out + done, tw->out_len - done);
+    *done = 0;
+    while (*done < n) {
+        ssize_t k = write(fd, b + *done, n - *done);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k <= 0) {
-            int e = k < 0 ? errno : ENOSPC;
-            if (done && ftruncate(tw->fd, (off_t)tw->flushed) == 0)
-                lseek(tw->fd, (off_t)tw->flushed, SEEK_SET);
-            tw->io_failed = true;
-            return fail(tw, "cannot write trace %s: %s", tw->path, strerror(e));
-        }
-        done += (size_t)k;
+        if (k <= 0)
+            return k < 0 ? errno : ENOSPC;
+        *done += (size_t)k;
     }
-    tw->flushed += tw->out_len;
-    tw->out_len = 0;
-    tw->crc_from = 0;
     return 0;
 }
 
-static void rec_bytes(TraceWriter *tw, const void *p, size_t n)
+/* Writes n bytes at the end of the file, all or nothing: on a failure the file is cut
+ * back to the last complete block, and *room (if given) says how many bytes did fit. */
+static int write_out(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
 {
-    if (tw->rec_bad || tw->rec_len + n > TRACE_MAX_RECORD) {
-        tw->rec_bad = true;
-        return;
-    }
-    if (tw->rec_len + n > tw->rec_cap) {
-        size_t cap = tw->rec_cap * 2;
-        while (cap < tw->rec_len + n)
-            cap *= 2;
-        uint8_t *r = realloc(tw->rec, cap);
-        if (!r) {
-            tw->rec_bad = true;
-            return;
-        }
-        tw->rec = r;
-        tw->rec_cap = cap;
-    }
-    memcpy(tw->rec + tw->rec_len, p, n);
-    tw->rec_len += n;
-}
-
-static void rec_uleb(TraceWriter *tw, uint64_t v)
-{
-    uint8_t b[10];
-    rec_bytes(tw, b, leb128_put(b, v));
-}
-
-/* Frames the record in tw->rec (length, body, CRC-8) into the output buffer. */
-static int rec_finish(TraceWriter *tw)
-{
-    if (tw->rec_bad)
-        return fail(tw, "trace record longer than %u bytes", TRACE_MAX_RECORD);
-    uint8_t pre[10];
-    unsigned pn = leb128_put(pre, tw->rec_len);
-    uint8_t check = trace_crc8(trace_crc8(0, pre, pn), tw->rec, tw->rec_len);
-    size_t total = pn + tw->rec_len + 1;
-    if (tw->out_len + total > OUT_CAP && flush_out(tw) < 0)
+    size_t done;
+    if (tw->io_failed)
         return -1;
-    if (total > OUT_CAP) {
-        /* A record larger than the buffer goes out alone, still all or nothing. */
-        uint8_t *big = malloc(total);
-        if (!big)
-            return fail(tw, "out of memory");
-        uint8_t *save = tw->out;
-        memcpy(big, pre, pn);
-        memcpy(big + pn, tw->rec, tw->rec_len);
-        big[total - 1] = check;
-        tw->crc = trace_crc32(tw->crc, big, total);
-        tw->out = big;
-        tw->out_len = total;
-        tw->crc_from = total;   /* already in crc */
-        int r = flush_out(tw);
-        tw->out = save;
-        tw->out_len = 0;
-        tw->crc_from = 0;
-        free(big);
-        if (r < 0)
-            return -1;
-    } else {
-        uint8_t *at = tw->out + tw->out_len;
-        memcpy(at, pre, pn);
-        memcpy(at + pn, tw->rec, tw->rec_len);
-        at[total - 1] = check;
-        tw->out_len += total;   /* its CRC-32 share is taken at the next flush */
+    int e = write_all(tw->fd, b, n, &done);
+    if (room)
+        *room = done;
+    if (e) {
+        if (done && ftruncate(tw->fd, (off_t)tw->flushed) == 0)
+            lseek(tw->fd, (off_t)tw->flushed, SEEK_SET);
+        tw->io_failed = true;
+        return fail(tw, "cannot write trace %s: %s", tw->path, strerror(e));
     }
+    tw->flushed += n;
     return 0;
 }
+
+/* Fills a block header (codec.h) and its CRC-32 over it and the payload. */
+static void block_header(uint8_t *h, uint32_t stored, uint32_t raw, uint64_t first, uint64_t vtime,
+                         uint64_t events, unsigned flags, const uint8_t *payload)
+{
+    st32_le(h, stored);
+    st32_le(h + 4, raw);
+    st64_le(h + 8, first);
+    st64_le(h + 16, vtime);
+    st32_le(h + 24, (uint32_t)events);
+    st16_le(h + 28, (uint16_t)flags);
+    st16_le(h + 30, 0);
+    st32_le(h + TRACE_BLOCK_CRC, trace_crc32(trace_crc32(0, h, TRACE_BLOCK_CRC), payload, stored));
+}
+
+/* The length of the record at p (< end) of a payload this writer made; *events is
+ * how many events it stands for. */
+static size_t record_len(const uint8_t *p, const uint8_t *end, uint64_t *events)
+{
+    const uint8_t *q = p + 1;
+    uint64_t v = 0, k = 0;
+    unsigned type = *p, n = 0;
+    *events = 0;
+    if (type == TRACE_REC_STRING) {
+        leb128_get(&q, end, &v);
+        leb128_get(&q, end, &k);
+        return (size_t)(q - p) + (size_t)k;
+    }
+    if (type == TRACE_REC_REPEAT) {
+        leb128_get(&q, end, events);
+        leb128_get(&q, end, &v);
+        return (size_t)(q - p);
+    }
+    *events = 1;
+    for (int i = 0; i < 3; i++)          /* time, pc, symbol */
+        leb128_get(&q, end, &v);
+    const TraceFieldInfo *f = trace_event_fields((TraceEventType)type, &n);
+    for (unsigned i = 0; i < n; i++) {
+        leb128_get(&q, end, &v);
+        if (f[i].type == TRACE_FT_str || f[i].type == TRACE_FT_bytes)
+            q += v;
+        else if (f[i].type == TRACE_FT_descs)
+            for (uint64_t d = 0; d < 5 * v; d++)
+                leb128_get(&q, end, &k);
+    }
+    return (size_t)(q - p);
+}
+
+/* A block that did not fit in the file (room bytes did): writes, as a block of its
+ * own, the records of it that fit, so that the file ends at the last complete record
+ * that could be written rather than at the last block. Nothing if none fits. */
+static void write_what_fits(TraceWriter *tw, size_t room)
+{
+    const uint8_t *pay = tw->buf + TRACE_BLOCK_HEADER, *end = tw->p;
+    size_t fit = 0;
+    uint64_t events = 0, k_events;
+    if (room <= TRACE_BLOCK_HEADER)
+        return;
+    while (pay + fit < end) {
+        size_t k = record_len(pay + fit, end, &k_events);
+        if (fit + k > room - TRACE_BLOCK_HEADER)
+            break;
+        fit += k;
+        events += k_events;
+    }
+    if (!events)
+        return;
+    uint8_t *h = tw->buf;
+    block_header(h, (uint32_t)fit, (uint32_t)fit, tw->block_first, tw->block_vtime, events, 0, pay);
+    size_t done;
+    if (write_all(tw->fd, h, TRACE_BLOCK_HEADER + fit, &done) == 0)
+        tw->flushed += TRACE_BLOCK_HEADER + fit;
+    else if (done && ftruncate(tw->fd, (off_t)tw->flushed) == 0)
+        lseek(tw->fd, (off_t)tw->flushed, SEEK_SET);
+}
+
+static void reset_block(TraceWriter *tw)
+{
+    tw->p = tw->buf + TRACE_BLOCK_HEADER;
+    tw->lim = tw->buf + TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET - SLACK;
+    tw->block_first = tw->count;
+    tw->block_vtime = tw->last_vtime;
+    tw->block_seq++;
+    tw->last_pc = 0;
+    tw->last_body = NULL;
+    tw->rep_n = 0;
+    memset(tw->prev, 0, sizeof tw->prev);
+}
+
+static uint8_t *put_repeat(uint8_t *p, uint64_t n, uint64_t dt)
+{
+    *p++ = TRACE_REC_REPEAT;
+    p = trace_put_uleb(p, n);
+    return trace_put_uleb(p, dt);
+}
+
+/* Writes the pending repeat record at the end of the block. */
+static void end_fold(TraceWriter *tw)
+{
+    if (tw->rep_n)
+        tw->p = put_repeat(tw->p, tw->rep_n, tw->rep_dt);
+    tw->rep_n = 0;
+    tw->last_body = NULL;
+}
+
+/* Seals the open block (if it holds anything) and writes it out; a new one begins. */
+static int seal(TraceWriter *tw)
+{
+    end_fold(tw);
+    size_t raw = (size_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER;
+    int r = 0;
+    if (raw && tw->fd >= 0 && !tw->io_failed) {
+        uint8_t *blk = tw->buf;
+        size_t stored = raw;
+        unsigned flags = 0;
+        if (tw->compress == TRACE_COMPRESS_ZSTD) {
+            size_t bound = trace_zstd_bound(raw) + TRACE_BLOCK_HEADER;
+            if (bound > tw->zcap) {
+                uint8_t *z = realloc(tw->zbuf, bound);
+                if (!z)
+                    return fail(tw, "out of memory");
+                tw->zbuf = z;
+                tw->zcap = bound;
+            }
+            size_t k = trace_zstd_compress(tw->zbuf + TRACE_BLOCK_HEADER, bound - TRACE_BLOCK_HEADER,
+                                           tw->buf + TRACE_BLOCK_HEADER, raw);
+            if (k == 0)
+                return fail(tw, "cannot compress trace %s", tw->path);
+            blk = tw->zbuf;
+            stored = k;
+            flags = TRACE_BLK_ZSTD;
+        }
+        block_header(blk, (uint32_t)stored, (uint32_t)raw, tw->block_first, tw->block_vtime,
+                     tw->count - tw->block_first, flags, blk + TRACE_BLOCK_HEADER);
+        size_t room;
+        r = write_out(tw, blk, TRACE_BLOCK_HEADER + stored, &room);
+        if (r < 0)
+            write_what_fits(tw, room);
+        tw->chain = trace_crc32(tw->chain, blk + TRACE_BLOCK_CRC, 4);
+    }
+    reset_block(tw);
+    return r;
+}
+
+/* ---- names ---- */
 
 static uint32_t hash_str(const char *s)
 {
@@ -169,14 +277,39 @@ static uint32_t hash_str(const char *s)
     return h;
 }
 
+static inline size_t hash_ptr(const char *s, size_t cap)
+{
+    return (size_t)(((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+static int grow_ptrs(TraceWriter *tw)
+{
+    size_t cap = tw->ptrs_cap ? tw->ptrs_cap * 2 : 256;
+    PtrSlot *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < tw->ptrs_cap; i++) {
+        if (!tw->ptrs[i].ptr)
+            continue;
+        size_t j = hash_ptr(tw->ptrs[i].ptr, cap);
+        while (n[j].ptr)
+            j = (j + 1) & (cap - 1);
+        n[j] = tw->ptrs[i];
+    }
+    free(tw->ptrs);
+    tw->ptrs = n;
+    tw->ptrs_cap = cap;
+    return 0;
+}
+
 static int grow_names(TraceWriter *tw)
 {
     size_t cap = tw->names_cap ? tw->names_cap * 2 : 64;
-    Intern *n = calloc(cap, sizeof *n);
+    NameSlot *n = calloc(cap, sizeof *n);
     if (!n)
         return -1;
     for (size_t i = 0; i < tw->names_cap; i++) {
-        Intern *e = &tw->names[i];
+        NameSlot *e = &tw->names[i];
         if (!e->s)
             continue;
         size_t j = e->hash & (cap - 1);
@@ -190,139 +323,310 @@ static int grow_names(TraceWriter *tw)
     return 0;
 }
 
-/* The id of a name, emitting its string record on first use (ids count from 1 in
- * order of first use, so they depend on the run, never on addresses). */
-static int intern(TraceWriter *tw, const char *s, uint64_t *id)
+#define NO_ID UINT32_MAX
+
+/* A name seen at a new address: its id by content (a new id for new content, in
+ * order of first use), remembered under the address. */
+static uint32_t name_new(TraceWriter *tw, const char *s)
 {
-    if (!s) {
-        *id = 0;
-        return 0;
-    }
-    size_t k = (size_t)(((uintptr_t)s * 0x9e3779b97f4a7c15ull) >> 58);
-    if (tw->recent[k].ptr == s) {
-        /* Name fields point at strings that do not change while the writer is open
-         * (register and region tables, device names: see trace.h), so the pointer
-         * alone identifies the name. Sanitizer builds, which run every test, check it. */
-#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
-        if (strcmp(tw->recent[k].copy, s) != 0) {
-            fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
-                    tw->recent[k].copy, s);
-            abort();
-        }
-#endif
-        *id = tw->recent[k].id;
-        return 0;
-    }
     size_t len = strlen(s);
-    if (len > TRACE_MAX_STRING)
-        return fail(tw, "trace name longer than %u bytes", TRACE_MAX_STRING);
-    if ((tw->names_used + 1) * 2 > tw->names_cap && grow_names(tw) < 0)
-        return fail(tw, "out of memory");
-    uint32_t h = hash_str(s);
+    if (len > TRACE_MAX_STRING) {
+        fail(tw, "trace name longer than %u bytes", TRACE_MAX_STRING);
+        return NO_ID;
+    }
+    if (((tw->nnames + 1) * 2 > tw->names_cap && grow_names(tw) < 0) ||
+        ((tw->ptrs_used + 1) * 2 > tw->ptrs_cap && grow_ptrs(tw) < 0)) {
+        fail(tw, "out of memory");
+        return NO_ID;
+    }
+    uint32_t h = hash_str(s), id = 0;
     size_t j = h & (tw->names_cap - 1);
-    for (; tw->names[j].s; j = (j + 1) & (tw->names_cap - 1)) {
+    for (; tw->names[j].s; j = (j + 1) & (tw->names_cap - 1))
         if (tw->names[j].hash == h && strcmp(tw->names[j].s, s) == 0) {
-            *id = tw->names[j].id;
-            tw->recent[k].ptr = s;
-            tw->recent[k].copy = tw->names[j].s;
-            tw->recent[k].id = *id;
+            id = tw->names[j].id;
+            break;
+        }
+    if (!id) {
+        if (tw->nnames + 2 > tw->info_cap) {
+            size_t cap = tw->info_cap ? tw->info_cap * 2 : 64;
+            NameInfo *ni = realloc(tw->info, cap * sizeof *ni);
+            if (!ni) {
+                fail(tw, "out of memory");
+                return NO_ID;
+            }
+            tw->info = ni;
+            tw->info_cap = cap;
+        }
+        char *copy = strdup(s);
+        if (!copy) {
+            fail(tw, "out of memory");
+            return NO_ID;
+        }
+        id = ++tw->nnames;
+        tw->names[j] = (NameSlot){ copy, h, id };
+        tw->info[id] = (NameInfo){ copy, (uint32_t)len, 0 };
+    }
+    size_t k = hash_ptr(s, tw->ptrs_cap);
+    while (tw->ptrs[k].ptr)
+        k = (k + 1) & (tw->ptrs_cap - 1);
+    tw->ptrs[k] = (PtrSlot){ s, id };
+    tw->ptrs_used++;
+    return id;
+}
+
+/* The id of a name (0 for NULL), NO_ID after a failure. */
+static inline uint32_t name_id(TraceWriter *tw, const char *s)
+{
+    if (!s)
+        return 0;
+    if (tw->ptrs_cap) {
+        for (size_t j = hash_ptr(s, tw->ptrs_cap); tw->ptrs[j].ptr; j = (j + 1) & (tw->ptrs_cap - 1)) {
+            if (tw->ptrs[j].ptr == s) {
+#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
+                /* Sanitizer builds, which run every test, check the promise of trace.h. */
+                if (strcmp(tw->info[tw->ptrs[j].id].s, s) != 0) {
+                    fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
+                            tw->info[tw->ptrs[j].id].s, s);
+                    abort();
+                }
+#endif
+                return tw->ptrs[j].id;
+            }
+        }
+    }
+    return name_new(tw, s);
+}
+
+static inline bool defined_here(const TraceWriter *tw, uint32_t id)
+{
+    return id == 0 || tw->info[id].block == tw->block_seq;
+}
+
+/* What defining every name of ids would take (an empty block defines them all). */
+static size_t defs_all(const TraceWriter *tw, const uint32_t *ids, unsigned n)
+{
+    size_t defs = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (ids[i])
+            defs += 1 + 5 + 3 + tw->info[ids[i]].len;
+    return defs;
+}
+
+/* The slow path of an event: makes room for a record of at most need bytes, sealing
+ * the block if it is too full, and defines in the block the names it lacks. */
+static int make_room(TraceWriter *tw, size_t need, const uint32_t *ids, unsigned n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t defs = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!defined_here(tw, ids[i]))
+                defs += 1 + 5 + 3 + tw->info[ids[i]].len;   /* duplicates count twice: harmless */
+        if (tw->p + defs + need <= tw->lim) {
+            for (unsigned i = 0; i < n; i++) {
+                if (defined_here(tw, ids[i]))
+                    continue;
+                NameInfo *ni = &tw->info[ids[i]];
+                uint8_t *p = tw->p;
+                *p++ = TRACE_REC_STRING;
+                p = trace_put_uleb(p, ids[i]);
+                p = trace_put_uleb(p, ni->len);
+                memcpy(p, ni->s, ni->len);
+                tw->p = p + ni->len;
+                ni->block = tw->block_seq;
+            }
             return 0;
         }
-    }
-    char *copy = strdup(s);
-    if (!copy)
-        return fail(tw, "out of memory");
-    tw->names[j] = (Intern){ copy, h, ++tw->names_used };
-    *id = tw->names_used;
-    tw->recent[k].ptr = s;
-    tw->recent[k].copy = copy;
-    tw->recent[k].id = *id;
-    if (tw->fd >= 0) {
-        tw->rec_len = 0;
-        rec_uleb(tw, TRACE_REC_STRING);
-        rec_uleb(tw, *id);
-        rec_uleb(tw, len);
-        rec_bytes(tw, s, len);
-        if (rec_finish(tw) < 0)
+        if (tw->p > tw->buf + TRACE_BLOCK_HEADER && seal(tw) < 0)
             return -1;
+        /* A record larger than a block gets a block of its own. */
+        size_t want = TRACE_BLOCK_HEADER + defs_all(tw, ids, n) + need + SLACK;
+        if (want > tw->cap) {
+            uint8_t *b = realloc(tw->buf, want);
+            if (!b)
+                return fail(tw, "out of memory");
+            tw->buf = b;
+            tw->cap = want;
+        }
+        tw->p = tw->buf + TRACE_BLOCK_HEADER;
+        tw->lim = tw->p + TRACE_BLOCK_TARGET - SLACK;
+        if (pass == 0 && tw->p + defs_all(tw, ids, n) + need > tw->lim)
+            tw->lim = tw->p + defs_all(tw, ids, n) + need;   /* this block ends with the record */
     }
+    return fail(tw, "out of memory");
+}
+
+static int refuse_time(TraceWriter *tw, unsigned type, uint64_t vtime)
+{
+    return fail(tw, "trace event %s at virtual time %" PRIu64 " is before the previous event (%" PRIu64 ")",
+                trace_event_name((TraceEventType)type), vtime, tw->last_vtime);
+}
+
+/* Ends an encoded event record [rec, end): body is where its symbol starts. Folds it
+ * into a repeat when it equals the event before at the same time step (moved: some
+ * difference-coded field changed). */
+static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *body, uint8_t *end,
+                         uint64_t vtime, uint64_t pc, uint64_t moved)
+{
+    uint64_t dt = vtime - tw->last_vtime;
+    size_t len = (size_t)(end - body);
+    /* Equal bytes are equal events only if no difference-coded field moved (else the
+     * same step twice would look like the same value). */
+    if (!moved && tw->last_body && type == tw->last_type && pc == tw->last_pc && len == tw->last_len &&
+        (tw->rep_n == 0 || (dt == tw->rep_dt && tw->rep_n < TRACE_REPEAT_MAX)) && memcmp(body, tw->last_body, len) == 0) {
+        tw->rep_n++;
+        tw->rep_dt = dt;
+    } else {
+        if (tw->rep_n) {
+            /* Put the repeat before this record (SLACK leaves room for it). */
+            uint8_t tmp[24];
+            size_t k = (size_t)(put_repeat(tmp, tw->rep_n, tw->rep_dt) - tmp);
+            memmove(rec + k, rec, (size_t)(end - rec));
+            memcpy(rec, tmp, k);
+            body += k;
+            end += k;
+            tw->rep_n = 0;
+        }
+        tw->last_type = type;
+        tw->last_body = body;
+        tw->last_len = len;
+        tw->p = end;
+    }
+    tw->last_vtime = vtime;
+    tw->last_pc = pc;
+    tw->count++;
     return 0;
 }
 
-/* Field encoders. Names are interned before the record starts (their string records
- * must come first), so enc_name only looks the id up again. */
-static void enc_num(TraceWriter *tw, uint64_t v) { rec_uleb(tw, v); }
-#define enc_u8 enc_num
-#define enc_u16 enc_num
-#define enc_u32 enc_num
-#define enc_u64 enc_num
-#define enc_x8 enc_num
-#define enc_x16 enc_num
-#define enc_x32 enc_num
-#define enc_x64 enc_num
-#define enc_bdf enc_num
-static void enc_name(TraceWriter *tw, const char *s)
-{
-    uint64_t id;
-    intern(tw, s, &id);  /* already known: cannot emit or fail here */
-    rec_uleb(tw, id);
-}
-static void enc_str(TraceWriter *tw, const char *s)
-{
-    size_t len = s ? strlen(s) : 0;
-    if (len > TRACE_MAX_STRING) {
-        tw->rec_bad = true;
-        return;
+/* ---- the typed emitters, one per event of events.def ---- */
+
+/* the name arguments, after the symbol */
+#define W_NAMES_u8(n)
+#define W_NAMES_u16(n)
+#define W_NAMES_u32(n)
+#define W_NAMES_u64(n)
+#define W_NAMES_x8(n)
+#define W_NAMES_x16(n)
+#define W_NAMES_x32(n)
+#define W_NAMES_x64(n)
+#define W_NAMES_bdf(n)
+#define W_NAMES_name(n) , n
+#define W_NAMES_str(n)
+#define W_NAMES_bytes(n)
+#define W_NAMES_descs(n)
+/* lengths taken once, checked, and the record's worst case */
+#define W_PREP_NUM(n) need_ += 10;
+#define W_PREP_name(n) need_ += 5;
+#define W_PREP_str(n)                                                                     \
+    size_t n##_sl = n ? strlen(n) : 0;                                                    \
+    if (n##_sl > TRACE_MAX_STRING)                                                        \
+        return fail(tw, "trace text longer than %u bytes", TRACE_MAX_STRING);             \
+    need_ += 3 + n##_sl;
+#define W_PREP_bytes(n)                                                                   \
+    if (n##_len > TRACE_MAX_RECORD)                                                       \
+        return fail(tw, "trace record longer than %u bytes", TRACE_MAX_RECORD);           \
+    need_ += 3 + n##_len;
+#define W_PREP_descs(n)                                                                   \
+    if (n##_count > TRACE_MAX_RECORD / 24)                                                \
+        return fail(tw, "trace record longer than %u bytes", TRACE_MAX_RECORD);           \
+    need_ += 3 + 24 * n##_count;
+#define W_PREP_DELTA(n) need_ += 10;
+/* the encodings; f_ counts the fields */
+#define W_ENC_NUM(n) p_ = trace_put_uleb(p_, n);
+#define W_ENC_DELTA(n)                                 \
+    {                                                  \
+        uint64_t z_ = trace_zigzag((uint64_t)n - pv_[f_]); \
+        pv_[f_] = n;                                   \
+        moved_ |= z_;                                  \
+        p_ = trace_put_uleb(p_, z_);                   \
     }
-    rec_uleb(tw, len);
-    rec_bytes(tw, s, len);
-}
-static void enc_bytes(TraceWriter *tw, TraceBytes b)
-{
-    rec_uleb(tw, b.len);
-    if (b.len)
-        rec_bytes(tw, b.data, b.len);
-}
-static void enc_descs(TraceWriter *tw, TraceDescList l)
-{
-    rec_uleb(tw, l.n);
-    for (size_t i = 0; i < l.n; i++) {
-        rec_uleb(tw, l.d[i].index);
-        rec_uleb(tw, l.d[i].addr);
-        rec_uleb(tw, l.d[i].len);
-        rec_uleb(tw, l.d[i].flags);
-        rec_uleb(tw, l.d[i].next);
+#define W_ENC_name(n) p_ = trace_put_uleb(p_, id_[k_++]);
+#define W_ENC_str(n) p_ = trace_put_uleb(p_, n##_sl); if (n##_sl) memcpy(p_, n, n##_sl); p_ += n##_sl;
+#define W_ENC_bytes(n) p_ = trace_put_uleb(p_, n##_len); if (n##_len) memcpy(p_, n, n##_len); p_ += n##_len;
+#define W_ENC_descs(n)                                  \
+    p_ = trace_put_uleb(p_, n##_count);                 \
+    for (size_t i_ = 0; i_ < n##_count; i_++) {         \
+        p_ = trace_put_uleb(p_, n[i_].index);           \
+        p_ = trace_put_uleb(p_, n[i_].addr);            \
+        p_ = trace_put_uleb(p_, n[i_].len);             \
+        p_ = trace_put_uleb(p_, n[i_].flags);           \
+        p_ = trace_put_uleb(p_, n[i_].next);            \
     }
-}
 
-#define pre_u8(tw, v) 0
-#define pre_u16(tw, v) 0
-#define pre_u32(tw, v) 0
-#define pre_u64(tw, v) 0
-#define pre_x8(tw, v) 0
-#define pre_x16(tw, v) 0
-#define pre_x32(tw, v) 0
-#define pre_x64(tw, v) 0
-#define pre_bdf(tw, v) 0
-#define pre_str(tw, v) 0
-#define pre_bytes(tw, v) 0
-#define pre_descs(tw, v) 0
-static int pre_name(TraceWriter *tw, const char *s)
-{
-    uint64_t id;
-    return intern(tw, s, &id);
-}
+#define W_TYPE_u8 NUM
+#define W_TYPE_u16 NUM
+#define W_TYPE_u32 NUM
+#define W_TYPE_u64 NUM
+#define W_TYPE_x8 NUM
+#define W_TYPE_x16 NUM
+#define W_TYPE_x32 DELTA
+#define W_TYPE_x64 DELTA
+#define W_TYPE_bdf NUM
+#define W_TYPE_name name
+#define W_TYPE_str str
+#define W_TYPE_bytes bytes
+#define W_TYPE_descs descs
+#define W_CAT_(a, b) a##b
+#define W_CAT(a, b) W_CAT_(a, b)
+#define W_PREP_ONE(t, n) W_CAT(W_PREP_, W_TYPE_##t)(n)
+#define W_ENC_ONE(t, n) W_CAT(W_ENC_, W_TYPE_##t)(n) f_++;
 
-#define F(type, fname) if (pre_##type(tw, p->fname) < 0) return -1;
-#define EV(id, name, family, ...) \
-    static int names_##name(TraceWriter *tw, const TraceEv_##name *p) { (void)tw; (void)p; __VA_ARGS__ return 0; }
-#include "trace/events.def"
-#undef EV
-#undef F
+#define W_GEN_NAMES_A(t, n) W_NAMES_##t(n) W_GEN_NAMES_B
+#define W_GEN_NAMES_B(t, n) W_NAMES_##t(n) W_GEN_NAMES_A
+#define W_GEN_NAMES_A_END
+#define W_GEN_NAMES_B_END
+#define W_GEN_PREP_A(t, n) W_PREP_ONE(t, n) W_GEN_PREP_B
+#define W_GEN_PREP_B(t, n) W_PREP_ONE(t, n) W_GEN_PREP_A
+#define W_GEN_PREP_A_END
+#define W_GEN_PREP_B_END
+#define W_GEN_ENC_A(t, n) W_ENC_ONE(t, n) W_GEN_ENC_B
+#define W_GEN_ENC_B(t, n) W_ENC_ONE(t, n) W_GEN_ENC_A
+#define W_GEN_ENC_A_END
+#define W_GEN_ENC_B_END
+#define W_GEN_NAMES(...) TRACE_GEN_END(W_GEN_NAMES_A __VA_ARGS__)
+#define W_GEN_PREP(...) TRACE_GEN_END(W_GEN_PREP_A __VA_ARGS__)
+#define W_GEN_ENC(...) TRACE_GEN_END(W_GEN_ENC_A __VA_ARGS__)
 
-#define F(type, fname) enc_##type(tw, p->fname);
-#define EV(id, name, family, ...) \
-    static void encode_##name(TraceWriter *tw, const TraceEv_##name *p) { __VA_ARGS__ }
+#define F(type, fname) (type, fname)
+#define EV(id, name, family, ...)                                                                   \
+    int trace_ev_##name(TraceWriter *tw, uint64_t vtime, uint64_t pc,                               \
+                        const char *sym TRACE_GEN_PARAMS(__VA_ARGS__))                              \
+    {                                                                                               \
+        if (!tw)                                                                                    \
+            return 0;                                                                               \
+        if (tw->failed)                                                                             \
+            return -1;                                                                              \
+        if (vtime < tw->last_vtime)                                                                 \
+            return refuse_time(tw, id, vtime);                                                      \
+        size_t need_ = TRACE_REC_FIXED;                                                             \
+        W_GEN_PREP(__VA_ARGS__)                                                                     \
+        if (tw->fd < 0) {                                                                           \
+            tw->last_vtime = vtime;                                                                 \
+            tw->count++;                                                                            \
+            return 0;                                                                               \
+        }                                                                                           \
+        const char *nm_[] = { sym W_GEN_NAMES(__VA_ARGS__) };                                       \
+        uint32_t id_[ARRAY_SIZE(nm_)];                                                              \
+        bool here_ = true;                                                                          \
+        for (unsigned i_ = 0; i_ < ARRAY_SIZE(nm_); i_++) {                                         \
+            id_[i_] = name_id(tw, nm_[i_]);                                                         \
+            if (id_[i_] == NO_ID)                                                                   \
+                return -1;                                                                          \
+            here_ = here_ && defined_here(tw, id_[i_]);                                             \
+        }                                                                                           \
+        if ((!here_ || tw->p + need_ > tw->lim) && make_room(tw, need_, id_, ARRAY_SIZE(nm_)) < 0)  \
+            return -1;                                                                              \
+        uint8_t *rec_ = tw->p, *p_ = rec_;                                                          \
+        *p_++ = id;                                                                                 \
+        p_ = trace_put_uleb(p_, vtime - tw->last_vtime);                                            \
+        p_ = trace_put_uleb(p_, trace_zigzag(pc - tw->last_pc));                                    \
+        uint8_t *body_ = p_;                                                                        \
+        p_ = trace_put_uleb(p_, id_[0]);                                                            \
+        unsigned k_ = 1, f_ = 0;                                                                    \
+        uint64_t *pv_ = tw->prev[id], moved_ = 0;                                                   \
+        W_GEN_ENC(__VA_ARGS__)                                                                      \
+        (void)k_, (void)f_, (void)pv_;                                                              \
+        return commit(tw, id, rec_, body_, p_, vtime, pc, moved_);                                  \
+    }
 #include "trace/events.def"
 #undef EV
 #undef F
@@ -333,58 +637,22 @@ int trace_emit(TraceWriter *tw, const TraceEvent *ev)
         return 0;
     if (tw->failed)
         return -1;
-    const char *name = trace_event_name(ev->type);
-    if (!name)
-        return fail(tw, "unknown trace event type %u", (unsigned)ev->type);
-    if (ev->vtime < tw->last_vtime)
-        return fail(tw, "trace event %s at virtual time %" PRIu64 " is before the previous event (%" PRIu64 ")",
-                    name, ev->vtime, tw->last_vtime);
-    if (tw->fd >= 0) {
-        uint64_t sym;
-        if (intern(tw, ev->sym, &sym) < 0)
-            return -1;
-        switch (ev->type) {
-#define EV(id, name, family, ...) case TRACE_EV_##name: if (names_##name(tw, &ev->u.name) < 0) return -1; break;
-#include "trace/events.def"
-#undef EV
-        default: break;
-        }
-        tw->rec_len = 0;
-        tw->rec_bad = false;
-        rec_uleb(tw, ev->type);
-        rec_uleb(tw, ev->vtime - tw->last_vtime);
-        rec_uleb(tw, ev->pc);
-        rec_uleb(tw, sym);
-        switch (ev->type) {
-#define EV(id, name, family, ...) case TRACE_EV_##name: encode_##name(tw, &ev->u.name); break;
-#include "trace/events.def"
-#undef EV
-        default: break;
-        }
-        if (rec_finish(tw) < 0)
-            return -1;
-    }
-    tw->last_vtime = ev->vtime;
-    tw->count++;
-    return 0;
-}
-
-/* One emitter per event (trace.h), expanded with trace/events_gen.h. */
+    switch (ev->type) {
 #define F(type, fname) (type, fname)
-#define EV(id, name, family, ...)                                                                   \
-    int trace_ev_##name(TraceWriter *tw, uint64_t vtime, uint64_t pc,                               \
-                        const char *sym TRACE_GEN_PARAMS(__VA_ARGS__))                              \
-    {                                                                                               \
-        TraceEvent ev = { .type = TRACE_EV_##name, .vtime = vtime, .pc = pc, .sym = sym };          \
-        TraceEv_##name *p = &ev.u.name;                                                             \
-        if (!tw)                                                                                    \
-            return 0;                                                                               \
-        TRACE_GEN_SETS(__VA_ARGS__)                                                                 \
-        return trace_emit(tw, &ev);                                                                 \
+#define EV(id, name, family, ...)                                                                       \
+    case TRACE_EV_##name: {                                                                             \
+        const TraceEv_##name *p = &ev->u.name;                                                          \
+        return trace_ev_##name(tw, ev->vtime, ev->pc, ev->sym TRACE_GEN_ARGS(__VA_ARGS__));            \
     }
 #include "trace/events.def"
 #undef EV
 #undef F
+    default:
+        return fail(tw, "unknown trace event type %u", (unsigned)ev->type);
+    }
+}
+
+/* ---- header, open, close ---- */
 
 static void put_tlv(uint8_t **pp, unsigned tag, const void *data, size_t len)
 {
@@ -394,7 +662,6 @@ static void put_tlv(uint8_t **pp, unsigned tag, const void *data, size_t len)
     *pp += len;
 }
 
-/* Encodes the header into tw->out (empty at this point). */
 static int put_header(TraceWriter *tw, const TraceHeader *hdr)
 {
     const char *config = hdr->config ? hdr->config : "";
@@ -428,26 +695,12 @@ static int put_header(TraceWriter *tw, const TraceHeader *hdr)
     st32_le(h + 12, (uint32_t)len);
     st32_le(p, trace_crc32(0, h, len - 4));
     free(argv);
-    if (len > OUT_CAP) {
-        uint8_t *save = tw->out;
-        tw->out = h;
-        tw->out_len = len;
-        tw->crc_from = len;     /* the header is not a record: outside the CRC-32 */
-        int r = flush_out(tw);
-        tw->out = save;
-        tw->out_len = 0;
-        tw->crc_from = 0;
-        free(h);
-        return r;
-    }
-    memcpy(tw->out, h, len);
-    tw->out_len = len;
-    tw->crc_from = len;         /* the header is not a record: outside the CRC-32 */
+    int r = write_out(tw, h, len, NULL);
     free(h);
-    return flush_out(tw);
+    return r;
 }
 
-static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr, Err *err)
+static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr, unsigned compress, Err *err)
 {
     TraceWriter *tw = calloc(1, sizeof *tw);
     if (!tw) {
@@ -455,15 +708,22 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
         return NULL;
     }
     tw->fd = fd;
+    tw->compress = compress;
     tw->path = strdup(path ? path : "(none)");
-    tw->out = malloc(OUT_CAP);
-    tw->rec_cap = 256;
-    tw->rec = malloc(tw->rec_cap);
-    if (!tw->path || !tw->out || !tw->rec) {
+    tw->cap = TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET;
+    tw->buf = malloc(tw->cap);
+    if (!tw->path || !tw->buf) {
         err_set(err, "out of memory");
         trace_close(tw, NULL);
         return NULL;
     }
+    if (compress == TRACE_COMPRESS_ZSTD && !trace_zstd_available()) {
+        err_set(err, "cannot write trace %s: this ringside was built without zstd (libzstd-dev)",
+                tw->path);
+        trace_close(tw, NULL);
+        return NULL;
+    }
+    reset_block(tw);
     static const TraceHeader empty;
     if (fd >= 0 && put_header(tw, hdr ? hdr : &empty) < 0) {
         err_set(err, "%s", tw->error);
@@ -473,7 +733,7 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
     return tw;
 }
 
-TraceWriter *trace_open(const char *path, const TraceHeader *hdr, Err *err)
+TraceWriter *trace_open_compressed(const char *path, const TraceHeader *hdr, unsigned compress, Err *err)
 {
     int fd = -1;
     if (path) {
@@ -483,14 +743,19 @@ TraceWriter *trace_open(const char *path, const TraceHeader *hdr, Err *err)
             return NULL;
         }
     }
-    return writer_new(fd, path, hdr, err);
+    return writer_new(fd, path, hdr, compress, err);
+}
+
+TraceWriter *trace_open(const char *path, const TraceHeader *hdr, Err *err)
+{
+    return trace_open_compressed(path, hdr, TRACE_COMPRESS_NONE, err);
 }
 
 TraceWriter *trace_open_fd(int fd, const TraceHeader *hdr, Err *err)
 {
     char name[32];
     snprintf(name, sizeof name, "(fd %d)", fd);
-    return writer_new(fd, name, hdr, err);
+    return writer_new(fd, name, hdr, TRACE_COMPRESS_NONE, err);
 }
 
 void trace_observe(void *tw, const TraceEvent *ev)
@@ -502,7 +767,7 @@ void trace_observe(void *tw, const TraceEvent *ev)
 int trace_flush(TraceWriter *tw, Err *err)
 {
     if (tw && tw->fd >= 0)
-        flush_out(tw);
+        seal(tw);
     if (tw && tw->failed)
         return err_set(err, "%s", tw->error);
     return 0;
@@ -512,26 +777,26 @@ const char *trace_error(const TraceWriter *tw) { return tw && tw->failed ? tw->e
 
 uint64_t trace_count(const TraceWriter *tw) { return tw ? tw->count : 0; }
 
+uint64_t trace_bytes(const TraceWriter *tw)
+{
+    return tw ? tw->flushed + (uint64_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER : 0;
+}
+
 int trace_close(TraceWriter *tw, Err *err)
 {
     if (!tw)
         return 0;
-    if (tw->fd >= 0 && !tw->failed && tw->out) {
-        uint8_t crc[4];
-        crc_catch_up(tw);
-        st32_le(crc, tw->crc);
-        tw->rec_len = 0;
-        tw->rec_bad = false;
-        rec_uleb(tw, TRACE_REC_END);
-        rec_uleb(tw, tw->count);
-        rec_bytes(tw, crc, 4);
-        if (rec_finish(tw) == 0)
-            flush_out(tw);
-    } else if (tw->fd >= 0 && tw->out) {
-        /* A refused event (time going back, a field too long) failed before it reached
-         * the buffer: the records before it are whole and still go out, without an end
-         * record, so the file reads as a truncated trace up to the refusal. */
-        flush_out(tw);
+    if (tw->fd >= 0 && tw->buf && tw->p) {
+        /* After a refused event (time going back, a field too long) the blocks before it
+         * are whole and still go out, without the end block, so the file reads as a
+         * truncated trace up to the refusal. */
+        bool ok = !tw->failed;
+        if (seal(tw) == 0 && ok) {
+            uint8_t end[TRACE_BLOCK_HEADER + 4];
+            st32_le(end + TRACE_BLOCK_HEADER, tw->chain);
+            block_header(end, 4, 4, tw->count, tw->last_vtime, 0, TRACE_BLK_END, end + TRACE_BLOCK_HEADER);
+            write_out(tw, end, sizeof end, NULL);
+        }
     }
     if (tw->fd >= 0 && close(tw->fd) < 0)
         fail(tw, "cannot write trace %s: %s", tw->path, strerror(errno));
@@ -539,8 +804,10 @@ int trace_close(TraceWriter *tw, Err *err)
     for (size_t i = 0; i < tw->names_cap; i++)
         free(tw->names[i].s);
     free(tw->names);
-    free(tw->rec);
-    free(tw->out);
+    free(tw->ptrs);
+    free(tw->info);
+    free(tw->buf);
+    free(tw->zbuf);
     free(tw->path);
     free(tw);
     return r;

@@ -108,7 +108,7 @@ printf 'until virtio_status new&DRIVER_OK\ntype hi\\n\n' >"$WORK/type"
 run_fw "$WORK/typed.out" --trace "$WORK/typed.trace" --display sdl --monitor-script "$WORK/type" ||
     fail "the run with typed keys exited $RC"
 cmp -s "$WORK/plain.trace" "$WORK/typed.trace" && fail "typed keys left no mark in the trace"
-"$PYTHON" trace/ringside-trace show "$WORK/typed.trace" | grep -c "console_in src=window" >"$WORK/n"
+"$PYTHON" trace/ringside-trace show --raw "$WORK/typed.trace" | grep -c "console_in src=window" >"$WORK/n"
 [ "$(cat "$WORK/n")" = 3 ] || fail "expected 3 console_in src=window events, found $(cat "$WORK/n")"
 "$RINGSIDE" replay "$WORK/typed.trace" >"$WORK/treplay.out" 2>&1 || { cat "$WORK/treplay.out"; fail "the typed keys did not replay"; }
 "$RINGSIDE" replay --display sdl --monitor-script "$WORK/type" "$WORK/typed.trace" >"$WORK/treplay2.out" 2>&1 ||

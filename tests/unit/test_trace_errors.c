@@ -1,5 +1,5 @@
 /* Unit tests of how the trace fails: write errors (/dev/full, a closed pipe, a file
- * size limit) are sticky and leave only whole records; a reader given a trace cut at
+ * size limit) are sticky and leave only whole records and blocks; a reader given a trace cut at
  * any byte, or with any byte changed, reports an offset and never misreads or crashes
  * (run under ASan as build/unit-tests-san trace_errors). */
 #include <CUnit/CUnit.h>
@@ -48,7 +48,7 @@ static void test_closed_pipe(void)
     close(fds[0]);
     int rc = 0, i;
     for (i = 0; i < 100000 && rc == 0; i++)
-        rc = trace_ev_note(tw, (uint64_t)i, 0, NULL, "filling the buffer until it must be written");
+        rc = trace_ev_note(tw, (uint64_t)i, (uint64_t)i, NULL, "filling the buffer until it must be written");
     CU_ASSERT_EQUAL(rc, -1);
     CU_ASSERT(i > 1);                   /* buffered: the first events did not fail */
     CU_ASSERT_PTR_NOT_NULL_FATAL(trace_error(tw));
@@ -60,8 +60,9 @@ static void test_closed_pipe(void)
     signal(SIGPIPE, old);
 }
 
-/* A disk that fills up mid-buffer: the file is cut back to the last whole record, so
- * a reader finds every event written before and then a clean "no end record". */
+/* A disk that fills up mid-block: the file ends at the last whole record (the block
+ * that did not fit is written again with the records that do), so a reader finds
+ * every event written before and then a clean "no end block". */
 static void test_file_size_limit(void)
 {
     Err err;
@@ -89,6 +90,8 @@ static void test_file_size_limit(void)
     struct stat st;
     CU_ASSERT_EQUAL_FATAL(stat(SMALL, &st), 0);
     CU_ASSERT(st.st_size > 0 && st.st_size < 100000);
+    /* not just the first block: the records of the second that fit are there too */
+    CU_ASSERT(st.st_size > 100000 - 64);
     TraceReader *r = trace_reader_open(SMALL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     TraceEvent ev;
@@ -99,7 +102,7 @@ static void test_file_size_limit(void)
     }
     CU_ASSERT_EQUAL(rc, -1);
     CU_ASSERT(n > 1000 && n <= emitted);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no end record"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no end block"));
     char want[64];
     snprintf(want, sizeof want, "byte offset %lld:", (long long)st.st_size);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
@@ -134,7 +137,7 @@ static void test_refused_event_keeps_earlier(void)
     }
     CU_ASSERT_EQUAL(rc, -1);
     CU_ASSERT_EQUAL(n, 10);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no end record after 10 events"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no end block after 10 events"));
     trace_reader_close(r);
 }
 
@@ -218,8 +221,8 @@ static void test_flipped_everywhere(void)
             fclose(f);
             buf[at] ^= flips[k];
             int rc = read_all(MUTANT, &err, &got);
-            /* The per-record CRC-8 catches a change inside a record; the end record's
-             * CRC-32 catches anything that reframed the records. */
+            /* The block's CRC-32 catches a change inside it; its event number and base
+             * time catch a block dropped or moved. */
             if (rc != -1 || !strstr(err.msg, "byte offset ")) {
                 if (undetected++ < 5)
                     fprintf(stderr, "flip 0x%02x at %zu: rc %d, \"%s\"\n", flips[k], at, rc, rc ? err.msg : "");
@@ -250,33 +253,37 @@ static void damaged_line(const unsigned char *buf, size_t len, const char *what,
     snprintf(out, n, "%s: %u events: %s\n", what, got, rc < 0 ? (msg ? msg : err.msg) : "read cleanly");
 }
 
-/* The record of a trace that contains byte at: where it starts, where its body
- * starts, and the offset of its CRC-8. */
-static bool record_around(const unsigned char *buf, size_t len, size_t at, size_t *rec, size_t *body, size_t *end)
+/* The block of a trace whose payload contains byte at: where the block starts and
+ * its payload's bounds [body, end). */
+static bool block_around(const unsigned char *buf, size_t len, size_t at, size_t *blk, size_t *body, size_t *end)
 {
     size_t p = ld32_le(buf + 12);
-    while (p < len) {
-        const uint8_t *q = buf + p;
-        uint64_t n;
-        if (leb128_get(&q, buf + len, &n) < 0)
+    while (p + TRACE_BLOCK_HEADER <= len) {
+        size_t n = ld32_le(buf + p);
+        size_t b = p + TRACE_BLOCK_HEADER, e = b + n;
+        if (e > len)
             return false;
-        size_t b = (size_t)(q - buf), e = b + (size_t)n;
-        if (e >= len)
-            return false;
-        if (at <= e) {
-            *rec = p;
+        if (at < e) {
+            *blk = p;
             *body = b;
             *end = e;
-            return at < e;
+            return at >= b && !(buf[p + 28] & TRACE_BLK_ZSTD);
         }
-        p = e + 1;
+        p = e;
     }
     return false;
 }
 
-/* Every byte of every record body changed, the CRC-8 fixed up: the decoders meet
- * every kind of bad value and must still fail cleanly (this is the ASan fuzz of the
- * decoders; the flips above mostly test the CRC). */
+/* The block's CRC-32 recomputed after a change inside it. */
+static void fix_block_crc(unsigned char *buf, size_t blk, size_t end)
+{
+    st32_le(buf + blk + TRACE_BLOCK_CRC, trace_crc32(trace_crc32(0, buf + blk, TRACE_BLOCK_CRC), buf + blk + TRACE_BLOCK_HEADER,
+                                        end - blk - TRACE_BLOCK_HEADER));
+}
+
+/* Every byte of every block payload changed, the block's CRC-32 fixed up: the decoders
+ * meet every kind of bad value and must still fail cleanly (this is the ASan fuzz of
+ * the decoders; the flips above mostly test the CRC). */
 static void test_reflipped_everywhere(void)
 {
     static const unsigned char flips[] = { 0x01, 0x02, 0x40, 0x80, 0xff, 0x7f };
@@ -287,18 +294,19 @@ static void test_reflipped_everywhere(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
     unsigned undetected = 0, tried = 0;
     for (size_t at = 0; at < len; at++) {
-        size_t rec, body, end;
-        if (!record_around(buf, len, at, &rec, &body, &end) || at < body)
+        size_t blk, body, end;
+        if (!block_around(buf, len, at, &blk, &body, &end))
             continue;
         for (unsigned k = 0; k < ARRAY_SIZE(flips); k++) {
-            unsigned char keep = buf[end];
+            unsigned char keep[4];
+            memcpy(keep, buf + blk + TRACE_BLOCK_CRC, 4);
             buf[at] ^= flips[k];
-            buf[end] = trace_crc8(0, buf + rec, end - rec);
+            fix_block_crc(buf, blk, end);
             FILE *f = fopen(MUTANT, "wb");
             fwrite(buf, 1, len, f);
             fclose(f);
             buf[at] ^= flips[k];
-            buf[end] = keep;
+            memcpy(buf + blk + TRACE_BLOCK_CRC, keep, 4);
             int rc = read_all(MUTANT, &err, &got);
             tried++;
             if (rc != -1 || !strstr(err.msg, "byte offset ")) {
@@ -307,7 +315,7 @@ static void test_reflipped_everywhere(void)
             }
         }
     }
-    CU_ASSERT(tried > 5000);
+    CU_ASSERT(tried > 4000);
     CU_ASSERT_EQUAL(undetected, 0);
     free(buf);
 }
@@ -333,20 +341,21 @@ static void test_damaged_vector(void)
         buf[at] ^= x;
         used += (size_t)snprintf(txt + used, cap - used, "%s", line);
     }
-    /* Damage that the CRC-8 cannot see (the byte changed, the CRC-8 recomputed) reaches
-     * the decoders; the end record's CRC-32 would catch it last. */
+    /* Damage that the block CRC-32 cannot see (the byte changed, the CRC recomputed)
+     * reaches the decoders. */
     for (size_t at = 2, k = 0; at < len; at += 3, k++) {
         unsigned char x = k % 3 == 0 ? 0x01 : k % 3 == 1 ? 0x80 : 0xff;
-        size_t rec, body, end;
-        if (!record_around(buf, len, at, &rec, &body, &end) || at < body)
+        size_t blk, body, end;
+        if (!block_around(buf, len, at, &blk, &body, &end))
             continue;
-        unsigned char keep = buf[at], keep_crc = buf[end];
+        unsigned char keep = buf[at], keep_crc[4];
+        memcpy(keep_crc, buf + blk + TRACE_BLOCK_CRC, 4);
         buf[at] ^= x;
-        buf[end] = trace_crc8(0, buf + rec, end - rec);
+        fix_block_crc(buf, blk, end);
         snprintf(what, sizeof what, "reflip %zu 0x%02x", at, x);
         damaged_line(buf, len, what, line, sizeof line);
         buf[at] = keep;
-        buf[end] = keep_crc;
+        memcpy(buf + blk + TRACE_BLOCK_CRC, keep_crc, 4);
         used += (size_t)snprintf(txt + used, cap - used, "%s", line);
     }
     CU_ASSERT_FATAL(used < cap);
@@ -391,7 +400,7 @@ int suite_trace_errors(void)
     CU_add_test(s, "truncation at every offset is reported", test_truncated_everywhere);
     CU_add_test(s, "a changed byte at every offset is detected", test_flipped_everywhere);
     CU_add_test(s, "not a trace", test_not_a_trace);
-    CU_add_test(s, "every record byte changed behind the CRC-8", test_reflipped_everywhere);
+    CU_add_test(s, "every block byte changed behind the CRC-32", test_reflipped_everywhere);
     CU_add_test(s, "damaged vector: the listed errors", test_damaged_vector);
     return 0;
 }
