@@ -271,6 +271,10 @@ static void step_pop(void)
         o.broken = true;
         return;
     }
+    if (!pend && rc < 0 && o.event_idx && !in_mem(o.used + 4 + 8ull * o.n, 2)) {
+        o.broken = true;     /* drained: asking for a notification hit memory it cannot reach */
+        return;
+    }
     if (!pend) {
         CHECK(rc == 0, "vq_pop returned %d with nothing available (%s)", rc, rc < 0 ? err.msg : "");
         return;

@@ -20,8 +20,8 @@ void trace_fuzz_repair(uint8_t *p, size_t n)
     for (size_t at = h; at < n;) {
         const uint8_t *q = p + at;
         uint64_t len, kind;
-        if (leb128_get(&q, p + n, &len) < 0 || len == 0 || len > (uint64_t)(p + n - q) - 1)
-            return;
+        if (leb128_get(&q, p + n, &len) < 0 || len == 0 || p + n - q < 1 || len > (uint64_t)(p + n - q) - 1)
+            return;    /* (the check byte must fit too) */
         size_t pre = (size_t)(q - (p + at));
         const uint8_t *b = q;
         if (leb128_get(&b, q + len, &kind) == 0 && kind == TRACE_REC_END && len >= 5)
