@@ -839,6 +839,22 @@ static int cmd_replay(int argc, char **argv)
         trace_reader_close(rp.r);
         return EXIT_SETUP;
     }
+    /* A string that holds a NUL cannot have come from a real command line or from the
+     * writer: a forged header, refused rather than cut at the NUL (the reader keeps the
+     * bytes whole so that this can be seen). */
+    for (int i = 0; i < h->argc; i++) {
+        if (strlen(h->argv[i]) != h->argv_len[i]) {
+            fprintf(stderr, "ringside replay: %s: argument %d holds a NUL byte in the trace's recorded command line\n",
+                    path, i);
+            trace_reader_close(rp.r);
+            return EXIT_SETUP;
+        }
+    }
+    if (h->config && strlen(h->config) != h->config_len) {
+        fprintf(stderr, "ringside replay: %s: the trace's recorded configuration holds a NUL byte\n", path);
+        trace_reader_close(rp.r);
+        return EXIT_SETUP;
+    }
     /* The recorded command line, minus what only mattered to the recording. */
     char **args = calloc((size_t)h->argc + 1, sizeof *args);
     if (!args) {

@@ -21,6 +21,7 @@ struct TraceReader {
     TraceHeader hdr;
     char *config;
     char **argv;
+    size_t *argv_len;
     uint8_t *blk;              /* the current block's payload, decoded */
     size_t blk_cap, blk_len, blk_pos;
     uint64_t blk_off;          /* file offset of the current block */
@@ -73,12 +74,24 @@ static void free_reader(TraceReader *r)
         for (int i = 0; i < r->hdr.argc; i++)
             free(r->argv[i]);
     free(r->argv);
+    free(r->argv_len);
     free(r->config);
     free(r->blk);
     free(r->zbuf);
     free(r->arena);
     free(r->path);
     free(r);
+}
+
+/* A header string, whole: its k bytes (a NUL among them kept) and a NUL after them. */
+static char *dup_bytes(const uint8_t *p, uint64_t k)
+{
+    char *s = malloc((size_t)k + 1);
+    if (s) {
+        memcpy(s, p, (size_t)k);
+        s[k] = 0;
+    }
+    return s;
 }
 
 static int parse_argv(TraceReader *r, const uint8_t *p, const uint8_t *end)
@@ -91,18 +104,21 @@ static int parse_argv(TraceReader *r, const uint8_t *p, const uint8_t *end)
         q += k;
     }
     r->argv = calloc(n + 1, sizeof *r->argv);
-    if (!r->argv)
+    r->argv_len = calloc(n + 1, sizeof *r->argv_len);
+    if (!r->argv || !r->argv_len)
         return -1;
     for (size_t i = 0; i < n; i++) {
         uint64_t k;
         leb128_get(&p, end, &k);
-        r->argv[i] = strndup((const char *)p, k);
+        r->argv[i] = dup_bytes(p, k);
         if (!r->argv[i])
             return -1;
+        r->argv_len[i] = (size_t)k;
         r->hdr.argc = (int)i + 1;
         p += k;
     }
     r->hdr.argv = (const char *const *)r->argv;
+    r->hdr.argv_len = r->argv_len;
     return 0;
 }
 
@@ -159,7 +175,8 @@ static int read_header(TraceReader *r, Err *err)
         seen[nseen++] = tag;
         int bad = 0;
         if (tag == TRACE_HDR_CONFIG) {
-            r->config = strndup((const char *)p, k);
+            r->config = dup_bytes(p, k);
+            r->hdr.config_len = (size_t)k;
             bad = !r->config;
         } else if (tag == TRACE_HDR_ARGV) {
             bad = parse_argv(r, p, p + k);

@@ -112,6 +112,11 @@ typedef struct TraceHeader {
     int argc;
     const char *const *argv;     /* the full command line */
     uint8_t fw_sha256[32];       /* SHA-256 of the firmware file */
+    /* As read: the bytes of config and of each argv[i], whole (a NUL among them is kept,
+     * as the Python reader keeps it, and each is NUL-terminated after its bytes), so a
+     * reader can tell a forged string from a real one. The writer ignores them. */
+    size_t config_len;
+    const size_t *argv_len;
 } TraceHeader;
 
 /* ---- writing ---- */

@@ -34,6 +34,29 @@ replay_refuses "'--gdb' is not an option a replay takes" ringside run --gdb tcp:
 replay_refuses "unknown option '--frobnicate'" ringside run --frobnicate
 replay_refuses "--net-slot 0: must be 1..31" ringside run --net-slot 0
 
+# A header string with a NUL inside is kept whole by the C reader, as by the Python one,
+# so replay sees the forgery instead of a string cut at the NUL (`-append` alone here).
+"$PYTHON" - "$WORK/nul.trace" <<'PY' || fail "cannot forge a trace"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+with rt.TraceWriter(sys.argv[1], config="net=peer\n", argv=["ringside", "run", "-append\0scenario=hello"]) as w:
+    w.emit("run_start", 0, 0x1000, None, entry=0x80000000)
+PY
+"$RINGSIDE" replay "$WORK/nul.trace" >"$WORK/n.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q "argument 2 holds a NUL byte in the trace's recorded command line" "$WORK/n.out" ||
+    { cat "$WORK/n.out"; fail "a NUL inside a recorded argument (exit $rc)"; }
+"$PYTHON" - "$WORK/nulcfg.trace" <<'PY' || fail "cannot forge a trace"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+with rt.TraceWriter(sys.argv[1], config="net=peer\0check_driver=warn\n", argv=["ringside", "run"]) as w:
+    w.emit("run_start", 0, 0x1000, None, entry=0x80000000)
+PY
+"$RINGSIDE" replay "$WORK/nulcfg.trace" >"$WORK/n.out" 2>&1; rc=$?
+[ $rc = 121 ] && grep -q "the trace's recorded configuration holds a NUL byte" "$WORK/n.out" ||
+    { cat "$WORK/n.out"; fail "a NUL inside the recorded configuration (exit $rc)"; }
+
 usage() { # WANT ARGS...
     want=$1; shift
     "$RINGSIDE" run "$@" >"$WORK/u.out" 2>&1; rc=$?
@@ -69,4 +92,16 @@ PY
 "$RINGSIDE" run --net "pcap:$WORK/bad.pcap" --trace "$WORK/p.trace" -append "scenario=stats ip=10.0.2.15" >"$WORK/p.out" 2>&1
 "$PYTHON" trace/ringside-trace show --raw "$WORK/p.trace" | grep -q 'time fraction 1000000 is not below one second (10^6 us)' ||
     { cat "$WORK/p.out"; "$PYTHON" trace/ringside-trace show --raw "$WORK/p.trace" | grep -i pcap; fail "the bad pcap time is not reported"; }
+# A frame captured cut short (orig_len > incl_len, a snap length) is fed as captured and
+# said so in the trace, not fed on silently.
+"$PYTHON" - "$WORK/cut.pcap" <<'PY' || fail "cannot write the capture"
+import struct, sys
+frame = bytes(range(60))
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 60, 1))
+    f.write(struct.pack("<IIII", 1, 0, len(frame), 1514) + frame)
+PY
+"$RINGSIDE" run --net "pcap:$WORK/cut.pcap" --trace "$WORK/c.trace" -append "scenario=stats ip=10.0.2.15" >"$WORK/c.out" 2>&1
+"$PYTHON" trace/ringside-trace show --raw "$WORK/c.trace" | grep -q 'captured cut to 60 of its 1514 bytes' ||
+    { cat "$WORK/c.out"; "$PYTHON" trace/ringside-trace show --raw "$WORK/c.trace" | grep -i pcap; fail "the cut frame is not reported"; }
 exit 0
