@@ -1,6 +1,7 @@
 /* The event stream and its observers (see tracer.h). */
 #include "tracer.h"
 
+#include "snap/snap.h"
 #include "trace/events_gen.h"
 
 void tracer_init(Tracer *t)
@@ -24,8 +25,7 @@ int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet 
     if (t->nobs == TRACER_MAX_OBSERVERS || t->dispatching || !fn)
         return -1;
     TraceObserver *o = &t->obs[t->nobs++];
-    o->fn = fn;
-    o->ctx = ctx;
+    *o = (TraceObserver){ .fn = fn, .ctx = ctx };
     if (types)
         o->types = *types;
     else
@@ -46,6 +46,13 @@ void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx)
         return;
     t->nobs = j;
     recount(t);
+}
+
+void tracer_set_recording(Tracer *t, TraceObserveFn *fn, void *ctx)
+{
+    for (unsigned i = 0; i < t->nobs; i++)
+        if (t->obs[i].fn == fn && t->obs[i].ctx == ctx)
+            t->obs[i].recording = true;
 }
 
 bool tracer_wants_family(const Tracer *t, const char *family)
@@ -82,7 +89,8 @@ void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
     bool outer = !w->dispatching;
     w->dispatching = true;
     for (unsigned i = 0; i < t->nobs; i++)
-        if (trace_types_has(&t->obs[i].types, ev->type))
+        if (trace_types_has(&t->obs[i].types, ev->type) &&
+            (!t->obs[i].recording || recgate_pass(&w->obs[i].gate)))
             t->obs[i].fn(t->obs[i].ctx, ev);
     if (outer)
         w->dispatching = false;
@@ -101,3 +109,35 @@ void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
 #include "trace/events.def"
 #undef EV
 #undef F
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static int tracer_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    (void)err;
+    Tracer *t = obj;
+    for (unsigned i = 0; i < t->nobs; i++)
+        if (t->obs[i].recording)
+            snap_put_u64(b, t->obs[i].gate.seen);
+    snap_put_u64(b, UINT64_MAX);
+    return 0;
+}
+
+static int tracer_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    Tracer *t = obj;
+    for (unsigned i = 0; i < t->nobs; i++) {
+        if (!t->obs[i].recording)
+            continue;
+        uint64_t seen = snap_get_u64(in);
+        if (in->bad || seen == UINT64_MAX)
+            return err_set(err, "snapshot: the recording has more observers than the snapshot knew");
+        t->obs[i].gate.seen = seen;
+    }
+    if (snap_get_u64(in) != UINT64_MAX)
+        return err_set(err, "snapshot: the recording had observers this run does not have");
+    return 0;
+}
+
+const SnapDesc tracer_snap = { .name = "tracer", .version = 1, .size = sizeof(Tracer),
+                               .save = tracer_snap_save, .load = tracer_snap_load };

@@ -11,6 +11,7 @@
 #define RINGSIDE_TRACER_H
 
 #include "loader.h"
+#include "snap/recgate.h"
 #include "trace/trace.h"
 
 #define TRACER_MAX_OBSERVERS 8
@@ -27,6 +28,8 @@ typedef struct TraceObserver {
     TraceObserveFn *fn;
     void *ctx;
     TraceTypeSet types;      /* the event types it is given */
+    bool recording;          /* part of the run's recording: gated (tracer_set_recording) */
+    RecGate gate;
 } TraceObserver;
 
 typedef struct Tracer {
@@ -53,6 +56,13 @@ void tracer_init(Tracer *t);
 /* Adds an observer of the given event types (NULL: all of them). -1 when the tracer
  * already has TRACER_MAX_OBSERVERS or is dispatching. */
 int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet *types);
+/* Marks observer (fn, ctx) as part of the recording (the trace file, the replay
+ * comparison, the driver checker): after a snapshot is restored it is not given the
+ * events it has already seen until the run is past them again (snap/recgate.h). */
+void tracer_set_recording(Tracer *t, TraceObserveFn *fn, void *ctx);
+/* Snapshot state: how far each recording observer has seen (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc tracer_snap;
 /* Removes the observer (fn, ctx); no-op if it is not there. */
 void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx);
 

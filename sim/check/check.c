@@ -288,6 +288,7 @@ int check_start(Checker *c, Err *err)
     check_types(&types);
     if (tracer_observe(c->t, observe, c, &types) != 0)
         return err_set(err, "driver checker: the tracer has no room for another observer");
+    tracer_set_recording(c->t, observe, c);     /* its reports are the run's, said once */
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "ram.h"
 #include "tracer.h"
+#include "snap/snap.h"
 
 /* ---- guest memory ---- */
 
@@ -266,3 +267,29 @@ void vq_describe(const VirtQueue *vq, VqPeekFn *peek, void *ctx, FILE *f)
     if (vq->ops->describe)
         vq->ops->describe(vq, peek, ctx, f);
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+
+/* Every layout, so a snapshot can name one (add a new layout here). */
+static const VqOps *const layouts[] = { &vq_split_ops };
+
+const VqOps *vq_layout_named(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
+        if (strcmp(layouts[i]->name, name) == 0)
+            return layouts[i];
+    return NULL;
+}
+
+/* The configuration and the device-side shadows (the layout's member of the union:
+ * a layout with state of its own adds its member here). The layout and any wrapper
+ * are pointers: the virtio core saves them by name (virtio.c). */
+static const SnapField vq_fields[] = {
+    SNAP_FIELD(VirtQueue, size), SNAP_FIELD(VirtQueue, ready), SNAP_FIELD(VirtQueue, desc),
+    SNAP_FIELD(VirtQueue, driver), SNAP_FIELD(VirtQueue, device), SNAP_FIELD(VirtQueue, event_idx),
+    SNAP_FIELD(VirtQueue, indirect), SNAP_FIELD(VirtQueue, notify_on_empty),
+    SNAP_FIELD(VirtQueue, inflight), SNAP_FIELD(VirtQueue, unpublished), SNAP_FIELD(VirtQueue, broken),
+    SNAP_FIELD(VirtQueue, split),
+};
+const SnapDesc vq_snap = SNAP_DESC("virtqueue", 1, VirtQueue, vq_fields);
