@@ -55,6 +55,14 @@ void tracer_set_recording(Tracer *t, TraceObserveFn *fn, void *ctx)
             t->obs[i].recording = true;
 }
 
+bool tracer_replaying(const Tracer *t)
+{
+    for (unsigned i = 0; i < t->nobs; i++)
+        if (t->obs[i].recording && t->obs[i].gate.seen < t->obs[i].gate.written)
+            return true;
+    return false;
+}
+
 bool tracer_wants_family(const Tracer *t, const char *family)
 {
     if (!tracer_on(t))

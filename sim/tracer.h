@@ -60,6 +60,10 @@ int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet 
  * comparison, the driver checker): after a snapshot is restored it is not given the
  * events it has already seen until the run is past them again (snap/recgate.h). */
 void tracer_set_recording(Tracer *t, TraceObserveFn *fn, void *ctx);
+/* Whether the run goes over ground the recording already holds (after a snapshot was
+ * restored): a recording observer that also reacts to something other than events
+ * (the checker's RAM watch) stays quiet while this is true. */
+bool tracer_replaying(const Tracer *t);
 /* Snapshot state: how far each recording observer has seen (snap/snap.h). */
 struct SnapDesc;
 extern const struct SnapDesc tracer_snap;

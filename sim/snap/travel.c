@@ -42,6 +42,7 @@ Travel *travel_create(Machine *m, uint64_t every, Err *err)
     t->m = m;
     t->every = every;
     t->base = -1;
+    t->from_start = !m->started;
     machine_start(m);
     snap_reg_init(&t->reg, &m->events);
     machine_snap_register(m, &t->reg);

@@ -32,6 +32,7 @@ typedef struct Travel {
     int base;                /* the snapshot the RAM's dirty pages are counted from */
     uint64_t every;          /* automatic snapshots (travel_tick); 0: none */
     uint64_t furthest;       /* the furthest instret the run reached */
+    bool from_start;         /* the first snapshot is right after run_start (event 1) */
     uint64_t taken_ns;       /* host time spent taking snapshots: for the benchmark only */
 } Travel;
 
