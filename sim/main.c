@@ -294,6 +294,7 @@ static StopReason run_debugged(const RunOpts *ro, Machine *m)
         fprintf(stderr, "ringside: %s\n", err.msg);
         return STOP_NONE;
     }
+    dbg_set_snapshot_every(d, o->snapshot_every);
     StopReason why = STOP_NONE;
     for (unsigned i = 0; i < o->n_break_on; i++) {
         if (dbg_break_on(d, o->break_on[i], false, &err) < 0) {
@@ -430,6 +431,7 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
             machine_destroy(m);
             return EXIT_SETUP;
         }
+        tracer_set_recording(&m->tracer, replay_observe, rp);   /* compared once, however travelled */
     }
     if (ro->dump_dtb && write_file(ro->dump_dtb, m->dtb, m->dtb_size, &err) != 0) {
         fprintf(stderr, "ringside: --dump-dtb %s\n", err.msg);

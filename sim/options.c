@@ -10,6 +10,7 @@
 
 #include "check/check.h"
 #include "config.h"
+#include "snap/travel.h"
 
 /* ARG_OPT: a value only as --name=VALUE; --name alone hands the parser NULL. */
 typedef enum { ARG_NONE, ARG_STR, ARG_U64, ARG_OPT } ArgKind;
@@ -64,6 +65,10 @@ static void show_link_toggle(const RunOpts *ro, char *buf, size_t n);
 static int parse_break_on(RunOpts *ro, const char *val, Err *err);
 static int parse_check_driver(RunOpts *ro, const char *val, Err *err);
 static void show_check_driver(const RunOpts *ro, char *buf, size_t n);
+
+/* The default interval as --help shows it, from travel.h's one number. */
+#define SNAP_EVERY_TEXT_(n) #n
+#define SNAP_EVERY_TEXT(n) SNAP_EVERY_TEXT_(n)
 
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
@@ -127,6 +132,8 @@ static const OptDesc run_opts[] = {
       FIELD(dbg.gdb), .flags = OPT_OBSERVER },
     { "--gdb-wait", NULL, ARG_NONE, NULL, "with --gdb: wait for gdb to attach before the first instruction",
       FIELD(dbg.gdb_wait), .flags = OPT_OBSERVER },
+    { "--snapshot-every", NULL, ARG_U64, "N", "while debugging, keep a snapshot of the machine every N instructions, for going back (reverse-stepi, reverse-continue, goto); 0: no time travel",
+      FIELD(dbg.snapshot_every), .flags = OPT_OBSERVER, .dflt = SNAP_EVERY_TEXT(TRAVEL_EVERY_DEFAULT) },
 };
 
 static void *field(RunOpts *ro, const OptDesc *o) { return (char *)ro + o->off; }
@@ -358,6 +365,7 @@ int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
     memset(ro, 0, sizeof *ro);
     machine_config_default(&ro->mc);
+    ro->dbg.snapshot_every = TRAVEL_EVERY_DEFAULT;
     return parse(argc, argv, ro, FROM_RUN, err);
 }
 
@@ -365,6 +373,7 @@ int run_opts_parse_recorded(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
     memset(ro, 0, sizeof *ro);
     machine_config_default(&ro->mc);
+    ro->dbg.snapshot_every = TRAVEL_EVERY_DEFAULT;
     return parse(argc, argv, ro, FROM_TRACE, err);
 }
 

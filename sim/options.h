@@ -20,6 +20,7 @@ typedef struct DebugOpts {
     const char *script;              /* --monitor-script FILE ('-': stdin) */
     const char *gdb;                 /* --gdb tcp:HOST:PORT | unix:PATH */
     bool gdb_wait;                   /* --gdb-wait */
+    uint64_t snapshot_every;         /* --snapshot-every N (0: no time travel) */
 } DebugOpts;
 
 /* What `ringside run`'s options set: the machine's configuration and the run's own. */

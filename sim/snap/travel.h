@@ -15,7 +15,7 @@
 
 /* Instructions between automatic snapshots, unless --snapshot-every says otherwise
  * (docs/status.md has the measurement behind it). */
-#define TRAVEL_EVERY_DEFAULT 20000000ull
+#define TRAVEL_EVERY_DEFAULT 20000000
 
 typedef struct TravelSnap {
     uint64_t instret, vclock;
