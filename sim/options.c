@@ -119,6 +119,8 @@ static const OptDesc run_opts[] = {
       FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none", .flags = OPT_MACHINE | OPT_NIC },
     { "--check-driver", NULL, ARG_OPT, "MODE", "check the guest's virtio driver against the rules of virtio 1.2 (docs/conformance.md): warn (report each broken rule, once on the console, every time in the trace), error (also end the run at the first, exit status 128), off; --check-driver alone is warn",
       FIELD(mc.check_driver), .key = "check_driver", .dflt = "warn", .parse = parse_check_driver, .show = show_check_driver, .flags = OPT_MACHINE },
+    { "--from-snapshot", NULL, ARG_STR, "FILE", "go on from a snapshot the monitor saved (snapshot save FILE) instead of booting; the configuration and firmware must be the snapshot's",
+      FIELD(from_snapshot), .flags = OPT_MACHINE },
     /* The debugger (docs/debugging.md). */
     { "--break-on", NULL, ARG_STR, "COND", "stop when an event matches COND, e.g. \"virtio_status new&DRIVER_OK\" (repeatable); without --monitor or --gdb, print where and exit with status 127",
       FIELD(dbg.break_on), .flags = OPT_OBSERVER | OPT_REPEAT, .parse = parse_break_on },

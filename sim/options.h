@@ -27,6 +27,7 @@ typedef struct DebugOpts {
 typedef struct RunOpts {
     MachineConfig mc;
     const char *dump_dtb;            /* --dump-dtb FILE */
+    const char *from_snapshot;       /* --from-snapshot FILE */
     bool stats;                      /* --stats */
     const char *serial_input_path;   /* --serial-input FILE ('-': stdin) */
     const char *trace_path;          /* --trace FILE */

@@ -42,6 +42,7 @@ struct Debugger {
     uint64_t snap_every;
     DbgTravelMode traveling;
     char travel_why[256];            /* why there is no timeline */
+    char *config;                    /* the configuration lines a snapshot file names */
 };
 
 /* dbg_travel.c, called by the run control: the timeline starts with the first run;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "debug/dbg_priv.h"
+#include "snap/snap_file.h"
 
 void dbg_set_snapshot_every(Debugger *d, uint64_t n)
 {
@@ -289,4 +290,27 @@ void dbg_print_snapshots(const Debugger *d, FILE *f)
                 t->s[i].instret, t->s[i].ram.copied);
     fprintf(f, "%u snapshots, every %" PRIu64 " instructions, %" PRIu64 " KiB; the run reached instruction %" PRIu64 "\n",
             t->n, t->every, travel_bytes(t) >> 10, t->furthest);
+}
+
+/* ---- snapshot files ---- */
+
+int dbg_set_config(Debugger *d, const char *config)
+{
+    free(d->config);
+    d->config = strdup(config);
+    return d->config ? 0 : -1;
+}
+
+int dbg_snapshot_save(Debugger *d, const char *path, Err *err)
+{
+    if (!d->config)
+        return err_set(err, "snapshot save: this session does not know its configuration");
+    if (d->m->stop != STOP_NONE)
+        return err_set(err, "snapshot save: the run has ended; go back into it first (reverse-stepi, goto)");
+    SnapReg r;
+    snap_reg_init(&r, &d->m->events);
+    machine_snap_register(d->m, &r);
+    int rc = snap_file_save(d->m, &r, d->config, path, err);
+    snap_reg_free(&r);
+    return rc;
 }

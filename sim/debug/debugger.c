@@ -212,6 +212,7 @@ void debugger_destroy(Debugger *d)
     d->history = false;
     rewire(d);
     travel_destroy(d->travel);
+    free(d->config);
     free(d->hist);
     free(d);
 }

@@ -114,6 +114,10 @@ const DbgStop *dbg_goto_time(Debugger *d, uint64_t t, Err *err);
 const DbgStop *dbg_goto_event(Debugger *d, uint64_t n, Err *err);
 /* The snapshots held, one line each, and their memory. */
 void dbg_print_snapshots(const Debugger *d, FILE *f);
+/* Snapshot files (snap/snap_file.h): the machine's configuration as the trace header
+ * gives it (copied), and the machine as it stands, written to path. */
+int dbg_set_config(Debugger *d, const char *config);
+int dbg_snapshot_save(Debugger *d, const char *path, Err *err);
 /* The timeline (NULL: none yet, or snapshots off). */
 Travel *dbg_travel(const Debugger *d);
 bool dbg_ended(const Debugger *d);

@@ -256,6 +256,18 @@ static int c_goto_event(Monitor *mon, char *args)
     return travelled(mon, dbg_goto_event(mon->d, n, &err), &err);
 }
 
+static int c_snapshot(Monitor *mon, char *args)
+{
+    char *w = word(&args), *path = word(&args);
+    Err err;
+    if (!w || strcmp(w, "save") != 0 || !path)
+        return fail(mon, "snapshot save FILE  (ringside run --from-snapshot FILE goes on from here)");
+    if (dbg_snapshot_save(mon->d, path, &err) != 0)
+        return fail(mon, "%s", err.msg);
+    fprintf(mon->out, "snapshot of time %" PRIu64 " written to %s\n", cpu_vclock(mon->m->cpu), path);
+    return MON_OK;
+}
+
 /* until COND and step-event WORD: a one-shot condition, then run (or, under gdb, only
  * armed for gdb's next continue). */
 static int run_once(Monitor *mon, const char *cond)
@@ -536,6 +548,7 @@ static const MonCmd cmds[] = {
     { "reverse-continue", "rc", NULL, "go back to the last moment a stop point would have stopped the run", c_reverse_continue, false },
     { "goto", NULL, "T", "go to virtual time T, back or forth", c_goto, false },
     { "goto-event", NULL, "N", "go to right after event N of the run (ringside-trace show -n)", c_goto_event, false },
+    { "snapshot", NULL, "save FILE", "write the machine as it stands to FILE (ringside run --from-snapshot FILE)", c_snapshot, false },
     { "why", NULL, NULL, "what stopped the run", c_why, false },
     { "trace", NULL, "last [N]", "the last N events (default 16), decoded", c_trace, false },
     { "info", "i", "break|virtio|vq N|pci|devices|regs|snapshots", "stop points, the device, a queue, PCI, the maps, registers, the snapshots", c_info, false },
