@@ -6,9 +6,13 @@
  * declared makes the second run diverge here. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sim/check/check.h"
 #include "sim/snap/snap.h"
+#include "sim/snap/snap_file.h"
+#include "sim/debug/debugger.h"
+#include "trace/sha256.h"
 #include "sim/snap/travel.h"
 #include "sim/tracer.h"
 
@@ -112,7 +116,7 @@ static void hash_event(void *ctx, const TraceEvent *ev)
     e->n++;
 }
 
-static Machine *make(const char *bootargs, EvHash *eh)
+static Machine *make_m(const char *bootargs, EvHash *eh, uint64_t ram_mib)
 {
     const char *fw = getenv("RINGSIDE_FW");
     MachineConfig mc;
@@ -120,12 +124,15 @@ static Machine *make(const char *bootargs, EvHash *eh)
     mc.fw_path = fw && *fw ? fw : "guestfw/ringside-fw.elf";
     mc.console = devnull;
     mc.bootargs = bootargs;
+    mc.ram_mib = ram_mib;
     Err err;
     Machine *m = machine_create(&mc, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL_FATAL(tracer_observe(&m->tracer, hash_event, eh, NULL), 0);
     return m;
 }
+
+static Machine *make(const char *bootargs, EvHash *eh) { return make_m(bootargs, eh, 128); }
 
 static uint64_t run_to_end(Machine *m)
 {
@@ -218,6 +225,111 @@ static void test_coverage(void)
     machine_destroy(m);
 }
 
+/* A snapshot file: a round trip gives the same machine; every mutation of its bytes
+ * (with the checksum made right again, so the parser itself is tried) is loaded or
+ * refused with a message, never a crash (the sanitizer build runs this too). */
+static void test_file(void)
+{
+    EvHash eh = { 0 };
+    Machine *m = make_m(NULL, &eh, 32);
+    Err err;
+    Travel *t = travel_create(m, 0, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL_FATAL(travel_goto_instret(t, 1200000, &err), 0);
+    char path[] = "/tmp/ringside-snap-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    const char *cfg = "ram_mib=32\n";
+    CU_ASSERT_EQUAL_FATAL(snap_file_save(m, &t->reg, cfg, path, &err), 0);
+
+    EvHash eh2 = { 0 };
+    Machine *m2 = make_m(NULL, &eh2, 32);
+    SnapReg r2;
+    snap_reg_init(&r2, &m2->events);
+    machine_snap_register(m2, &r2);
+    CU_ASSERT_EQUAL(snap_file_load(m2, &r2, "ram_mib=64\n", path, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "'ram_mib=32', this run 'ram_mib=64'"));
+    CU_ASSERT_EQUAL_FATAL(snap_file_load(m2, &r2, cfg, path, &err), 0);
+    CU_ASSERT_EQUAL(cpu_instret(m2->cpu), 1200000);
+    CU_ASSERT_EQUAL(cpu_get_pc(m2->cpu), cpu_get_pc(m->cpu));
+    CU_ASSERT_EQUAL(ram_hash(&m2->ram), ram_hash(&m->ram));
+    /* Both go on alike. */
+    eh = eh2 = (EvHash){ 0 };
+    run_to_end(m);
+    run_to_end(m2);
+    CU_ASSERT_EQUAL(eh.n, eh2.n);
+    CU_ASSERT_EQUAL(eh.h, eh2.h);
+    snap_reg_free(&r2);
+    machine_destroy(m2);
+
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fseek(f, 0, SEEK_END);
+    size_t len = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *orig = malloc(len), *buf = malloc(len);
+    CU_ASSERT_FATAL(fread(orig, 1, len, f) == len);
+    fclose(f);
+    unlink(path);
+    unsigned loaded = 0, refused = 0;
+    Machine *mm = make_m(NULL, &eh2, 32);
+    SnapReg r;
+    snap_reg_init(&r, &mm->events);
+    machine_snap_register(mm, &r);
+    /* Every byte of the header and the start of the state, then a sample of the rest. */
+    for (size_t at = 0; at < len; at += at < 700 ? 1 : 1999) {
+        memcpy(buf, orig, len);
+        buf[at] ^= (uint8_t)(1u << (at % 8));
+        sha256(buf, len - 32, buf + len - 32);
+        err.msg[0] = 0;
+        if (snap_file_load_mem(mm, &r, cfg, buf, len, &err) == 0)
+            loaded++;
+        else
+            refused += err.msg[0] != 0;
+    }
+    CU_ASSERT(refused > 0);
+    CU_ASSERT(loaded > 0);                 /* a register's bits are any value */
+    /* Unfixed damage is always caught by the checksum. */
+    memcpy(buf, orig, len);
+    buf[len / 2] ^= 1;
+    CU_ASSERT_EQUAL(snap_file_load_mem(mm, &r, cfg, buf, len, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "SHA-256"));
+    CU_ASSERT_EQUAL(snap_file_load_mem(mm, &r, cfg, buf, len / 3, &err), -1);
+    snap_reg_free(&r);
+    machine_destroy(mm);
+    free(orig);
+    free(buf);
+    travel_destroy(t);
+    machine_destroy(m);
+}
+
+/* The debugger refuses to write into the past: it would make another history. */
+static void test_no_write_in_the_past(void)
+{
+    EvHash eh = { 0 };
+    Machine *m = make(NULL, &eh);
+    Err err;
+    Debugger *d = debugger_create(m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    const DbgStop *s = dbg_stepi(d, 1000);
+    CU_ASSERT_EQUAL(s->kind, DBG_STOP_STEP);
+    s = dbg_reverse_stepi(d, 10, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->instret, 990);
+    CU_ASSERT_EQUAL(dbg_write_reg(d, 10, 1, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "in the past"));
+    CU_ASSERT_EQUAL(dbg_stepi(d, 10)->instret, 1000);
+    CU_ASSERT_EQUAL(dbg_write_reg(d, 10, 1, &err), 0);   /* at the end of the history */
+    /* The write started a new history: back no further than it. */
+    s = dbg_reverse_stepi(d, 50, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->kind, DBG_STOP_ORIGIN);
+    CU_ASSERT_EQUAL(s->instret, 1000);
+    debugger_destroy(d);
+    machine_destroy(m);
+}
+
 static int init(void)
 {
     devnull = fopen("/dev/null", "w");
@@ -239,5 +351,7 @@ int suite_snap(void)
     CU_add_test(s, "every device region is declared", test_coverage);
     CU_add_test(s, "forward to T equals back to T (default run)", test_machine_default);
     CU_add_test(s, "forward to T equals back to T (scenario=all)", test_machine_all);
+    CU_add_test(s, "snapshot files: round trip, other configuration, every byte mutated", test_file);
+    CU_add_test(s, "no debugger write into the past", test_no_write_in_the_past);
     return CU_get_error();
 }
