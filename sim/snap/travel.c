@@ -116,6 +116,25 @@ int travel_take(Travel *t, Err *err)
     return 0;
 }
 
+/* Keeps snapshots 0, 2, 4, ... (their RAM images share pages with the ones dropped,
+ * which the reference counts free), and the RAM's base where it was. */
+static void thin(Travel *t)
+{
+    unsigned j = 0;
+    for (unsigned i = 0; i < t->n; i++) {
+        if (i % 2 == 0 || (int)i == t->base) {
+            if ((int)i == t->base)
+                t->base = (int)j;
+            t->s[j++] = t->s[i];
+        } else {
+            free(t->s[i].blob);
+            ram_image_free(&t->s[i].ram);
+        }
+    }
+    t->n = j;
+    t->every *= 2;
+}
+
 int travel_tick(Travel *t, Err *err)
 {
     note_furthest(t);
@@ -125,6 +144,8 @@ int travel_tick(Travel *t, Err *err)
     int i = find_snap(t, cpu_instret(m->cpu), cpu_vclock(m->cpu));
     if (i >= 0 && cpu_instret(m->cpu) - t->s[i].instret < t->every)
         return 0;
+    if (t->n >= TRAVEL_MAX_SNAPS)
+        thin(t);
     return travel_take(t, err);
 }
 

@@ -17,6 +17,11 @@
  * (docs/status.md has the measurement behind it). */
 #define TRAVEL_EVERY_DEFAULT 20000000
 
+/* At most this many snapshots: past it, every other one goes (the first stays) and the
+ * interval doubles, so a long run keeps a bounded timeline whose re-runs grow with the
+ * run's length instead of its memory. */
+#define TRAVEL_MAX_SNAPS 128
+
 typedef struct TravelSnap {
     uint64_t instret, vclock;
     uint8_t *blob;           /* snap_save of the registry */
