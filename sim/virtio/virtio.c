@@ -557,7 +557,7 @@ static const SnapField virtio_fields[] = {
 };
 
 /* The queues' configuration as the driver set it, and each queue's layout (by name)
- * and whether the device's wrapper (fault injection) wraps it. */
+ * and whether the device's wrapper (virtio_wrap) wraps it. */
 static int virtio_snap_save(void *obj, SnapBuf *b, Err *err)
 {
     (void)err;
@@ -590,7 +590,7 @@ static int virtio_snap_load(void *obj, SnapIn *in, Err *err)
         if (len && !vq->ops)
             return err_set(err, "snapshot: %s queue %u: unknown layout '%s'", vd->info.name, q, name);
         if (wrapped && !vd->queue_wrap)
-            return err_set(err, "snapshot: %s queue %u is wrapped (--virtio-fault), this machine has no wrapper",
+            return err_set(err, "snapshot: %s queue %u is wrapped, this machine has no wrapper (virtio_wrap)",
                            vd->info.name, q);
         vq->wrap = wrapped ? vd->queue_wrap : NULL;
         vq->wrap_ctx = wrapped ? vd->wrap_ctx : NULL;
