@@ -267,6 +267,10 @@ static int peer_snap_load(void *obj, SnapIn *in, Err *err)
         TftpSession s;
         if (snap_get(in, &s, sizeof s) != 0)
             return err_set(err, "snapshot: peer: truncated TFTP session");
+        /* live is a bool: only 0 or 1 may be read as one. */
+        uint8_t lv;
+        memcpy(&lv, (const char *)&s + offsetof(TftpSession, live), 1);
+        s.live = lv != 0;
         const uint8_t *data = NULL;
         if (s.live && (s.size > in->len - in->pos || !(data = snap_get_ptr(in, (size_t)s.size))))
             return err_set(err, "snapshot: peer: TFTP session %u: bad file size", i);

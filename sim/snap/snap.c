@@ -135,7 +135,7 @@ bool snap_covers(const SnapReg *r, const void *p)
 
 static size_t field_bytes(const SnapField *f)
 {
-    return f->kind == SNAP_KTIMER ? TIMER_BYTES : f->size;
+    return f->kind == SNAP_KTIMER ? TIMER_BYTES : f->kind == SNAP_KBOOL ? 1 : f->size;
 }
 
 static bool timer_declared(const SnapReg *r, const Timer *t)
@@ -176,6 +176,9 @@ int snap_save(const SnapReg *r, SnapBuf *b, Err *err)
                 snap_put(b, &armed, 1);
                 snap_put_u64(b, t->when);
                 snap_put_u64(b, t->seq);
+            } else if (f->kind == SNAP_KBOOL) {
+                uint8_t v = *(const bool *)src;
+                snap_put(b, &v, 1);
             } else {
                 snap_put(b, src, f->size);
             }
@@ -277,6 +280,10 @@ int snap_load(const SnapReg *r, const uint8_t *p, size_t len, Err *err)
                 t->next = NULL;
                 if (t->armed && r->events)
                     insert_timer(r->events, t);
+            } else if (f->kind == SNAP_KBOOL) {
+                uint8_t v = 0;
+                snap_get(&s, &v, 1);
+                *(bool *)dst = v != 0;
             } else {
                 snap_get(&s, dst, f->size);
             }

@@ -27,7 +27,7 @@
 #include "events.h"
 #include "snap/recgate.h"
 
-typedef enum { SNAP_RAW, SNAP_KTIMER } SnapKind;
+typedef enum { SNAP_RAW, SNAP_KTIMER, SNAP_KBOOL } SnapKind;
 
 typedef struct SnapField {
     const char *name;
@@ -36,8 +36,12 @@ typedef struct SnapField {
 } SnapField;
 
 /* Plain data: bytes of the host representation (a snapshot file belongs to one build
- * of ringside, which its header names; see travel.h). */
-#define SNAP_FIELD(T, f) { #f, (uint32_t)offsetof(T, f), (uint32_t)sizeof(((T *)0)->f), SNAP_RAW }
+ * of ringside, which its header names; see snap_file.h). A bool is one byte loaded as
+ * 0 or 1 (any other byte would be undefined behaviour): SNAP_FIELD finds them itself.
+ * A struct member with bools inside is declared member by member (f may name one:
+ * "split.signalled_valid"). */
+#define SNAP_FIELD(T, f) { #f, (uint32_t)offsetof(T, f), (uint32_t)sizeof(((T *)0)->f), \
+                           _Generic(((T *)0)->f, bool: SNAP_KBOOL, default: SNAP_RAW) }
 /* A Timer embedded in the struct: its armed flag, time and arming sequence. Every
  * armed timer must be declared (a save refuses an undeclared one by name), and the
  * event queue is rebuilt from the declared ones on load. */

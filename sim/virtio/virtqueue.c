@@ -282,14 +282,17 @@ const VqOps *vq_layout_named(const char *name)
     return NULL;
 }
 
-/* The configuration and the device-side shadows (the layout's member of the union:
- * a layout with state of its own adds its member here). The layout and any wrapper
+/* The configuration and the device-side shadows (the layout's member of the union,
+ * field by field: a layout with state of its own adds its members here). The layout and any wrapper
  * are pointers: the virtio core saves them by name (virtio.c). */
 static const SnapField vq_fields[] = {
     SNAP_FIELD(VirtQueue, size), SNAP_FIELD(VirtQueue, ready), SNAP_FIELD(VirtQueue, desc),
     SNAP_FIELD(VirtQueue, driver), SNAP_FIELD(VirtQueue, device), SNAP_FIELD(VirtQueue, event_idx),
     SNAP_FIELD(VirtQueue, indirect), SNAP_FIELD(VirtQueue, notify_on_empty),
     SNAP_FIELD(VirtQueue, inflight), SNAP_FIELD(VirtQueue, unpublished), SNAP_FIELD(VirtQueue, broken),
-    SNAP_FIELD(VirtQueue, split),
+    SNAP_FIELD(VirtQueue, split.last_avail), SNAP_FIELD(VirtQueue, split.used_idx),
+    SNAP_FIELD(VirtQueue, split.published), SNAP_FIELD(VirtQueue, split.signalled),
+    SNAP_FIELD(VirtQueue, split.signalled_valid), SNAP_FIELD(VirtQueue, split.avail_event),
+    SNAP_FIELD(VirtQueue, split.avail_event_valid),
 };
 const SnapDesc vq_snap = SNAP_DESC("virtqueue", 1, VirtQueue, vq_fields);
