@@ -1,5 +1,6 @@
 /* Reset-vector code of the boot ROM (QEMU virt convention, see bootrom.h). */
 #include "bootrom.h"
+#include "snap/snap.h"
 
 void bootrom_init(BootRom *r, uint64_t entry, uint64_t dtb_addr)
 {
@@ -35,3 +36,5 @@ static const uint8_t *rom_fetch(void *opaque, uint64_t off)
 const MemOps bootrom_ops = {
     .read = rom_read, .write = NULL, .min_size = 1, .max_size = 8, .fetch_ptr = rom_fetch,
 };
+
+const SnapDesc bootrom_snap = { .name = "bootrom", .version = 1, .size = sizeof(BootRom) };

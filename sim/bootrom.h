@@ -13,6 +13,9 @@ typedef struct BootRom {
 } BootRom;
 
 extern const MemOps bootrom_ops;
+/* Read-only, filled at creation: a snapshot has nothing to save (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc bootrom_snap;
 
 void bootrom_init(BootRom *r, uint64_t entry, uint64_t dtb_addr);
 

@@ -97,3 +97,9 @@ static const RegDesc clint_regs[] = {
 const MemOps clint_ops = {
     .regs = clint_regs, .nregs = ARRAY_SIZE(clint_regs), .min_size = 4, .max_size = 8,
 };
+
+/* Snapshot state (snap/snap.h); mtime is the clock's, the line levels the hart's. */
+static const SnapField clint_fields[] = {
+    SNAP_FIELD(Clint, mtimecmp), SNAP_FIELD(Clint, msip), SNAP_TIMER(Clint, timer),
+};
+const SnapDesc clint_snap = SNAP_DESC("clint", 1, Clint, clint_fields);

@@ -11,6 +11,7 @@
 #include "bus.h"
 #include "events.h"
 #include "irq.h"
+#include "snap/snap.h"
 
 #define CLINT_BASE 0x02000000u
 #define CLINT_SIZE 0x10000u
@@ -27,6 +28,7 @@ typedef struct Clint {
 } Clint;
 
 extern const MemOps clint_ops;
+extern const SnapDesc clint_snap;
 
 /* mtime = now(now_ctx) / insns_per_tick; the hart's `time` CSR must use the same ratio. */
 void clint_init(Clint *c, IrqLine mtip, IrqLine msip, EventQueue *q,

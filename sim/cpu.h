@@ -106,6 +106,9 @@ void cpu_break_step_over(Cpu *c);
  * RAM load leaves the fast path, so it costs only while it is wanted. */
 typedef void CpuLoadHook(void *ctx, uint64_t addr, unsigned size, uint64_t val);
 void cpu_set_load_hook(Cpu *c, CpuLoadHook *fn, void *ctx);
+/* Registers the hart's state for snapshots (cpu/cpu_snap.c). */
+struct SnapReg;
+void cpu_snap_add(Cpu *c, struct SnapReg *r);
 /* A cheap, deterministic hash of the architectural state (pc, x1..x31, priv, key CSRs). */
 uint64_t cpu_state_hash(const Cpu *c);
 

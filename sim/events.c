@@ -1,6 +1,7 @@
 /* Deterministic timer queue: a list sorted by (virtual time, arming sequence). The
  * queue stays short (a handful of device timers), so a sorted list beats a heap. */
 #include "events.h"
+#include "snap/snap.h"
 
 void events_init(EventQueue *q)
 {
@@ -59,3 +60,8 @@ unsigned events_run_due(EventQueue *q, uint64_t now)
     }
     return n;
 }
+
+/* Snapshot state (snap/snap.h): the arming sequence. The list itself is rebuilt from
+ * the timers the modules declare. */
+static const SnapField events_fields[] = { SNAP_FIELD(EventQueue, seq) };
+const SnapDesc events_snap = SNAP_DESC("events", 1, EventQueue, events_fields);

@@ -34,6 +34,10 @@ typedef struct EventQueue {
 
 #define EVENT_NEVER UINT64_MAX
 
+/* The queue's own snapshot state (its arming sequence; snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc events_snap;
+
 void events_init(EventQueue *q);
 void timer_init(Timer *t, const char *name, TimerFn *fn, void *opaque);
 /* Arms (or re-arms) t to fire at virtual time when. */

@@ -356,6 +356,7 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
         err_set(err, "cannot observe the trace");
         goto fail;
     }
+    tracer_set_recording(&m->tracer, trace_observe, m->cfg.trace);
 
     plic_init(&m->plic, (IrqLine){ cpu_irq_line, m->cpu, MIP_MEIP },
               (IrqLine){ cpu_irq_line, m->cpu, MIP_SEIP });

@@ -187,6 +187,10 @@ void machine_console_type(Machine *m, const uint8_t *b, size_t n);
 /* Ends the run after the current instruction with STOP_ABORTED (safe from callbacks). */
 void machine_abort(Machine *m);
 const char *machine_stop_name(StopReason why);
+/* Registers the machine's state and every object it owns for snapshots (machine_snap.c;
+ * snap/snap.h, snap/travel.h). */
+struct SnapReg;
+void machine_snap_register(Machine *m, struct SnapReg *r);
 /* The user asked to stop (SIGINT/SIGTERM): the run ends after the current instruction
  * with STOP_INTERRUPTED and a complete trace. Only sets flags: safe in a signal handler. */
 void machine_interrupt(Machine *m);

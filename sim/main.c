@@ -14,6 +14,7 @@
 #include "debug/monitor.h"
 #include "debug/window.h"
 #include "options.h"
+#include "snap/snap_file.h"
 #include "trace/sha256.h"
 
 /* Exit statuses of the simulator itself; anything else is the guest's poweroff code. */
@@ -387,6 +388,14 @@ static StopReason run_debugged(const RunOpts *ro, Machine *m, bool replay)
         fprintf(stderr, "ringside: %s\n", err.msg);
         return STOP_NONE;
     }
+    dbg_set_snapshot_every(d, o->snapshot_every);
+    char cfg[2048];
+    run_opts_config_lines(ro, cfg, sizeof cfg);
+    if (dbg_set_config(d, cfg) != 0) {
+        fprintf(stderr, "ringside: out of memory\n");
+        debugger_destroy(d);
+        return STOP_NONE;
+    }
     StopReason why = STOP_NONE;
     for (unsigned i = 0; i < o->n_break_on; i++) {
         if (dbg_break_on(d, o->break_on[i], false, &err) < 0) {
@@ -493,6 +502,20 @@ static void report_check_summary(const Checker *c, bool stopped)
             stopped ? "; the run was stopped at the first (--check-driver=error)" : "");
 }
 
+/* --from-snapshot: the machine goes on from the file's moment (it was started there, so
+ * no run_start, and the driver checker, which did not see the set-up, stays off). */
+static int load_snapshot(const RunOpts *ro, Machine *m, Err *err)
+{
+    char cfg[2048];
+    run_opts_config_lines(ro, cfg, sizeof cfg);
+    SnapReg r;
+    snap_reg_init(&r, &m->events);
+    machine_snap_register(m, &r);
+    int rc = snap_file_load(m, &r, cfg, ro->from_snapshot, err);
+    snap_reg_free(&r);
+    return rc;
+}
+
 /* Runs the machine configured by ro. With rp, compares the run against a recording;
  * with ro->trace_path, records. argc/argv are the command line kept in the header. */
 static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
@@ -541,6 +564,13 @@ static int execute(RunOpts *ro, Replay *rp, int argc, char **argv)
             machine_destroy(m);
             return EXIT_SETUP;
         }
+        tracer_set_recording(&m->tracer, replay_observe, rp);   /* compared once, however travelled */
+    }
+    if (ro->from_snapshot && load_snapshot(ro, m, &err) != 0) {
+        fprintf(stderr, "ringside: --from-snapshot %s\n", err.msg);
+        machine_destroy(m);
+        trace_close(tw, &err);
+        return EXIT_SETUP;
     }
     if (ro->dump_dtb && write_file(ro->dump_dtb, m->dtb, m->dtb_size, &err) != 0) {
         fprintf(stderr, "ringside: --dump-dtb %s\n", err.msg);

@@ -13,6 +13,7 @@
 #include "suggest.h"
 #include "virtio/virtio_net.h"
 #include "virtio/virtio_pci.h"
+#include "snap/travel.h"
 
 /* ARG_OPT: a value only as --name=VALUE; --name alone hands the parser NULL. */
 typedef enum { ARG_NONE, ARG_STR, ARG_U64, ARG_OPT } ArgKind;
@@ -106,6 +107,10 @@ static int parse_display(RunOpts *ro, const char *val, Err *err)
 static int parse_check_driver(RunOpts *ro, const char *val, Err *err);
 static void show_check_driver(const RunOpts *ro, char *buf, size_t n);
 
+/* The default interval as --help shows it, from travel.h's one number. */
+#define SNAP_EVERY_TEXT_(n) #n
+#define SNAP_EVERY_TEXT(n) SNAP_EVERY_TEXT_(n)
+
 static const OptDesc run_opts[] = {
     { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
       FIELD(mc.fw_path), .key = "fw", .dflt = "the bundled firmware", .flags = OPT_MACHINE },
@@ -158,6 +163,8 @@ static const OptDesc run_opts[] = {
       FIELD(mc.virtio_fault), .key = "virtio_fault", .dflt = "none", .flags = OPT_MACHINE | OPT_NIC },
     { "--check-driver", NULL, ARG_OPT, "MODE", "check the guest's virtio driver against the rules of virtio 1.2 (docs/conformance.md): warn (report each broken rule, once on the console, every time in the trace), error (also end the run at the first, exit status 128), off; --check-driver alone is warn",
       FIELD(mc.check_driver), .key = "check_driver", .dflt = "warn", .parse = parse_check_driver, .show = show_check_driver, .flags = OPT_MACHINE },
+    { "--from-snapshot", NULL, ARG_STR, "FILE", "go on from a snapshot the monitor saved (snapshot save FILE) instead of booting; the configuration and firmware must be the snapshot's",
+      FIELD(from_snapshot), .flags = OPT_MACHINE },
     /* The debugger (docs/debugging.md). */
     { "--break-on", NULL, ARG_STR, "COND", "stop when an event matches COND, e.g. \"virtio_status new&DRIVER_OK\" (repeatable); without --monitor or --gdb, print where and exit with status 127",
       FIELD(dbg.break_on), .flags = OPT_OBSERVER | OPT_REPEAT, .parse = parse_break_on },
@@ -175,6 +182,8 @@ static const OptDesc run_opts[] = {
       FIELD(dbg.display_sdl), .flags = OPT_OBSERVER, .dflt = "none", .parse = parse_display },
     { "--screenshot", NULL, ARG_STR, "FILE", "with --display sdl: save the window as a PNG to FILE when the run ends",
       FIELD(dbg.screenshot), .flags = OPT_OBSERVER },
+    { "--snapshot-every", NULL, ARG_U64, "N", "while debugging, keep a snapshot of the machine every N instructions, for going back (reverse-stepi, reverse-continue, goto); 0: no time travel",
+      FIELD(dbg.snapshot_every), .flags = OPT_OBSERVER, .dflt = SNAP_EVERY_TEXT(TRAVEL_EVERY_DEFAULT) },
 };
 
 static void *field(RunOpts *ro, const OptDesc *o) { return (char *)ro + o->off; }
@@ -424,6 +433,7 @@ int run_opts_parse(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
     memset(ro, 0, sizeof *ro);
     machine_config_default(&ro->mc);
+    ro->dbg.snapshot_every = TRAVEL_EVERY_DEFAULT;
     return parse(argc, argv, ro, FROM_RUN, err);
 }
 
@@ -431,6 +441,7 @@ int run_opts_parse_recorded(int argc, char *const *argv, RunOpts *ro, Err *err)
 {
     memset(ro, 0, sizeof *ro);
     machine_config_default(&ro->mc);
+    ro->dbg.snapshot_every = TRAVEL_EVERY_DEFAULT;
     return parse(argc, argv, ro, FROM_TRACE, err);
 }
 

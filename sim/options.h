@@ -22,12 +22,14 @@ typedef struct DebugOpts {
     bool gdb_wait;                   /* --gdb-wait */
     bool display_sdl;                /* --display sdl: the window (debug/window.h) */
     const char *screenshot;          /* --screenshot FILE: the window as a PNG at the end */
+    uint64_t snapshot_every;         /* --snapshot-every N (0: no time travel) */
 } DebugOpts;
 
 /* What `ringside run`'s options set: the machine's configuration and the run's own. */
 typedef struct RunOpts {
     MachineConfig mc;
     const char *dump_dtb;            /* --dump-dtb FILE */
+    const char *from_snapshot;       /* --from-snapshot FILE */
     bool stats;                      /* --stats */
     const char *serial_input_path;   /* --serial-input FILE ('-': stdin) */
     const char *trace_path;          /* --trace FILE */

@@ -177,3 +177,11 @@ static const RegDesc plic_regs[] = {
 const MemOps plic_ops = {
     .regs = plic_regs, .nregs = ARRAY_SIZE(plic_regs), .min_size = 4, .max_size = 4,
 };
+
+/* Snapshot state (snap/snap.h): every register and gateway, and the output levels. */
+static const SnapField plic_fields[] = {
+    SNAP_FIELD(Plic, priority), SNAP_FIELD(Plic, level), SNAP_FIELD(Plic, pending),
+    SNAP_FIELD(Plic, claimed), SNAP_FIELD(Plic, enable), SNAP_FIELD(Plic, threshold),
+    SNAP_FIELD(Plic, out_level),
+};
+const SnapDesc plic_snap = SNAP_DESC("plic", 1, Plic, plic_fields);

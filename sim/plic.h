@@ -5,6 +5,7 @@
 
 #include "bus.h"
 #include "irq.h"
+#include "snap/snap.h"
 
 #define PLIC_BASE 0x0c000000u
 #define PLIC_SIZE 0x600000u
@@ -23,6 +24,7 @@ typedef struct Plic {
 } Plic;
 
 extern const MemOps plic_ops;
+extern const SnapDesc plic_snap;
 
 void plic_init(Plic *p, IrqLine m_ext, IrqLine s_ext);
 /* The input side: source n's level (level-triggered gateways). */

@@ -25,7 +25,8 @@ void ram_destroy(Ram *r)
     free(r->host);
     free(r->page_flags);
     free(r->watch_count);
-    r->host = r->page_flags = NULL;
+    free(r->dirty);
+    r->host = r->page_flags = r->dirty = NULL;
     r->watch_count = NULL;
 }
 
@@ -35,6 +36,30 @@ int ram_read(const Ram *r, uint64_t addr, void *buf, uint64_t len)
     if (!p)
         return -1;
     memcpy(buf, p, len);
+    return 0;
+}
+
+/* Pages [addr, addr+len) were written: a snapshot must copy them. */
+static void mark_dirty(Ram *r, uint64_t addr, uint64_t len)
+{
+    if (!r->dirty || len == 0)
+        return;
+    uint64_t first = (addr - r->base) >> RAM_PAGE_SHIFT;
+    uint64_t last = (addr - r->base + len - 1) >> RAM_PAGE_SHIFT;
+    for (uint64_t pg = first; pg <= last; pg++) {
+        r->dirty[pg] = 1;
+        r->page_flags[pg] &= (uint8_t)~RAM_PAGE_CLEAN;
+    }
+}
+
+int ram_track_reset(Ram *r)
+{
+    uint64_t n = r->size >> RAM_PAGE_SHIFT;
+    if (!r->dirty && !(r->dirty = calloc(n, 1)))
+        return -1;
+    memset(r->dirty, 0, n);
+    for (uint64_t pg = 0; pg < n; pg++)
+        r->page_flags[pg] |= RAM_PAGE_CLEAN;
     return 0;
 }
 
@@ -55,6 +80,7 @@ int ram_write(Ram *r, uint64_t addr, const void *buf, uint64_t len)
     if (!p)
         return -1;
     memcpy(p, buf, len);
+    mark_dirty(r, addr, len);
     invalidate_code(r, addr, len);
     return 0;
 }
@@ -84,6 +110,8 @@ void ram_store_done(Ram *r, uint64_t addr, unsigned size, uint64_t val)
     /* A misaligned store may end on the next page: both pages' flags apply. */
     uint8_t fl = r->page_flags[(addr - r->base) >> RAM_PAGE_SHIFT] |
                  r->page_flags[(addr + size - 1 - r->base) >> RAM_PAGE_SHIFT];
+    if (fl & RAM_PAGE_CLEAN)
+        mark_dirty(r, addr, size);
     if (fl & RAM_PAGE_CODE)
         invalidate_code(r, addr, size);
     if ((fl & RAM_PAGE_WATCH) && r->watch_fn)

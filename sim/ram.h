@@ -3,7 +3,9 @@
  * Each 4 KiB page carries flags. A store to a page with any flag set leaves the CPU's
  * fast path: RAM_PAGE_CODE pages hold decoded instructions (the store invalidates them,
  * so self-modifying code stays correct) and RAM_PAGE_WATCH pages are reported to
- * watch_fn (mem_watch.h: the ring watch, watchpoints). */
+ * watch_fn (mem_watch.h: the ring watch, watchpoints). RAM_PAGE_CLEAN pages have not
+ * been written since the last snapshot (snap/snap_ram.c): the first store marks the
+ * page dirty and clears the flag, so a snapshot copies only what changed. */
 #ifndef RINGSIDE_RAM_H
 #define RINGSIDE_RAM_H
 
@@ -12,7 +14,7 @@
 #define RAM_PAGE_SHIFT 12
 #define RAM_PAGE_SIZE (1u << RAM_PAGE_SHIFT)
 
-enum { RAM_PAGE_CODE = 1, RAM_PAGE_WATCH = 2 };
+enum { RAM_PAGE_CODE = 1, RAM_PAGE_WATCH = 2, RAM_PAGE_CLEAN = 4 };
 
 typedef struct Ram {
     uint64_t base, size;
@@ -25,6 +27,8 @@ typedef struct Ram {
     void (*watch_fn)(void *ctx, uint64_t addr, unsigned size, uint64_t val);
     void *watch_ctx;
     uint32_t *watch_count;               /* per page: how many watchers */
+    uint8_t *dirty;                      /* per page: written since the last snapshot
+                                          * (NULL: nobody tracks) */
 } Ram;
 
 int ram_init(Ram *r, uint64_t base, uint64_t size, Err *err);
@@ -51,5 +55,8 @@ void ram_watch(Ram *r, uint64_t addr, uint64_t len, bool on);
 /* Called after a CPU store landed in a page with flags (either page, if it straddles
  * two): invalidates decoded code and reports watched stores. The store is done. */
 void ram_store_done(Ram *r, uint64_t addr, unsigned size, uint64_t val);
+/* Dirty tracking for snapshots: every page clean from now on (allocates the map on
+ * first use; -1 when out of memory). */
+int ram_track_reset(Ram *r);
 
 #endif

@@ -26,3 +26,9 @@ static const RegDesc test_regs[] = {
 const MemOps sifive_test_ops = {
     .regs = test_regs, .nregs = ARRAY_SIZE(test_regs), .min_size = 4, .max_size = 4,
 };
+
+/* Snapshot state (snap/snap.h). */
+static const SnapField sifive_test_fields[] = {
+    SNAP_FIELD(SifiveTest, state), SNAP_FIELD(SifiveTest, exit_code),
+};
+const SnapDesc sifive_test_snap = SNAP_DESC("test", 1, SifiveTest, sifive_test_fields);

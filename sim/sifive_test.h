@@ -4,6 +4,7 @@
 #define RINGSIDE_SIFIVE_TEST_H
 
 #include "bus.h"
+#include "snap/snap.h"
 
 #define SIFIVE_TEST_BASE 0x100000u
 #define SIFIVE_TEST_SIZE 0x1000u
@@ -18,5 +19,6 @@ typedef struct SifiveTest {
 } SifiveTest;
 
 extern const MemOps sifive_test_ops;
+extern const SnapDesc sifive_test_snap;
 
 #endif

@@ -11,6 +11,7 @@
 #define RINGSIDE_TRACER_H
 
 #include "loader.h"
+#include "snap/recgate.h"
 #include "trace/trace.h"
 
 #define TRACER_MAX_OBSERVERS 8
@@ -27,6 +28,8 @@ typedef struct TraceObserver {
     TraceObserveFn *fn;
     void *ctx;
     TraceTypeSet types;      /* the event types it is given */
+    bool recording;          /* part of the run's recording: gated (tracer_set_recording) */
+    RecGate gate;
 } TraceObserver;
 
 typedef struct Tracer {
@@ -45,6 +48,8 @@ typedef struct Tracer {
      * (trace.h's trace_ev_*) before the other observers are handed the event. */
     TraceWriter *writer;
     TraceTypeSet writer_types;
+    bool writer_recording;   /* the writer is gated like a recording observer ... */
+    RecGate writer_gate;     /* ... by this gate (tracer_set_recording) */
     uint8_t want[TRACE_EV_LIMIT];   /* how many observers take each event type */
     uint8_t want_obs[TRACE_EV_LIMIT];   /* the same without the writer */
     /* Called after the set of wanted types changed (the machine then turns its hooks,
@@ -59,6 +64,17 @@ void tracer_init(Tracer *t);
 /* Adds an observer of the given event types (NULL: all of them). -1 when the tracer
  * already has TRACER_MAX_OBSERVERS or is dispatching. */
 int tracer_observe(Tracer *t, TraceObserveFn *fn, void *ctx, const TraceTypeSet *types);
+/* Marks observer (fn, ctx) as part of the recording (the trace file, the replay
+ * comparison, the driver checker): after a snapshot is restored it is not given the
+ * events it has already seen until the run is past them again (snap/recgate.h). */
+void tracer_set_recording(Tracer *t, TraceObserveFn *fn, void *ctx);
+/* Whether the run goes over ground the recording already holds (after a snapshot was
+ * restored): a recording observer that also reacts to something other than events
+ * (the checker's RAM watch) stays quiet while this is true. */
+bool tracer_replaying(const Tracer *t);
+/* Snapshot state: how far each recording observer has seen (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc tracer_snap;
 /* Removes the observer (fn, ctx); no-op if it is not there. */
 void tracer_unobserve(Tracer *t, TraceObserveFn *fn, void *ctx);
 

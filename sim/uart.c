@@ -140,7 +140,7 @@ static void thr_write(void *opaque, unsigned sub, unsigned size, uint64_t val)
         u->dll = b;
         return;
     }
-    if (u->out) {
+    if (u->out && recgate_pass(&u->out_gate)) {
         fputc(b, u->out);
         if (b == '\n')
             fflush(u->out);
@@ -226,3 +226,15 @@ static const RegDesc uart_regs[] = {
 const MemOps uart_ops = {
     .regs = uart_regs, .nregs = ARRAY_SIZE(uart_regs), .min_size = 1, .max_size = 1,
 };
+
+/* Snapshot state (snap/snap.h): the registers, the input queue's position and the
+ * console's output count; the queue's bytes and the prompt are configuration. */
+static const SnapField uart_fields[] = {
+    SNAP_FIELD(Uart, ier), SNAP_FIELD(Uart, lcr), SNAP_FIELD(Uart, mcr), SNAP_FIELD(Uart, scr),
+    SNAP_FIELD(Uart, dll), SNAP_FIELD(Uart, dlm), SNAP_FIELD(Uart, fcr),
+    SNAP_FIELD(Uart, rbr_full), SNAP_FIELD(Uart, rbr), SNAP_FIELD(Uart, thre_int),
+    SNAP_FIELD(Uart, irq_level), SNAP_FIELD(Uart, in_len), SNAP_FIELD(Uart, in_pos),
+    SNAP_FIELD(Uart, prompt_seen), SNAP_FIELD(Uart, waiting), SNAP_FIELD(Uart, out_gate.seen),
+    SNAP_TIMER(Uart, rx_timer),
+};
+const SnapDesc uart_snap = SNAP_DESC("uart", 1, Uart, uart_fields);

@@ -11,6 +11,7 @@
 #include "bus.h"
 #include "events.h"
 #include "irq.h"
+#include "snap/snap.h"
 
 #define UART_BASE 0x10000000u
 #define UART_SIZE 0x100u
@@ -38,6 +39,7 @@ typedef struct Uart {
     char *prompt;            /* NULL: no waiting for output between lines */
     size_t prompt_len, prompt_seen;
     bool waiting;            /* a line ended: hold input until the prompt is printed */
+    RecGate out_gate;        /* console bytes: the recording's, written once (snap.h) */
     uint64_t (*now)(void *ctx);
     void *now_ctx;
     /* observers of consumed input bytes (the trace records them) */
@@ -46,6 +48,7 @@ typedef struct Uart {
 } Uart;
 
 extern const MemOps uart_ops;
+extern const SnapDesc uart_snap;
 
 void uart_init(Uart *u, IrqLine irq, EventQueue *q, FILE *out,
                uint64_t (*now)(void *ctx), void *now_ctx);

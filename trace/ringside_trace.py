@@ -533,9 +533,10 @@ class TraceReader:
         """Starts the iteration at the block holding the first event at virtual time t
         or later (every block starts with what it needs: its names, its base time), so
         `ringside-trace show --from T` does not decode what comes before. The blocks
-        skipped are not checked."""
+        skipped are not checked. Returns how many events come before the first one read
+        (the block headers count them)."""
         if self.header.version != VERSION:
-            return
+            return 0
         bl = self.blocks()
         start = 0
         # block k holds events after bl[k] base time, up to bl[k + 1]'s base time
@@ -545,6 +546,7 @@ class TraceReader:
         if bl and start < len(bl):
             self.pos = bl[start][0]
             self._seek = (bl[start][1], bl[start][2])
+        return self._seek[0] if self._seek else 0
 
     def __iter__(self):
         if self.header.version == 1:

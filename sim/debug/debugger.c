@@ -5,37 +5,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "debug/dbg_priv.h"
 #include "pci/host_bridge.h"
 #include "virtio/virtio_net.h"
-
-#define DBG_MAX_POINTS 64
-#define DBG_SLICE 5000000u           /* virtual time between polls of a running machine */
-#define HISTORY 64
-#define HIST_BUF 384                 /* copied text and bytes of one kept event */
-
-/* A kept event: the event, with its text and bytes copied (names stay where they are:
- * they never change while the run lasts, trace.h). */
-typedef struct Kept {
-    TraceEvent ev;
-    uint8_t buf[HIST_BUF];
-} Kept;
-
-struct Debugger {
-    Machine *m;
-    DbgPoint pt[DBG_MAX_POINTS];
-    unsigned npt;
-    int next_id;
-    bool observing;
-    TraceTypeSet types;              /* what the observer takes now */
-    bool history;
-    Kept *hist;
-    unsigned hist_next, hist_n;
-    DbgStop stop;                    /* the last stop */
-    bool fired;                      /* a point fired during this run call */
-    bool watching_ram_stores, watching_loads;
-    DbgPollFn *poll;
-    void *poll_ctx;
-};
 
 Machine *dbg_machine(const Debugger *d) { return d->m; }
 
@@ -50,7 +22,10 @@ static void fill_where(Debugger *d, DbgStop *s)
 
 static void fire(Debugger *d, DbgPoint *p, DbgStopKind kind)
 {
-    p->hits++;
+    if (d->traveling == DBG_TRAVEL_QUIET)
+        return;                      /* going to a moment: the points sleep */
+    if (d->traveling == DBG_TRAVEL_OFF)
+        p->hits++;
     if (d->fired)
         return;                      /* the first point of an instruction tells why */
     d->fired = true;
@@ -236,6 +211,8 @@ void debugger_destroy(Debugger *d)
     dbg_delete(d, 0);
     d->history = false;
     rewire(d);
+    travel_destroy(d->travel);
+    free(d->config);
     free(d->hist);
     free(d);
 }
@@ -395,6 +372,7 @@ static const DbgStop *run(Debugger *d, uint64_t vlimit, uint64_t ilimit, DbgStop
 {
     Machine *m = d->m;
     d->fired = false;
+    dbg_travel_start(d);
     /* Going on from a breakpoint runs its instruction (gdb's and the monitor's
      * continue and stepi alike); between slices nothing is stepped over. */
     if (cpu_break_at(m->cpu, cpu_get_pc(m->cpu)))
@@ -402,7 +380,7 @@ static const DbgStop *run(Debugger *d, uint64_t vlimit, uint64_t ilimit, DbgStop
     for (;;) {
         uint64_t now = cpu_vclock(m->cpu);
         uint64_t slice = now + DBG_SLICE < vlimit && now + DBG_SLICE > now ? now + DBG_SLICE : vlimit;
-        StopReason why = machine_run_until(m, slice, ilimit);
+        StopReason why = machine_run_until(m, slice, dbg_travel_limit(d, ilimit));
         if (why != STOP_PAUSED) {
             memset(&d->stop, 0, sizeof d->stop);
             d->stop.kind = DBG_STOP_END;
@@ -428,6 +406,7 @@ static const DbgStop *run(Debugger *d, uint64_t vlimit, uint64_t ilimit, DbgStop
             d->stop.kind = at_limit;
             break;
         }
+        dbg_travel_tick(d);
         if (d->poll && d->poll(d->poll_ctx)) {
             memset(&d->stop, 0, sizeof d->stop);
             d->stop.kind = DBG_STOP_INTERRUPT;
@@ -435,6 +414,7 @@ static const DbgStop *run(Debugger *d, uint64_t vlimit, uint64_t ilimit, DbgStop
         }
     }
     fill_where(d, &d->stop);
+    dbg_travel_tick(d);
     /* A one-shot point that fired is gone. */
     if (d->stop.kind == DBG_STOP_COND)
         for (unsigned i = 0; i < d->npt; i++)
@@ -511,6 +491,8 @@ void dbg_print_stop(const Debugger *d, const DbgStop *s, FILE *f)
     case DBG_STOP_STEP: fprintf(f, "stopped: stepped, at %s\n", where); break;
     case DBG_STOP_TIME: fprintf(f, "stopped: at the time asked, %s\n", where); break;
     case DBG_STOP_INTERRUPT: fprintf(f, "stopped: interrupted at %s\n", where); break;
+    case DBG_STOP_EVENT: fprintf(f, "stopped: after event #%" PRIu64 " at %s\n  event: %s\n", s->value, where, s->event); break;
+    case DBG_STOP_ORIGIN: fprintf(f, "stopped: at the start of the recorded history, %s\n", where); break;
     case DBG_STOP_END:
         fprintf(f, "the run has ended: %s (guest exit %d) at %s\n", machine_stop_name(s->end), d->m->exit_code, where);
         break;
@@ -531,16 +513,22 @@ uint64_t dbg_late(void *ctx, CondLate late)
 
 int dbg_write_reg(Debugger *d, unsigned reg, uint64_t value, Err *err)
 {
+    if (dbg_travel_before_write(d, err) != 0)
+        return -1;
     return machine_write_reg(d->m, reg, value, err);
 }
 
 int dbg_write_csr(Debugger *d, unsigned csr, uint64_t value, Err *err)
 {
+    if (dbg_travel_before_write(d, err) != 0)
+        return -1;
     return machine_write_reg(d->m, MACHINE_REG_CSR + (csr & 0xfff), value, err);
 }
 
 int dbg_write_mem(Debugger *d, uint64_t addr, const void *data, size_t len, Err *err)
 {
+    if (dbg_travel_before_write(d, err) != 0)
+        return -1;
     return machine_write_mem(d->m, addr, data, len, err);
 }
 

@@ -16,6 +16,7 @@
 
 #include "debug/cond.h"
 #include "machine.h"
+#include "snap/travel.h"
 
 typedef struct Debugger Debugger;
 
@@ -42,6 +43,8 @@ typedef enum DbgStopKind {
     DBG_STOP_TIME,               /* the virtual-time limit of dbg_run_to */
     DBG_STOP_INTERRUPT,          /* the poll function asked (Ctrl-C, gdb's interrupt) */
     DBG_STOP_END,                /* the run ended: see end */
+    DBG_STOP_EVENT,              /* goto-event: right after event number value */
+    DBG_STOP_ORIGIN,             /* going back found nothing: the start of the history */
 } DbgStopKind;
 
 typedef struct DbgStop {
@@ -92,6 +95,31 @@ const DbgStop *dbg_stepi(Debugger *d, uint64_t n);
 /* Runs to virtual time t (stopping earlier at a stop point). */
 const DbgStop *dbg_run_to(Debugger *d, uint64_t t);
 const DbgStop *dbg_last_stop(const Debugger *d);
+
+/* ---- time travel (dbg_travel.c; snap/travel.h) ----
+ * The first run takes a snapshot, and another every n instructions after it (0: no
+ * snapshots, no travel; call before the first run). Going back restores the nearest
+ * earlier snapshot and runs forward with the stop points asleep; the recording (trace
+ * file, capture, console, checker) is untouched. Each returns the stop, or NULL with
+ * err (no history, a moment the run never reaches). */
+void dbg_set_snapshot_every(Debugger *d, uint64_t n);
+/* Back n instructions. */
+const DbgStop *dbg_reverse_stepi(Debugger *d, uint64_t n, Err *err);
+/* Back to the last moment before this one where a stop point would have stopped a
+ * forward run (DBG_STOP_ORIGIN at the start of the history if none did). */
+const DbgStop *dbg_reverse_continue(Debugger *d, Err *err);
+/* To virtual time t, or to right after event number n of the run (1 = run_start, the
+ * numbering of `ringside-trace show -n`), forward or back. */
+const DbgStop *dbg_goto_time(Debugger *d, uint64_t t, Err *err);
+const DbgStop *dbg_goto_event(Debugger *d, uint64_t n, Err *err);
+/* The snapshots held, one line each, and their memory. */
+void dbg_print_snapshots(const Debugger *d, FILE *f);
+/* Snapshot files (snap/snap_file.h): the machine's configuration as the trace header
+ * gives it (copied), and the machine as it stands, written to path. */
+int dbg_set_config(Debugger *d, const char *config);
+int dbg_snapshot_save(Debugger *d, const char *path, Err *err);
+/* The timeline (NULL: none yet, or snapshots off). */
+Travel *dbg_travel(const Debugger *d);
 bool dbg_ended(const Debugger *d);
 
 /* ---- what the debugger saw and does ---- */

@@ -339,6 +339,9 @@ static void c_continue(GdbStub *g, const char *p) { resume(g, p, GDB_CONTINUE, f
 static void c_step(GdbStub *g, const char *p) { resume(g, p, GDB_STEP, false); }
 static void c_continue_sig(GdbStub *g, const char *p) { resume(g, p, GDB_CONTINUE, true); }
 static void c_step_sig(GdbStub *g, const char *p) { resume(g, p, GDB_STEP, true); }
+/* bs, bc: one instruction back, back to the last stop (debug/dbg_travel.c). */
+static void c_reverse_step(GdbStub *g, const char *p) { (void)p; gdb_run(g, GDB_REVERSE_STEP); }
+static void c_reverse_continue(GdbStub *g, const char *p) { (void)p; gdb_run(g, GDB_REVERSE_CONTINUE); }
 
 /* A thread id for the one hart: absent, -1 (all), 0 (any), 1, or pPID.TID of those. */
 static bool our_thread(const char *t, size_t n)
@@ -395,7 +398,7 @@ static void c_why(GdbStub *g, const char *p)
 static void c_supported(GdbStub *g, const char *p)
 {
     (void)p;
-    gdb_replyf(g, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+",
+    gdb_replyf(g, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+",
            RSP_MAX_PACKET);
 }
 
@@ -540,6 +543,8 @@ static const Packet packets[] = {
     { "X", false, c_write_mem_bin },
     { "Z", false, c_insert },
     { "z", false, c_remove },
+    { "bs", true, c_reverse_step },
+    { "bc", true, c_reverse_continue },
     { "c", false, c_continue },
     { "s", false, c_step },
     { "C", false, c_continue_sig },

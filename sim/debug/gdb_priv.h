@@ -17,7 +17,7 @@
 #define E_FAULT "E14"                /* memory outside RAM and ROM: EFAULT */
 
 typedef enum GdbEnd { GDB_GO_ON, GDB_DETACH, GDB_KILL } GdbEnd;
-typedef enum GdbRun { GDB_CONTINUE, GDB_STEP } GdbRun;
+typedef enum GdbRun { GDB_CONTINUE, GDB_STEP, GDB_REVERSE_STEP, GDB_REVERSE_CONTINUE } GdbRun;
 
 /* A breakpoint gdb asked for: with Z0 (software), Z1 (hardware) or both; the same
  * point in the debugger either way. id is the point the stub made (0: it was there,

@@ -56,6 +56,8 @@ void gdb_stop_reply(GdbStub *g, const DbgStop *s)
     unsigned sig = SIG_TRAP;
     if (s->kind == DBG_STOP_INTERRUPT && !g->attach_stop)
         sig = SIG_INT;
+    if (s->kind == DBG_STOP_ORIGIN)
+        snprintf(why, sizeof why, "replaylog:begin;");  /* going back reached the start */
     if (s->kind == DBG_STOP_BREAK) {
         const GdbBreak *b = gdb_find_break(g, s->pc);
         snprintf(why, sizeof why, "%s:;", b && !(b->kinds & 1) ? "hwbreak" : "swbreak");
@@ -151,9 +153,15 @@ void gdb_run(GdbStub *g, GdbRun kind)
     if (g->prev)
         g->prev(g->prev_ctx);
     dbg_set_poll(g->d, poll_run, g);
-    const DbgStop *s = kind == GDB_STEP ? dbg_stepi(g->d, 1) : dbg_continue(g->d);
+    Err err;
+    const DbgStop *s = kind == GDB_STEP ? dbg_stepi(g->d, 1)
+                     : kind == GDB_REVERSE_STEP ? dbg_reverse_stepi(g->d, 1, &err)
+                     : kind == GDB_REVERSE_CONTINUE ? dbg_reverse_continue(g->d, &err)
+                     : dbg_continue(g->d);
     dbg_set_poll(g->d, g->prev, g->prev_ctx);
     g->attach_stop = false;
+    if (!s)
+        return gdb_reply(g, "E01");  /* no history to go back in (snapshots off) */
     gdb_stop_reply(g, s);
 }
 

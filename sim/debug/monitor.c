@@ -196,6 +196,80 @@ static int c_run_to(Monitor *mon, char *args)
     return after_run(mon, dbg_run_to(mon->d, t));
 }
 
+/* ---- time travel (debug/dbg_travel.c): back and forth over the same run ---- */
+
+static int travelled(Monitor *mon, const DbgStop *s, const Err *err)
+{
+    if (!s)
+        return fail(mon, "%s", err->msg);
+    print_stop(mon, s);
+    return MON_OK;
+}
+
+/* Under gdb, gdb moves the machine (its reverse-stepi, reverse-continue) and caches
+ * registers; a monitor command that moved it behind gdb's back would mislead it. */
+static int no_gdb(Monitor *mon, const char *what)
+{
+    return mon->gdb ? fail(mon, "%s moves the machine: use gdb's reverse-stepi / reverse-continue", what) : MON_OK;
+}
+
+static int c_reverse_stepi(Monitor *mon, char *args)
+{
+    char *w = word(&args);
+    uint64_t n = 1;
+    Err err;
+    if (w && (number(w, &n) < 0 || n == 0))
+        return fail(mon, "reverse-stepi [N]  (N >= 1 instructions)");
+    if (no_gdb(mon, "reverse-stepi"))
+        return MON_ERROR;
+    return travelled(mon, dbg_reverse_stepi(mon->d, n, &err), &err);
+}
+
+static int c_reverse_continue(Monitor *mon, char *args)
+{
+    (void)args;
+    Err err;
+    if (no_gdb(mon, "reverse-continue"))
+        return MON_ERROR;
+    return travelled(mon, dbg_reverse_continue(mon->d, &err), &err);
+}
+
+static int c_goto(Monitor *mon, char *args)
+{
+    char *w = word(&args);
+    uint64_t t;
+    Err err;
+    if (number(w, &t) < 0)
+        return fail(mon, "goto T  (a virtual time, before or after this one)");
+    if (no_gdb(mon, "goto"))
+        return MON_ERROR;
+    return travelled(mon, dbg_goto_time(mon->d, t, &err), &err);
+}
+
+static int c_goto_event(Monitor *mon, char *args)
+{
+    char *w = word(&args);
+    uint64_t n;
+    Err err;
+    if (number(w, &n) < 0 || n == 0)
+        return fail(mon, "goto-event N  (1 = run_start; the numbers of ringside-trace show -n)");
+    if (no_gdb(mon, "goto-event"))
+        return MON_ERROR;
+    return travelled(mon, dbg_goto_event(mon->d, n, &err), &err);
+}
+
+static int c_snapshot(Monitor *mon, char *args)
+{
+    char *w = word(&args), *path = word(&args);
+    Err err;
+    if (!w || strcmp(w, "save") != 0 || !path)
+        return fail(mon, "snapshot save FILE  (ringside run --from-snapshot FILE goes on from here)");
+    if (dbg_snapshot_save(mon->d, path, &err) != 0)
+        return fail(mon, "%s", err.msg);
+    fprintf(mon->out, "snapshot of time %" PRIu64 " written to %s\n", cpu_vclock(mon->m->cpu), path);
+    return MON_OK;
+}
+
 /* until COND and step-event WORD: a one-shot condition, then run (or, under gdb, only
  * armed for gdb's next continue). */
 static int run_once(Monitor *mon, const char *cond)
@@ -396,7 +470,11 @@ static int c_info(Monitor *mon, char *args)
         return info_devices(mon);
     if (w && (strcmp(w, "regs") == 0 || strcmp(w, "registers") == 0))
         return info_regs(mon);
-    return fail(mon, "info break|virtio|vq N|pci|devices|regs");
+    if (w && strcmp(w, "snapshots") == 0) {
+        dbg_print_snapshots(mon->d, mon->out);
+        return MON_OK;
+    }
+    return fail(mon, "info break|virtio|vq N|pci|devices|regs|snapshots");
 }
 
 /* x/Nf ADDR: N units (b h w g: 1 2 4 8 bytes) of RAM or ROM, in hex. */
@@ -482,9 +560,14 @@ static const MonCmd cmds[] = {
     { "until", NULL, "COND", "run until COND, once", c_until, true },
     { "step-event", NULL, "[WORDS]", "run to the next event of a family or name (default: virtio)", c_step_event, true },
     { "run-to", NULL, "T", "run until virtual time T", c_run_to, true },
+    { "reverse-stepi", "rsi", "[N]", "go back N instructions (default 1)", c_reverse_stepi, false },
+    { "reverse-continue", "rc", NULL, "go back to the last moment a stop point would have stopped the run", c_reverse_continue, false },
+    { "goto", NULL, "T", "go to virtual time T, back or forth", c_goto, false },
+    { "goto-event", NULL, "N", "go to right after event N of the run (ringside-trace show -n)", c_goto_event, false },
+    { "snapshot", NULL, "save FILE", "write the machine as it stands to FILE (ringside run --from-snapshot FILE)", c_snapshot, false },
     { "why", NULL, NULL, "what stopped the run", c_why, false },
     { "trace", NULL, "last [N]", "the last N events (default 16), decoded", c_trace, false },
-    { "info", "i", "break|virtio|vq N|pci|devices|regs", "stop points, the device, a queue, PCI, the maps, registers", c_info, false },
+    { "info", "i", "break|virtio|vq N|pci|devices|regs|snapshots", "stop points, the device, a queue, PCI, the maps, registers, the snapshots", c_info, false },
     { "x", NULL, "/N[bhwg] ADDR", "examine RAM or ROM", c_x, false },
     { "screenshot", NULL, "FILE", "save the window (--display sdl) as a PNG", c_screenshot, false },
     { "help", "h", "[COMMAND]", "this list", c_help, false },

@@ -10,6 +10,7 @@
 #include "net/pcapng.h"
 #include "net/peer.h"
 #include "net/recorded.h"
+#include "snap/snap.h"
 
 typedef struct QFrame {
     struct QFrame *next;
@@ -57,6 +58,7 @@ struct NetBackend {
     NetBackendStats stats;
     bool failed;
     char err[256];
+    RecGate cap_gate;          /* --pcap frames: the recording's, written once (snap.h) */
 };
 
 static uint64_t vnow(const NetBackend *nb) { return nb->now(nb->now_ctx); }
@@ -87,7 +89,7 @@ static void note_error(NetBackend *nb, const char *msg)
 
 static int capture(NetBackend *nb, bool inbound, const uint8_t *frame, size_t len)
 {
-    if (!nb->cap)
+    if (!nb->cap || !recgate_pass(&nb->cap_gate))
         return 0;
     Err e;
     if (pcapng_write(nb->cap, net_vtime_to_ns(vnow(nb), nb->insns_per_tick), inbound, frame, len, &e) != 0) {
@@ -419,3 +421,89 @@ size_t net_backend_pending(const NetBackend *nb) { return nb->n; }
 const NetBackendStats *net_backend_stats(const NetBackend *nb) { return &nb->stats; }
 const struct NetPeer *net_backend_peer(const NetBackend *nb) { return nb->peer; }
 const char *net_backend_error(const NetBackend *nb) { return nb->failed ? nb->err : NULL; }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField nb_fields[] = {
+    SNAP_FIELD(NetBackend, last_due), SNAP_FIELD(NetBackend, blocked), SNAP_TIMER(NetBackend, timer),
+    SNAP_FIELD(NetBackend, replay_started), SNAP_FIELD(NetBackend, have_ts0), SNAP_FIELD(NetBackend, rd_done),
+    SNAP_FIELD(NetBackend, t0), SNAP_FIELD(NetBackend, ts0), SNAP_FIELD(NetBackend, rec_next),
+    SNAP_FIELD(NetBackend, stats), SNAP_FIELD(NetBackend, failed), SNAP_FIELD(NetBackend, err),
+    SNAP_FIELD(NetBackend, cap_gate.seen),
+};
+
+static size_t rec_files(const NetBackend *nb)
+{
+    return nb->rec && nb->file_used ? nb->rec->n_files : 0;
+}
+
+/* The frames waiting for the guest, in order, and which recorded files were served. */
+static int nb_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    NetBackend *nb = obj;
+    if (nb->rd)
+        return err_set(err, "snapshot: a run fed from a capture (--net pcap:) cannot be saved yet");
+    snap_put_u64(b, nb->n);
+    for (const QFrame *q = nb->head; q; q = q->next) {
+        snap_put_u64(b, q->due);
+        snap_put(b, &q->tried, 1);
+        snap_put_u64(b, q->len);
+        snap_put(b, q->data, q->len);
+    }
+    for (size_t i = 0; i < rec_files(nb); i++)
+        snap_put(b, &nb->file_used[i], 1);
+    return 0;
+}
+
+static void nb_queue_free(NetBackend *nb)
+{
+    for (QFrame *q = nb->head, *nx; q; q = nx) {
+        nx = q->next;
+        free(q);
+    }
+    nb->head = nb->tail = NULL;
+    nb->n = 0;
+}
+
+static int nb_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    NetBackend *nb = obj;
+    nb_queue_free(nb);
+    uint64_t n = snap_get_u64(in);
+    if (in->bad || n > NET_QUEUE_MAX)
+        return err_set(err, "snapshot: network backend: %llu queued frames", (unsigned long long)n);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t due = snap_get_u64(in);
+        uint8_t tried = 0;
+        snap_get(in, &tried, 1);
+        uint64_t len = snap_get_u64(in);
+        const uint8_t *data = len <= (1u << 20) ? snap_get_ptr(in, (size_t)len) : NULL;
+        QFrame *q = data ? malloc(sizeof *q + len) : NULL;
+        if (!q)
+            return err_set(err, "snapshot: network backend: bad queued frame %llu", (unsigned long long)i);
+        *q = (QFrame){ .due = due, .tried = tried != 0, .len = (size_t)len };
+        memcpy(q->data, data, len);
+        if (nb->tail)
+            nb->tail->next = q;
+        else
+            nb->head = q;
+        nb->tail = q;
+        nb->n++;
+    }
+    for (size_t i = 0; i < rec_files(nb); i++) {
+        uint8_t u = 0;
+        snap_get(in, &u, 1);
+        nb->file_used[i] = u != 0;
+    }
+    return in->bad ? err_set(err, "snapshot: network backend: truncated") : 0;
+}
+
+static void nb_snap_children(void *obj, SnapReg *r)
+{
+    NetBackend *nb = obj;
+    if (nb->peer)
+        snap_add(r, &net_peer_snap, nb->peer, NULL);
+}
+
+const SnapDesc net_backend_snap = SNAP_DESC("net-backend", 1, NetBackend, nb_fields, .save = nb_snap_save,
+                                            .load = nb_snap_load, .children = nb_snap_children);

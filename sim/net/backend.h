@@ -88,6 +88,10 @@ uint64_t net_vtime_to_ns(uint64_t vtime, uint32_t insns_per_tick);
 uint64_t net_ns_to_vtime(uint64_t ns, uint32_t insns_per_tick);
 /* Closes the capture; -1 (with err) if finishing it failed. Frees nb in any case. */
 int net_backend_destroy(NetBackend *nb, Err *err);
+/* The backend's snapshot state (frames waiting for the guest, the peer as a child;
+ * snap/snap.h). A capture being replayed (--net pcap:) cannot be saved yet. */
+struct SnapDesc;
+extern const struct SnapDesc net_backend_snap;
 
 /* A frame from the guest; the peer's answers are queued before this returns. -1 only
  * when writing the capture failed (net_backend_error says why); the frame was still

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "snap/snap.h"
+
 const uint8_t peer_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -236,3 +238,52 @@ int peer_input(NetPeer *p, const uint8_t *frame, size_t len, PeerAction *act)
         p->stats.drops[act->drop]++;
     return (int)(p->stats.tx_frames - tx_before);
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField peer_fields[] = {
+    SNAP_FIELD(NetPeer, stats), SNAP_FIELD(NetPeer, guest_mac), SNAP_FIELD(NetPeer, guest_mac_known),
+    SNAP_FIELD(NetPeer, ip_id), SNAP_FIELD(NetPeer, tftp_transfers),
+};
+
+static int peer_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    (void)err;
+    NetPeer *p = obj;
+    for (unsigned i = 0; i < TFTP_SESSIONS; i++) {
+        TftpSession s = p->tftp[i];
+        uint8_t *data = s.data;
+        s.data = NULL;
+        snap_put(b, &s, sizeof s);
+        snap_put(b, data, s.live && data ? s.size : 0);
+    }
+    return 0;
+}
+
+static int peer_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    NetPeer *p = obj;
+    for (unsigned i = 0; i < TFTP_SESSIONS; i++) {
+        TftpSession s;
+        if (snap_get(in, &s, sizeof s) != 0)
+            return err_set(err, "snapshot: peer: truncated TFTP session");
+        /* live is a bool: only 0 or 1 may be read as one. */
+        uint8_t lv;
+        memcpy(&lv, (const char *)&s + offsetof(TftpSession, live), 1);
+        s.live = lv != 0;
+        const uint8_t *data = NULL;
+        if (s.live && (s.size > in->len - in->pos || !(data = snap_get_ptr(in, (size_t)s.size))))
+            return err_set(err, "snapshot: peer: TFTP session %u: bad file size", i);
+        free(p->tftp[i].data);
+        s.data = NULL;
+        if (s.live && !(s.data = malloc(s.size ? s.size : 1)))
+            return err_set(err, "snapshot: out of memory");
+        if (s.live)
+            memcpy(s.data, data, s.size);
+        p->tftp[i] = s;
+    }
+    return 0;
+}
+
+const SnapDesc net_peer_snap = SNAP_DESC("net-peer", 1, NetPeer, peer_fields, .save = peer_snap_save,
+                                         .load = peer_snap_load);

@@ -114,6 +114,10 @@ typedef struct NetPeer NetPeer;
 
 NetPeer *peer_create(const PeerConfig *cfg, Err *err);
 void peer_destroy(NetPeer *p);
+/* The peer's snapshot state: what it learnt of the guest, its counters and the TFTP
+ * transfers under way with the files they serve (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc net_peer_snap;
 
 /* One frame from the guest (no virtio header, no FCS). Answers go out through emit
  * before this returns; act (may be NULL) says what happened. Returns the number of

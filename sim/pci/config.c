@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 
+#include "snap/snap.h"
+
 /* Standard header register names, for the trace (PCI 3.0 figure 6-1). */
 static const RegDesc header_regs[] = {
     { PCI_VENDOR_ID, 2, "vendor_id" },       { PCI_DEVICE_ID, 2, "device_id" },
@@ -385,3 +387,63 @@ int pci_dma_write(PciDev *d, uint64_t addr, const void *buf, size_t len)
         return -1;
     return ram_write(d->bus->ram, addr, buf, len);
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField pci_dev_fields[] = {
+    SNAP_FIELD(PciDev, config), SNAP_FIELD(PciDev, irq_level), SNAP_FIELD(PciDev, irq_out),
+};
+
+static int pci_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    (void)err;
+    PciDev *d = obj;
+    for (int i = 0; i < PCI_NUM_BARS; i++) {
+        snap_put_u64(b, d->bars[i].addr);
+        snap_put_u64(b, d->bars[i].target);
+    }
+    return 0;
+}
+
+/* Every mapping goes first, so that no restored BAR meets one that is to move. */
+static int pci_snap_pre_load(void *obj, Err *err)
+{
+    (void)err;
+    PciDev *d = obj;
+    for (int i = 0; i < PCI_NUM_BARS; i++) {
+        PciBar *b = &d->bars[i];
+        if (b->flags && b->addr != PCI_BAR_UNMAPPED && d->bus)
+            as_remove(b->flags & PCI_BAR_IO ? d->bus->io : d->bus->mem, b->addr, b->opaque);
+        b->addr = PCI_BAR_UNMAPPED;
+    }
+    return 0;
+}
+
+static int pci_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    PciDev *d = obj;
+    for (int i = 0; i < PCI_NUM_BARS; i++) {
+        d->bars[i].addr = snap_get_u64(in);
+        d->bars[i].target = snap_get_u64(in);
+        if (!d->bars[i].flags && d->bars[i].addr != PCI_BAR_UNMAPPED)
+            return err_set(err, "snapshot: %s BAR %d is mapped but the device has none", d->name, i);
+    }
+    return 0;
+}
+
+static void pci_snap_post_load(void *obj)
+{
+    PciDev *d = obj;
+    for (int i = 0; i < PCI_NUM_BARS; i++) {
+        PciBar *b = &d->bars[i];
+        Err err;
+        if (b->addr != PCI_BAR_UNMAPPED && d->bus &&
+            as_add(b->flags & PCI_BAR_IO ? d->bus->io : d->bus->mem, b->addr, b->size, b->region_name,
+                   b->ops, b->opaque, &err) != 0)
+            b->addr = PCI_BAR_UNMAPPED;    /* it was mapped there in the run: cannot happen */
+    }
+}
+
+const SnapDesc pci_dev_snap = SNAP_DESC("pci", 1, PciDev, pci_dev_fields, .save = pci_snap_save,
+                                        .pre_load = pci_snap_pre_load, .load = pci_snap_load,
+                                        .post_load = pci_snap_post_load);

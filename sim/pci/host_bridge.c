@@ -8,6 +8,8 @@
 #include <libfdt.h>
 #include <stdlib.h>
 
+#include "snap/snap.h"
+
 #define CF8_ENABLE 0x80000000u
 #define CF8_PORT 0xcf8u
 #define CFC_PORT 0xcfcu
@@ -369,3 +371,24 @@ int pci_host_add_dtb(void *ctx, void *fdt, int soc, uint32_t plic_phandle, Err *
     }
     return 0;
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField pci_host_fields[] = {
+    SNAP_FIELD(PciHost, cf8), SNAP_FIELD(PciHost, line_slots),
+};
+
+static void pci_host_snap_children(void *obj, SnapReg *r)
+{
+    PciHost *h = obj;
+    for (unsigned s = 0; s < PCI_NUM_SLOTS; s++) {
+        if (!h->slots[s])
+            continue;
+        char inst[16];
+        snprintf(inst, sizeof inst, "00:%02x.0", s);
+        snap_add(r, &pci_dev_snap, h->slots[s], inst);
+    }
+}
+
+const SnapDesc pci_host_snap = SNAP_DESC("pci-host", 1, PciHost, pci_host_fields,
+                                         .children = pci_host_snap_children);

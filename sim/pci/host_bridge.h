@@ -33,6 +33,10 @@ PciHost *pci_host_create(AddrSpace *mem, AddrSpace *io, Ram *ram, const IrqLine 
 /* Unmaps the host's regions and every plugged BAR (call before destroying the spaces);
  * plugged devices stay owned by whoever created them. */
 void pci_host_destroy(PciHost *h);
+/* The bridge's snapshot state, with every plugged function's config space as a child
+ * (the devices' own state is their owners' to register; snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc pci_host_snap;
 /* Plugs d as function 0 of slot (1..31) on bus 0: wires its INTx to the swizzled INTx
  * line, hands it the tracer and bus context. -1 with err if the slot is taken. */
 int pci_host_plug(PciHost *h, PciDev *d, unsigned slot, Err *err);

@@ -168,6 +168,10 @@ const char *pci_config_reg_name(PciDev *d, unsigned off);
 /* Function-level reset: command, status errors, BARs and interrupt line back to their
  * power-on values (BARs unmapped, INTx deasserted). Capabilities keep their layout. */
 void pci_dev_reset(PciDev *d);
+/* One function's snapshot state: config space, INTx levels and BAR decoding, the
+ * mappings redone on load without trace events (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc pci_dev_snap;
 
 /* INTx level the device drives (0/1). The host sees it unless INTx disable (command
  * bit 10) is set; status bit 3 always shows it. */

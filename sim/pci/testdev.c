@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include "snap/snap.h"
+
 typedef struct PciTestDev {
     PciDev pci;                  /* first: a PciDev * is a PciTestDev * */
     uint32_t regs[8];            /* indexed by register offset / 4 */
@@ -140,3 +142,10 @@ void pci_testdev_destroy(PciDev *d)
 {
     free(d);
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField testdev_fields[] = {
+    SNAP_FIELD(PciTestDev, regs), SNAP_FIELD(PciTestDev, buf),
+};
+const SnapDesc pci_testdev_snap = SNAP_DESC("pci-testdev", 1, PciTestDev, testdev_fields);

@@ -31,6 +31,9 @@ enum { PCI_TESTDEV_DMA_FROM_GUEST = 1, PCI_TESTDEV_DMA_TO_GUEST = 2 };
 
 /* A new, unplugged test function (plug it with pci_host_plug); NULL with err. */
 PciDev *pci_testdev_create(Err *err);
+/* Its registers and buffer (the config space is the host bridge's; snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc pci_testdev_snap;
 /* Frees it; call after pci_host_destroy (or before plugging). */
 void pci_testdev_destroy(PciDev *d);
 

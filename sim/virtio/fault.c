@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "snap/snap.h"
 #include "tracer.h"
 #include "virtio/virtio.h"
 
@@ -193,3 +194,33 @@ void virtio_fault_destroy(VirtioFault *f, EventQueue *q)
         virtio_wrap(f->vd, f->inner, NULL, NULL);
     f->vd = NULL;
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField fault_fields[] = {
+    SNAP_FIELD(VirtioFault, fired), SNAP_TIMER(VirtioFault, timer),
+};
+
+static size_t seen_bytes(const VirtioFault *f)
+{
+    return f->seen && f->vd ? (size_t)f->vd->info.num_queues * f->seen_stride : 0;
+}
+
+static int fault_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    (void)err;
+    VirtioFault *f = obj;
+    snap_put(b, f->seen, seen_bytes(f));
+    return 0;
+}
+
+static int fault_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    VirtioFault *f = obj;
+    if (snap_get(in, f->seen, seen_bytes(f)) != 0)
+        return err_set(err, "snapshot: virtio-fault: truncated");
+    return 0;
+}
+
+const SnapDesc virtio_fault_snap = SNAP_DESC("virtio-fault", 1, VirtioFault, fault_fields,
+                                             .save = fault_snap_save, .load = fault_snap_load);

@@ -35,6 +35,10 @@ typedef struct VirtioFault {
 } VirtioFault;
 
 /* One line per kind, for `ringside run --help`. */
+/* Snapshot state: whether it fired, its timer, the heads seen (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc virtio_fault_snap;
+
 #define VIRTIO_FAULT_KINDS "refuse-features-ok, needs-reset@T, bogus-used-id[@Q], silent"
 
 /* Parses "KIND" or "KIND@T"; 0, or -1 with err. */

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "snap/snap.h"
 #include "tracer.h"
 
 static const char *name_of(const VirtioDevice *vd) { return vd->info.name; }
@@ -546,3 +547,67 @@ void virtio_config_write(VirtioDevice *vd, unsigned off, unsigned size, uint64_t
     if (config_in_range(vd, off, size) && vd->ops->config_write)
         vd->ops->config_write(vd, off, size, val);
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField virtio_fields[] = {
+    SNAP_FIELD(VirtioDevice, status), SNAP_FIELD(VirtioDevice, isr),
+    SNAP_FIELD(VirtioDevice, config_generation), SNAP_FIELD(VirtioDevice, config_unread_change),
+    SNAP_FIELD(VirtioDevice, dfselect), SNAP_FIELD(VirtioDevice, gfselect),
+    SNAP_FIELD(VirtioDevice, guest_features), SNAP_FIELD(VirtioDevice, queue_sel),
+};
+
+/* The queues' configuration as the driver set it, and each queue's layout (by name)
+ * and whether the device's wrapper (virtio_wrap) wraps it. */
+static int virtio_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    (void)err;
+    VirtioDevice *vd = obj;
+    snap_put(b, vd->qcfg, vd->info.num_queues * sizeof *vd->qcfg);
+    for (unsigned q = 0; q < vd->info.num_queues; q++) {
+        const char *name = vd->vq[q].ops ? vd->vq[q].ops->name : "";
+        snap_put_u32(b, (uint32_t)strlen(name));
+        snap_put(b, name, strlen(name));
+        uint8_t wrapped = vd->vq[q].wrap != NULL;
+        snap_put(b, &wrapped, 1);
+    }
+    return 0;
+}
+
+static int virtio_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    VirtioDevice *vd = obj;
+    snap_get(in, vd->qcfg, vd->info.num_queues * sizeof *vd->qcfg);
+    for (unsigned q = 0; q < vd->info.num_queues; q++) {
+        uint32_t len = snap_get_u32(in);
+        char name[32];
+        if (len >= sizeof name || snap_get(in, name, len) != 0)
+            return err_set(err, "snapshot: %s queue %u: bad layout name", vd->info.name, q);
+        name[len] = 0;
+        uint8_t wrapped = 0;
+        snap_get(in, &wrapped, 1);
+        VirtQueue *vq = &vd->vq[q];
+        vq->ops = len ? vq_layout_named(name) : NULL;
+        if (len && !vq->ops)
+            return err_set(err, "snapshot: %s queue %u: unknown layout '%s'", vd->info.name, q, name);
+        if (wrapped && !vd->queue_wrap)
+            return err_set(err, "snapshot: %s queue %u is wrapped, this machine has no wrapper (virtio_wrap)",
+                           vd->info.name, q);
+        vq->wrap = wrapped ? vd->queue_wrap : NULL;
+        vq->wrap_ctx = wrapped ? vd->wrap_ctx : NULL;
+    }
+    return in->bad ? err_set(err, "snapshot: %s: truncated queue state", vd->info.name) : 0;
+}
+
+static void virtio_snap_children(void *obj, SnapReg *r)
+{
+    VirtioDevice *vd = obj;
+    for (unsigned q = 0; q < vd->info.num_queues; q++) {
+        char inst[16];
+        snprintf(inst, sizeof inst, "%u", q);
+        snap_add(r, &vq_snap, &vd->vq[q], inst);
+    }
+}
+
+const SnapDesc virtio_snap = SNAP_DESC("virtio", 1, VirtioDevice, virtio_fields, .save = virtio_snap_save,
+                                       .load = virtio_snap_load, .children = virtio_snap_children);

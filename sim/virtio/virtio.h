@@ -97,6 +97,9 @@ struct VirtioDevice {
 /* Allocates the queues; the device starts reset. -1 with err on a bad info. */
 int virtio_init(VirtioDevice *vd, const VirtioDeviceInfo *info, const VirtioDeviceOps *ops, Err *err);
 void virtio_destroy(VirtioDevice *vd);
+/* The core's snapshot state, with its queues as children (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc virtio_snap;
 /* Called by the transport once: DMA path and interrupt callback for all queues. */
 void virtio_set_transport(VirtioDevice *vd, const VirtioTransport *t);
 void virtio_set_tracer(VirtioDevice *vd, const struct Tracer *t);

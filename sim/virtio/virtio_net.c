@@ -13,6 +13,7 @@
 
 #include "net/backend.h"
 #include "net/inet.h"
+#include "snap/snap.h"
 #include "tracer.h"
 
 #define HAS(n, bit) virtio_has_feature(&(n)->vdev, (bit))
@@ -911,3 +912,90 @@ void virtio_net_destroy(VirtioNet *n)
     n->held = NULL;
     n->buf = NULL;
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+static const SnapField virtio_net_fields[] = {
+    SNAP_FIELD(VirtioNet, mac), SNAP_FIELD(VirtioNet, status), SNAP_FIELD(VirtioNet, curr_pairs),
+    SNAP_FIELD(VirtioNet, guest_offloads), SNAP_FIELD(VirtioNet, promisc), SNAP_FIELD(VirtioNet, allmulti),
+    SNAP_FIELD(VirtioNet, alluni), SNAP_FIELD(VirtioNet, nomulti), SNAP_FIELD(VirtioNet, nouni),
+    SNAP_FIELD(VirtioNet, nobcast), SNAP_FIELD(VirtioNet, macs), SNAP_FIELD(VirtioNet, n_uni),
+    SNAP_FIELD(VirtioNet, n_multi), SNAP_FIELD(VirtioNet, uni_overflow),
+    SNAP_FIELD(VirtioNet, multi_overflow), SNAP_FIELD(VirtioNet, vlans), SNAP_FIELD(VirtioNet, stats),
+};
+
+/* The receive chains held for a merged frame, pair by pair, segment by segment. */
+static int virtio_net_snap_save(void *obj, SnapBuf *b, Err *err)
+{
+    (void)err;
+    VirtioNet *n = obj;
+    for (unsigned p = 0; p < n->cfg.max_pairs; p++) {
+        const VirtioNetRxHeld *h = &n->held[p];
+        snap_put_u32(b, h->n);
+        for (unsigned i = 0; i < h->n; i++) {
+            const VqElem *e = &h->elem[i];
+            snap_put_u32(b, e->id);
+            snap_put_u32(b, e->ndescs);
+            snap_put_u32(b, e->nseg);
+            snap_put_u32(b, e->nout);
+            snap_put_u64(b, e->out_len);
+            snap_put_u64(b, e->in_len);
+            for (unsigned s = 0; s < e->nseg; s++) {
+                snap_put_u64(b, e->seg[s].addr);
+                snap_put_u32(b, e->seg[s].len);
+                snap_put(b, &e->seg[s].writable, 1);
+            }
+        }
+    }
+    return 0;
+}
+
+static int virtio_net_snap_load(void *obj, SnapIn *in, Err *err)
+{
+    VirtioNet *n = obj;
+    for (unsigned p = 0; p < n->cfg.max_pairs; p++) {
+        VirtioNetRxHeld *h = &n->held[p];
+        uint32_t cnt = snap_get_u32(in);
+        if (in->bad || cnt > n->cfg.queue_size)
+            return err_set(err, "snapshot: virtio-net pair %u: %u held chains", p, cnt);
+        h->n = 0;
+        while (h->cap < cnt)
+            if (!held_grow(h))
+                return err_set(err, "snapshot: out of memory");
+        for (unsigned i = 0; i < cnt; i++) {
+            VqElem *e = &h->elem[i];
+            e->id = (uint16_t)snap_get_u32(in);
+            e->ndescs = (uint16_t)snap_get_u32(in);
+            uint32_t nseg = snap_get_u32(in);
+            e->nout = snap_get_u32(in);
+            e->out_len = snap_get_u64(in);
+            e->in_len = snap_get_u64(in);
+            if (in->bad || nseg > 4u * n->cfg.queue_size || e->nout > nseg)
+                return err_set(err, "snapshot: virtio-net pair %u: bad held chain", p);
+            if (!vq_grow((void **)&e->seg, &e->cap, nseg ? nseg : 1, sizeof *e->seg))
+                return err_set(err, "snapshot: out of memory");
+            e->nseg = nseg;
+            for (unsigned s = 0; s < nseg; s++) {
+                e->seg[s].addr = snap_get_u64(in);
+                e->seg[s].len = snap_get_u32(in);
+                uint8_t w = 0;
+                snap_get(in, &w, 1);
+                e->seg[s].writable = w != 0;
+            }
+        }
+        if (in->bad)
+            return err_set(err, "snapshot: virtio-net pair %u: truncated held chains", p);
+        h->n = cnt;
+    }
+    return 0;
+}
+
+static void virtio_net_snap_children(void *obj, SnapReg *r)
+{
+    VirtioNet *n = obj;
+    snap_add(r, &virtio_snap, &n->vdev, n->vdev.info.name);
+}
+
+const SnapDesc virtio_net_snap = SNAP_DESC("virtio-net", 1, VirtioNet, virtio_net_fields,
+                                           .save = virtio_net_snap_save, .load = virtio_net_snap_load,
+                                           .children = virtio_net_snap_children);

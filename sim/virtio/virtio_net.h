@@ -149,6 +149,9 @@ typedef struct VirtioNet {
 void virtio_net_config_default(VirtioNetConfig *c);
 int virtio_net_init(VirtioNet *n, const VirtioNetConfig *cfg, Err *err);
 void virtio_net_destroy(VirtioNet *n);
+/* The device's snapshot state, the virtio core as its child (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc virtio_net_snap;
 /* Transmitted frames go to nb (net_backend_send), rx notifies call net_backend_rx_ready. */
 void virtio_net_set_backend(VirtioNet *n, struct NetBackend *nb);
 /* The same with any peer (tests, other backends). */

@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include "snap/snap.h"
+
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_MODERN_BASE 0x1040
 #define VIRTIO_PCI_SUBSYS_MODERN 0x1100   /* non-transitional: >= 0x40 (§4.1.2.1); QEMU's value */
@@ -237,3 +239,5 @@ void virtio_pci_destroy(VirtioPci *vp)
     free(vp->field_names);
     vp->field_names = NULL;
 }
+
+const SnapDesc virtio_pci_snap = { .name = "virtio-pci", .version = 1, .size = sizeof(VirtioPci) };

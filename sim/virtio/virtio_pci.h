@@ -43,6 +43,12 @@ enum {
     VIRTIO_PCI_CAP_PCI_CFG = 5,
 };
 
+/* The transport keeps its state in its function's config space (the host bridge's to
+ * snapshot) and in the virtio core (the device's); this declares that it has no more,
+ * and covers its BAR regions (snap/snap.h). */
+struct SnapDesc;
+extern const struct SnapDesc virtio_pci_snap;
+
 typedef struct VirtioPci {
     PciDev pci;                      /* first: the PCI model sees only this */
     VirtioDevice *vd;

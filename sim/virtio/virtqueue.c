@@ -13,6 +13,8 @@
 #include "tracer.h"
 #include "virtio/vq_picture.h"
 
+#include "snap/snap.h"
+
 /* ---- guest memory ---- */
 
 static int ram_dma_read(void *o, uint64_t addr, void *buf, uint64_t len) { return ram_read(o, addr, buf, len); }
@@ -290,3 +292,38 @@ const char *vq_owner_name(VqOwner o)
     static const char *const names[VQ_OWN_COUNT] = { "free", "available", "device", "driver", "written" };
     return o < VQ_OWN_COUNT ? names[o] : "?";
 }
+
+/* ---- snapshots (snap/snap.h) ---- */
+
+
+/* Every layout, so a snapshot can name one (add a new layout here). */
+static const VqOps *const layouts[] = { &vq_split_ops, &vq_packed_ops };
+
+const VqOps *vq_layout_named(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
+        if (strcmp(layouts[i]->name, name) == 0)
+            return layouts[i];
+    return NULL;
+}
+
+/* The configuration and the device-side shadows (the layout's member of the union,
+ * field by field: a layout with state of its own adds its members here). The layout and any wrapper
+ * are pointers: the virtio core saves them by name (virtio.c). */
+static const SnapField vq_fields[] = {
+    SNAP_FIELD(VirtQueue, size), SNAP_FIELD(VirtQueue, ready), SNAP_FIELD(VirtQueue, desc),
+    SNAP_FIELD(VirtQueue, driver), SNAP_FIELD(VirtQueue, device), SNAP_FIELD(VirtQueue, event_idx),
+    SNAP_FIELD(VirtQueue, indirect), SNAP_FIELD(VirtQueue, notify_on_empty),
+    SNAP_FIELD(VirtQueue, inflight), SNAP_FIELD(VirtQueue, unpublished), SNAP_FIELD(VirtQueue, broken),
+    SNAP_FIELD(VirtQueue, split.last_avail), SNAP_FIELD(VirtQueue, split.used_idx),
+    SNAP_FIELD(VirtQueue, split.published), SNAP_FIELD(VirtQueue, split.signalled),
+    SNAP_FIELD(VirtQueue, split.signalled_valid), SNAP_FIELD(VirtQueue, split.avail_event),
+    SNAP_FIELD(VirtQueue, split.avail_event_valid),
+    SNAP_FIELD(VirtQueue, packed.last_avail), SNAP_FIELD(VirtQueue, packed.avail_wrap),
+    SNAP_FIELD(VirtQueue, packed.used_pos), SNAP_FIELD(VirtQueue, packed.used_wrap),
+    SNAP_FIELD(VirtQueue, packed.batch), SNAP_FIELD(VirtQueue, packed.batch_pos),
+    SNAP_FIELD(VirtQueue, packed.batch_flags), SNAP_FIELD(VirtQueue, packed.signalled),
+    SNAP_FIELD(VirtQueue, packed.signalled_valid), SNAP_FIELD(VirtQueue, packed.dev_event),
+    SNAP_FIELD(VirtQueue, packed.dev_off_wrap), SNAP_FIELD(VirtQueue, packed.dev_event_valid),
+};
+const SnapDesc vq_snap = SNAP_DESC("virtqueue", 1, VirtQueue, vq_fields);

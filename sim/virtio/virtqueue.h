@@ -239,6 +239,10 @@ void vq_picture(const VirtQueue *vq, VqPeekFn *peek, void *ctx, struct VqPicture
 /* ---- the split layout (ring_split.c, §2.7) ---- */
 
 extern const VqOps vq_split_ops;
+/* The layout called name (VqOps.name), or NULL: snapshots name a queue's layout. */
+const VqOps *vq_layout_named(const char *name);
+struct SnapDesc;
+extern const struct SnapDesc vq_snap;
 /* The legacy contiguous layout for a ring at pfn << 12 (§2.7 legacy, 4096 alignment):
  * descriptor table, then the avail ring, then the used ring on the next 4096 boundary. */
 int vq_configure_legacy(VirtQueue *vq, uint16_t size, uint32_t pfn, Err *err);
