@@ -9,13 +9,13 @@ typedef struct DtbConfig {
     uint64_t ram_base, ram_size;
     const char *bootargs;        /* NULL = no /chosen/bootargs */
     uint32_t timebase_hz;
+    /* Adds nodes under /soc that belong to other modules (the PCI host bridge). */
+    int (*add_soc_nodes)(void *ctx, void *fdt, int soc, uint32_t plic_phandle, Err *err);
+    void *ctx;
     /* Booting a kernel (--kernel): the cpu gets mmu-type, and /chosen the initrd's
      * linux,initrd-start/end when initrd_end > initrd_start, as QEMU writes them. */
     bool kernel;
     uint64_t initrd_start, initrd_end;
-    /* Adds nodes under /soc that belong to other modules (the PCI host bridge). */
-    int (*add_soc_nodes)(void *ctx, void *fdt, int soc, uint32_t plic_phandle, Err *err);
-    void *ctx;
 } DtbConfig;
 
 /* Builds the tree into a malloc'd buffer (packed); *size receives its size. */
