@@ -165,23 +165,28 @@ static const uint8_t *fetch_parcel(Cpu *c, uint64_t addr)
     return NULL;
 }
 
-uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
-{
-    const uint8_t *lo = fetch_parcel(c, pc);
-    if (!lo)
-        return 0;
-    uint32_t bits = ld16_le(lo);
-    if ((bits & 3) != 3)
-        return bits;
-    const uint8_t *hi = fetch_parcel(c, pc + 2);
-    return hi ? bits | (uint32_t)ld16_le(hi) << 16 : 0;
-}
-
 /* Physical address of the parcel at va: 0, or the fault cause. */
 static unsigned fetch_addr(Cpu *c, uint64_t va, uint64_t *pa)
 {
     *pa = va;
     return c->xl_fetch ? cpu_translate(c, va, ACC_FETCH, pa) : 0;
+}
+
+uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
+{
+    uint64_t pa;
+    const uint8_t *lo = fetch_addr(c, pc, &pa) ? NULL : fetch_parcel(c, pa);
+    if (!lo)
+        return 0;
+    uint32_t bits = ld16_le(lo);
+    if ((bits & 3) != 3)
+        return bits;
+    if (((pc + 2) & (RAM_PAGE_SIZE - 1)) == 0 && fetch_addr(c, pc + 2, &pa))
+        return 0;
+    else if (((pc + 2) & (RAM_PAGE_SIZE - 1)) != 0)
+        pa += 2;
+    const uint8_t *hi = fetch_parcel(c, pa);
+    return hi ? bits | (uint32_t)ld16_le(hi) << 16 : 0;
 }
 
 unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
