@@ -2,7 +2,11 @@
 #include "bootrom.h"
 #include "snap/snap.h"
 
-void bootrom_init(BootRom *r, uint64_t entry, uint64_t dtb_addr)
+#define FW_DYNAMIC_MAGIC 0x4942534full       /* "OSBI" */
+#define FW_DYNAMIC_VERSION 2
+#define FW_DYNAMIC_NEXT_MODE_S 1
+
+void bootrom_init(BootRom *r, uint64_t entry, uint64_t dtb_addr, uint64_t kernel_addr)
 {
     static const uint32_t code[] = {
         0x00000297, /* auipc t0, 0           */
@@ -17,6 +21,16 @@ void bootrom_init(BootRom *r, uint64_t entry, uint64_t dtb_addr)
         st32_le(r->data + 4 * i, code[i]);
     st64_le(r->data + 0x18, entry);
     st64_le(r->data + 0x20, dtb_addr);
+    if (kernel_addr) {
+        /* a2 = &info before t0 is reused: addi a2, t0, 0x28 in the first nop's place. */
+        memmove(r->data + 8, r->data + 4, 16);
+        st32_le(r->data + 4, 0x02828613);
+        static const uint64_t info_words = 6;
+        uint64_t info[6] = { FW_DYNAMIC_MAGIC, FW_DYNAMIC_VERSION, kernel_addr,
+                             FW_DYNAMIC_NEXT_MODE_S, 0, ~0ull /* boot_hart: any */ };
+        for (unsigned i = 0; i < info_words; i++)
+            st64_le(r->data + 0x28 + 8 * i, info[i]);
+    }
 }
 
 /* The bus keeps off + size inside the region, which is the ROM's BOOTROM_SIZE bytes. */

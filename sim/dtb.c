@@ -65,6 +65,10 @@ void *dtb_build(const DtbConfig *cfg, size_t *size, Err *err)
     if (cfg->bootargs)
         TRY(fdt_setprop_string(fdt, n, "bootargs", cfg->bootargs));
     TRY(fdt_setprop_string(fdt, n, "stdout-path", "/soc/serial@10000000"));
+    if (cfg->kernel && cfg->initrd_end > cfg->initrd_start) {
+        TRY(fdt_setprop_u64(fdt, n, "linux,initrd-start", cfg->initrd_start));
+        TRY(fdt_setprop_u64(fdt, n, "linux,initrd-end", cfg->initrd_end));
+    }
 
     TRY(n = add_node(fdt, root, "memory@%llx", cfg->ram_base));
     TRY(fdt_setprop_string(fdt, n, "device_type", "memory"));
@@ -82,6 +86,8 @@ void *dtb_build(const DtbConfig *cfg, size_t *size, Err *err)
     TRY(fdt_setprop_string(fdt, cpu, "compatible", "riscv"));
     TRY(fdt_setprop_string(fdt, cpu, "riscv,isa", "rv64imac_zicsr_zifencei"));
     TRY(fdt_setprop_string(fdt, cpu, "riscv,isa-base", "rv64i"));
+    if (cfg->kernel)
+        TRY(fdt_setprop_string(fdt, cpu, "mmu-type", "riscv,sv39"));
     {
         static const char ext[] = "i\0m\0a\0c\0zicsr\0zifencei";
         TRY(fdt_setprop(fdt, cpu, "riscv,isa-extensions", ext, sizeof ext));

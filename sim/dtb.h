@@ -12,6 +12,10 @@ typedef struct DtbConfig {
     /* Adds nodes under /soc that belong to other modules (the PCI host bridge). */
     int (*add_soc_nodes)(void *ctx, void *fdt, int soc, uint32_t plic_phandle, Err *err);
     void *ctx;
+    /* Booting a kernel (--kernel): the cpu gets mmu-type, and /chosen the initrd's
+     * linux,initrd-start/end when initrd_end > initrd_start, as QEMU writes them. */
+    bool kernel;
+    uint64_t initrd_start, initrd_end;
 } DtbConfig;
 
 /* Builds the tree into a malloc'd buffer (packed); *size receives its size. */

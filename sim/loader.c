@@ -197,6 +197,35 @@ int fw_load(Ram *ram, const char *path, FwImage *img, Err *err)
     return rc;
 }
 
+int64_t raw_size(const char *path, Err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_set(err, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode) || st.st_size == 0)
+        return err_set(err, "%s: not a regular file, or empty", path);
+    return st.st_size;
+}
+
+int raw_load(Ram *ram, const char *path, uint64_t addr, uint64_t limit, uint64_t *end, Err *err)
+{
+    int64_t size = raw_size(path, err);
+    if (size < 0)
+        return -1;
+    if (addr > limit || (uint64_t)size > limit - addr || !ram_contains(ram, addr, (uint64_t)size))
+        return err_set(err, "%s: %lld bytes at 0x%llx do not fit below 0x%llx (-m too small?)", path,
+                       (long long)size, (unsigned long long)addr, (unsigned long long)limit);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return err_set(err, "%s: %s", path, strerror(errno));
+    int rc = read_all(fd, ram->host + (addr - ram->base), (size_t)size, 0);
+    close(fd);
+    if (rc != 0)
+        return err_set(err, "%s: read error", path);
+    *end = addr + (uint64_t)size;
+    return 0;
+}
+
 void fw_free(FwImage *img)
 {
     for (size_t i = 0; i < img->symtab.n; i++)

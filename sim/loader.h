@@ -27,6 +27,11 @@ typedef struct FwImage {
  * segment past end of file or outside RAM) is a one-line error. */
 int fw_load(Ram *ram, const char *path, FwImage *img, Err *err);
 void fw_free(FwImage *img);
+/* Loads the whole of path as raw bytes at addr (a kernel or an initrd), the file
+ * ending at or below limit; *end receives addr + its size. */
+int raw_load(Ram *ram, const char *path, uint64_t addr, uint64_t limit, uint64_t *end, Err *err);
+/* The size of the regular file at path, or -1 with *err set. */
+int64_t raw_size(const char *path, Err *err);
 
 /* The function containing addr, or NULL; *off receives addr - symbol start. */
 const Symbol *symtab_lookup(const Symtab *t, uint64_t addr, uint64_t *off);

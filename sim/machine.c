@@ -298,6 +298,36 @@ void machine_config_default(MachineConfig *cfg)
     };
 }
 
+/* --kernel at KERNEL_BASE above the firmware, --initrd page-aligned in the 4 MiB
+ * below the DTB's 2 MiB-aligned place at the end of RAM (what QEMU does for small
+ * RAM sizes, in spirit: high, out of the kernel's way). */
+static int machine_load_kernel(Machine *m, DtbConfig *dc, Err *err)
+{
+    uint64_t end, top = (RAM_BASE + m->ram.size - (2ull << 20)) & ~((2ull << 20) - 1);
+    if (!m->cfg.kernel_path)
+        return m->cfg.initrd_path ? err_set(err, "--initrd needs --kernel") : 0;
+    if (m->fw.hi > KERNEL_BASE)
+        return err_set(err, "--kernel: the firmware reaches 0x%llx, past the kernel's 0x%llx",
+                       (unsigned long long)m->fw.hi, (unsigned long long)KERNEL_BASE);
+    if (raw_load(&m->ram, m->cfg.kernel_path, KERNEL_BASE, top, &end, err) != 0)
+        return -1;
+    dc->kernel = true;
+    if (m->cfg.initrd_path) {
+        int64_t size = raw_size(m->cfg.initrd_path, err);
+        if (size < 0)
+            return -1;
+        uint64_t at = (top - (uint64_t)size) & ~0xfffull;
+        if ((uint64_t)size > top - end || at < end)
+            return err_set(err, "--initrd: %lld bytes do not fit between the kernel and the device tree (-m too small)",
+                           (long long)size);
+        if (raw_load(&m->ram, m->cfg.initrd_path, at, top, &dc->initrd_end, err) != 0)
+            return -1;
+        dc->initrd_start = at;
+    }
+    m->fw.hi = end;           /* the DTB goes above the kernel (checked below) */
+    return 0;
+}
+
 Machine *machine_create(const MachineConfig *cfg, Err *err)
 {
     Machine *m = calloc(1, sizeof *m);
@@ -402,6 +432,8 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     DtbConfig dc = { .ram_base = RAM_BASE, .ram_size = m->ram.size,
                      .bootargs = m->cfg.bootargs, .timebase_hz = TIMEBASE_HZ,
                      .add_soc_nodes = pci_host_add_dtb, .ctx = m->pci };
+    if (machine_load_kernel(m, &dc, err) != 0)
+        goto fail;
     m->dtb = dtb_build(&dc, &m->dtb_size, err);
     if (!m->dtb)
         goto fail;
@@ -417,7 +449,7 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     }
     ram_write(&m->ram, m->dtb_addr, m->dtb, m->dtb_size);
 
-    bootrom_init(&m->bootrom, m->fw.entry, m->dtb_addr);
+    bootrom_init(&m->bootrom, m->fw.entry, m->dtb_addr, m->cfg.kernel_path ? KERNEL_BASE : 0);
     cpu_reset(m->cpu, BOOTROM_BASE);
     return m;
 fail:

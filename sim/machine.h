@@ -19,11 +19,14 @@
 #define RAM_BASE 0x80000000ull
 #define MACHINE_MAX_BOOTARGS 4096        /* bytes of -append */
 #define TIMEBASE_HZ 10000000u
+#define KERNEL_BASE 0x80200000ull    /* where QEMU virt puts -kernel for OpenSBI */
 
 /* The machine's configuration. Start from machine_config_default (the one place
  * defaults are set), then change what the command line asks for. */
 typedef struct MachineConfig {
     const char *fw_path;         /* ELF or raw image */
+    const char *kernel_path;     /* raw image at KERNEL_BASE, started by fw_dynamic (OpenSBI) */
+    const char *initrd_path;     /* with a kernel: placed below the DTB, named in /chosen */
     uint64_t ram_mib;            /* 1..14336 */
     const char *bootargs;        /* /chosen/bootargs, NULL for none */
     const uint8_t *serial_input; /* bytes fed to the UART */

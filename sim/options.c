@@ -112,8 +112,12 @@ static void show_check_driver(const RunOpts *ro, char *buf, size_t n);
 #define SNAP_EVERY_TEXT(n) SNAP_EVERY_TEXT_(n)
 
 static const OptDesc run_opts[] = {
-    { "--fw", NULL, ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000",
+    { "--fw", "--bios", ARG_STR, "FILE", "firmware: an RV64 ELF executable, or a raw image loaded at 0x80000000 (e.g. OpenSBI's fw_dynamic.bin)",
       FIELD(mc.fw_path), .key = "fw", .dflt = "the bundled firmware", .flags = OPT_MACHINE },
+    { "--kernel", NULL, ARG_STR, "FILE", "a raw kernel image (Linux's arch/riscv/boot/Image) at 0x80200000, started in S mode by the firmware through fw_dynamic's info (a2)",
+      FIELD(mc.kernel_path), .key = "kernel", .flags = OPT_MACHINE },
+    { "--initrd", NULL, ARG_STR, "FILE", "with --kernel: an initramfs placed below the device tree and named in /chosen",
+      FIELD(mc.initrd_path), .key = "initrd", .flags = OPT_MACHINE },
     { "-m", "--memory", ARG_U64, "MiB", "guest RAM size in MiB", FIELD(mc.ram_mib), 1, 14336, false,
       "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000", .key = "ram_mib", .flags = OPT_MACHINE },
     { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")",

@@ -1,11 +1,21 @@
 /* The hart's life cycle, traps and the decoded-instruction cache (privileged spec §3.1
- * for mstatus/mtvec/mepc/mcause, §3.3.2 for mret, §3.1.9 for interrupt priority).
+ * for mstatus/mtvec/mepc/mcause, §3.1.8 for delegation, §4.1 for the S-mode trap
+ * CSRs, §3.3.2 for mret and sret, §3.1.9 for interrupt priority).
  * The interpreter loop itself is in exec.c. */
 #include "cpu/cpu_internal.h"
 
 #include <stdlib.h>
 
 static void code_written(void *opaque, uint64_t addr);
+
+/* A page's array forgets its decoded instructions. Its last slot is never a cache
+ * entry: an instruction there may straddle into the next page, which under Sv39 need
+ * not be the next physical page, so it is fetched afresh each time (OP_FETCH_SLOW). */
+static void page_clear(Insn *p)
+{
+    memset(p, 0, INSNS_PER_PAGE * sizeof(Insn));
+    p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
+}
 
 Cpu *cpu_create(const CpuConfig *cfg, Err *err)
 {
@@ -64,7 +74,7 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
 {
     for (uint64_t i = 0; i < c->npages; i++) {
         if (c->pages[i]) {
-            memset(c->pages[i], 0, INSNS_PER_PAGE * sizeof(Insn));
+            page_clear(c->pages[i]);
             c->cfg.ram->page_flags[i] &= (uint8_t)~RAM_PAGE_CODE;
         }
     }
@@ -79,6 +89,14 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
     c->mscratch = c->mepc = c->mcause = c->mtval = 0;
     c->mcounteren = c->mcountinhibit = 0;
     c->menvcfg = 0;
+    c->medeleg = c->mideleg = 0;
+    c->stvec = c->sscratch = c->sepc = c->scause = c->stval = c->satp = 0;
+    c->scounteren = c->senvcfg = 0;
+    c->irq_lines = c->mip_sw = 0;
+    memset(c->pmpcfg, 0, sizeof c->pmpcfg);
+    memset(c->pmpaddr, 0, sizeof c->pmpaddr);
+    cpu_tlb_flush(c);
+    cpu_mmu_mode(c);
     c->resv_valid = false;
     c->stop = false;
     c->exit_req = false;
@@ -88,8 +106,8 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
 /* ---- the decoded-instruction cache ---- */
 
 /* A store hit a code page: forget its decoded instructions (they are re-decoded at the
- * next fetch, even in the middle of the running block) and the straddling slot of the
- * page before, whose upper half lives here. */
+ * next fetch, even in the middle of the running block). No slot of the page before
+ * holds bits of this one: last slots are never cached (page_clear). */
 static void code_written(void *opaque, uint64_t addr)
 {
     Cpu *c = opaque;
@@ -98,16 +116,27 @@ static void code_written(void *opaque, uint64_t addr)
     if (pg >= c->npages)
         return;
     if (c->pages[pg])
-        memset(c->pages[pg], 0, INSNS_PER_PAGE * sizeof(Insn));
+        page_clear(c->pages[pg]);
     ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
-    if (pg > 0 && c->pages[pg - 1])
-        c->pages[pg - 1][INSNS_PER_PAGE - 1].h = OP_DECODE * 2;
 }
 
+/* Under Sv39 the cache is keyed by physical page: pc is translated first (the fetch
+ * TLB, then a walk), so a changed page table never runs code decoded from the page it
+ * used to map. A fetch that faults goes to the slow page, whose fetch raises it. */
 Insn *cpu_code_insn(Cpu *c, uint64_t pc)
 {
     Ram *ram = c->cfg.ram;
-    uint64_t off = pc - ram->base, slot = (pc & (RAM_PAGE_SIZE - 1)) >> 1;
+    uint64_t slot = (pc & (RAM_PAGE_SIZE - 1)) >> 1;
+    if (c->xl_fetch) {
+        const TlbEntry *e = &c->tlb_fetch[(pc >> 12) & (TLB_SIZE - 1)];
+        uint64_t pa;
+        if (e->tag == pc >> 12)
+            pa = pc + e->off;
+        else if (cpu_translate(c, pc, ACC_FETCH, &pa) != 0)
+            return &c->slow_page[slot];
+        pc = pa;
+    }
+    uint64_t off = pc - ram->base;
     if (off < ram->size) {
         uint64_t pg = off >> RAM_PAGE_SHIFT;
         if (unlikely(!c->pages[pg])) {
@@ -116,6 +145,7 @@ Insn *cpu_code_insn(Cpu *c, uint64_t pc)
                 return &c->slow_page[slot];     /* still correct, only slower */
             for (unsigned i = 0; i < INSN_SENTINELS; i++)
                 p[INSNS_PER_PAGE + i].h = OP_PAGE_END * 2;
+            p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
             c->pages[pg] = p;
         }
         return &c->pages[pg][slot];
@@ -135,32 +165,50 @@ static const uint8_t *fetch_parcel(Cpu *c, uint64_t addr)
     return NULL;
 }
 
+/* Physical address of the parcel at va: 0, or the fault cause. */
+static unsigned fetch_addr(Cpu *c, uint64_t va, uint64_t *pa)
+{
+    *pa = va;
+    return c->xl_fetch ? cpu_translate(c, va, ACC_FETCH, pa) : 0;
+}
+
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
 {
-    const uint8_t *lo = fetch_parcel(c, pc);
+    uint64_t pa;
+    const uint8_t *lo = fetch_addr(c, pc, &pa) ? NULL : fetch_parcel(c, pa);
     if (!lo)
         return 0;
     uint32_t bits = ld16_le(lo);
     if ((bits & 3) != 3)
         return bits;
-    const uint8_t *hi = fetch_parcel(c, pc + 2);
+    if (((pc + 2) & (RAM_PAGE_SIZE - 1)) == 0 && fetch_addr(c, pc + 2, &pa))
+        return 0;
+    else if (((pc + 2) & (RAM_PAGE_SIZE - 1)) != 0)
+        pa += 2;
+    const uint8_t *hi = fetch_parcel(c, pa);
     return hi ? bits | (uint32_t)ld16_le(hi) << 16 : 0;
 }
 
-int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
+unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
 {
-    const uint8_t *lo = fetch_parcel(c, pc);
+    uint64_t pa, pa_hi;
+    unsigned cause = fetch_addr(c, pc, &pa);
+    const uint8_t *lo = cause ? NULL : fetch_parcel(c, pa);
     if (!lo) {
         *fault_addr = pc;
-        return -1;
+        return cause ? cause : EXC_INSN_ACCESS;
     }
     uint32_t bits = ld16_le(lo);
+    pa_hi = pa + 2;
     if ((bits & 3) == 3) {
-        /* Parcels are fetched separately: the instruction may straddle a page. */
-        const uint8_t *hi = fetch_parcel(c, pc + 2);
+        /* Parcels are fetched separately: the instruction may straddle a page, and
+         * then its upper half is translated on its own. */
+        if (((pc + 2) & (RAM_PAGE_SIZE - 1)) == 0)
+            cause = fetch_addr(c, pc + 2, &pa_hi);
+        const uint8_t *hi = cause ? NULL : fetch_parcel(c, pa_hi);
         if (!hi) {
             *fault_addr = pc + 2;
-            return -1;
+            return cause ? cause : EXC_INSN_ACCESS;
         }
         bits |= (uint32_t)ld16_le(hi) << 16;
     }
@@ -168,9 +216,10 @@ int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
     if (unlikely(c->nbreaks) && cpu_break_at(c, pc))
         in->h = OP_BKPT * 2 + (in->len == 4);
     Ram *ram = c->cfg.ram;
-    for (uint64_t a = pc; a < pc + in->len; a += 2)
-        if (ram_contains(ram, a, 2))
-            ram->page_flags[(a - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
+    if (ram_contains(ram, pa, 2))
+        ram->page_flags[(pa - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
+    if (in->len == 4 && ram_contains(ram, pa_hi, 2))
+        ram->page_flags[(pa_hi - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
     return 0;
 }
 
@@ -190,8 +239,9 @@ static Insn *decoded_slot(Cpu *c, uint64_t pc)
 {
     Ram *ram = c->cfg.ram;
     uint64_t off = pc - ram->base;
-    if (off >= ram->size || !c->pages[off >> RAM_PAGE_SHIFT])
-        return NULL;
+    if (off >= ram->size || !c->pages[off >> RAM_PAGE_SHIFT] ||
+        (off & (RAM_PAGE_SIZE - 1)) >> 1 == INSNS_PER_PAGE - 1)
+        return NULL;                 /* last slots are never cached (page_clear) */
     Insn *in = &c->pages[off >> RAM_PAGE_SHIFT][(off & (RAM_PAGE_SIZE - 1)) >> 1];
     return in->h != OP_DECODE * 2 ? in : NULL;
 }
@@ -233,25 +283,51 @@ void cpu_break_step_over(Cpu *c)
 
 void cpu_set_load_hook(Cpu *c, CpuLoadHook *fn, void *ctx)
 {
+    cpu_tlb_flush(c);                /* load entries must not bypass a new hook */
     c->load_hook = fn;
     c->load_ctx = ctx;
 }
 
 /* ---- traps ---- */
 
+/* Vectored mode sends interrupts to base + 4 * cause (§3.1.7, §4.1.2). */
+static uint64_t trap_vector(uint64_t tvec, uint64_t cause)
+{
+    uint64_t base = tvec & ~3ull;
+    if ((tvec & 3) == 1 && (cause & CAUSE_INTERRUPT))
+        return base + 4 * (cause & ~CAUSE_INTERRUPT);
+    return base;
+}
+
+/* A trap from U or S goes to S when medeleg (exceptions) or mideleg (interrupts)
+ * delegates its cause (§3.1.8); a trap in M mode never goes down. */
 void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval)
 {
     unsigned from = c->priv;
     uint64_t epc = c->pc;
     uint64_t s = c->mstatus;
-    s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
-    s &= ~MSTATUS_MIE;
-    s = (s & ~MSTATUS_MPP) | ((uint64_t)from << MSTATUS_MPP_SHIFT);
-    c->mstatus = s;
-    c->priv = PRV_M;
-    c->mepc = epc;
-    c->mcause = cause;
-    c->mtval = tval;
+    uint64_t deleg = (cause & CAUSE_INTERRUPT) ? c->mideleg : c->medeleg;
+    if (from <= PRV_S && ((deleg >> (cause & 63)) & 1)) {
+        s = (s & ~MSTATUS_SPIE) | ((s & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
+        s &= ~MSTATUS_SIE;
+        s = (s & ~MSTATUS_SPP) | (from == PRV_S ? MSTATUS_SPP : 0);
+        c->mstatus = s;
+        c->priv = PRV_S;
+        c->sepc = epc;
+        c->scause = cause;
+        c->stval = tval;
+        c->pc = trap_vector(c->stvec, cause);
+    } else {
+        s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
+        s &= ~MSTATUS_MIE;
+        s = (s & ~MSTATUS_MPP) | ((uint64_t)from << MSTATUS_MPP_SHIFT);
+        c->mstatus = s;
+        c->priv = PRV_M;
+        c->mepc = epc;
+        c->mcause = cause;
+        c->mtval = tval;
+        c->pc = trap_vector(c->mtvec, cause);
+    }
     /* An exception is raised by an instruction that instret already counted. */
     if (!(cause & CAUSE_INTERRUPT))
         c->excepted++;
@@ -259,11 +335,6 @@ void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval)
      * fail for implementation reasons) and keeps a handler's LR/SC from pairing with
      * the interrupted code's. */
     c->resv_valid = false;
-    uint64_t base = c->mtvec & ~3ull;
-    if ((c->mtvec & 3) == 1 && (cause & CAUSE_INTERRUPT))
-        c->pc = base + 4 * (cause & ~CAUSE_INTERRUPT);
-    else
-        c->pc = base;
     if (c->trap_hook) {
         CpuTrap t = { cause, tval, epc, cpu_vclock_now(c), from };
         c->trap_hook(c->trap_ctx, &t);
@@ -282,6 +353,19 @@ void cpu_mret(Cpu *c)
     c->mstatus = s;
     c->priv = to;
     c->pc = c->mepc;
+}
+
+/* §3.3.2: SIE := SPIE, SPIE := 1, SPP := U; leaving for S or U clears MPRV. */
+void cpu_sret(Cpu *c)
+{
+    uint64_t s = c->mstatus;
+    unsigned to = (s & MSTATUS_SPP) ? PRV_S : PRV_U;
+    s = (s & ~MSTATUS_SIE) | ((s & MSTATUS_SPIE) ? MSTATUS_SIE : 0);
+    s |= MSTATUS_SPIE;
+    s &= ~(MSTATUS_SPP | MSTATUS_MPRV);
+    c->mstatus = s;
+    c->priv = to;
+    c->pc = c->sepc;
 }
 
 const char *cpu_cause_name(uint64_t cause)
@@ -305,16 +389,34 @@ const char *cpu_cause_name(uint64_t cause)
     return code < 64 ? names[code] : NULL;
 }
 
+/* §3.1.9: an interrupt not delegated is taken below M, or in M with MIE; a
+ * delegated one below S, or in S with SIE. M-level ones come first, and within each
+ * level external, software, timer. */
 uint64_t cpu_pending_irq(const Cpu *c)
 {
-    uint64_t p = c->mip & c->mie & MIP_M_BITS;
-    if (!p || (c->priv == PRV_M && !(c->mstatus & MSTATUS_MIE)))
+    uint64_t p = c->mip & c->mie;
+    if (!p)
         return 0;
-    static const unsigned order[] = { MIP_MEIP, MIP_MSIP, MIP_MTIP };
+    uint64_t m = p & ~c->mideleg, s = p & c->mideleg;
+    if (!(c->priv < PRV_M || (c->mstatus & MSTATUS_MIE)))
+        m = 0;
+    if (!(c->priv < PRV_S || (c->priv == PRV_S && (c->mstatus & MSTATUS_SIE))))
+        s = 0;
+    p = m ? m : s;
+    static const unsigned order[] = { MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP };
     for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
         if (p & (1ull << order[i]))
             return CAUSE_INTERRUPT | order[i];
     return 0;
+}
+
+void cpu_update_mip(Cpu *c)
+{
+    uint64_t nv = c->irq_lines | c->mip_sw;
+    if (nv != c->mip) {
+        c->mip = nv;
+        c->stop = true;
+    }
 }
 
 /* ---- public accessors ---- */
@@ -330,11 +432,8 @@ void cpu_skip(Cpu *c, uint64_t ticks) { c->skipped += ticks; }
 void cpu_set_irq(Cpu *c, unsigned mip_bit, int level)
 {
     uint64_t m = 1ull << (mip_bit & 63);
-    uint64_t nv = level ? (c->mip | m) : (c->mip & ~m);
-    if (nv != c->mip) {
-        c->mip = nv;
-        c->stop = true;
-    }
+    c->irq_lines = level ? (c->irq_lines | m) : (c->irq_lines & ~m);
+    cpu_update_mip(c);
 }
 
 uint64_t cpu_vclock(const Cpu *c) { return cpu_vclock_now(c); }

@@ -1,5 +1,6 @@
-/* Private state of the RISC-V hart (see sim/cpu.h): the register file, the machine
- * CSRs of the privileged spec (M and U modes), and the decoded-instruction cache.
+/* Private state of the RISC-V hart (see sim/cpu.h): the register file, the machine and
+ * supervisor CSRs of the privileged spec (M, S and U modes), the software TLB of Sv39
+ * (mmu.c) and the decoded-instruction cache.
  *
  * The cache holds one Insn per 2-byte slot of each guest RAM page that has held code,
  * allocated on first execution. An Insn is decoded once and then dispatched without
@@ -33,7 +34,7 @@
     X(AMOMIN_W) X(AMOMAX_W) X(AMOMINU_W) X(AMOMAXU_W) \
     X(AMOSWAP_D) X(AMOADD_D) X(AMOXOR_D) X(AMOAND_D) X(AMOOR_D) \
     X(AMOMIN_D) X(AMOMAX_D) X(AMOMINU_D) X(AMOMAXU_D) \
-    X(FENCE) X(FENCE_I) X(ECALL) X(EBREAK) X(MRET) X(WFI) \
+    X(FENCE) X(FENCE_I) X(ECALL) X(EBREAK) X(MRET) X(WFI) X(SRET) X(SFENCE_VMA) \
     X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI) \
     X(FLW) X(FLD) X(FSW) X(FSD) X(FMV_X_W) X(FMV_W_X) X(FMV_X_D) X(FMV_D_X)
 
@@ -61,10 +62,11 @@ typedef struct Insn {
 #define INSN_SENTINELS 2
 #define REG_SCRATCH 32
 
-enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };   /* PRV_S: the level csrs.def gives S CSRs (none yet) */
+enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 
-/* Without F (misa does not claim it) and without S mode, mstatus.FS is read-only zero
- * (privileged spec §3.1.6.6), so every FP instruction and fcsr access is illegal. 1
+/* Without F (misa does not claim it), mstatus.FS could be read-only zero (privileged
+ * spec §3.1.6.6 lets it be writable with S mode, for lazy context switches; it is kept
+ * read-only zero here, which Linux built without FPU support accepts), so every FP instruction and fcsr access is illegal. 1
  * makes FS writable and enables the F/D moves (loads, stores, fmv, fcsr): a
  * non-standard subset for firmware that saves and restores FP state, kept for the F/D
  * work DESIGN.md §3 plans. Neither the bundled firmware nor U-Boot sets FS. */
@@ -73,24 +75,61 @@ enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };   /* PRV_S: the level csrs.def gives S
 #endif
 
 /* mstatus fields (privileged spec §3.1.6). */
+#define MSTATUS_SIE   (1ull << 1)
 #define MSTATUS_MIE   (1ull << 3)
+#define MSTATUS_SPIE  (1ull << 5)
 #define MSTATUS_MPIE  (1ull << 7)
+#define MSTATUS_SPP   (1ull << 8)
 #define MSTATUS_MPP_SHIFT 11
 #define MSTATUS_MPP   (3ull << 11)
 #define MSTATUS_FS_SHIFT 13
 #define MSTATUS_FS    (3ull << 13)
 #define MSTATUS_MPRV  (1ull << 17)
+#define MSTATUS_SUM   (1ull << 18)
+#define MSTATUS_MXR   (1ull << 19)
+#define MSTATUS_TVM   (1ull << 20)
 #define MSTATUS_TW    (1ull << 21)
+#define MSTATUS_TSR   (1ull << 22)
 #define MSTATUS_UXL   (2ull << 32)     /* U mode is RV64; read-only */
+#define MSTATUS_SXL   (2ull << 34)     /* S mode is RV64; read-only */
 #define MSTATUS_SD    (1ull << 63)
 
 #define MIP_M_BITS ((1ull << MIP_MSIP) | (1ull << MIP_MTIP) | (1ull << MIP_MEIP))
-/* Without S mode, SSIP/STIP/SEIP and SSIE/STIE/SEIE are read-only zero (privileged
- * spec §3.1.9). mie holds the M bits only; mip keeps the platform's line levels (the
- * PLIC's S context still drives SEIP) but reads show the M bits, and software can set
- * no bit of mip (MSIP, MTIP, MEIP are driven by the CLINT and the PLIC). */
-#define MIE_MASK   MIP_M_BITS
-#define MIP_SW_MASK 0ull
+#define MIP_S_BITS ((1ull << MIP_SSIP) | (1ull << MIP_STIP) | (1ull << MIP_SEIP))
+/* mie holds the enables of the six standard interrupts. In mip, SSIP, STIP and SEIP
+ * are writable by M mode (§3.1.9); MSIP, MTIP and MEIP follow the CLINT and the
+ * PLIC, and SEIP reads as the software bit OR the PLIC's S-context line. */
+#define MIE_MASK   (MIP_M_BITS | MIP_S_BITS)
+#define MIP_SW_MASK MIP_S_BITS
+
+/* satp (§4.1.11): MODE in bits 63:60, ASID 59:44 (ASIDLEN is 0 here: the field is
+ * read-only zero, which §4.1.11 allows; sfence.vma then flushes by address only), PPN
+ * 43:0. */
+#define SATP_MODE_SHIFT 60
+#define SATP_MODE_BARE  0ull
+#define SATP_MODE_SV39  8ull
+#define SATP_PPN_MASK   ((1ull << 44) - 1)
+
+/* The software TLB (mmu.c): for each set, TLB_SIZE direct-mapped entries of one 4 KiB
+ * virtual page each. tag is va >> 12 (TLB_EMPTY never matches: it has bits above
+ * bit 51). A data entry maps only to RAM: off is (pa page - RAM base) - va page, so
+ * that va + off is the RAM offset the interpreter's fast path indexes. A fetch entry
+ * holds the physical page (off = pa page - va page), RAM or not. Sets: fetch by U and
+ * S; loads and stores by U, S, and S with SUM (Linux sets SUM around every user copy,
+ * so it selects a set rather than flushing). An entry exists only for an access its
+ * permissions allow (a store entry only once D is set), so a hit needs no checks. */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_EMPTY (~0ull)
+enum { TLB_FETCH_U, TLB_FETCH_S, TLB_LOAD_U, TLB_LOAD_S, TLB_LOAD_SUM,
+       TLB_STORE_U, TLB_STORE_S, TLB_STORE_SUM, TLB_SETS };
+typedef struct TlbEntry {
+    uint64_t tag;
+    uint64_t off;
+} TlbEntry;
+enum { ACC_FETCH, ACC_LOAD, ACC_STORE };
+
+#define PMP_ENTRIES 16
 
 /* Exception causes (privileged spec Table 3.6), from the one table: EXC_ILLEGAL, ... */
 enum {
@@ -123,6 +162,15 @@ struct Cpu {
     uint64_t mstatus, mtvec, mie, mip, mscratch, mepc, mcause, mtval;
     uint64_t mcounteren, mcountinhibit;     /* 32-bit CSRs, 64-bit like the others for REG() */
     uint64_t menvcfg;
+    /* Supervisor mode (§4.1) and delegation (§3.1.8). */
+    uint64_t medeleg, mideleg;
+    uint64_t stvec, sscratch, sepc, scause, stval, satp, scounteren, senvcfg;
+    /* mip's parts: the platform's lines (MSIP, MTIP, MEIP, SEIP) and the bits M mode
+     * writes (SSIP, STIP, SEIP); mip above is always their OR. */
+    uint64_t irq_lines, mip_sw;
+    /* PMP (§3.7): 16 entries; pmpcfg0 and pmpcfg2 hold 8 each (RV64). */
+    uint64_t pmpcfg[PMP_ENTRIES / 8];
+    uint64_t pmpaddr[PMP_ENTRIES];
 
     uint64_t resv_addr;      /* LR/SC reservation */
     bool resv_valid;
@@ -153,6 +201,15 @@ struct Cpu {
     /* CSR number -> 1 + its row in csr.c's table (0: no such CSR), built by cpu_create;
      * last, away from the state the interpreter touches per instruction. */
     uint8_t csr_row[4096];
+
+    /* Sv39's software TLB (mmu.c), a cache only: cpu_tlb_flush empties it at any time
+     * without changing behaviour. xl_fetch and xl_data say whether fetches and data
+     * accesses translate now (set at each block start by cpu_mmu_mode); tlb_fetch,
+     * tlb_load and tlb_store point at the sets of the current privilege. */
+    bool xl_fetch, xl_data;
+    bool tlb_super;          /* a superpage piece was cached since the last full flush */
+    TlbEntry *tlb_fetch, *tlb_load, *tlb_store;
+    TlbEntry tlb[TLB_SETS][TLB_SIZE];
 };
 
 /* decode.c: decodes the 16- or 32-bit instruction in bits (its length follows from
@@ -165,17 +222,31 @@ int cpu_csr_index(Cpu *c, Err *err);
 int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
                uint64_t wval, unsigned op);
 
+/* mmu.c: Sv39 translation (privileged spec §4.3-4.4) behind the software TLB. */
+/* Recomputes xl_fetch, xl_data and the TLB set pointers from priv, mstatus and satp. */
+void cpu_mmu_mode(Cpu *c);
+void cpu_tlb_flush(Cpu *c);
+/* sfence.vma rs1 = va (all addresses when !has_va). */
+void cpu_tlb_flush_va(Cpu *c, bool has_va, uint64_t va);
+/* Translates va for an access of kind acc (ACC_*) at the current effective privilege:
+ * 0 and *pa, or the page-fault or access-fault cause. Fills the TLB on success. Only
+ * to be called while translation is on for that kind of access. */
+unsigned cpu_translate(Cpu *c, uint64_t va, unsigned acc, uint64_t *pa);
+
 /* cpu.c */
 void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval);
 void cpu_mret(Cpu *c);
+void cpu_sret(Cpu *c);
+/* mip = lines | software bits; sets c->stop when it changes. */
+void cpu_update_mip(Cpu *c);
 /* Interrupt to take now (cause with the interrupt bit), or 0. */
 uint64_t cpu_pending_irq(const Cpu *c);
 /* Fetch path when pc leaves the current page or jumps: the Insn slot of pc (allocating
  * its page's array on first use), or a slot of the slow page for code outside RAM. */
 Insn *cpu_code_insn(Cpu *c, uint64_t pc);
-/* Decodes the insn at pc into a RAM slot (len known after decode). Returns -1 and
- * sets *fault_addr when the fetch faults. */
-int cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
+/* Decodes the insn at pc into *in (len known after decode). Returns 0, or the
+ * exception cause (access or page fault) with *fault_addr its tval. */
+unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
 
 /* The instruction bits at pc (for mtval of an illegal instruction), or 0. */
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc);

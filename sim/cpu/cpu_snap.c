@@ -1,8 +1,9 @@
 /* The hart's state for snapshots (snap/snap.h): the register files, the privilege, the
  * counters and the LR/SC reservation by name, and every CSR that has a member of Cpu
  * straight from the CSR table (cpu/csrs.def, the REG column), so a CSR added there is
- * in every snapshot without a line here. The decoded-instruction cache is not state:
- * restoring RAM drops the decoded pages that changed (ram_write's code check). */
+ * in every snapshot without a line here. The decoded-instruction cache and Sv39's TLB
+ * are not state: restoring RAM drops the decoded pages that changed (ram_write's code
+ * check), and the TLB is emptied. */
 #include "cpu/cpu_internal.h"
 #include "snap/snap.h"
 
@@ -16,6 +17,8 @@ static const SnapField cpu_fields[] = {
     SNAP_FIELD(Cpu, excepted), SNAP_FIELD(Cpu, mcycle_off), SNAP_FIELD(Cpu, minstret_off),
     SNAP_FIELD(Cpu, cycle_frozen), SNAP_FIELD(Cpu, instret_frozen),
     SNAP_FIELD(Cpu, resv_addr), SNAP_FIELD(Cpu, resv_valid),
+    SNAP_FIELD(Cpu, irq_lines), SNAP_FIELD(Cpu, mip_sw),     /* mip's two parts */
+    SNAP_FIELD(Cpu, pmpcfg), SNAP_FIELD(Cpu, pmpaddr),      /* NOREG rows of csrs.def */
 #include "cpu/csrs.def"
 };
 #undef CSR
@@ -31,6 +34,8 @@ static void cpu_post_load(void *obj)
     c->stop = false;
     c->exit_req = false;
     c->bp_skip = false;
+    cpu_tlb_flush(c);        /* a cache of the old page tables: refilled on demand */
+    cpu_mmu_mode(c);         /* which accesses translate follows the restored CSRs */
 }
 
 static const SnapDesc cpu_snap = SNAP_DESC("cpu", 1, Cpu, cpu_fields, .post_load = cpu_post_load);

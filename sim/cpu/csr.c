@@ -1,6 +1,8 @@
-/* Machine-mode CSRs of a hart with M and U modes and no S mode (RISC-V privileged spec
- * §2 and §3). Supervisor CSRs (satp included) do not exist and raise illegal
- * instruction, which §3.1.6.5 allows; there are no PMP entries and no F extension.
+/* The CSRs of a hart with M, S and U modes (RISC-V privileged spec 1.12, §2, §3 and
+ * §4.1): sstatus, sie and sip are views of mstatus, mie and mip; satp selects Bare or
+ * Sv39 (mmu.c); 16 PMP entries hold what is written (§3.7.1: WARL, locking) but are
+ * not checked -- every access is granted, as if a last entry allowed all (documented
+ * in docs/status.md). There is no F extension.
  * Counters follow the virtual clock: cycle is vclock, instret is instructions retired
  * (executed less those that raised an exception), time is cpu_mtime().
  *
@@ -12,18 +14,25 @@
 #include <stddef.h>
 #include <string.h>
 
-#define MISA_VALUE (2ull << 62 | 1u << ('I' - 'A') | 1u << ('M' - 'A') | \
-                    1u << ('A' - 'A') | 1u << ('C' - 'A') | 1u << ('U' - 'A'))
+#define MISA_VALUE (2ull << 62 | 1u << ('I' - 'A') | 1u << ('M' - 'A') | 1u << ('A' - 'A') | \
+                    1u << ('C' - 'A') | 1u << ('S' - 'A') | 1u << ('U' - 'A'))
 
-/* Writable mstatus fields with M and U modes: SIE, SPIE, SPP, SUM, MXR, TVM, TSR and
- * SXL are zero without S mode, the endianness bits zero (little-endian), UXL reads 2,
- * FS follows CPU_FP_MOVES (§3.1.6). */
-#define MSTATUS_WMASK (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TW | \
+/* Writable mstatus fields (§3.1.6): the endianness bits are zero (little-endian), UXL
+ * and SXL read 2, FS follows CPU_FP_MOVES, XS is zero. sstatus shows the S fields. */
+#define MSTATUS_WMASK (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | \
+                       MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | \
+                       MSTATUS_TW | MSTATUS_TSR | (CPU_FP_MOVES ? MSTATUS_FS : 0))
+#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_SUM | MSTATUS_MXR | \
                        (CPU_FP_MOVES ? MSTATUS_FS : 0))
+#define SSTATUS_RMASK (SSTATUS_WMASK | MSTATUS_FS | MSTATUS_UXL | MSTATUS_SD)
+/* medeleg: every exception that can happen below M, not ecall from M (§3.1.8). */
+#define MEDELEG_MASK 0xb3ffull
 
 enum {
     CSR_FP = 1,      /* needs mstatus.FS on; a write sets FS dirty (§3.1.6.6) */
-    CSR_CTR = 2,     /* below M, needs mcounteren bit (number & 31) (§3.1.11) */
+    CSR_CTR = 2,     /* below M, needs mcounteren bit (number & 31), in U scounteren's too (§3.1.11, §4.1.4) */
+    CSR_TVM = 4,     /* in S mode, illegal while mstatus.TVM is set (§3.1.6.5) */
+    CSR_RMW_REG = 8, /* csrrs/csrrc modify reg, not the value read (mip.SEIP, §3.1.9) */
 };
 
 typedef struct CsrDesc CsrDesc;
@@ -129,25 +138,111 @@ static uint64_t csr_rd_misa(const Cpu *c, const CsrDesc *d, unsigned csr) { retu
 
 static uint64_t csr_rd_mstatus(const Cpu *c, const CsrDesc *d, unsigned csr)
 {
-    return c->mstatus | MSTATUS_UXL | ((c->mstatus & MSTATUS_FS) == MSTATUS_FS ? MSTATUS_SD : 0);
+    return c->mstatus | MSTATUS_UXL | MSTATUS_SXL |
+           ((c->mstatus & MSTATUS_FS) == MSTATUS_FS ? MSTATUS_SD : 0);
 }
-/* MPP is WARL with M and U legal: an S or H value leaves the field as it was. */
+static uint64_t csr_rd_sstatus(const Cpu *c, const CsrDesc *d, unsigned csr)
+{
+    return csr_rd_mstatus(c, d, csr) & SSTATUS_RMASK;
+}
+/* MPP is WARL with M, S and U legal: the reserved value 2 leaves the field as it was.
+ * A change of MXR changes what a load may read: the TLB forgets (SUM selects a TLB set
+ * instead, and MPRV/MPP take effect at the next block, which every CSR write starts). */
 static void csr_wr_mstatus(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
 {
-    uint64_t mpp = v & MSTATUS_MPP;
-    if (mpp != MSTATUS_MPP && mpp != 0)
+    uint64_t old = c->mstatus;
+    if ((v & MSTATUS_MPP) == 2ull << MSTATUS_MPP_SHIFT)
         v = (v & ~MSTATUS_MPP) | (c->mstatus & MSTATUS_MPP);
     csr_wr_reg(c, d, csr, v, retiring);
+    if ((old ^ c->mstatus) & MSTATUS_MXR)
+        cpu_tlb_flush(c);
 }
 
-/* Modes 0 (direct) and 1 (vectored); the reserved modes 2 and 3 read back as direct. */
+/* Modes 0 (direct) and 1 (vectored); the reserved modes 2 and 3 read back as direct.
+ * mtvec and stvec alike (§3.1.7, §4.1.2). */
 static void csr_wr_mtvec(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
 {
     csr_wr_reg(c, d, csr, (v & 3) >= 2 ? (v & ~3ull) : v, retiring);
 }
 
-/* mip keeps the platform's line levels, S ones included; reads show the M bits. */
-static uint64_t csr_rd_mip(const Cpu *c, const CsrDesc *d, unsigned csr) { return c->mip & MIP_M_BITS; }
+/* mip: the platform's lines OR the bits M mode wrote (cpu_update_mip). */
+static uint64_t csr_rd_mip(const Cpu *c, const CsrDesc *d, unsigned csr) { return c->mip & MIE_MASK; }
+static void csr_wr_mip(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    c->mip_sw = (c->mip_sw & ~d->wmask) | (v & d->wmask);
+    cpu_update_mip(c);
+}
+/* sie and sip show the delegated interrupts only (§4.1.3); of sip, only SSIP is
+ * writable. */
+static uint64_t csr_rd_sie(const Cpu *c, const CsrDesc *d, unsigned csr) { return c->mie & c->mideleg; }
+static void csr_wr_sie(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    uint64_t m = d->wmask & c->mideleg;
+    c->mie = (c->mie & ~m) | (v & m);
+}
+static uint64_t csr_rd_sip(const Cpu *c, const CsrDesc *d, unsigned csr) { return c->mip & c->mideleg; }
+static void csr_wr_sip(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    uint64_t m = d->wmask & c->mideleg;
+    c->mip_sw = (c->mip_sw & ~m) | (v & m);
+    cpu_update_mip(c);
+}
+
+/* satp (§4.1.11): a write of a mode other than Bare or Sv39 has no effect; ASID is
+ * read-only zero. The TLB is not flushed (sfence.vma does that), but a mode change
+ * takes effect at once: the write ends the block. */
+static void csr_wr_satp(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    uint64_t mode = v >> SATP_MODE_SHIFT;
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39)
+        return;
+    c->satp = mode == SATP_MODE_BARE ? 0 : (v & (0xfull << SATP_MODE_SHIFT | SATP_PPN_MASK));
+}
+
+/* PMP (§3.7.1). pmpcfg0 holds entries 0-7, pmpcfg2 entries 8-15; the others of the
+ * range are zero. A locked entry (L) ignores writes to its cfg byte and address, and
+ * a locked TOR entry also locks the address below it. R=0 W=1 is reserved: W is then
+ * written as 0. The grain is 4 bytes (G = 0): pmpaddr holds bits 55:2. */
+#define PMP_L 0x80u
+#define PMP_A_TOR 0x08u
+static uint8_t pmp_cfg(const Cpu *c, unsigned i)
+{
+    return (uint8_t)(c->pmpcfg[i / 8] >> (8 * (i % 8)));
+}
+static uint64_t csr_rd_pmpcfg(const Cpu *c, const CsrDesc *d, unsigned csr)
+{
+    unsigned k = (csr - d->num) / 2;
+    return k < ARRAY_SIZE(c->pmpcfg) ? c->pmpcfg[k] : 0;
+}
+static void csr_wr_pmpcfg(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    unsigned k = (csr - d->num) / 2;
+    if (k >= ARRAY_SIZE(c->pmpcfg))
+        return;
+    for (unsigned b = 0; b < 8; b++) {
+        unsigned i = k * 8 + b;
+        uint8_t nb = (uint8_t)(v >> (8 * b)) & 0x9f;   /* bits 6:5 are zero */
+        if (pmp_cfg(c, i) & PMP_L)
+            continue;
+        if ((nb & 3) == 2)
+            nb &= (uint8_t)~2u;
+        c->pmpcfg[k] = (c->pmpcfg[k] & ~(0xffull << (8 * b))) | (uint64_t)nb << (8 * b);
+    }
+}
+static uint64_t csr_rd_pmpaddr(const Cpu *c, const CsrDesc *d, unsigned csr)
+{
+    unsigned i = csr - d->num;
+    return i < PMP_ENTRIES ? c->pmpaddr[i] : 0;
+}
+static void csr_wr_pmpaddr(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
+{
+    unsigned i = csr - d->num;
+    if (i >= PMP_ENTRIES || (pmp_cfg(c, i) & PMP_L))
+        return;
+    if (i + 1 < PMP_ENTRIES && (pmp_cfg(c, i + 1) & (PMP_L | 0x18)) == (PMP_L | PMP_A_TOR))
+        return;
+    c->pmpaddr[i] = v & ((1ull << 54) - 1);
+}
 
 /* ---- the table ---- */
 
@@ -259,8 +354,15 @@ int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
     const CsrDesc *d = csr_desc(c, csr);
     if (!d || d->priv > c->priv)
         return -1;
-    /* U-mode access to the user counters needs the mcounteren bit (§3.1.11). */
-    if ((d->flags & CSR_CTR) && c->priv != PRV_M && !((c->mcounteren >> (csr & 31)) & 1))
+    /* Below M the user counters need the mcounteren bit, in U scounteren's too
+     * (§3.1.11, §4.1.4). */
+    if ((d->flags & CSR_CTR) && c->priv != PRV_M) {
+        if (!((c->mcounteren >> (csr & 31)) & 1))
+            return -1;
+        if (c->priv == PRV_U && !((c->scounteren >> (csr & 31)) & 1))
+            return -1;
+    }
+    if ((d->flags & CSR_TVM) && c->priv == PRV_S && (c->mstatus & MSTATUS_TVM))
         return -1;
     uint64_t v = d->read(c, d, csr);
     if (d->flags & CSR_FP) {
@@ -275,8 +377,9 @@ int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
     (void)do_read;                     /* no CSR here has read side effects */
     *old = v;
     if (do_write) {
+        uint64_t base = (d->flags & CSR_RMW_REG) ? *reg_of(c, d) : v;
         uint64_t nv = op == OP_CSRRW || op == OP_CSRRWI ? wval
-                    : op == OP_CSRRS || op == OP_CSRRSI ? v | wval : v & ~wval;
+                    : op == OP_CSRRS || op == OP_CSRRSI ? base | wval : base & ~wval;
         d->write(c, d, csr, nv, 1);
     }
     return 0;

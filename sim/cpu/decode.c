@@ -151,6 +151,11 @@ static void decode32(uint32_t b, Insn *in)
             case 0x00100073: set(in, OP_EBREAK, 0, 0, 0, 0); return;
             case 0x30200073: set(in, OP_MRET, 0, 0, 0, 0); return;
             case 0x10500073: set(in, OP_WFI, 0, 0, 0, 0); return;
+            case 0x10200073: set(in, OP_SRET, 0, 0, 0, 0); return;
+            }
+            if (f7 == 0x09 && rd == 0) {     /* sfence.vma rs1, rs2 (privileged §4.2.1) */
+                set(in, OP_SFENCE_VMA, 0, rs1, rs2, 0);
+                return;
             }
         } else if ((op = csr_ops[f3])) {
             set(in, op, rd, rs1, 0, (int32_t)(b >> 20));

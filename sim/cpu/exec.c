@@ -35,8 +35,24 @@ static void store_flagged(Cpu *c, uint64_t a, unsigned size, uint64_t v)
     ram_store_done(c->cfg.ram, a, size, v);
 }
 
-static int load_slow(Cpu *c, uint64_t a, unsigned size, uint64_t *v)
+/* Under Sv39 an access that crosses a page is split by no one: it raises address
+ * misaligned, which the privileged spec allows for any misaligned access (§3.6.3.4
+ * of the unprivileged spec's EEI), and M-mode firmware (OpenSBI) emulates it. */
+static unsigned data_addr(Cpu *c, uint64_t *a, unsigned size, unsigned acc)
 {
+    if (!c->xl_data)
+        return 0;
+    if ((*a & (RAM_PAGE_SIZE - 1)) + size > RAM_PAGE_SIZE)
+        return acc == ACC_LOAD ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
+    return cpu_translate(c, *a, acc, a);
+}
+
+/* 0, or the exception cause (tval is the virtual address). */
+static unsigned load_slow(Cpu *c, uint64_t a, unsigned size, uint64_t *v)
+{
+    unsigned cause = data_addr(c, &a, size, ACC_LOAD);
+    if (cause)
+        return cause;
     const uint8_t *p = ram_ptr(c->cfg.ram, a, size);
     if (p) {
         *v = ldn_le(p, size);
@@ -44,11 +60,14 @@ static int load_slow(Cpu *c, uint64_t a, unsigned size, uint64_t *v)
             c->load_hook(c->load_ctx, a, size, *v);
         return 0;
     }
-    return as_read(c->cfg.mem, a, size, v);
+    return as_read(c->cfg.mem, a, size, v) < 0 ? EXC_LOAD_ACCESS : 0;
 }
 
-static int store_slow(Cpu *c, uint64_t a, unsigned size, uint64_t v)
+static unsigned store_slow(Cpu *c, uint64_t a, unsigned size, uint64_t v)
 {
+    unsigned cause = data_addr(c, &a, size, ACC_STORE);
+    if (cause)
+        return cause;
     Ram *ram = c->cfg.ram;
     uint8_t *p = ram_ptr(ram, a, size);
     if (p) {
@@ -58,7 +77,7 @@ static int store_slow(Cpu *c, uint64_t a, unsigned size, uint64_t v)
             store_flagged(c, a, size, v);
         return 0;
     }
-    return as_write(c->cfg.mem, a, size, v);
+    return as_write(c->cfg.mem, a, size, v) < 0 ? EXC_STORE_ACCESS : 0;
 }
 
 /* AMOs, LR and SC: aligned by rule, so they never straddle RAM's end or a page. */
@@ -79,20 +98,41 @@ static uint64_t amo_compute(unsigned op, uint64_t old, uint64_t src, bool w)
     }
 }
 
+static unsigned atomic_phys(Cpu *c, unsigned op, uint64_t a, uint64_t src, unsigned size, bool w,
+                            uint64_t *rdval);
+
 /* Executes an A-extension instruction. Returns 0, or the exception cause (its tval is
  * the address). *rdval gets the value for rd. */
 static unsigned exec_atomic(Cpu *c, unsigned op, uint64_t a, uint64_t src, uint64_t *rdval)
 {
     bool w = op == OP_LR_W || op == OP_SC_W || (op >= OP_AMOSWAP_W && op <= OP_AMOMAXU_W);
     unsigned size = w ? 4 : 8;
-    uint64_t old;
     /* A misaligned LR is a load: load address misaligned (cause 4), as its access
      * fault is a load access fault; SC and AMOs raise store/AMO address misaligned
      * (unprivileged spec §8.2-8.4, privileged Table 3.6; Sail, Spike and QEMU agree). */
     if (a & (size - 1))
         return op == OP_LR_W || op == OP_LR_D ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
+    bool lr = op == OP_LR_W || op == OP_LR_D;
+    /* Translated once, as a store for SC and AMOs (their faults are store/AMO faults,
+     * privileged Table 3.6); aligned, so one page. The rest runs on the physical
+     * address, so the reservation is physical too. */
+    unsigned cause = c->xl_data ? cpu_translate(c, a, lr ? ACC_LOAD : ACC_STORE, &a) : 0;
+    if (cause)
+        return cause;
+    bool xl = c->xl_data;
+    c->xl_data = false;
+    cause = atomic_phys(c, op, a, src, size, w, rdval);
+    c->xl_data = xl;
+    return cause;
+}
+
+/* The access of an A-extension instruction at physical address a (aligned). */
+static unsigned atomic_phys(Cpu *c, unsigned op, uint64_t a, uint64_t src, unsigned size, bool w,
+                            uint64_t *rdval)
+{
+    uint64_t old;
     if (op == OP_LR_W || op == OP_LR_D) {
-        if (load_slow(c, a, size, &old) < 0)
+        if (load_slow(c, a, size, &old))
             return EXC_LOAD_ACCESS;
         c->resv_addr = a;
         c->resv_valid = true;
@@ -106,15 +146,15 @@ static unsigned exec_atomic(Cpu *c, unsigned op, uint64_t a, uint64_t src, uint6
     if (op == OP_SC_W || op == OP_SC_D) {
         bool ok = c->resv_valid && c->resv_addr == a;
         c->resv_valid = false;
-        if (ok && store_slow(c, a, size, src) < 0)
+        if (ok && store_slow(c, a, size, src))
             return EXC_STORE_ACCESS;
         *rdval = !ok;
         return 0;
     }
-    if (load_slow(c, a, size, &old) < 0)
+    if (load_slow(c, a, size, &old))
         return EXC_STORE_ACCESS;
     uint64_t nv = amo_compute(op, old, src, w);
-    if (store_slow(c, a, size, nv) < 0)
+    if (store_slow(c, a, size, nv))
         return EXC_STORE_ACCESS;
     *rdval = w ? (uint64_t)(int64_t)(int32_t)old : old;
     return 0;
@@ -157,10 +197,16 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
     Ram *ram = c->cfg.ram;
     uint8_t *const host = ram->host;
     const uint8_t *const flags = ram->page_flags;
-    const uint64_t rbase = ram->base, rsize = ram->size, rlast = ram->size - 8;
-    /* RAM loads below rlim_ld take the fast path: all of RAM, or none while someone
-     * watches loads (cpu_set_load_hook), so that load_slow reports each one. */
-    const uint64_t rlim_ld = c->load_hook ? 0 : rlast + 1;
+    const uint64_t rbase = ram->base, rsize = ram->size;
+    /* Physical fast paths, untranslated: RAM loads below rlim_ld (all of RAM, or none
+     * while someone watches loads (cpu_set_load_hook), so that load_slow reports each
+     * one), stores below rlim_st, fetch lookups below rlim_f. Under Sv39 they are 0 and
+     * the TLB sets tld, tst and the fetch TLB take over: a hit is a compare and an add.
+     * Set at each block start (cpu_mmu_mode): every change of privilege, satp or
+     * mstatus ends the block. */
+    uint64_t rlim_ld, rlim_st, rlim_f;
+    bool xld;
+    const TlbEntry *tld, *tst;
     Insn *const *const pages = c->pages;
     uint64_t *const x = c->x;
     const uint64_t start = c->instret;
@@ -171,6 +217,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
      * tmp[1] or tmp[2], which send the next instruction the same way. */
     Insn tmp[3] = { { .h = OP_FETCH_SLOW * 2 }, { .h = OP_FETCH_SLOW * 2 }, { .h = OP_FETCH_SLOW * 2 } };
     uint64_t fault;
+    unsigned fcause;
     /* One label per op: an op without a handler fails to compile. */
     static void *const labels[2 * OP_COUNT] = {
 #define X(name) &&L_OP_##name##_2, &&L_OP_##name##_4,
@@ -189,7 +236,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
 #define LOOKUP() do { \
         uint64_t o_ = pc - rbase; \
         Insn *p_; \
-        if (likely(o_ < rsize) && likely((p_ = pages[o_ >> RAM_PAGE_SHIFT]) != NULL)) \
+        if (likely(o_ < rlim_f) && likely((p_ = pages[o_ >> RAM_PAGE_SHIFT]) != NULL)) \
             in = p_ + ((o_ & (RAM_PAGE_SIZE - 1)) >> 1); \
         else \
             in = cpu_code_insn(c, pc); \
@@ -205,26 +252,38 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
 #define R1 x[in->rs1]
 #define R2 x[in->rs2]
 #define RD x[in->rd]
+/* A TLB hit: the entry of a_'s page, and the access inside that page. */
+#define TLB_HIT(set, size) ((set)[(a_ >> 12) & (TLB_SIZE - 1)].tag == a_ >> 12 && \
+                            (a_ & (RAM_PAGE_SIZE - 1)) <= RAM_PAGE_SIZE - (size))
+#define TLB_OFF(set) ((set)[(a_ >> 12) & (TLB_SIZE - 1)].off)
 #define LOAD(expr_fast, size, conv) { \
         uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_; \
         if (likely(o_ < rlim_ld)) { v_ = (expr_fast); RD = conv; NEXT(); } \
-        unsigned rd_ = in->rd, len_ = in->len; \
+        if (xld && likely(TLB_HIT(tld, size))) { o_ = a_ + TLB_OFF(tld); v_ = (expr_fast); RD = conv; NEXT(); } \
+        unsigned rd_ = in->rd, len_ = in->len, cause_; \
         SYNC(); \
-        if (load_slow(c, a_, size, &v_) < 0) TRAP(EXC_LOAD_ACCESS, a_); \
+        if ((cause_ = load_slow(c, a_, size, &v_)) != 0) TRAP(cause_, a_); \
         x[rd_] = conv; \
         NEXT_CHECKED(len_); \
     }
 #define STORE(store_fast, size) { \
         uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_ = R2; \
-        unsigned len_ = in->len; \
-        if (likely(o_ <= rlast)) { \
+        unsigned len_ = in->len, cause_; \
+        if (likely(o_ < rlim_st)) { \
             store_fast; \
             if (likely(!(flags[o_ >> RAM_PAGE_SHIFT] | flags[(o_ + size - 1) >> RAM_PAGE_SHIFT]))) \
                 NEXT_L(len_); \
             SYNC(); store_flagged(c, a_, size, v_); NEXT_CHECKED(len_); \
         } \
+        if (xld && likely(TLB_HIT(tst, size))) { \
+            o_ = a_ + TLB_OFF(tst); \
+            store_fast; \
+            if (likely(!flags[o_ >> RAM_PAGE_SHIFT])) \
+                NEXT_L(len_); \
+            SYNC(); store_flagged(c, rbase + o_, size, v_); NEXT_CHECKED(len_); \
+        } \
         SYNC(); \
-        if (store_slow(c, a_, size, v_) < 0) TRAP(EXC_STORE_ACCESS, a_); \
+        if ((cause_ = store_slow(c, a_, size, v_)) != 0) TRAP(cause_, a_); \
         NEXT_CHECKED(len_); \
     }
 
@@ -257,6 +316,13 @@ block:
             }
         }
     }
+    cpu_mmu_mode(c);
+    xld = c->xl_data;
+    rlim_ld = xld || c->load_hook ? 0 : rsize - 7;
+    rlim_st = xld ? 0 : rsize - 7;
+    rlim_f = c->xl_fetch ? 0 : rsize;
+    tld = c->tlb_load;
+    tst = c->tlb_store;
     /* Long blocks are cut so that a request from outside the run (a signal handler
      * calling cpu_request_exit) is seen within POLL_INSNS instructions. */
     stop_at = left > POLL_INSNS ? left - POLL_INSNS : 0;
@@ -268,12 +334,21 @@ block:
 
     {
         L_OP_DECODE_2: L_OP_DECODE_4:
-            if (cpu_fetch_decode(c, pc, in, &fault) < 0)
-                TRAP(EXC_INSN_ACCESS, fault);
+            if ((fcause = cpu_fetch_decode(c, pc, in, &fault)) != 0)
+                TRAP(fcause, fault);
             DISPATCH();
         L_OP_FETCH_SLOW_2: L_OP_FETCH_SLOW_4:
-            if (cpu_fetch_decode(c, pc, &tmp[0], &fault) < 0)
-                TRAP(EXC_INSN_ACCESS, fault);
+            /* Code outside RAM, a page's last slot, a fetch that faults, or a step on
+             * from one of them: back to the cache when pc has a slot there. */
+            if ((pc & (RAM_PAGE_SIZE - 2)) != RAM_PAGE_SIZE - 2) {
+                Insn *p_ = cpu_code_insn(c, pc);
+                if (p_->h != OP_FETCH_SLOW * 2) {
+                    in = p_;
+                    DISPATCH();
+                }
+            }
+            if ((fcause = cpu_fetch_decode(c, pc, &tmp[0], &fault)) != 0)
+                TRAP(fcause, fault);
             in = &tmp[0];
             DISPATCH();
         L_OP_PAGE_END_2: L_OP_PAGE_END_4:                   /* stepped off the end of a page: not an insn */
@@ -395,7 +470,7 @@ block:
 
         H(FENCE, NEXT();)
         H(FENCE_I, NEXT();)
-        L_OP_ECALL_2: L_OP_ECALL_4: TRAP(c->priv == PRV_U ? EXC_ECALL_U : EXC_ECALL_M, 0);
+        L_OP_ECALL_2: L_OP_ECALL_4: TRAP(EXC_ECALL_U + c->priv, 0);     /* 8, 9 or 11 */
         L_OP_EBREAK_2: L_OP_EBREAK_4: TRAP(EXC_BREAKPOINT, pc);
         L_OP_MRET_2: L_OP_MRET_4:
             if (c->priv != PRV_M)
@@ -404,8 +479,25 @@ block:
             cpu_mret(c);
             pc = c->pc;
             END_BLOCK();
+        L_OP_SRET_2: L_OP_SRET_4:
+            if (c->priv < PRV_S || (c->priv == PRV_S && (c->mstatus & MSTATUS_TSR)))
+                TRAP(EXC_ILLEGAL, 0x10200073u);
+            SYNC();
+            cpu_sret(c);
+            pc = c->pc;
+            END_BLOCK();
+        L_OP_SFENCE_VMA_2: L_OP_SFENCE_VMA_4: {
+            /* §4.2.1: by address when rs1 is not x0; ASIDs are not kept (ASIDLEN 0). */
+            unsigned rs1 = in->rs1, len = in->len;
+            if (c->priv < PRV_S || (c->priv == PRV_S && (c->mstatus & MSTATUS_TVM)))
+                TRAP(EXC_ILLEGAL, cpu_insn_bits(c, pc));
+            SYNC();
+            cpu_tlb_flush_va(c, rs1 != 0, x[rs1]);
+            pc += len;
+            END_BLOCK();
+        }
         L_OP_WFI_2: L_OP_WFI_4:
-            if (c->priv == PRV_U && (c->mstatus & MSTATUS_TW))
+            if (c->priv != PRV_M && (c->mstatus & MSTATUS_TW))
                 TRAP(EXC_ILLEGAL, 0x10500073u);
             pc += in->len;
             n--;
@@ -449,11 +541,11 @@ block:
             unsigned size = op == OP_FLW || op == OP_FSW ? 4 : 8;
             SYNC();
             if (op == OP_FLW || op == OP_FLD) {
-                if (load_slow(c, a, size, &v) < 0)
-                    TRAP(EXC_LOAD_ACCESS, a);
+                if ((fcause = load_slow(c, a, size, &v)) != 0)
+                    TRAP(fcause, a);
                 c->f[in_rd] = size == 4 ? v | 0xffffffff00000000ull : v;
-            } else if (store_slow(c, a, size, size == 4 ? (uint32_t)c->f[in_rs2] : c->f[in_rs2]) < 0) {
-                TRAP(EXC_STORE_ACCESS, a);
+            } else if ((fcause = store_slow(c, a, size, size == 4 ? (uint32_t)c->f[in_rs2] : c->f[in_rs2])) != 0) {
+                TRAP(fcause, a);
             }
             NEXT_CHECKED(len);
         }
@@ -473,6 +565,8 @@ block:
 #undef RD
 #undef LOAD
 #undef STORE
+#undef TLB_HIT
+#undef TLB_OFF
 #undef BRANCH
 #undef H
 #undef DISPATCH

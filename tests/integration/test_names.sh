@@ -23,11 +23,12 @@ csr_count, cause_count, want_dir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[
 c = n.csrs()
 known = {0x300: "mstatus", 0x341: "mepc", 0xc00: "cycle", 0x3ef: "pmpaddr63",
          0xc1f: "hpmcounter31", 0x001: "fflags", 0xf14: "mhartid", 0x3a0: "pmpcfg0",
-         0x3ae: "pmpcfg14", 0xb02: "minstret", 0x33f: "mhpmevent31", 0x320: "mcountinhibit"}
+         0x3ae: "pmpcfg14", 0xb02: "minstret", 0x33f: "mhpmevent31", 0x320: "mcountinhibit",
+         0x180: "satp", 0x100: "sstatus"}
 for num, name in known.items():
     if c.get(num) != name:
         sys.exit("csr 0x%x: %r, expected %s" % (num, c.get(num), name))
-for num in (0x3a1, 0x3af, 0x180, 0x100, 0xc20):
+for num in (0x3a1, 0x3af, 0x600, 0x680, 0xc20):
     if num in c:
         sys.exit("csr 0x%x should not exist: %s" % (num, c[num]))
 if len(c) != csr_count:

@@ -490,12 +490,12 @@ static void test_csr_rules(void)
 {
     setup();
     cpu_csr_write(cpu, MTVEC, BASE + 0x100);
-    /* satp does not exist without S mode */
+    /* satp exists with S mode and reads as Bare after reset */
     put32(BASE, CSRRS(5, SATP, 0));
     cpu_run(cpu, 1);
-    CU_ASSERT_EQUAL(csr(MCAUSE), 2);
-    CU_ASSERT_EQUAL(csr(MTVAL), CSRRS(5, SATP, 0));
-    CU_ASSERT_EQUAL(cpu_csr_read(cpu, SATP, &(uint64_t){ 0 }), -1);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 0);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0);
+    CU_ASSERT_EQUAL(cpu_csr_read(cpu, SATP, &(uint64_t){ 0 }), 0);
     /* read-only CSR: reading is fine, csrw raises illegal */
     cpu_csr_write(cpu, MCAUSE, 0);
     cpu_set_reg(cpu, 6, 5);
@@ -509,12 +509,15 @@ static void test_csr_rules(void)
     cpu_run(cpu, 1);
     CU_ASSERT_EQUAL(csr(MCAUSE), 2);
     CU_ASSERT_EQUAL(csr(MTVAL), CSRRW(0, MVENDORID, 6));
-    /* misa: RV64 with I, M, A, C, U and nothing else */
-    CU_ASSERT_EQUAL(csr(MISA), 2ull << 62 | 1 << 8 | 1 << 12 | 1 << 0 | 1 << 2 | 1 << 20);
-    /* mstatus.MPP is WARL: S is not kept */
+    /* misa: RV64 with I, M, A, C, S, U and nothing else */
+    CU_ASSERT_EQUAL(csr(MISA), 2ull << 62 | 1 << 8 | 1 << 12 | 1 << 0 | 1 << 2 | 1 << 18 | 1 << 20);
+    /* mstatus.MPP is WARL: S is kept, the reserved 2 is not */
     cpu_csr_write(cpu, MSTATUS, 3u << 11);
     cpu_csr_write(cpu, MSTATUS, 1u << 11);
-    CU_ASSERT_EQUAL((csr(MSTATUS) >> 11) & 3, 3);
+    CU_ASSERT_EQUAL((csr(MSTATUS) >> 11) & 3, 1);
+    cpu_csr_write(cpu, MSTATUS, 2u << 11);
+    CU_ASSERT_EQUAL((csr(MSTATUS) >> 11) & 3, 1);
+    cpu_csr_write(cpu, MSTATUS, 3u << 11);
     /* mip: MTIP is read-only to software */
     cpu_set_reg(cpu, 6, 1u << 7);
     put32(BASE, CSRRS(0, MIP, 6));
@@ -575,6 +578,12 @@ static void test_counters(void)
     CU_ASSERT_EQUAL(csr(MCAUSE), 2);
     CU_ASSERT_EQUAL(cpu_get_pc(cpu), BASE + 0x100);
     cpu_csr_write(cpu, MCOUNTEREN, 1);
+    cpu_csr_write(cpu, MCAUSE, 0);
+    cpu_csr_write(cpu, MSTATUS, 0);
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 2);
+    CU_ASSERT_EQUAL(csr(MCAUSE), 2);         /* U mode needs scounteren's bit too (§4.1.4) */
+    cpu_csr_write(cpu, 0x106, 1);
     cpu_csr_write(cpu, MCAUSE, 0);
     cpu_csr_write(cpu, MSTATUS, 0);
     cpu_set_pc(cpu, BASE);
@@ -894,7 +903,7 @@ static void test_fp_absent(void)
     setup();
     cpu_csr_write(cpu, MTVEC, BASE + 0x100);
     exec1(CSRRW(0, MSTATUS, 5), 3u << 13, 0);
-    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32);
+    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32 | 2ull << 34);
     static const uint32_t fp[] = {
         0x0002b087u,   /* fld f1, 0(x5) */
         0x0012b427u,   /* fsd f1, 8(x5) */
@@ -1076,46 +1085,52 @@ static void test_spec_csrs(void)
     exec1(enc_i(MVENDORID, 0, 5, 7, 0x73), 0, 0);                /* csrrwi */
     CU_ASSERT_EQUAL(csr(MCAUSE), 2);
     CU_ASSERT_EQUAL(csr(MTVAL), enc_i(MVENDORID, 0, 5, 7, 0x73));
-    /* Unimplemented CSRs are illegal: S-mode, debug trigger, RV32-only halves. */
-    static const unsigned absent[] = { 0x100, 0x105, 0x7a0, 0x310, 0xc80, 0x3a1, 0x3a3 };
+    /* Unimplemented CSRs are illegal: hypervisor, debug trigger, RV32-only halves. */
+    static const unsigned absent[] = { 0x600, 0x7a0, 0x310, 0xc80, 0x3a1, 0x3a3 };
     for (unsigned i = 0; i < ARRAY_SIZE(absent); i++) {
         cpu_csr_write(cpu, MCAUSE, 0);
         exec1(CSRRS(7, absent[i], 0), 0, 0);
         CU_ASSERT_EQUAL(csr(MCAUSE), 2);
     }
-    /* PMP: no entries, so every PMP CSR reads zero and ignores writes (priv §3.7.1);
-     * on RV64 the odd pmpcfg registers (0x3a1 above) do not exist. */
+    /* PMP: 16 entries hold what is written (priv §3.7.1); on RV64 the odd pmpcfg
+     * registers (0x3a1 above) do not exist; entries 16-63 read zero. */
     cpu_csr_write(cpu, MCAUSE, 0);
     exec1(CSRRW(0, 0x3a0, 5), 0x1f1f, 0);
     exec1(CSRRW(0, 0x3b0, 5), 0x12345, 0);
     CU_ASSERT_EQUAL(csr(MCAUSE), 0);
-    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3a0, 0), 0, 0), 0);
-    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3b0, 0), 0, 0), 0);
-    /* mstatus: only MIE, MPIE, MPP, MPRV, TW are writable; UXL reads 2, SXL 0 (no S
-     * mode), FS and so SD 0 (no F) (priv §3.1.6). */
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3a0, 0), 0, 0), 0x1f1f);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3b0, 0), 0, 0), 0x12345);
+    exec1(CSRRW(0, 0x3b0 + 20, 5), 0x12345, 0);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, 0x3b0 + 20, 0), 0, 0), 0);
+    exec1(CSRRW(0, 0x3a0, 5), 0, 0);
+    exec1(CSRRW(0, 0x3b0, 5), 0, 0);
+    /* mstatus: SIE, MIE, SPIE, MPIE, SPP, MPP, MPRV, SUM, MXR, TVM, TW, TSR are
+     * writable; UXL and SXL read 2, FS and so SD 0 (no F) (priv §3.1.6). */
     exec1(CSRRW(0, MSTATUS, 5), ~0ull, 0);
-    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32 | 1u << 21 | 1u << 17 | 3u << 11 | 1u << 7 | 1u << 3 |
+    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32 | 2ull << 34 | 0x7e0000ull | 1u << 17 | 3u << 11 |
+                                  1u << 8 | 1u << 7 | 1u << 5 | 1u << 3 | 1u << 1 |
                                   (CPU_FP_MOVES ? 1ull << 63 | 3u << 13 : 0));
     exec1(CSRRW(0, MSTATUS, 5), 2u << 11, 0);                    /* MPP = H: not legal */
     CU_ASSERT_EQUAL((csr(MSTATUS) >> 11) & 3, 3);
     exec1(CSRRW(0, MSTATUS, 5), 0, 0);
-    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32);
-    /* mie/mip: without S mode the S bits are read-only zero (priv §3.1.9); MEIP,
-     * MTIP, MSIP are read-only in mip. */
+    CU_ASSERT_EQUAL(csr(MSTATUS), 2ull << 32 | 2ull << 34);
+    /* mie/mip: all six standard bits in mie; in mip SSIP, STIP, SEIP are writable, and
+     * MEIP, MTIP, MSIP read-only (priv §3.1.9). */
     exec1(CSRRW(0, MIE, 5), ~0ull, 0);
-    CU_ASSERT_EQUAL(csr(MIE), 0x888);
+    CU_ASSERT_EQUAL(csr(MIE), 0xaaa);
+    exec1(CSRRW(0, MIE, 5), 0, 0);
     exec1(CSRRW(0, MIP, 5), ~0ull, 0);
-    CU_ASSERT_EQUAL(csr(MIP), 0);
+    CU_ASSERT_EQUAL(csr(MIP), 0x222);
+    exec1(CSRRW(0, MIP, 5), 0, 0);
     cpu_set_irq(cpu, MIP_SEIP, 1);
     cpu_set_irq(cpu, MIP_MTIP, 1);
-    CU_ASSERT_EQUAL(exec1(CSRRS(7, MIP, 0), 0, 0), 0x80);
-    cpu_set_irq(cpu, MIP_MTIP, 0);
-    /* ...so a pending S-level line does not keep wfi from sleeping. */
-    exec1(CSRRW(0, MIE, 5), ~0ull, 0);
-    put32(BASE, WFI);
-    cpu_set_pc(cpu, BASE);
-    CU_ASSERT_EQUAL(cpu_run(cpu, 10), CPU_EXIT_WFI);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, MIP, 0), 0, 0), 0x280);
+    /* csrrs on mip modifies the software SEIP bit, not the line (§3.1.9) */
+    exec1(CSRRS(0, MIP, 6), 0, 1u << 5);
     cpu_set_irq(cpu, MIP_SEIP, 0);
+    CU_ASSERT_EQUAL(exec1(CSRRS(7, MIP, 0), 0, 0), 0xa0);
+    exec1(CSRRW(0, MIP, 5), 0, 0);
+    cpu_set_irq(cpu, MIP_MTIP, 0);
     /* mtvec modes 2 and 3 are reserved: the mode reads back direct (WARL, §3.1.7). */
     exec1(CSRRW(0, MTVEC, 5), BASE + 0x102, 0);
     CU_ASSERT_EQUAL(csr(MTVEC), BASE + 0x100);
@@ -1124,14 +1139,17 @@ static void test_spec_csrs(void)
     /* mepc[0] is zero; with IALIGN = 16 mepc[1] is kept (§3.1.14). */
     exec1(CSRRW(0, MEPC, 5), 0x1003, 0);
     CU_ASSERT_EQUAL(csr(MEPC), 0x1002);
-    /* misa is read-only (WARL), medeleg/mideleg are zero without S mode. */
+    /* misa is read-only (WARL); medeleg holds every exception below M but ecall from
+     * M (bit 11) and the reserved 10 and 14; mideleg the three S interrupts. */
     uint64_t misa = csr(MISA);
     exec1(CSRRW(0, MISA, 5), 0, 0);
     CU_ASSERT_EQUAL(csr(MISA), misa);
     exec1(CSRRW(0, 0x302, 5), ~0ull, 0);
     exec1(CSRRW(0, 0x303, 5), ~0ull, 0);
-    CU_ASSERT_EQUAL(csr(0x302), 0);
-    CU_ASSERT_EQUAL(csr(0x303), 0);
+    CU_ASSERT_EQUAL(csr(0x302), 0xb3ff);
+    CU_ASSERT_EQUAL(csr(0x303), 0x222);
+    exec1(CSRRW(0, 0x302, 5), 0, 0);
+    exec1(CSRRW(0, 0x303, 5), 0, 0);
     /* ebreak: mtval = pc; ecall: mtval = 0 (§3.1.16). */
     cpu_csr_write(cpu, MTVAL, 5);
     exec1(0x00100073u, 0, 0);
@@ -1195,8 +1213,6 @@ static void test_spec_mret_and_reserved(void)
         0x00001067u,   /* jalr with funct3 1 */
         0x1012a3afu,   /* lr.w with rs2 != 0 */
         0x00108073u,   /* ebreak with rs1 != 0 */
-        0x10200073u,   /* sret: no S mode */
-        0x12000073u,   /* sfence.vma: no S mode */
         0x0000407fu,   /* 48/64-bit encoding space */
         0x00007003u,   /* load funct3 7 */
     };

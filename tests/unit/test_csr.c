@@ -10,7 +10,7 @@
 
 /* How many CSRs and causes the tables name. tests/integration/test_names.sh reads
  * these two lines to check that the Python reader finds as many. */
-#define CSR_COUNT 186
+#define CSR_COUNT 197
 #define CAUSE_COUNT 20
 
 #define BASE 0x80000000ull
@@ -49,12 +49,14 @@ static int traps(uint32_t insn, unsigned priv)
     cpu_reset(cpu, BASE);
     cpu_csr_write(cpu, 0x305, TRAP_VEC);
     cpu_csr_write(cpu, 0x306, ~0ull);                 /* mcounteren: all counters */
-    if (priv == 0) {
-        cpu_csr_write(cpu, 0x341, BASE + 4);          /* mret to U at BASE + 4 */
+    cpu_csr_write(cpu, 0x106, ~0ull);                 /* scounteren: all counters */
+    if (priv != 3) {
+        cpu_csr_write(cpu, 0x341, BASE + 4);          /* mret to U or S at BASE + 4 */
+        cpu_csr_write(cpu, 0x300, (uint64_t)priv << 11);
         st32_le(b, 0x30200073u);
         ram_write(&ram, BASE, b, 4);
         cpu_run(cpu, 1);
-        CU_ASSERT_EQUAL_FATAL(cpu_get_priv(cpu), 0);
+        CU_ASSERT_EQUAL_FATAL(cpu_get_priv(cpu), priv);
     }
     uint64_t pc = cpu_get_pc(cpu);
     st32_le(b, insn);
@@ -80,12 +82,12 @@ static void test_names(void)
         CU_ASSERT_STRING_EQUAL(n, known[i].name);
         CU_ASSERT_EQUAL(cpu_csr_number(known[i].name), (int)known[i].num);
     }
-    /* No S mode, no odd pmpcfg on RV64, no RV32 halves, nothing past 12 bits. */
-    static const unsigned absent[] = { 0x000, 0x100, 0x180, 0x3a1, 0x3af, 0xc80, 0xb01,
+    /* No H mode, no odd pmpcfg on RV64, no RV32 halves, nothing past 12 bits. */
+    static const unsigned absent[] = { 0x000, 0x600, 0x680, 0x3a1, 0x3af, 0xc80, 0xb01,
                                        0xc20, 0x7a0, 0x1300, 0xffffffffu };
     for (unsigned i = 0; i < ARRAY_SIZE(absent); i++)
         CU_ASSERT_PTR_NULL(cpu_csr_name(absent[i]));
-    static const char *const unknown[] = { "satp", "pmpcfg1", "pmpcfg15", "pmpaddr64",
+    static const char *const unknown[] = { "hgatp", "pmpcfg1", "pmpcfg15", "pmpaddr64",
         "pmpaddr012", "pmpaddr", "hpmcounter2", "hpmcounter32", "MSTATUS", "mstatus ",
         "mstatu", "mcycleh", "", "3" };
     for (unsigned i = 0; i < ARRAY_SIZE(unknown); i++)
@@ -126,6 +128,7 @@ static void test_rules_for_every_row(void)
         uint32_t rd = csr_insn(csr, 0, F3_CSRRS, 7), wr = csr_insn(csr, 5, F3_CSRRW, 0);
         CU_ASSERT_EQUAL(traps(rd, 3), !ok);
         CU_ASSERT_EQUAL(traps(wr, 3), !ok || (csr >> 10) == 3);
+        CU_ASSERT_EQUAL(traps(rd, 1), !ok || ((csr >> 8) & 3) > 1);
         CU_ASSERT_EQUAL(traps(rd, 0), !ok || ((csr >> 8) & 3) != 0);
         if (ok && csr >= 0xc00 && csr <= 0xc1f) {
             cpu_csr_write(cpu, 0x306, ~(1ull << (csr & 31)));
@@ -153,8 +156,11 @@ static void test_masks_and_quiet_rows(void)
         { 0x30a, 1 },                /* menvcfg: FIOM only */
         { 0x341, ~1ull },            /* mepc: IALIGN = 16 */
         { 0x340, ~0ull },            /* mscratch */
-        { 0x304, 0x888 },            /* mie: M bits only */
-        { 0x344, 0 },                /* mip: nothing writable by software */
+        { 0x304, 0xaaa },            /* mie: the six standard bits */
+        { 0x344, 0x222 },            /* mip: SSIP, STIP, SEIP */
+        { 0x302, 0xb3ff },           /* medeleg: not ecall from M */
+        { 0x303, 0x222 },            /* mideleg: the S interrupts */
+        { 0x106, 0xffffffffull },    /* scounteren */
     };
     for (unsigned i = 0; i < ARRAY_SIZE(masked); i++) {
         CU_ASSERT_EQUAL(cpu_csr_write(cpu, masked[i].num, ~0ull), 0);
@@ -163,8 +169,8 @@ static void test_masks_and_quiet_rows(void)
     }
     cpu_csr_write(cpu, 0x320, 0);
     /* WARL zero and read-only rows: writes are ignored, reads stay what they were. */
-    static const unsigned quiet[] = { 0x3a0, 0x3ae, 0x3b0, 0x3ef, 0xc03, 0xc1f, 0xb03,
-                                      0xb1f, 0x323, 0x33f, 0x302, 0x303, 0xf11, 0xf14 };
+    static const unsigned quiet[] = { 0x3a4, 0x3ae, 0x3c0, 0x3ef, 0xc03, 0xc1f, 0xb03,
+                                      0xb1f, 0x323, 0x33f, 0xf11, 0xf14 };
     for (unsigned i = 0; i < ARRAY_SIZE(quiet); i++) {
         CU_ASSERT_EQUAL(cpu_csr_write(cpu, quiet[i], ~0ull), 0);
         CU_ASSERT_EQUAL(cpu_csr_read(cpu, quiet[i], &v), 0);
@@ -189,9 +195,11 @@ static void test_masks_and_quiet_rows(void)
     cpu_skip(cpu, 7);
     cpu_csr_read(cpu, 0xb00, &v);
     CU_ASSERT_EQUAL(v, 1007);
-    /* A CSR instruction that writes mstatus with MPP = S keeps the old MPP (WARL). */
+    /* A CSR instruction that writes mstatus with MPP = 2 keeps the old MPP (WARL). */
+    cpu_csr_write(cpu, 0x304, 0);
+    cpu_csr_write(cpu, 0x344, 0);
     cpu_csr_write(cpu, 0x300, 3u << 11);
-    cpu_set_reg(cpu, 5, 1u << 11 | 1u << 3);
+    cpu_set_reg(cpu, 5, 2u << 11 | 1u << 3);
     uint8_t b[4];
     st32_le(b, csr_insn(0x300, 5, F3_CSRRW, 0));
     ram_write(&ram, BASE, b, 4);

@@ -1,0 +1,146 @@
+/* Sv39 address translation and the software TLB (RISC-V privileged spec 1.12, §4.3
+ * for the page-table walk, §4.4 for Sv39, §4.2.1 for sfence.vma, §3.1.6.3 for MPRV,
+ * SUM and MXR).
+ *
+ * The walk is the spec's algorithm (§4.3.2) step by step. A and D are updated by the
+ * hart (the second scheme §4.3.1 allows; the update is a plain store, which is atomic
+ * with one hart and no DMA walking page tables), so software that keeps A or D clear
+ * sees them set, as on QEMU, and Linux takes no extra faults.
+ *
+ * The TLB (see cpu_internal.h) caches 4 KiB pieces of leaf translations, never
+ * non-leaf entries, so sfence.vma by address needs to drop only the entries of that
+ * page -- unless a superpage was cached since the last full flush: then its other
+ * pieces may hold the old mapping too, and an address flush flushes everything.
+ *
+ * PMP is not checked on the walk's implicit accesses: this hart's PMP entries hold
+ * what is written but grant everything (see csr.c). Page tables must be in RAM:
+ * a PTE address outside RAM is an access fault. */
+#include "cpu/cpu_internal.h"
+
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_PPN(pte) (((pte) >> 10) & ((1ull << 44) - 1))
+/* Bits 63:54 are reserved for Svnapot/Svpbmt, which this hart lacks (§4.4.1): a
+ * leaf or pointer with any of them set is a page fault. */
+#define PTE_RESERVED (0x3ffull << 54)
+
+static const uint8_t page_fault[] = { EXC_INSN_PAGE_FAULT, EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT };
+static const uint8_t access_fault[] = { EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS };
+
+/* The privilege a data access runs at: MPRV makes M-mode loads and stores use MPP's
+ * (§3.1.6.3); fetches always use the current one. */
+static unsigned data_priv(const Cpu *c)
+{
+    if (c->priv == PRV_M && (c->mstatus & MSTATUS_MPRV))
+        return (unsigned)((c->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+    return c->priv;
+}
+
+static TlbEntry *tlb_set(Cpu *c, unsigned acc)
+{
+    if (acc == ACC_FETCH)
+        return c->tlb[c->priv == PRV_U ? TLB_FETCH_U : TLB_FETCH_S];
+    unsigned p = data_priv(c);
+    unsigned v = p == PRV_U ? 0 : (c->mstatus & MSTATUS_SUM) ? 2 : 1;
+    return c->tlb[(acc == ACC_LOAD ? TLB_LOAD_U : TLB_STORE_U) + v];
+}
+
+void cpu_mmu_mode(Cpu *c)
+{
+    bool sv39 = c->satp >> SATP_MODE_SHIFT == SATP_MODE_SV39;
+    c->xl_fetch = sv39 && c->priv != PRV_M;
+    c->xl_data = sv39 && data_priv(c) != PRV_M;
+    c->tlb_fetch = tlb_set(c, ACC_FETCH);
+    c->tlb_load = tlb_set(c, ACC_LOAD);
+    c->tlb_store = tlb_set(c, ACC_STORE);
+}
+
+void cpu_tlb_flush(Cpu *c)
+{
+    memset(c->tlb, 0xff, sizeof c->tlb);       /* every tag TLB_EMPTY */
+    c->tlb_super = false;
+}
+
+void cpu_tlb_flush_va(Cpu *c, bool has_va, uint64_t va)
+{
+    if (!has_va || c->tlb_super) {
+        cpu_tlb_flush(c);
+        return;
+    }
+    uint64_t tag = va >> 12;
+    for (unsigned s = 0; s < TLB_SETS; s++) {
+        TlbEntry *e = &c->tlb[s][tag & (TLB_SIZE - 1)];
+        if (e->tag == tag)
+            e->tag = TLB_EMPTY;
+    }
+}
+
+unsigned cpu_translate(Cpu *c, uint64_t va, unsigned acc, uint64_t *pa)
+{
+    Ram *ram = c->cfg.ram;
+    unsigned priv = acc == ACC_FETCH ? c->priv : data_priv(c);
+    unsigned pf = page_fault[acc];
+    /* Bits 63:39 must all equal bit 38 (§4.4.1). */
+    if ((uint64_t)((int64_t)(va << 25) >> 25) != va)
+        return pf;
+    uint64_t a = (c->satp & SATP_PPN_MASK) << 12, pte;
+    uint8_t *p;
+    int level = 2;
+    for (;; level--) {
+        p = ram_ptr(ram, a + ((va >> (12 + 9 * level)) & 511) * 8, 8);
+        if (!p)
+            return access_fault[acc];
+        pte = ld64_le(p);
+        if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED))
+            return pf;
+        if (pte & (PTE_R | PTE_X))
+            break;                                  /* a leaf */
+        if (level == 0)
+            return pf;
+        a = PTE_PPN(pte) << 12;
+    }
+    /* Permissions (§4.3.2 step 5; §4.3.1 for U, SUM and MXR). */
+    if (priv == PRV_U && !(pte & PTE_U))
+        return pf;
+    if (priv == PRV_S && (pte & PTE_U) && (acc == ACC_FETCH || !(c->mstatus & MSTATUS_SUM)))
+        return pf;
+    bool ok = acc == ACC_FETCH ? (pte & PTE_X) != 0
+            : acc == ACC_STORE ? (pte & PTE_W) != 0
+            : (pte & PTE_R) || ((c->mstatus & MSTATUS_MXR) && (pte & PTE_X));
+    if (!ok)
+        return pf;
+    uint64_t ppn = PTE_PPN(pte), low = (1ull << (9 * level)) - 1;
+    if (ppn & low)
+        return pf;                                  /* misaligned superpage (step 6) */
+    uint64_t need = PTE_A | (acc == ACC_STORE ? PTE_D : 0);
+    if ((pte & need) != need) {
+        pte |= need;
+        st64_le(p, pte);
+        uint64_t pte_addr = ram->base + (uint64_t)(p - ram->host);
+        ram_store_done(ram, pte_addr, 8, pte);     /* code or watched pages see it */
+    }
+    uint64_t phys = (ppn << 12) + (va & ((1ull << (12 + 9 * level)) - 1));
+    *pa = phys;
+
+    uint64_t vpage = va & ~0xfffull, ppage = phys & ~0xfffull;
+    TlbEntry *e = &tlb_set(c, acc)[(va >> 12) & (TLB_SIZE - 1)];
+    if (acc == ACC_FETCH) {
+        e->tag = va >> 12;
+        e->off = ppage - vpage;
+    } else if (ram_contains(ram, ppage, RAM_PAGE_SIZE) &&
+               (acc == ACC_STORE || !c->load_hook)) {
+        /* Loads under a watch hook must reach load_slow: no entry for them. */
+        e->tag = va >> 12;
+        e->off = (ppage - ram->base) - vpage;
+    } else {
+        return 0;
+    }
+    if (level > 0)
+        c->tlb_super = true;
+    return 0;
+}
