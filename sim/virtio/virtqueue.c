@@ -307,23 +307,20 @@ const VqOps *vq_layout_named(const char *name)
     return NULL;
 }
 
-/* The configuration and the device-side shadows (the layout's member of the union,
- * field by field: a layout with state of its own adds its members here). The layout and any wrapper
+/* The configuration and the device-side shadows (the layout's union whole: a layout
+ * with state of its own keeps it in its member of that union). The layout and any wrapper
  * are pointers: the virtio core saves them by name (virtio.c). */
+#define VQ_LAYOUT_STATE_SIZE \
+    (sizeof(VqSplit) > sizeof(VqPacked) ? sizeof(VqSplit) : sizeof(VqPacked))
+_Static_assert(offsetof(VirtQueue, split) == offsetof(VirtQueue, packed), "one union");
 static const SnapField vq_fields[] = {
     SNAP_FIELD(VirtQueue, size), SNAP_FIELD(VirtQueue, ready), SNAP_FIELD(VirtQueue, desc),
     SNAP_FIELD(VirtQueue, driver), SNAP_FIELD(VirtQueue, device), SNAP_FIELD(VirtQueue, event_idx),
     SNAP_FIELD(VirtQueue, indirect), SNAP_FIELD(VirtQueue, notify_on_empty),
     SNAP_FIELD(VirtQueue, inflight), SNAP_FIELD(VirtQueue, unpublished), SNAP_FIELD(VirtQueue, broken),
-    SNAP_FIELD(VirtQueue, split.last_avail), SNAP_FIELD(VirtQueue, split.used_idx),
-    SNAP_FIELD(VirtQueue, split.published), SNAP_FIELD(VirtQueue, split.signalled),
-    SNAP_FIELD(VirtQueue, split.signalled_valid), SNAP_FIELD(VirtQueue, split.avail_event),
-    SNAP_FIELD(VirtQueue, split.avail_event_valid),
-    SNAP_FIELD(VirtQueue, packed.last_avail), SNAP_FIELD(VirtQueue, packed.avail_wrap),
-    SNAP_FIELD(VirtQueue, packed.used_pos), SNAP_FIELD(VirtQueue, packed.used_wrap),
-    SNAP_FIELD(VirtQueue, packed.batch), SNAP_FIELD(VirtQueue, packed.batch_pos),
-    SNAP_FIELD(VirtQueue, packed.batch_flags), SNAP_FIELD(VirtQueue, packed.signalled),
-    SNAP_FIELD(VirtQueue, packed.signalled_valid), SNAP_FIELD(VirtQueue, packed.dev_event),
-    SNAP_FIELD(VirtQueue, packed.dev_off_wrap), SNAP_FIELD(VirtQueue, packed.dev_event_valid),
+    /* The layout's own state, the union of VqSplit and VqPacked, as bytes: declared
+     * member by member, a restored bool of one layout would rewrite (normalised) a byte
+     * the other layout's fields share. vq_reset clears it whole, padding included. */
+    { "layout_state", (uint32_t)offsetof(VirtQueue, split), (uint32_t)VQ_LAYOUT_STATE_SIZE, SNAP_RAW },
 };
 const SnapDesc vq_snap = SNAP_DESC("virtqueue", 1, VirtQueue, vq_fields);
