@@ -181,11 +181,13 @@ def first_difference(expected, got):
 def field_diff(a, b):
     fa = dict(f.split("=", 1) for f in a.split(" ")[2:] if "=" in f)
     fb = dict(f.split("=", 1) for f in b.split(" ")[2:] if "=" in f)
-    if a.split(" ")[:2] != b.split(" ")[:2] and a.split(" ")[1] != b.split(" ")[1]:
-        return "event %s, expected %s" % (b.split(" ")[1], a.split(" ")[1])
+    # a line is "symbol event field=value ...": a damaged one may lack the event
+    wa, wb = (a.split(" ") + ["", ""])[:2], (b.split(" ") + ["", ""])[:2]
+    if wa[1] != wb[1]:
+        return "event %s, expected %s" % (wb[1] or "(none)", wa[1] or "(none)")
     out = []
-    if a.split(" ")[0] != b.split(" ")[0]:
-        out.append("sym: expected %s, got %s" % (a.split(" ")[0], b.split(" ")[0]))
+    if wa[0] != wb[0]:
+        out.append("sym: expected %s, got %s" % (wa[0], wb[0]))
     out += ["%s: expected %s, got %s" % (k, fa.get(k), fb.get(k)) for k in fa if fa.get(k) != fb.get(k)]
     return "; ".join(out)
 

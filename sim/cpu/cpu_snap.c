@@ -34,6 +34,7 @@ static void cpu_post_load(void *obj)
     c->stop = false;
     c->exit_req = false;
     c->bp_skip = false;
+    c->mip = c->irq_lines | c->mip_sw;   /* mip is their OR, not a state of its own */
     cpu_tlb_flush(c);        /* a cache of the old page tables: refilled on demand */
     cpu_mmu_mode(c);         /* which accesses translate follows the restored CSRs */
 }
