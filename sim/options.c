@@ -510,8 +510,13 @@ int run_opts_recorded_argv(int argc, char *const *argv, char **kept)
     for (int i = 0; i < argc; i++) {
         const char *val;
         const OptDesc *o = i >= 2 ? find(argv[i], &val) : NULL;
-        if (o && (o->flags & (OPT_OUTPUT | OPT_OBSERVER))) {
-            if (!val && o->kind != ARG_NONE && o->kind != ARG_OPT)
+        bool takes_next = o && !val && o->kind != ARG_NONE && o->kind != ARG_OPT;
+        const char *v = takes_next && i + 1 < argc ? argv[i + 1] : val;
+        /* Outputs and observers are not the run's; nor is a machine option given its
+         * default value (`--check-driver=warn`), which leaves the run as it was. */
+        if (o && ((o->flags & (OPT_OUTPUT | OPT_OBSERVER)) ||
+                  ((o->flags & OPT_MACHINE) && o->dflt && v && strcmp(v, o->dflt) == 0))) {
+            if (takes_next)
                 i++;                       /* its value is the next argument */
             continue;
         }

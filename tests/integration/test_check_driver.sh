@@ -127,4 +127,12 @@ for v in legacy modern transitional; do
         grep -q "driver violation" "$WORK/clean.out" && { grep -A1 "driver" "$WORK/clean.out"; fail "$v --net-features $f: a rule broken"; }
     done
 done
+
+# The checker observes: asking for its default (warn) by name writes the very trace the
+# plain run writes, header included (an option at its default is not recorded).
+"$RINGSIDE" run --trace "$WORK/plain.trace" >/dev/null 2>&1 || fail "plain run"
+"$RINGSIDE" run --trace "$WORK/warn.trace" --check-driver=warn >/dev/null 2>&1 || fail "--check-driver=warn run"
+cmp "$WORK/plain.trace" "$WORK/warn.trace" || fail "--check-driver=warn changed the trace"
+"$RINGSIDE" run --trace "$WORK/off.trace" --check-driver=off >/dev/null 2>&1 || fail "--check-driver=off run"
+"$RINGSIDE" replay "$WORK/off.trace" >/dev/null 2>&1 || fail "replay of a --check-driver=off trace"
 echo "ok"
