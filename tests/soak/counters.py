@@ -12,7 +12,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import ringside_trace  # noqa: E402
 
 
+# The firmware prints a config change from its interrupt handler, so with the link
+# flapping one can land inside another line ("virtio-net: tx kicks virtio-net: config
+# changed: ... (changed)\n203 ..."): take those out before reading the counters.
+INTERLEAVED = re.compile(r"virtio-net: config changed: [^\n]*\(changed\)\n")
+
+
 def console_counts(text):
+    text = INTERLEAVED.sub("", text)
+
     def num(pat, what):
         m = re.search(pat, text, re.M)
         if not m:
