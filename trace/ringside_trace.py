@@ -41,7 +41,9 @@ INT_TYPES = {"u8": 0xff, "u16": 0xffff, "u32": 0xffffffff, "u64": (1 << 64) - 1,
              "x8": 0xff, "x16": 0xffff, "x32": 0xffffffff, "x64": (1 << 64) - 1,
              "bdf": 0xffff}
 FIELD_TYPES = set(INT_TYPES) | {"name", "str", "bytes", "descs"}
-FAMILIES = ("cpu", "bus", "pci", "virtio", "ring_drv", "ring_dev", "net", "input", "run", "note")
+# The families of events.def, in its order (help texts; a filter checks names against
+# the loaded table itself). test_trace_tools checks the two agree.
+FAMILIES = ("cpu", "bus", "pci", "virtio", "ring_drv", "ring_dev", "net", "input", "run", "note", "check")
 # The guest's clock (DESIGN.md §3): mtime advances one 100 ns tick of the 10 MHz
 # timebase every insns_per_tick units of virtual time (the header's insns_per_tick=,
 # 10 when it has none), as sim/net/backend.h NET_NS_PER_TICK / NET_INSNS_PER_TICK.

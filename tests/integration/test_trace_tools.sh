@@ -295,4 +295,16 @@ $T html $D --queue tx0 -o "$WORK/tx0.html" || fail "html --queue tx0"
 grep -q '<title>ringside: virtio-net tx0 (queue 1)</title>' "$WORK/tx0.html" || fail "html: the title does not name the role"
 $T html $D --queue ctrl -o "$WORK/none.html" 2>"$WORK/err" && fail "html --queue ctrl of a trace without one"
 grep -q 'no queue ctrl' "$WORK/err" || fail "html --queue ctrl: no message"
+
+# The family list the tools' help names is events.def's, every one of them.
+"$PYTHON" - <<'PY' || fail "ringside_trace.FAMILIES differs from the families of events.def"
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+seen = []
+for t in sorted(rt.load_events_def().values(), key=lambda t: t.id):
+    if t.family not in seen:
+        seen.append(t.family)
+assert set(seen) == set(rt.FAMILIES), (seen, rt.FAMILIES)
+PY
 exit 0
