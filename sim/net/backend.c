@@ -114,6 +114,17 @@ static void trace_text(NetBackend *nb, const char *fmt, ...)
 
 /* ---- the queue towards the guest ---- */
 
+/* q (its next already NULL) at the queue's tail. */
+static void append(NetBackend *nb, QFrame *q)
+{
+    if (nb->tail)
+        nb->tail->next = q;
+    else
+        nb->head = q;
+    nb->tail = q;
+    nb->n++;
+}
+
 static void enqueue(NetBackend *nb, const uint8_t *frame, size_t len, uint64_t due)
 {
     if (nb->n >= NET_QUEUE_MAX) {
@@ -135,12 +146,7 @@ static void enqueue(NetBackend *nb, const uint8_t *frame, size_t len, uint64_t d
     q->tried = false;
     q->len = len;
     memcpy(q->data, frame, len);
-    if (nb->tail)
-        nb->tail->next = q;
-    else
-        nb->head = q;
-    nb->tail = q;
-    nb->n++;
+    append(nb, q);
     if (nb->head == q && !nb->blocked)
         timer_mod(nb->events, &nb->timer, due);
 }
@@ -483,12 +489,7 @@ static int nb_snap_load(void *obj, SnapIn *in, Err *err)
             return err_set(err, "snapshot: network backend: bad queued frame %llu", (unsigned long long)i);
         *q = (QFrame){ .due = due, .tried = tried != 0, .len = (size_t)len };
         memcpy(q->data, data, len);
-        if (nb->tail)
-            nb->tail->next = q;
-        else
-            nb->head = q;
-        nb->tail = q;
-        nb->n++;
+        append(nb, q);
     }
     for (size_t i = 0; i < rec_files(nb); i++) {
         uint8_t u = 0;
