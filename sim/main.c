@@ -16,6 +16,7 @@
 #include "options.h"
 #include "snap/snap_file.h"
 #include "trace/sha256.h"
+#include "virtio/virtio_names.h"
 
 /* Exit statuses of the simulator itself; anything else is the guest's poweroff code. */
 enum {
@@ -182,6 +183,7 @@ typedef struct Replay {
     uint64_t shifted;            /* events matched only because time or pc was ignored */
     int64_t shift_lo, shift_hi;
     char want[320], got[320];
+    char named[256];             /* what differs, by name ("device features: -EVENT_IDX") */
     Err err;
     MachineWrite *writes;        /* the debugger writes the recording made */
     size_t nwrites, cap;
@@ -233,6 +235,39 @@ static void free_writes(Replay *rp)
     free(rp->writes);
 }
 
+/* "-NAME +NAME" for the bits of one feature word that gone and added hold, from the
+ * one table of names (sim/virtio/virtio_names.def), appended to buf at *len. */
+static void name_bits(char *buf, size_t n, size_t *len, char sign, uint64_t bits)
+{
+    for (unsigned b = 0; b < 64 && *len < n; b++) {
+        if (!(bits & (1ull << b)))
+            continue;
+        const char *name = virtio_bit_name(VIRTIO_DOM_FEATURE, VIRTIO_ID_NET, 1ull << b);
+        int k = name ? snprintf(buf + *len, n - *len, " %c%s", sign, name)
+                     : snprintf(buf + *len, n - *len, " %cbit%u", sign, b);
+        *len += k > 0 ? (size_t)k : 0;
+    }
+}
+
+/* The divergence named as trace/rt_diff.py names it, where the two events say a
+ * feature word each: which bits the run drops and adds against the recording. */
+static void replay_name(Replay *rp, const TraceEvent *want, const TraceEvent *got)
+{
+    rp->named[0] = 0;
+    if (want->type != TRACE_EV_virtio_features || got->type != TRACE_EV_virtio_features)
+        return;
+    const char *sw = want->u.virtio_features.side, *sg = got->u.virtio_features.side;
+    unsigned word = want->u.virtio_features.word;
+    if (!sw || !sg || strcmp(sw, sg) != 0 || word != got->u.virtio_features.word || word > 1)
+        return;
+    uint64_t a = (uint64_t)want->u.virtio_features.value << (32 * word);
+    uint64_t b = (uint64_t)got->u.virtio_features.value << (32 * word);
+    int k = snprintf(rp->named, sizeof rp->named, "%.16s features:", sw);
+    size_t len = k > 0 ? (size_t)k : 0;
+    name_bits(rp->named, sizeof rp->named, &len, '-', a & ~b);
+    name_bits(rp->named, sizeof rp->named, &len, '+', b & ~a);
+}
+
 static void replay_observe(void *opaque, const TraceEvent *ev)
 {
     Replay *rp = opaque;
@@ -266,8 +301,10 @@ static void replay_observe(void *opaque, const TraceEvent *ev)
         }
     }
     rp->diverged = true;
-    if (rc == 1)
+    if (rc == 1) {
         trace_event_format(&want, rp->want, sizeof rp->want);
+        replay_name(rp, &want, ev);
+    }
     else if (rc == 0)
         snprintf(rp->want, sizeof rp->want, "(end of the recording)");
     else
@@ -298,6 +335,8 @@ static void replay_report(const Replay *rp, const char *path)
     if (rp->time_only)
         fprintf(stderr, "  same event, time %+lld (replay --ignore time goes on past such a shift)\n",
                 (long long)rp->shift);
+    if (rp->named[0])
+        fprintf(stderr, "  = %s\n", rp->named);
 }
 
 /* "--ignore time,pc": what a replay leaves out of its comparison; -1 for anything else. */

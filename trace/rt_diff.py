@@ -13,6 +13,7 @@ reported, and the time-only shifts are summarised. Standard library only.
 """
 
 import difflib
+import re
 
 import ringside_trace as rt
 import rt_decode
@@ -24,23 +25,37 @@ __all__ = ["header_differences", "compare", "Result"]
 _HEADER_NOISE = {"fw", "ringside"}
 
 
+def argv_differences(a, b):
+    """(text or None, options touched) for two command lines without their program name:
+    "command line differs: +--net-features -ctrl_guest_offloads", and the set of the
+    options ("--net-features") that the difference adds, drops or gives another value."""
+    if a == b:
+        return None, set()
+    options, parts = set(), []
+    sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        touched = a[i1:i2] + b[j1:j2] + a[max(i1 - 1, 0):i1] + b[max(j1 - 1, 0):j1]
+        options |= {x.split("=", 1)[0] for x in touched if x.startswith("--")}
+        if op in ("delete", "replace"):
+            parts.append("-" + " ".join(a[i1:i2]))
+        if op in ("insert", "replace"):
+            parts.append("+" + " ".join(b[j1:j2]))
+    return "command line differs: %s" % ", ".join(_printable(p) for p in parts), options
+
+
 def header_differences(ha, hb):
     """[text] for each header difference that matters: command-line options only in one
-    trace, configuration values that differ, the firmware's hash."""
+    trace, configuration values that differ (but those an option of the differing command
+    line sets: net_features for --net-features is said once), the firmware's hash."""
     out = []
-    a, b = list(ha.argv[1:]), list(hb.argv[1:])
-    if a != b:
-        sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-        parts = []
-        for op, i1, i2, j1, j2 in sm.get_opcodes():
-            if op in ("delete", "replace"):
-                parts.append("-" + " ".join(a[i1:i2]))
-            if op in ("insert", "replace"):
-                parts.append("+" + " ".join(b[j1:j2]))
-        out.append("command line differs: %s" % ", ".join(_printable(p) for p in parts))
+    text, options = argv_differences(list(ha.argv[1:]), list(hb.argv[1:]))
+    if text:
+        out.append(text)
     ca, cb = ha.config_dict(), hb.config_dict()
     for k in sorted(set(ca) | set(cb)):
-        if k in _HEADER_NOISE or ca.get(k) == cb.get(k):
+        if k in _HEADER_NOISE or ca.get(k) == cb.get(k) or "--" + k.replace("_", "-") in options:
             continue
         out.append("configuration differs: %s=%s, then %s" % (
             _printable(k), _printable(ca.get(k, "(absent)")), _printable(cb.get(k, "(absent)"))))
@@ -72,14 +87,24 @@ class Result:
         self.shift_range = None
         self.compared = 0
         self.first = None
+        self.console = []      # console_differences (align)
+        self.derived = {}      # event name -> differing events that follow from the rest
+        self.folded = 0        # bus accesses folded into the virtio event they carried
+        self.left_out = 0      # differences past the limit
+
+    def real(self):
+        """The differences that count (console lines that differ only in numbers do
+        not: a time the guest measured and printed)."""
+        return self.differences + [c for c in self.console if not c["numbers_only"]]
 
     def equal(self):
-        return not self.differences
+        return not (self.differences or self.console or self.derived or self.left_out)
 
     def as_json(self):
         return {"equal": self.equal(), "header": self.header, "events_compared": self.compared,
                 "differences": self.differences, "time_only": self.time_shifts,
-                "time_shift_range": self.shift_range}
+                "time_shift_range": self.shift_range, "console": self.console,
+                "derived": self.derived, "folded": self.folded, "left_out": self.left_out}
 
 
 def explain(dec_a, dec_b, a, b, fields):
@@ -116,11 +141,103 @@ def _describe(dec, ev):
     return dec.line(ev).split(None, 3)[3] if ev is not None else "(end of trace)"
 
 
-def compare(events_a, events_b, ignore=(), align=False, dec_a=None, dec_b=None, limit=None):
+# Bus accesses: the register traffic under the virtio events. A bus access that differs
+# at the same instruction (time and pc in both traces) as a virtio or ring event says the
+# same fact again (the device_feature read under virtio_features) and is folded into it.
+_BUS = {"mmio_read", "mmio_write", "pio_read", "pio_write", "pci_cfg_read", "pci_cfg_write"}
+# The console: the UART's registers, compared as the text the guest printed (a line that
+# changes by one character shifts every polling read after it; the text says what changed).
+CONSOLE_REGION = "uart"
+CONSOLE_THR = "rbr_thr"
+# A state hash covers the whole machine, so it differs whenever anything before it did.
+_DERIVED = {"state_hash"}
+
+
+def _time_field(ev, f):
+    """How field f of ev holds a point in time: "vtime" (virtual time, as wfi_sleep's
+    until), "ticks" (the CLINT's mtime and mtimecmp, in 100 ns ticks), or None."""
+    if ev.name == "wfi_sleep" and f == "until":
+        return "vtime"
+    if f == "value" and ev.name in ("mmio_read", "mmio_write") and ev.get("region") == "clint" and \
+            ev.get("reg") in ("mtime", "mtimecmp"):
+        return "ticks"
+    return None
+
+
+def _moved_with_time(a, b, fields, insns_per_tick):
+    """True if each differing field other than time holds a point in time that moved as
+    the event did (a timer set 86 ticks later by an event 859 later, at 10 per tick)."""
+    dt = b.vtime - a.vtime
+    for f in fields:
+        if f == "time":
+            continue
+        kind = _time_field(a, f)
+        if kind is None:
+            return False
+        d = b[f] - a[f]
+        if kind == "vtime" and d != dt:
+            return False
+        if kind == "ticks" and abs(d * insns_per_tick - dt) > insns_per_tick:
+            return False
+    return True
+
+
+def _is_console(ev):
+    return ev.name in ("mmio_read", "mmio_write") and ev.get("region") == CONSOLE_REGION
+
+
+def console_text(events):
+    """The characters the guest wrote to the UART's transmit register, as lines."""
+    out = bytearray()
+    for ev in events:
+        if ev.name == "mmio_write" and ev.get("reg") == CONSOLE_THR:
+            out.append(ev["value"] & 0xff)
+    return out.decode("utf-8", "replace").split("\n")
+
+
+def _word_changes(la, lb):
+    """The words one line drops and gains: "-CTRL_GUEST_OFFLOADS +0x...2b"."""
+    wa, wb = la.split(), lb.split()
+    sm = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False)
+    out = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "equal":
+            out += ["-" + w for w in wa[i1:i2]] + ["+" + w for w in wb[j1:j2]]
+    return " ".join(out)
+
+
+_NUMBERS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def console_differences(lines_a, lines_b):
+    """[dict] for each console line that differs: line numbers (from 1), both texts, the
+    words changed, and whether only numbers changed (a measured time the guest printed)."""
+    out = []
+    sm = difflib.SequenceMatcher(a=lines_a, b=lines_b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        n = max(i2 - i1, j2 - j1)
+        for k in range(n):
+            la = lines_a[i1 + k] if i1 + k < i2 else None
+            lb = lines_b[j1 + k] if j1 + k < j2 else None
+            numbers = la is not None and lb is not None and _NUMBERS.sub("#", la) == _NUMBERS.sub("#", lb)
+            out.append({"expected_line": i1 + k + 1 if la is not None else None,
+                        "actual_line": j1 + k + 1 if lb is not None else None,
+                        "expected": la, "actual": lb, "numbers_only": numbers,
+                        "words": _word_changes(la or "", lb or "")})
+    return out
+
+
+def compare(events_a, events_b, ignore=(), align=False, dec_a=None, dec_b=None, limit=None,
+            insns_per_tick=rt.DEFAULT_INSNS_PER_TICK, console=True):
     """Compares two event iterables; returns a Result. Without align: stops at the first
     difference (a time-only one included, reported as such). With align: matches the
-    sequences, counts the time-only shifts and reports every other difference (at most
-    limit of them)."""
+    sequences and reports each real difference (at most limit of them) once: events
+    that moved in time only, with the points in time they hold (a timer's deadline),
+    are counted; a register access under a differing virtio event is folded into it; a
+    state hash that differs is counted (it follows from the rest); and with console, the
+    UART's accesses are compared as the lines the guest printed."""
     ignore = set(ignore)
     dec_a = dec_a or rt_decode.Decoder()
     dec_b = dec_b or rt_decode.Decoder()
@@ -133,6 +250,7 @@ def compare(events_a, events_b, ignore=(), align=False, dec_a=None, dec_b=None, 
 
     def add(kind, i, j, a, b, fields, names):
         if limit is not None and len(res.differences) >= limit:
+            res.left_out += 1
             return
         res.differences.append({
             "kind": kind, "expected_index": i, "actual_index": j, "fields": fields,
@@ -150,17 +268,25 @@ def compare(events_a, events_b, ignore=(), align=False, dec_a=None, dec_b=None, 
         res.compared += 1
         if not fields:
             return True
-        if fields == ["time"] and align:
-            shift(b.vtime - a.vtime)
+        if align and "type" not in fields and _moved_with_time(a, b, fields, insns_per_tick):
+            if "time" in fields:
+                shift(b.vtime - a.vtime)
             if res.first is None:
                 res.first = (i, j, a, b, fields)
+            return True
+        if align and a.name in _DERIVED and "type" not in fields:
+            res.derived[a.name] = res.derived.get(a.name, 0) + 1
+            if "time" in fields:
+                shift(b.vtime - a.vtime)
             return True
         if fields == ["time"]:
             add("time_only", i, j, a, b, fields, [("time", "same event, time %+d" % (b.vtime - a.vtime))])
         elif "type" in fields:
             add("changed", i, j, a, b, fields, [("type", "%s, then %s" % (a.name, b.name))])
         else:
-            add("changed", i, j, a, b, fields, explain(dec_a, dec_b, a, b, fields))
+            # Aligned, a difference's own time is one more shift, not what differs.
+            said = [f for f in fields if f != "time"] if align else fields
+            add("changed", i, j, a, b, fields, explain(dec_a, dec_b, a, b, said))
         return False
 
     if not align:
@@ -179,26 +305,63 @@ def compare(events_a, events_b, ignore=(), align=False, dec_a=None, dec_b=None, 
             i += 1
         return res
 
-    la, lb = list(events_a), list(events_b)
-    ka = [_key(e, ignore) for e in la]
-    kb = [_key(e, ignore) for e in lb]
+    # Event numbers stay those of the whole (filtered) traces when the console is set apart.
+    la = list(enumerate(events_a))
+    lb = list(enumerate(events_b))
+    if console:
+        res.console = console_differences(console_text(e for _, e in la if _is_console(e)),
+                                          console_text(e for _, e in lb if _is_console(e)))
+        la = [x for x in la if not _is_console(x[1])]
+        lb = [x for x in lb if not _is_console(x[1])]
+    ka = [_key(e, ignore) for _, e in la]
+    kb = [_key(e, ignore) for _, e in lb]
     sm = difflib.SequenceMatcher(a=ka, b=kb, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
             for k in range(i2 - i1):
-                pair(i1 + k, j1 + k, la[i1 + k], lb[j1 + k])
+                (i, a), (j, b) = la[i1 + k], lb[j1 + k]
+                pair(i, j, a, b)
             continue
-        for i in range(i1, i2):
-            dec_a.observe(la[i])
-            add("only_in_expected", i, None, la[i], None, [], [])
-        for j in range(j1, j2):
-            dec_b.observe(lb[j])
-            add("only_in_actual", None, j, None, lb[j], [], [])
+        for i, a in la[i1:i2]:
+            dec_a.observe(a)
+            add("only_in_expected", i, None, a, None, [], [])
+        for j, b in lb[j1:j2]:
+            dec_b.observe(b)
+            add("only_in_actual", None, j, None, b, [], [])
+    _fold_bus(res)
     return res
 
 
+def _fold_bus(res):
+    """Folds each differing bus access into a differing non-bus event at the same time
+    and pc in both traces (the register access that carried the same value)."""
+    at = {}
+    for d in res.differences:
+        if d["kind"] == "changed" and d["event"] not in _BUS:
+            at.setdefault(_where(d), d)
+    kept = []
+    for d in res.differences:
+        host = at.get(_where(d)) if d["kind"] == "changed" and d["event"] in _BUS else None
+        if host is None:
+            kept.append(d)
+            continue
+        reg = d["actual"].rsplit(" reg=", 1)[-1].split()[0] if " reg=" in d["actual"] else d["event"]
+        host.setdefault("folded", []).append(d)
+        host["explain"] = host["explain"][:1] + ["also in register %s" % reg] + host["explain"][1:]
+        res.folded += 1
+    res.differences = kept
+
+
+def _where(d):
+    """(time, pc) of a difference in both traces, from the canonical lines."""
+    def tp(line):
+        return tuple(line.split()[:2]) if line else None
+    return tp(d["expected"]), tp(d["actual"])
+
+
 def report(res, dec_a, names=("expected", "actual"), context=()):
-    """The human text of a Result: header notes, then each difference with its names."""
+    """The human text of a Result: header notes, then each difference with its names,
+    then the console lines that differ."""
     lines = ["header: %s" % h for h in res.header]
     for d in res.differences:
         if d["kind"] in ("changed", "time_only"):
@@ -210,12 +373,37 @@ def report(res, dec_a, names=("expected", "actual"), context=()):
             lines.append("event %s only in %s: %s" % (d["expected_index"], names[0], d["expected"] or "-"))
         else:
             lines.append("event %s only in %s: %s" % (d["actual_index"], names[1], d["actual"] or "(end)"))
+    for c in res.console:
+        if c["numbers_only"]:
+            continue
+        where = "line %s" % c["expected_line"] if c["expected_line"] else "after line %s" % c["actual_line"]
+        lines.append("console %s: %s" % (where, _printable(c["words"]) or "(blank line)"))
+        if c["expected"] is not None:
+            lines.append("  - %s %s" % (names[0], _printable(c["expected"])))
+        if c["actual"] is not None:
+            lines.append("  + %s %s" % (names[1], _printable(c["actual"])))
     return "\n".join(lines)
 
 
+def _plural(n, word, words=None):
+    return "%d %s" % (n, word if n == 1 else words or word + "s")
+
+
 def summary(res):
-    parts = ["%d events compared" % res.compared, "%d difference%s" % (len(res.differences),
-                                                                         "" if len(res.differences) == 1 else "s")]
+    parts = ["%d events compared" % res.compared, _plural(len(res.differences), "difference")]
+    if res.left_out:
+        parts.append("%d more not listed (--max-differences)" % res.left_out)
+    if res.folded:
+        parts.append("%s folded into the event %s carried" % (
+            _plural(res.folded, "register access", "register accesses"), "it" if res.folded == 1 else "they"))
+    text = [c for c in res.console if not c["numbers_only"]]
+    numbers = len(res.console) - len(text)
+    if text:
+        parts.append(_plural(len(text), "console line") + " printed differently")
+    if numbers:
+        parts.append("%s with other numbers only (times the guest measured)" % _plural(numbers, "console line"))
+    for name, n in sorted(res.derived.items()):
+        parts.append("%d %s that follow%s from the rest" % (n, name, "s" if n == 1 else ""))
     if res.time_shifts:
         lo, hi = res.shift_range
         parts.append("%d same event%s at another time (%s)" % (

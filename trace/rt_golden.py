@@ -192,6 +192,51 @@ def field_diff(a, b):
     return "; ".join(out)
 
 
+def event_of(line, like, types=None):
+    """The event a golden line gives, as a reader's Event of like's type at like's time
+    and pc (a golden line has neither), or None if the line is not of like's type or
+    holds a field this cannot read back (a chain, a frame)."""
+    words = line.split(" ")
+    if len(words) < 2 or words[1] != like.name:
+        return None
+    fields = {}
+    kinds = dict((f, t) for t, f in like.type.fields)
+    for w in words[2:]:
+        k, sep, v = w.partition("=")
+        if not sep or k not in kinds:
+            return None
+        t = kinds[k]
+        try:
+            if t in rt.INT_TYPES and t != "bdf":
+                fields[k] = int(v, 0)
+            elif t == "name":
+                fields[k] = None if v == "-" else v
+            else:
+                return None
+        except ValueError:
+            return None
+    if set(fields) != set(kinds):
+        return None
+    return rt.Event(like.type, like.vtime, like.pc, None if words[0] == "-" else words[0], fields)
+
+
+def names_of(expected_line, got, i):
+    """[text] naming what differs at event i by the handshake's language (rt_diff.explain:
+    "device features: -CTRL_GUEST_OFFLOADS"), the decoder having followed got up to it;
+    [] where the expected line cannot be read back as an event."""
+    import rt_decode
+    import rt_diff
+    b = got[i][1]
+    a = event_of(expected_line, b)
+    if a is None:
+        return []
+    dec = rt_decode.Decoder()
+    for _, ev in got[:i]:
+        dec.observe(ev)
+    fields = [f for f in rt.event_differences(a, b) if f not in ("time", "pc")]
+    return [t for _, t in rt_diff.explain(dec, dec, a, b, fields)]
+
+
 def report(name, path, expected, got, i, context):
     lines = ["%s: first divergent event #%d (expected: %s)" % (
         name, i, expected[i][1] if i < len(expected) else "after the last line of " + os.path.relpath(path))]
@@ -207,6 +252,7 @@ def report(name, path, expected, got, i, context):
     lines.append("  + got      #%-6d %s" % (i, b))
     if i < len(expected) and i < len(got):
         lines.append("    " + field_diff(expected[i][0], got[i][0]))
+        lines += ["    = " + t for t in names_of(expected[i][0], got, i)]
     return "\n".join(lines)
 
 

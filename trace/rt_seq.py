@@ -105,33 +105,53 @@ PHASES = (
     ("virtio_pci_probe", "virtio_pci_probe: reset, ACKNOWLEDGE (virtio 1.2 §3.1.1 steps 1-2)"),
     ("virtnet_probe", "virtnet_probe: DRIVER, feature negotiation, config (steps 3-6)"),
     ("init_vqs", "init_vqs: find_vqs sets up the virtqueues (step 7)"),
-    ("try_fill_recv", "try_fill_recv: receive buffers made available"),
     ("register_netdev", "register_netdev: DRIVER_OK, the device is live (step 8)"),
+    ("try_fill_recv", "try_fill_recv: receive buffers made available (virtnet_open)"),
     ("traffic", "traffic: start_xmit, receive, control commands"),
 )
 PHASE_NAMES = tuple(k for k, _ in PHASES)
 _STATUS_DRIVER, _STATUS_DRIVER_OK = 2, 4
 
 
+# A driver that posts its receive buffers before DRIVER_OK (virtio 1.2 §3.1.1 step 7
+# allows it; this project's firmware does) gets this heading for them, before
+# register_netdev: the diagram keeps the trace's order and says where Linux differs.
+EARLY_FILL = ("try_fill_recv: receive buffers made available, here before DRIVER_OK "
+              "(Linux 6.1 fills them in virtnet_open, after register_netdev)")
+
+
 def phase_of(ev, current, dec):
-    """The phase ev moves the story to (a PHASE_NAMES key), or current."""
+    """The phase ev moves the story to (a PHASE_NAMES key), or current. Linux 6.1 sets
+    DRIVER_OK in virtnet_probe, after register_netdev, and fills the receive queues in
+    virtnet_open (try_fill_recv); receive buffers posted before DRIVER_OK are the early
+    fill ("try_fill_recv" while init_vqs is the last phase, EARLY_FILL), after which
+    register_netdev comes as usual."""
     n, f = ev.name, ev.fields
     at = PHASE_NAMES.index(current) if current in PHASE_NAMES else -1
+    early = current == "try_fill_recv" and getattr(dec, "_seq_early", False)
     want = None
     if n == "virtio_reset" or (n == "virtio_status" and f["new"] in (0, 1)):
+        dec._seq_early = False
         return "virtio_pci_probe"
+    is_rx = "queue" in f and dec.queue_name(f.get("dev"), f["queue"]).startswith("rx")
     if n == "virtio_status" and f["new"] & _STATUS_DRIVER_OK:
         want = "register_netdev"
+        if early:
+            dec._seq_early = False
+            return want
     elif n == "virtio_status" and f["new"] & _STATUS_DRIVER:
         want = "virtnet_probe"
     elif n == "virtio_queue_setup":
         want = "init_vqs"
-    elif n == "avail_idx" and dec.queue_name(f.get("dev"), f["queue"]).startswith("rx") and \
-            at < PHASE_NAMES.index("register_netdev"):
+    elif n in ("avail_idx", "packed_desc_avail") and is_rx and current == "init_vqs":
+        dec._seq_early = True
+        return "try_fill_recv"
+    elif n in ("avail_idx", "packed_desc_avail") and is_rx and at >= PHASE_NAMES.index("register_netdev"):
         want = "try_fill_recv"
-    elif n in ("frame_from_guest", "frame_to_guest") or (n == "virtio_notify" and at >= PHASE_NAMES.index("register_netdev")):
+    elif n in ("frame_from_guest", "frame_to_guest") or \
+            (n in ("virtio_notify", "avail_idx") and at >= PHASE_NAMES.index("register_netdev") and not is_rx):
         want = "traffic"
-    if want is not None and PHASE_NAMES.index(want) > at:
+    if want is not None and PHASE_NAMES.index(want) > at and not early:
         return want
     return current
 
@@ -146,14 +166,126 @@ def _fit(label, px):
 
 
 _NUM = re.compile(r"(\d+)")
+# What may change between like arrows: queue roles, hex and decimal numbers.
+_TOK = re.compile(r"((?:rx|tx)\d+|ctrl|0x[0-9a-f]+|\d+)")
+
+
+def _like(label):
+    """label with its roles and numbers blanked: arrows alike when equal."""
+    return _TOK.sub("#", label)
+
+
+def _span(first, last):
+    """One label for like labels: each token that changes as first...last (an address
+    that changes as an ellipsis: its values are in the tooltips)."""
+    a, b = _TOK.split(first), _TOK.split(last)
+    if len(a) != len(b):
+        return first
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x == y or i % 2 == 0:
+            out.append(x)
+        elif x.startswith("0x") and len(x) > 6:
+            out.append("\u2026")
+        else:
+            out.append("%s\u2026%s" % (x, y))
+    return "".join(out)
 
 
 def _merge(first, last, count):
-    """One label for a run of arrows whose labels differ only in their numbers: each
-    number that changes as first...last, and the count ("avail.idx = 1...256 (rx0) x256")."""
-    a, b = _NUM.split(first), _NUM.split(last)
-    parts = [x if x == y or i % 2 == 0 else "%s\u2026%s" % (x, y) for i, (x, y) in enumerate(zip(a, b))]
-    return "%s \u00d7%d" % ("".join(parts), count)
+    """One label for a run of arrows whose labels differ only in roles and numbers:
+    each that changes as first...last, and the count ("avail.idx = 1...256 (rx0) x256")."""
+    return "%s \u00d7%d" % (_span(first, last), count)
+
+
+# Events folded into the arrow before them when runs are collapsed (the default): the
+# register write that only selects what the next arrow reads, the queue's enable after
+# its setup, the ISR read that answers an interrupt, a suppressed interrupt after the
+# used push it belonged to. (previous event, this event, same queue?, text added)
+FOLD = {
+    "virtio_feature_sel": None,
+    "virtio_reset": ("virtio_status", False, None),
+    "virtio_queue_enable": ("virtio_queue_setup", True, lambda ev, q: ", enabled" if ev["enable"] else ", disabled"),
+    "virtio_isr_read": ("irq_raise", False, lambda ev, q: "; ISR read"),
+    "irq_suppress": ("used_idx", True, lambda ev, q: "; no interrupt (%s)" % (ev["reason"] or "-")),
+    # the peer's answer is the frame it sends next, which says the same ("DHCP Offer")
+    "peer_action": ("frame_from_guest", False, None),
+}
+
+
+def _fold(ev, rows, runs):
+    """True if ev is said by the last row already (FOLD), its text added there."""
+    if ev.name not in FOLD:
+        return False
+    rule = FOLD[ev.name]
+    if rule is None:
+        return True
+    prev, same_queue, text = rule
+    if not rows or rows[-1][0].name != prev or runs[-1][2] != 1 or rows[-1][1][3] == "phase":
+        return False
+    last = rows[-1][0]
+    if same_queue and last.get("queue") != ev.get("queue"):
+        return False
+    if last.get("dev") != ev.get("dev") and ev.name not in ("virtio_reset", "peer_action"):
+        return False
+    if prev == "virtio_status" and last["new"] != 0:
+        return False
+    if text is not None:
+        src, dst, label, style = rows[-1][1]
+        label += text(ev, ev.get("queue"))
+        rows[-1] = (last, (src, dst, label, style))
+        runs[-1] = [label, label, 1]
+    return True
+
+
+def _kind(dec, ev):
+    """The kind of queue an event is about (rx, tx, ctrl), so that a run spans the
+    receive queues but does not take the transmit queue's arrow in."""
+    if "queue" not in ev.fields:
+        return None
+    return re.sub(r"\d+$", "", dec.queue_name(ev.get("dev"), ev["queue"]))
+
+
+def _sig(row):
+    ev, (src, dst, label, style) = row
+    return None if style in ("phase", "repeat") else (src, dst, style, _like(label))
+
+
+def _repeats(rows, max_block=24):
+    """rows with each block of rows repeated back to back (alike, _like) drawn once: a
+    'repeat' heading row saying how often, then the block with each label spanning its
+    first and last instance ("seq=1...4")."""
+    out, i = [], 0
+    sigs = [_sig(r) for r in rows]
+    while i < len(rows):
+        best = None   # (rows covered, block length, repetitions)
+        for n in range(1, max_block + 1):
+            block = sigs[i:i + n]
+            if len(block) < n or None in block:
+                break
+            k = 1
+            while sigs[i + k * n:i + (k + 1) * n] == block:
+                k += 1
+            if k > 1 and (n > 1 or k > 2) and (best is None or k * n > best[0]):
+                best = (k * n, n, k)
+        if best is None:
+            out.append(rows[i])
+            i += 1
+            continue
+        _, n, k = best
+        if n == 1:
+            ev, (src, dst, label, style) = rows[i]
+            out.append((ev, (src, dst, _merge(label, rows[i + k - 1][1][2], k), style)))
+            i += k
+            continue
+        out.append((rows[i][0], (None, None, "\u00d7%d: the next %d arrow%s, %d times" % (
+            k, n, "" if n == 1 else "s", k), "repeat")))
+        for p in range(n):
+            ev, (src, dst, label, style) = rows[i + p]
+            last = rows[i + (k - 1) * n + p][1][2]
+            out.append((ev, (src, dst, _span(label, last), style)))
+        i += k * n
+    return out
 
 
 STYLE = """
@@ -169,6 +301,7 @@ text { font-family: monospace; font-size: 11px; }
 .error { fill: #fdd; }
 .phase { stroke: #557; stroke-width: 0.5; }
 text.phase { font-weight: bold; fill: #335; stroke: none; }
+text.repeat { font-style: italic; fill: #335; }
 """
 
 
@@ -194,9 +327,11 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         a = arrow_of(ev, dec)
         if a is None:
             continue
+        if collapse and _fold(ev, rows, runs):
+            continue
         if collapse and rows and rows[-1][1][0] == a[0] and rows[-1][1][1] == a[1] and \
-                rows[-1][1][3] == a[3] and rows[-1][0].get("queue") == ev.get("queue") and \
-                _NUM.sub("#", runs[-1][0]) == _NUM.sub("#", a[2]):
+                rows[-1][1][3] == a[3] and rows[-1][0].name == ev.name and \
+                _kind(dec, rows[-1][0]) == _kind(dec, ev) and _like(runs[-1][0]) == _like(a[2]):
             runs[-1][1] = a[2]
             runs[-1][2] += 1
             continue
@@ -206,7 +341,9 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         if current != shown and current is not None:
             shown = current
             heads.add(len(rows))
-            rows.append((ev, (None, None, dict(PHASES)[current], "phase")))
+            title = EARLY_FILL if current == "try_fill_recv" and getattr(dec, "_seq_early", False) \
+                else dict(PHASES)[current]
+            rows.append((ev, (None, None, title, "phase")))
             runs.append([None, None, 1])
         for who in a[:2]:
             if who not in (DRIVER, PEER) and who not in devices:
@@ -223,16 +360,26 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         heads = {h + 1 if h >= k else h for h in heads}
     rows = [(ev, (src, dst, label if n == 1 else _merge(first, last, n), style))
             for (ev, (src, dst, label, style)), (first, last, n) in zip(rows, runs)]
+    if collapse:
+        rows = _repeats(rows)
     lanes = [DRIVER] + devices + [PEER]
     # Lanes as wide as the longest arrow label needs, within bounds so that the page
     # fits a projector; a label longer than its lane is cut with a mark, and the whole
     # of it is in the arrow's tooltip.
     longest = max([len(a[2]) for _, a in rows if a[0] != a[1] and a[0] is not None] or [0])
-    x0, top, row_h = 130, 50, 22
+    x0, top, row_h = 130, 50, 14
     lane_w = max(330, min(int(longest * CHAR_W) + 30, 520))
     xs = {name: x0 + i * lane_w for i, name in enumerate(lanes)}
     width = x0 + lane_w * (len(lanes) - 1) + 230
-    height = top + row_h * (len(rows) + 2) + 20
+    # Each row's y: a heading (phase or repeat) takes a little more room than an arrow, so
+    # that its text and the label of the arrow under it do not touch.
+    ys, y = [], top
+    for _, a in rows:
+        y += row_h + (5 if a[3] in ("phase", "repeat") else 0)
+        ys.append(y)
+        y += 3 if a[3] in ("phase", "repeat") else 0
+    end = y + row_h
+    height = end + row_h + 20
     w = out.write
     w('<?xml version="1.0" encoding="UTF-8"?>\n')
     w('<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="%d" height="%d" viewBox="0 0 %d %d">\n'
@@ -250,10 +397,13 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         w('<text x="%d" y="%d" text-anchor="middle">%s</text>\n' % (x, top - 23, escape(label, MAX_LABEL)))
     k = 0
     for i, (ev, (src, dst, label, style)) in enumerate(rows):
-        y = top + row_h * (i + 1)
+        y = ys[i]
         if style == "phase":
-            w('<line class="phase" x1="0" y1="%d" x2="%d" y2="%d"/>\n' % (y - 12, width, y - 12))
+            w('<line class="phase" x1="0" y1="%d" x2="%d" y2="%d"/>\n' % (y - 10, width, y - 10))
             w('<text x="8" y="%d" class="phase">%s</text>\n' % (y + 3, escape(label, MAX_LABEL)))
+            continue
+        if style == "repeat":
+            w('<text x="%d" y="%d" class="repeat">%s</text>\n' % (x0 + 10, y + 3, escape(label, MAX_LABEL)))
             continue
         w('<g class="ev" data-index="%d"><title>%s</title>\n' % (k, escape(label + "\n" + ev.format())))
         k += 1
@@ -274,7 +424,7 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         w("</g>\n")
     if more:
         w('<text x="8" y="%d" class="time">... %d more events (raise --max-events)</text>\n'
-          % (top + row_h * (len(rows) + 1) + 4, more))
+          % (end + 4, more))
     w("</svg>\n")
-    return len(rows) - len(heads), more
+    return sum(1 for _, a in rows if a[3] not in ("phase", "repeat")), more
 
