@@ -14,6 +14,7 @@
 #include "debug/monitor.h"
 #include "debug/window.h"
 #include "options.h"
+#include "replay_align.h"
 #include "snap/snap_file.h"
 #include "trace/sha256.h"
 #include "virtio/virtio_names.h"
@@ -178,6 +179,7 @@ typedef struct Replay {
     uint64_t matched;
     bool diverged;
     bool ignore_time, ignore_pc; /* --ignore time,pc: equal events at another time/pc match */
+    bool align;                  /* --align: run on past a divergence (replay_align.h) */
     bool time_only;              /* the divergence is the same event at another time */
     int64_t shift;               /* its time difference (got - want) */
     uint64_t shifted;            /* events matched only because time or pc was ignored */
@@ -310,7 +312,8 @@ static void replay_observe(void *opaque, const TraceEvent *ev)
     else
         snprintf(rp->want, sizeof rp->want, "(unreadable: %s)", rp->err.msg);
     trace_event_format(ev, rp->got, sizeof rp->got);
-    machine_abort(rp->m);
+    if (!rp->align)
+        machine_abort(rp->m);
 }
 
 static void replay_report(const Replay *rp, const char *path)
@@ -822,8 +825,9 @@ static int replay_firmware(RunOpts *ro, const char *fw, const char *trace, const
 
 static int cmd_replay(int argc, char **argv)
 {
-    bool show_console = false;
+    bool show_console = false, align = false;
     const char *path = NULL, *ignore = NULL, *fw = NULL;
+    char run_trace[64] = "";
     static char fw_beside[4096];
     char **dargv = calloc((size_t)argc + 1, sizeof *dargv);
     int dargc = 0;
@@ -831,7 +835,7 @@ static int cmd_replay(int argc, char **argv)
         return EXIT_SETUP;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE\n\n"
+            printf("Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [--align] [DEBUG OPTION]... TRACE\n\n"
                    "Re-runs the configuration recorded in TRACE (firmware, options, and the inputs\n"
                    "recorded in it: console input, --net pcap: frames, --tftp files, debugger\n"
                    "writes, so neither the capture nor the directory is read) and compares every\n"
@@ -844,7 +848,11 @@ static int cmd_replay(int argc, char **argv)
                    "                             that name beside the trace if it is the recorded one\n"
                    "  --ignore time[,pc]         an event equal but for its time (or pc) matches; the\n"
                    "                             summary counts them (without it, such a divergence\n"
-                   "                             is reported as \"same event, time +N\")\n",
+                   "                             is reported as \"same event, time +N\")\n"
+                   "  --align                    go on past a divergence: run to the end, then match the\n"
+                   "                             run's events with the recording's and report every real\n"
+                   "                             difference with a summary (ringside-trace diff --align's\n"
+                   "                             alignment; needs ringside-trace beside ringside)\n",
                    EXIT_DIVERGED);
             run_opts_help(stdout, true);
             free(dargv);
@@ -859,12 +867,14 @@ static int cmd_replay(int argc, char **argv)
             ignore = argv[i] + 9;
         } else if (strcmp(argv[i], "--fw") == 0 && i + 1 < argc) {
             fw = argv[++i];
+        } else if (strcmp(argv[i], "--align") == 0) {
+            align = true;
         } else if (arity >= 0 && i + arity < argc) {
             dargv[dargc++] = argv[i];
             if (arity)
                 dargv[dargc++] = argv[++i];
         } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+            fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [--align] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
             free(dargv);
             return EXIT_USAGE;
         } else {
@@ -872,7 +882,7 @@ static int cmd_replay(int argc, char **argv)
         }
     }
     if (!path) {
-        fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
+        fprintf(stderr, "Usage: ringside replay [--console] [--fw FILE] [--ignore time[,pc]] [--align] [DEBUG OPTION]... TRACE (try 'ringside replay --help')\n");
         free(dargv);
         return EXIT_USAGE;
     }
@@ -941,6 +951,22 @@ static int cmd_replay(int argc, char **argv)
         goto out;
     run_opts_for_replay(&ro);
     ro.dbg = dbgro.dbg;
+    if (align) {
+        /* The run is recorded too, for the alignment after it. */
+        const char *tmp = getenv("TMPDIR");
+        snprintf(run_trace, sizeof run_trace, "%s/ringside-replay.XXXXXX",
+                 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+        int fd = mkstemp(run_trace);
+        if (fd < 0) {
+            fprintf(stderr, "ringside replay: --align: cannot make a scratch trace in %s: %s\n",
+                    tmp && *tmp ? tmp : "/tmp", strerror(errno));
+            run_trace[0] = 0;
+            goto out;
+        }
+        close(fd);
+        ro.trace_path = run_trace;
+        rp.align = true;
+    }
     /* A recording older than the driver checker ran without it. */
     if (!h->config || !(strncmp(h->config, "check_driver=", 13) == 0 || strstr(h->config, "\ncheck_driver=")))
         ro.mc.check_driver = CHECK_OFF;
@@ -973,7 +999,16 @@ static int cmd_replay(int argc, char **argv)
             snprintf(rp.got, sizeof rp.got, "(the run ended)");
         }
     }
-    if (rp.diverged) {
+    if (rp.diverged && align && rc != EXIT_SETUP && rc != EXIT_TRACE) {
+        fprintf(stderr, "ringside replay: %s: diverged at event %llu; the run went on to its end, "
+                        "and every difference is:\n", path, (unsigned long long)rp.matched);
+        int d = replay_align_report(path, run_trace, ignore, &err);
+        if (d < 0) {
+            fprintf(stderr, "ringside replay: --align: %s; the first divergence:\n", err.msg);
+            replay_report(&rp, path);
+        }
+        rc = EXIT_DIVERGED;
+    } else if (rp.diverged) {
         replay_report(&rp, path);
         rc = EXIT_DIVERGED;
     } else if (rc == EXIT_STOPPED) {
@@ -988,6 +1023,8 @@ static int cmd_replay(int argc, char **argv)
         rc = 0;
     }
 out:
+    if (run_trace[0])
+        unlink(run_trace);
     if (devnull)
         fclose(devnull);
     free(serial_buf);

@@ -52,6 +52,11 @@ PY
     "$RINGSIDE" replay --ignore time "$WORK/shift.trace" >"$WORK/ign.out" 2>&1 || { cat "$WORK/ign.out"; fail "replay --ignore time did not match"; }
     grep -q 'events match' "$WORK/ign.out" && grep -q ' of them only with --ignore time (time -5 to -5)$' "$WORK/ign.out" ||
         { cat "$WORK/ign.out"; fail "replay --ignore time: no count of the shifted events"; }
+    # --align: the run goes on to its end; nothing but the shift is found, and counted.
+    "$RINGSIDE" replay --align "$WORK/shift.trace" >"$WORK/align.out" 2>&1; rc=$?
+    [ $rc = 123 ] && grep -q 'the run went on to its end' "$WORK/align.out" &&
+        grep -Eq '^summary: [0-9]+ events compared, 0 differences, .*same events at another time \(time -5\)$' "$WORK/align.out" ||
+        { cat "$WORK/align.out"; fail "replay --align of a shifted recording: exit $rc, or no summary of the shift"; }
     "$RINGSIDE" replay --ignore len "$WORK/shift.trace" >"$WORK/bad.out" 2>&1; rc=$?
     [ $rc = 120 ] && grep -q 'replay can leave out time and pc' "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "replay --ignore len: exit $rc"; }
 fi

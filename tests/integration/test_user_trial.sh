@@ -81,6 +81,16 @@ cat "$WORK/replay"
 [ "$(grep -c '^  = ' "$WORK/replay")" = 1 ] && grep -q '^  = device features: -CTRL_GUEST_OFFLOADS$' "$WORK/replay" ||
     fail "replay: the divergence is not named by its bit"
 
+# replay --align runs on to the end and reports the same one difference, as diff --align.
+"$RINGSIDE" replay --align "$WORK/moved.trace" >"$WORK/ralign" 2>&1; rc=$?
+cat "$WORK/ralign"
+[ $rc = 123 ] || fail "replay --align exited $rc, expected 123"
+grep -q 'the run went on to its end' "$WORK/ralign" &&
+    grep -Eq '^event [0-9]+ \(actual #[0-9]+\): device features: -CTRL_GUEST_OFFLOADS; also in register' "$WORK/ralign" &&
+    grep -q '^summary: [0-9]* events compared, 1 difference, ' "$WORK/ralign" ||
+    fail "replay --align: not the one difference and a summary"
+grep -q 'only in' "$WORK/ralign" && fail "replay --align: events reported as only in one trace"
+
 # A bit the driver takes: the first divergence names it too (its consequences follow).
 run_fw "$WORK/b.out" --net-features -event_idx --trace "$WORK/b.trace" || fail "the run without EVENT_IDX failed"
 $T diff "$WORK/a.trace" "$WORK/b.trace" >"$WORK/diff2"
