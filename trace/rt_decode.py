@@ -3,7 +3,9 @@
 
 Names come only from the C tables, through trace/rt_names.py: device status bits
 (virtio 1.2 §2.1), feature bits (§6, §5.1.3), descriptor and ring flags (§2.7.5,
-§2.7.6, §2.7.8), ISR bits (§4.1.4.5), queue roles (§5.1.2), CSRs and trap causes
+§2.7.6, §2.7.8), ISR bits (§4.1.4.5), queue roles (§5.1.2), vendor capability types
+(§4.1.4) and virtio-net's config status (§5.1.4), PCI command and status bits and
+capability ids (PCI 3.0 §6.2.2, §6.2.3), CSRs and trap causes
 (privileged spec §2.2, Table 3.6); frames are summarised by rt_frame.py.
 
 Decoding is table-driven: RULES maps (event, field) -- or ("*", field) for every event
@@ -86,7 +88,7 @@ class Decoder:
         offered, before the driver has chosen), else 2 (virtio 1.2 §5.1.2)."""
         d = self.dev(dev)
         feats = d.features("driver") if d.driver else d.features("device")
-        mq = 1 << 22
+        mq = rt_names.parse_bits("MQ", self.features)
         return 2 * d.pairs if feats & mq else 2
 
     def queue_name(self, dev, q):
@@ -169,6 +171,17 @@ class Decoder:
         region = ev.get("region") or ""
         return rule(self, region.split(".")[0], v)
 
+    def _pci_value(self, ev, v):
+        """A configuration register's value named by what it holds (PCI_REG_RULES)."""
+        rule = PCI_REG_RULES.get(ev.get("reg"))
+        return rule(self, ev, v) if rule is not None else None
+
+    def _config_value(self, ev, v):
+        """A device configuration field's value: virtio-net's status bits (§5.1.4)."""
+        if ev.get("field") != "status" or not str(ev.get("dev")).startswith("virtio-net"):
+            return None
+        return _named_bits(v, rt_names.virtio_cfg_table()["dev_status"].get(rt_names.VIRTIO_ID_NET, {}))
+
     def render(self, ev, field, value):
         """The named text of one field, or None where no rule applies."""
         rule = RULES.get((ev.name, field)) or RULES.get(("*", field))
@@ -221,6 +234,35 @@ REG_RULES = {
     "legacy.guest_features": lambda d, dev, v: d.feature_names(v & 0xffffffff),
 }
 
+# A PCI configuration register (the simulator's names, sim/pci/config.c and
+# sim/virtio/virtio_pci.c) -> renderer of its value: (decoder, event, value) -> text, from
+# the tables sim/pci/pci_names.def and sim/virtio/virtio_cfg_names.def.
+def _named_bits(v, table):
+    """A register's value and its bits by name: "0x7 (IO|MEMORY|MASTER)"; 0 as "0x0"."""
+    return "%#x (%s)" % (v, rt_names.format_bits(v, table)) if v else "0x0"
+
+
+def _pci_bits(domain):
+    return lambda d, ev, v: _named_bits(v, rt_names.pci_table()[domain])
+
+
+def _pci_cap_id(d, ev, v):
+    name = rt_names.pci_table()["cap"].get(v) if ev.get("size") == 1 else None
+    return "%#x (%s)" % (v, name) if name else None
+
+
+def _virtio_cfg_type(d, ev, v):
+    name = rt_names.virtio_cfg_table()["pci_cap"].get(v) if ev.get("size") == 1 else None
+    return "%#x (%s)" % (v, name) if name else None
+
+
+PCI_REG_RULES = {
+    "command": _pci_bits("command"),
+    "status": _pci_bits("status"),
+    "cap.vndr": _pci_cap_id,
+    "cap.cfg_type": _virtio_cfg_type,
+}
+
 # (event, field) -> renderer; "*" for every event with that field. Order does not matter.
 RULES = {
     ("virtio_status", "old"): Decoder._status,
@@ -240,4 +282,8 @@ RULES = {
     ("mmio_write", "value"): Decoder._reg_value,
     ("pio_read", "value"): Decoder._reg_value,
     ("pio_write", "value"): Decoder._reg_value,
+    ("pci_cfg_read", "value"): Decoder._pci_value,
+    ("pci_cfg_write", "value"): Decoder._pci_value,
+    ("virtio_config_read", "value"): Decoder._config_value,
+    ("virtio_config_write", "value"): Decoder._config_value,
 }

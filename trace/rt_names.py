@@ -17,7 +17,7 @@ import rt_deftab
 __all__ = ["NamesError", "INTERRUPT", "find_def", "csrs", "causes",
            "VIRTIO_ID_NET", "find_virtio_def", "virtio_table", "virtio_status", "virtio_features",
            "virtio_feature_spellings", "desc_flags", "isr_bits", "format_bits", "parse_bits",
-           "queue_role", "role_queue"]
+           "queue_role", "role_queue", "pci_table", "virtio_cfg_table"]
 
 INTERRUPT = 1 << 63   # the interrupt bit of an RV64 mcause value
 
@@ -384,3 +384,81 @@ def role_queue(role, last, device_id=VIRTIO_ID_NET, path=None):
             q = first + stride * int(m.group(2))
             return q if q <= 0xffff and (last_role is None or q < last) else None
     return None
+
+
+# ---- PCI: sim/pci/pci_names.def; virtio's configuration structures: virtio_cfg_names.def ----
+
+_SIMPLE_ROWS = {
+    # macro: (fields, domain, whether a value is one bit (of a le16) or a byte)
+    "PCI_COMMAND_BIT": (("name", "num"), "command", "bit"),
+    "PCI_STATUS_BIT": (("name", "num"), "status", "bit"),
+    "PCI_CAP": (("name", "num", "spelling"), "cap", "byte"),
+    "VIRTIO_PCI_CAP": (("name", "num"), "pci_cap", "byte"),
+    "VIRTIO_DEV_S": (("dev", "name", "num"), "dev_status", "bit"),
+}
+
+
+def _simple_table(path, macros):
+    """{domain: {value: name}} (and "<domain>_spelling" for rows with a spelling;
+    dev_status keyed by device token first) for the rows of macros in path; NamesError
+    for a row out of shape, a value that is not one bit (or a byte), a repeated value or
+    name, or rows out of value order."""
+    text = rt_deftab.read(path, NamesError, "the names table ")
+    out = {}
+    for macro, body, line in rt_deftab.calls(text, macros, path, NamesError):
+        kinds, domain, shape = _SIMPLE_ROWS[macro]
+        where = "%s:%d" % (path, line)
+        args = rt_deftab.split_args(body)
+        if len(args) != len(kinds):
+            raise NamesError("%s: %s has %d fields, not %d" % (where, macro, len(args), len(kinds)))
+        for kind, a in zip(kinds, args):
+            if not _FIELD[kind].match(a):
+                raise NamesError("%s: %s: %r is not a %s" % (where, macro, a, kind))
+        f = dict(zip(kinds, args))
+        value = int(f["num"], 0)
+        if shape == "bit" and not (_one_bit(value) and value <= 0x8000):
+            raise NamesError("%s: %s: %#x is not one bit of a le16" % (where, f["name"], value))
+        if shape == "byte" and not 0 < value < 256:
+            raise NamesError("%s: %s: %#x is not a byte" % (where, f["name"], value))
+        table = out.setdefault(domain, {})
+        if "dev" in f:
+            table = table.setdefault(f["dev"], {})
+        _add(table, value, f["name"], where, domain)
+        if "spelling" in f:
+            out.setdefault(domain + "_spelling", {})[value] = f["spelling"].strip('"')
+    return out
+
+
+_simple_cache = {}
+
+
+def pci_table(path=None):
+    """The PCI names (sim/pci/pci_names.def): {"command": {bit: name}, "status": {bit:
+    name}, "cap": {id: name}, "cap_spelling": {id: "pm"}}."""
+    path = path or rt_deftab.find("pci_names.def", os.path.join("sim", "pci"))
+    if path not in _simple_cache:
+        t = _simple_table(path, ["PCI_COMMAND_BIT", "PCI_STATUS_BIT", "PCI_CAP"])
+        if not all(t.get(d) for d in ("command", "status", "cap")):
+            raise NamesError("%s: a domain has no rows" % path)
+        _simple_cache[path] = t
+    return _simple_cache[path]
+
+
+def virtio_cfg_table(path=None):
+    """Names in virtio's configuration structures (sim/virtio/virtio_cfg_names.def):
+    {"pci_cap": {cfg_type: name}, "dev_status": {device id: {bit: name}}}, the device
+    tokens mapped to ids by virtio_names.def's VIRTIO_DEVICE rows."""
+    path = path or find_virtio_def("virtio_cfg_names.def")
+    if path not in _simple_cache:
+        t = _simple_table(path, ["VIRTIO_PCI_CAP", "VIRTIO_DEV_S"])
+        if not t.get("pci_cap") or not t.get("dev_status"):
+            raise NamesError("%s: a domain has no rows" % path)
+        devices = virtio_table().devices
+        by_id = {}
+        for token, bits in t["dev_status"].items():
+            if token not in devices:
+                raise NamesError("%s: device %s has no VIRTIO_DEVICE row in virtio_names.def" % (path, token))
+            by_id[devices[token]] = bits
+        t["dev_status"] = by_id
+        _simple_cache[path] = t
+    return _simple_cache[path]

@@ -110,7 +110,7 @@ PHASES = (
     ("traffic", "traffic: start_xmit, receive, control commands"),
 )
 PHASE_NAMES = tuple(k for k, _ in PHASES)
-_STATUS_DRIVER, _STATUS_DRIVER_OK = 2, 4
+_STATUS_DRIVER, _STATUS_DRIVER_OK = (rt_names.parse_bits(n, rt_names.virtio_status()) for n in ("DRIVER", "DRIVER_OK"))
 
 
 # A driver that posts its receive buffers before DRIVER_OK (virtio 1.2 §3.1.1 step 7

@@ -52,5 +52,8 @@ void dbg_travel_start(Debugger *d);
 uint64_t dbg_travel_limit(Debugger *d, uint64_t ilimit);
 void dbg_travel_tick(Debugger *d);
 int dbg_travel_before_write(Debugger *d, Err *err);
+/* An event's canonical line with each virtio-net queue by its role, as the trace
+ * tools' show prints it ("queue=tx0" for "queue=1"; the roles from virtio_names.def). */
+void dbg_event_text(const Debugger *d, const TraceEvent *ev, char *buf, size_t n);
 
 #endif

@@ -225,6 +225,7 @@ const DbgStop *dbg_reverse_continue(Debugger *d, Err *err)
 
 typedef struct Count {
     Machine *m;
+    const Debugger *d;
     uint64_t n, target;
     bool hit;
     char text[320];
@@ -236,7 +237,7 @@ static void count_event(void *ctx, const TraceEvent *ev)
     if (c->hit || ++c->n != c->target)
         return;
     c->hit = true;
-    trace_event_format(ev, c->text, sizeof c->text);
+    dbg_event_text(c->d, ev, c->text, sizeof c->text);
     machine_pause(c->m);
 }
 
@@ -251,7 +252,7 @@ const DbgStop *dbg_goto_event(Debugger *d, uint64_t n, Err *err)
         return err_set(err, "events are numbered from 1 (run_start)"), NULL;
     if (quietly(d, travel_goto_vtime, t->s[0].vclock, err) != 0)
         return NULL;
-    Count c = { .m = d->m, .n = 1, .target = n, .hit = n == 1 };
+    Count c = { .m = d->m, .d = d, .n = 1, .target = n, .hit = n == 1 };
     snprintf(c.text, sizeof c.text, "run_start");
     if (n > 1) {
         if (tracer_observe(&d->m->tracer, count_event, &c, NULL) != 0)

@@ -108,6 +108,25 @@ static void keep(Kept *k, const TraceEvent *ev)
     }
 }
 
+void dbg_event_text(const Debugger *d, const TraceEvent *ev, char *buf, size_t n)
+{
+    trace_event_format(ev, buf, n);
+    const VirtioNet *net = d->m->net;
+    char *q = strstr(buf, " queue=");
+    if (!net || !strstr(buf, " dev=virtio-net") || !q)
+        return;
+    char *digits = q + 7, *end = digits;
+    while (*end >= '0' && *end <= '9')
+        end++;
+    char role[16];
+    if (end == digits || (*end && *end != ' ') ||
+        !virtio_net_queue_role((unsigned)strtoul(digits, NULL, 10), virtio_net_ctrl_queue(net), role, sizeof role))
+        return;
+    char tail[512];
+    snprintf(tail, sizeof tail, "%s", end);
+    snprintf(digits, n - (size_t)(digits - buf), "%s%s", role, tail);
+}
+
 static void observe(void *ctx, const TraceEvent *ev)
 {
     Debugger *d = ctx;
@@ -123,7 +142,7 @@ static void observe(void *ctx, const TraceEvent *ev)
             bool first = !d->fired;
             fire(d, p, DBG_STOP_COND);
             if (first)
-                trace_event_format(ev, d->stop.event, sizeof d->stop.event);
+                dbg_event_text(d, ev, d->stop.event, sizeof d->stop.event);
         }
     }
     /* Device accesses for watchpoints outside RAM; an access through the PCI I/O
@@ -460,7 +479,7 @@ void dbg_print_history(const Debugger *d, unsigned n, FILE *f)
     for (unsigned i = 0; i < n; i++) {
         const Kept *k = &d->hist[(d->hist_next + HISTORY - n + i) % HISTORY];
         char line[512];
-        trace_event_format(&k->ev, line, sizeof line);
+        dbg_event_text(d, &k->ev, line, sizeof line);
         fprintf(f, "%s\n", line);
     }
     if (n == 0)

@@ -355,6 +355,8 @@ static int info_virtio(Monitor *mon)
     }
     fprintf(mon->out, "  ISR 0x%x, config generation %u, %u queues (control queue %u)\n", vd->isr,
             vd->config_generation, vd->info.num_queues, virtio_net_ctrl_queue(n));
+    virtio_format_dev_status(VIRTIO_ID_NET, n->status, names, sizeof names);
+    fprintf(mon->out, "  config status 0x%04x %s\n", n->status, names);
     for (unsigned q = 0; q < vd->info.num_queues; q++) {
         const VirtQueue *vq = &vd->vq[q];
         char role[16];
@@ -393,6 +395,32 @@ static int info_vq(Monitor *mon, char *args)
     return MON_OK;
 }
 
+/* A function's capability list, each by the name of its id (pci/pci_names.def) and, for
+ * a virtio vendor capability, its cfg_type (virtio/virtio_cfg_names.def). */
+static void info_caps(Monitor *mon, PciDev *d)
+{
+    if (!(pci_cfg_get16(d, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+        return;
+    bool virtio = pci_cfg_get16(d, PCI_VENDOR_ID) == 0x1af4;
+    fprintf(mon->out, "  capabilities:");
+    unsigned p = pci_cfg_get8(d, PCI_CAPABILITY_LIST);
+    for (int hops = 0; p >= PCI_CAP_START && p < PCI_CFG_STD_SIZE && hops < 48; hops++) {
+        p &= ~3u;
+        unsigned id = pci_cfg_get8(d, p);
+        const char *name = pci_cap_name(id);
+        fprintf(mon->out, "%s 0x%02x ", hops ? "," : "", p);
+        if (name)
+            fprintf(mon->out, "%s", name);
+        else
+            fprintf(mon->out, "id 0x%02x", id);
+        const char *cfg = virtio && id == PCI_CAP_ID_VNDR ? virtio_pci_cap_name(pci_cfg_get8(d, p + 3)) : NULL;
+        if (cfg)
+            fprintf(mon->out, " %s", cfg);
+        p = pci_cfg_get8(d, p + 1);
+    }
+    fprintf(mon->out, "\n");
+}
+
 static int info_pci(Monitor *mon)
 {
     static const char *const kinds[] = { "", "io", "mem32", "", "mem64" };
@@ -400,10 +428,13 @@ static int info_pci(Monitor *mon)
         PciDev *d = pci_host_find(mon->m->pci, 0, dev, 0);
         if (!d)
             continue;
-        fprintf(mon->out, "00:%02x.0 %04x:%04x class %06x %s: command 0x%04x%s\n", dev,
+        char cmd[128], st[160];
+        pci_format_bits(PCI_DOM_COMMAND, pci_command(d), cmd, sizeof cmd);
+        pci_format_bits(PCI_DOM_STATUS, pci_cfg_get16(d, PCI_STATUS), st, sizeof st);
+        fprintf(mon->out, "00:%02x.0 %04x:%04x class %06x %s: command 0x%04x %s, status 0x%04x %s\n", dev,
                 pci_cfg_get16(d, PCI_VENDOR_ID), pci_cfg_get16(d, PCI_DEVICE_ID),
-                pci_cfg_get32(d, PCI_REVISION_ID) >> 8, d->name, pci_command(d),
-                pci_bus_master(d) ? " (bus master)" : "");
+                pci_cfg_get32(d, PCI_REVISION_ID) >> 8, d->name, pci_command(d), cmd,
+                pci_cfg_get16(d, PCI_STATUS), st);
         for (int b = 0; b < PCI_NUM_BARS; b++) {
             const PciBar *bar = &d->bars[b];
             if (!bar->flags)
@@ -414,6 +445,7 @@ static int info_pci(Monitor *mon)
             else
                 fprintf(mon->out, "  bar%d %s, %" PRIu64 " bytes at 0x%" PRIx64 "\n", b, kinds[k], bar->size, bar->addr);
         }
+        info_caps(mon, d);
     }
     return MON_OK;
 }

@@ -25,10 +25,11 @@ static const RegDesc header_regs[] = {
     { PCI_MIN_GNT, 1, "min_gnt" },           { PCI_MAX_LAT, 1, "max_lat" },
 };
 
+/* The register names of a capability's bytes, "cap." and its spelling in the one table
+ * (pci/pci_names.def). */
 static const struct { uint8_t id; const char *name; } cap_names[] = {
-    { PCI_CAP_ID_PM, "cap.pm" },     { PCI_CAP_ID_MSI, "cap.msi" },
-    { PCI_CAP_ID_VNDR, "cap.vndr" }, { PCI_CAP_ID_EXP, "cap.exp" },
-    { PCI_CAP_ID_MSIX, "cap.msix" },
+#define PCI_CAP(name, id, spelling) { id, "cap." spelling },
+#include "pci/pci_names.def"
 };
 
 /* Guest-writable command bits: decode enables, bus master, error reporting, INTx

@@ -40,25 +40,9 @@ enum {
     PCI_CAP_START = 0x40,           /* first byte after the header: capabilities go here */
 };
 
-/* Command register bits (§6.2.2). */
-enum {
-    PCI_COMMAND_IO = 0x0001, PCI_COMMAND_MEMORY = 0x0002, PCI_COMMAND_MASTER = 0x0004,
-    PCI_COMMAND_PARITY = 0x0040, PCI_COMMAND_SERR = 0x0100, PCI_COMMAND_INTX_DISABLE = 0x0400,
-};
-
-/* Status register bits (§6.2.3); the top six are write-1-to-clear. */
-enum {
-    PCI_STATUS_INTERRUPT = 0x0008, PCI_STATUS_CAP_LIST = 0x0010,
-    PCI_STATUS_PARITY = 0x0100, PCI_STATUS_SIG_TARGET_ABORT = 0x0800,
-    PCI_STATUS_REC_TARGET_ABORT = 0x1000, PCI_STATUS_REC_MASTER_ABORT = 0x2000,
-    PCI_STATUS_SIG_SYSTEM_ERROR = 0x4000, PCI_STATUS_DETECTED_PARITY = 0x8000,
-};
-
-/* Capability ids (PCI Code and ID Assignment §2). */
-enum {
-    PCI_CAP_ID_PM = 0x01, PCI_CAP_ID_MSI = 0x05, PCI_CAP_ID_VNDR = 0x09,
-    PCI_CAP_ID_EXP = 0x10, PCI_CAP_ID_MSIX = 0x11,
-};
+/* Command and status register bits, capability ids: PCI_COMMAND_*, PCI_STATUS_*,
+ * PCI_CAP_ID_* from the one table, pci/pci_names.def. */
+#include "pci/pci_names.h"
 
 /* BAR kinds for pci_register_bar(); exactly one of IO, MEM32, MEM64, optionally
  * PREFETCH with a memory kind. A MEM64 BAR also takes slot bar + 1. */

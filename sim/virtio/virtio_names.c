@@ -262,3 +262,55 @@ int virtio_role_queue(unsigned device, const char *role, unsigned last)
     }
     return -1;
 }
+
+/* ---- the configuration structures' names: virtio_cfg_names.def ---- */
+
+#define VIRTIO_PCI_CAP(name, value) _Static_assert((value) > 0 && (value) < 256, #name ": not a byte");
+#define VIRTIO_DEV_S(dev, name, value) _Static_assert(ONE_BIT(value) && (value) < 0x10000, #name ": not one bit of a le16");
+#include "virtio/virtio_cfg_names.def"
+
+static const struct { uint8_t value; const char *name; } pci_caps[] = {
+#define VIRTIO_PCI_CAP(name, value) { value, #name },
+#include "virtio/virtio_cfg_names.def"
+};
+
+static const struct { uint16_t device; uint16_t value; const char *name; } dev_status[] = {
+#define VIRTIO_DEV_S(dev, name, value) { VIRTIO_ID_##dev, value, #name },
+#include "virtio/virtio_cfg_names.def"
+};
+
+const char *virtio_pci_cap_name(unsigned cfg_type)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(pci_caps); i++)
+        if (pci_caps[i].value == cfg_type)
+            return pci_caps[i].name;
+    return NULL;
+}
+
+size_t virtio_format_dev_status(unsigned device, uint64_t value, char *buf, size_t n)
+{
+    size_t len = 0;
+    uint64_t unnamed = 0;
+    buf[0] = 0;
+    for (unsigned b = 0; b < 64; b++) {
+        uint64_t v = 1ull << b;
+        if (!(value & v))
+            continue;
+        const char *name = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(dev_status) && !name; i++)
+            if (dev_status[i].device == device && dev_status[i].value == v)
+                name = dev_status[i].name;
+        if (!name) {
+            unnamed |= v;
+            continue;
+        }
+        int k = snprintf(buf + (len < n ? len : n - 1), len < n ? n - len : 1, "%s%s", len ? "|" : "", name);
+        len += k > 0 ? (size_t)k : 0;
+    }
+    if (unnamed || !value) {
+        int k = snprintf(buf + (len < n ? len : n - 1), len < n ? n - len : 1, "%s%#" PRIx64, len ? "|" : "",
+                         unnamed);
+        len += k > 0 ? (size_t)k : 0;
+    }
+    return len;
+}

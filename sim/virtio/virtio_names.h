@@ -47,6 +47,21 @@ enum {
 #include "virtio/virtio_names.def"
 };
 
+/* A virtio vendor capability's cfg_type (§4.1.4): VIRTIO_PCI_CAP_COMMON_CFG, ...; and
+ * the bits of a device configuration's status field (§5.1.4): VIRTIO_NET_S_LINK_UP,
+ * VIRTIO_NET_S_ANNOUNCE. From the table of configuration names, virtio_cfg_names.def. */
+enum {
+#define VIRTIO_PCI_CAP(name, value) VIRTIO_PCI_CAP_##name = value,
+#define VIRTIO_DEV_S(dev, name, value) VIRTIO_##dev##_S_##name = value,
+#include "virtio/virtio_cfg_names.def"
+};
+
+/* The name of a vendor capability's cfg_type ("COMMON_CFG"), or NULL. */
+const char *virtio_pci_cap_name(unsigned cfg_type);
+/* A device configuration's status bits as "LINK_UP|ANNOUNCE" (0 is "0", bits without a
+ * name one hex number), as virtio_format_bits; device: a device id (VIRTIO_ID_NET). */
+size_t virtio_format_dev_status(unsigned device, uint64_t bits, char *buf, size_t n);
+
 /* What a set of bits is: a row's domain. DESC, AVAIL and USED are the three rings of
  * VRING_F (VIRTIO_DOM_##ring). */
 typedef enum VirtioDomain {

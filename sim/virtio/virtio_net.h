@@ -53,8 +53,8 @@ struct NetBackend;
  * QEMU's packed=off: the packed ring (§2.8). */
 #define VIRTIO_NET_OPTIONAL_FEATURES (VNET_BIT(VIRTIO_F_RING_PACKED))
 
-/* Config status bits (§5.1.4). */
-enum { VIRTIO_NET_S_LINK_UP = 1, VIRTIO_NET_S_ANNOUNCE = 2 };
+/* Config status bits (§5.1.4): the status field's bits, VIRTIO_NET_S_LINK_UP and _ANNOUNCE: virtio/virtio_names.h,
+ * from the table virtio/virtio_cfg_names.def. */
 
 /* virtio_net_hdr (§5.1.6): flags and gso_type values, field offsets, sizes. */
 enum {

@@ -34,14 +34,8 @@ enum {
     VIRTIO_PCI_LEGACY_CONFIG = 0x14,  /* device config in BAR0 without MSI-X */
 };
 
-/* Capability cfg_type values (§4.1.4). */
-enum {
-    VIRTIO_PCI_CAP_COMMON_CFG = 1,
-    VIRTIO_PCI_CAP_NOTIFY_CFG = 2,
-    VIRTIO_PCI_CAP_ISR_CFG = 3,
-    VIRTIO_PCI_CAP_DEVICE_CFG = 4,
-    VIRTIO_PCI_CAP_PCI_CFG = 5,
-};
+/* Capability cfg_type values (§4.1.4): VIRTIO_PCI_CAP_* in virtio/virtio_names.h, from
+ * the table virtio/virtio_cfg_names.def. */
 
 /* The transport keeps its state in its function's config space (the host bridge's to
  * snapshot) and in the virtio core (the device's); this declares that it has no more,

@@ -105,7 +105,7 @@ section vq | grep -q 'avail.idx 256' || { show; fail "rx0 does not have its 256 
 grep -q '^condition [0-9]*: notify queue=tx0' "$WORK/gdb.out" || { show; fail "monitor break-on not taken"; }
 section notify | grep -q 'SIGTRAP' || { show; fail "the condition's stop is not a SIGTRAP"; }
 section notify | grep -q 'stopped: condition [0-9]* (notify queue=tx0)' || { show; fail "monitor why does not name the condition"; }
-section notify | grep -q 'virtio_notify dev=virtio-net queue=1' || { show; fail "the stop is not the first transmit's notify"; }
+section notify | grep -q 'virtio_notify dev=virtio-net queue=tx0' || { show; fail "the stop is not the first transmit's notify"; }
 grep -q 'Inferior 1 .* detached' "$WORK/gdb.out" || { show; fail "gdb did not detach"; }
 cmp "$WORK/plain.trace" "$WORK/gdb.trace" || fail "the debugged run's trace differs from the undisturbed one"
 

@@ -210,6 +210,47 @@ plant "a spelling taken" 's/^\(VIRTIO_DEV_F(NET, MQ, .*\)"mq")/\1"version_1")/'
 plant "a device without its row" 's/^VIRTIO_DEV_F(NET, MAC,/VIRTIO_DEV_F(NIC, MAC,/'
 plant "queue roles that do not tile" 's/^VIRTIO_QUEUES(NET, tx, 2, 1)/VIRTIO_QUEUES(NET, tx, 2, 2)/'
 plant "an octal-looking value" 's/^VIRTIO_ISR(CONFIG, 2)/VIRTIO_ISR(CONFIG, 02)/'
+
+# The PCI names (sim/pci/pci_names.def) and virtio's configuration names
+# (sim/virtio/virtio_cfg_names.def): known rows, the text show prints and the monitor's
+# info (the same tables in C), and a broken row refused.
+(cd trace && "$PYTHON" -c '
+import rt_names as n
+p, v = n.pci_table(), n.virtio_cfg_table()
+assert p["command"][4] == "MASTER" and p["command"][0x400] == "INTX_DISABLE", p["command"]
+assert p["status"][0x10] == "CAP_LIST" and p["cap"][9] == "VNDR" and p["cap_spelling"][1] == "pm", p
+assert v["pci_cap"][1] == "COMMON_CFG" and v["pci_cap"][5] == "PCI_CFG", v
+assert v["dev_status"][n.VIRTIO_ID_NET] == {1: "LINK_UP", 2: "ANNOUNCE"}, v
+assert n.format_bits(7, p["command"]) == "IO|MEMORY|MASTER"
+') || fail "the PCI or virtio configuration names are not the spec's"
+"$RINGSIDE" run --trace "$WORK/pci.trace" >/dev/null 2>&1 || fail "the traced run failed"
+"$PYTHON" trace/ringside-trace show --family pci,virtio "$WORK/pci.trace" >"$WORK/pci.show" || fail "show failed"
+for want in 'value=0x7 (IO|MEMORY|MASTER) reg=command' 'value=0x10 (CAP_LIST) reg=status' \
+            'value=0x9 (VNDR) reg=cap.vndr' 'value=0x1 (COMMON_CFG) reg=cap.cfg_type' \
+            'value=0x5 (PCI_CFG) reg=cap.cfg_type' 'value=0x1 (LINK_UP) field=status'; do
+    grep -qF "$want" "$WORK/pci.show" || fail "show does not print '$want'"
+done
+printf 'until virtio_status new&DRIVER_OK\ninfo pci\ninfo virtio\n' >"$WORK/mon"
+"$RINGSIDE" run --monitor-script "$WORK/mon" >"$WORK/mon.out" 2>&1 || fail "the monitored run failed"
+grep -q '^  capabilities: 0x40 VNDR COMMON_CFG, .* 0x84 VNDR PCI_CFG$' "$WORK/mon.out" &&
+    grep -q 'command 0x0007 IO|MEMORY|MASTER, status 0x0010 CAP_LIST$' "$WORK/mon.out" &&
+    grep -q '^  config status 0x0001 LINK_UP$' "$WORK/mon.out" || { cat "$WORK/mon.out"; fail "info does not name by the tables"; }
+for t in "sim/pci/pci_names.def|s/^PCI_COMMAND_BIT(MASTER,       0x0004)/PCI_COMMAND_BIT(MASTER, 0x0006)/|pci_table" \
+         "sim/virtio/virtio_cfg_names.def|s/^VIRTIO_DEV_S(NET, ANNOUNCE, 2)/VIRTIO_DEV_S(NIC, ANNOUNCE, 2)/|virtio_cfg_table" \
+         "sim/virtio/virtio_cfg_names.def|s/^VIRTIO_PCI_CAP(ISR_CFG,           3)/VIRTIO_PCI_CAP(ISR_CFG, 2)/|virtio_cfg_table"; do
+    src=${t%%|*}; rest=${t#*|}; expr=${rest%|*}; fn=${rest#*|}
+    sed "$expr" "$src" >"$WORK/bad.def"
+    cmp -s "$src" "$WORK/bad.def" && fail "could not plant '$expr'"
+    (cd trace && "$PYTHON" -c '
+import sys
+import rt_names as n
+try:
+    getattr(n, sys.argv[1])(sys.argv[2])
+except n.NamesError as e:
+    print("refused:", e)
+    sys.exit(0)
+sys.exit("read a broken table")' "$fn" "$WORK/bad.def") || fail "$src with '$expr' was not refused"
+done
 cc=${CC:-cc}
 if command -v "$cc" >/dev/null 2>&1; then
     mkdir -p "$WORK/c/virtio"

@@ -51,7 +51,7 @@ EOS
     [ "$(grep -c 'stopped: condition 1 (notify queue=tx0)' "$WORK/tt.out")" = 2 ] ||
         { show; fail "stepi 6 after going back 6 did not meet the notify again"; }
     grep -q 'stopped: at the time asked, .*time 300000,' "$WORK/tt.out" || { show; fail "goto 300000 did not stop at 300000"; }
-    grep -A1 "stopped: after event #$n " "$WORK/tt.out" | grep -q 'virtio_notify dev=virtio-net queue=1' ||
+    grep -A1 "stopped: after event #$n " "$WORK/tt.out" | grep -q 'virtio_notify dev=virtio-net queue=tx0' ||
         { show; fail "goto-event $n is not the notify that ringside-trace show -n numbers $n"; }
     # From the end back to DRIVER_OK (the condition's only moment), and once more:
     # nothing earlier, the start of the history.

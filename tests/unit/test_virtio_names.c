@@ -6,6 +6,7 @@
 #include <CUnit/CUnit.h>
 #include <ctype.h>
 
+#include "sim/pci/pci_names.h"
 #include "sim/virtio/virtio_names.h"
 
 /* How many bits the table names. tests/integration/test_names.sh reads this line to
@@ -248,6 +249,42 @@ static void test_queue_roles(void)
     CU_ASSERT_EQUAL(virtio_role_queue(2, "rx0", 8), -1);
 }
 
+/* The configuration names (virtio_cfg_names.def) and PCI's (pci_names.def): the spec's
+ * numbers, the same text as the Python tools' format_bits. */
+static void test_config_names(void)
+{
+    CU_ASSERT_EQUAL(VIRTIO_PCI_CAP_COMMON_CFG, 1);
+    CU_ASSERT_EQUAL(VIRTIO_PCI_CAP_PCI_CFG, 5);
+    CU_ASSERT_EQUAL(VIRTIO_NET_S_LINK_UP, 1);
+    CU_ASSERT_EQUAL(VIRTIO_NET_S_ANNOUNCE, 2);
+    CU_ASSERT_STRING_EQUAL(virtio_pci_cap_name(2), "NOTIFY_CFG");
+    CU_ASSERT_STRING_EQUAL(virtio_pci_cap_name(8), "SHARED_MEMORY_CFG");
+    CU_ASSERT_PTR_NULL(virtio_pci_cap_name(6));
+    char buf[64];
+    virtio_format_dev_status(VIRTIO_ID_NET, 3, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "LINK_UP|ANNOUNCE");
+    virtio_format_dev_status(VIRTIO_ID_NET, 0x11, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "LINK_UP|0x10");
+    virtio_format_dev_status(VIRTIO_ID_NET, 0, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "0");
+    CU_ASSERT_EQUAL(PCI_COMMAND_MASTER, 4);
+    CU_ASSERT_EQUAL(PCI_COMMAND_INTX_DISABLE, 0x400);
+    CU_ASSERT_EQUAL(PCI_STATUS_CAP_LIST, 0x10);
+    CU_ASSERT_EQUAL(PCI_CAP_ID_VNDR, 9);
+    pci_format_bits(PCI_DOM_COMMAND, 0x7, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "IO|MEMORY|MASTER");
+    pci_format_bits(PCI_DOM_STATUS, 0x4018, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "INTERRUPT|CAP_LIST|SIG_SYSTEM_ERROR");
+    pci_format_bits(PCI_DOM_STATUS, 0x0201, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "0x201");
+    char tiny[5];
+    CU_ASSERT_EQUAL(pci_format_bits(PCI_DOM_COMMAND, 0x7, tiny, sizeof tiny), strlen("IO|MEMORY|MASTER"));
+    CU_ASSERT_STRING_EQUAL(tiny, "IO|M");
+    CU_ASSERT_STRING_EQUAL(pci_cap_name(0x11), "MSIX");
+    CU_ASSERT_STRING_EQUAL(pci_cap_spelling(1), "pm");
+    CU_ASSERT_PTR_NULL(pci_cap_name(0x42));
+}
+
 int suite_virtio_names(void)
 {
     CU_pSuite s = CU_add_suite("virtio_names", NULL, NULL);
@@ -258,5 +295,6 @@ int suite_virtio_names(void)
     CU_add_test(s, "bit sets formatted, unknown bits in hex", test_format);
     CU_add_test(s, "bit sets parsed, bad items refused", test_parse);
     CU_add_test(s, "virtio-net queue roles with and without MQ", test_queue_roles);
+    CU_add_test(s, "vendor capability types, config status, PCI bits by name", test_config_names);
     return CU_get_error() == CUE_SUCCESS ? 0 : -1;
 }
