@@ -10,6 +10,7 @@ the simulator's layout table (rt_layout). No network, no libraries: vanilla JS a
 
 import json
 
+import ringside_trace as rt
 import rt_layout
 from rt_html_page import TEMPLATE
 
@@ -127,14 +128,99 @@ def select(events, dev=None, queue=0, layout=None):
     return dev, out
 
 
-def page(events, out, dev=None, queue=0, title=None, source=None):
-    """Writes the page to the text stream out; returns the number of events embedded."""
+# Field types the page formats itself, as the canonical text does (Event.format):
+# integers in decimal or 0x hex, names as they are ("-" for none). Any other event keeps
+# its text in the page.
+_DEC = {"u8", "u16", "u32", "u64"}
+_HEX = {"x8", "x16", "x32", "x64"}
+_EXACT = 1 << 53     # JSON numbers past this lose digits in a browser
+
+
+def _num(hex_text):
+    """A pc or address for the page: a number where a browser reads it exactly, else its
+    hex text."""
+    v = int(hex_text, 16)
+    return v if v < _EXACT else hex_text
+
+
+def _js_text(ev, types):
+    """The canonical line as the page's script rebuilds it from the packed event (the
+    same algorithm as FORMAT in rt_html_page), or None where it cannot."""
+    parts = [str(ev["vtime"]), ev["pc"], ev["sym"] if ev["sym"] is not None else "-", ev["name"]]
+    if ev["vtime"] >= _EXACT:
+        return None
+    for (t, name), v in zip(types, [ev["f"][n] for _, n in types]):
+        if isinstance(v, int) and v >= _EXACT:
+            return None
+        if t in _DEC and isinstance(v, int):
+            parts.append("%s=%d" % (name, v))
+        elif t in _HEX and isinstance(v, int):
+            parts.append("%s=0x%x" % (name, v))
+        elif t == "name" and (v is None or isinstance(v, str)):
+            parts.append("%s=%s" % (name, "-" if v is None else v))
+        else:
+            return None
+    return " ".join(parts)
+
+
+def pack(data, events, type_fields):
+    """The page's data with its events packed (a page of 256 receive buffers was half a
+    megabyte as objects): the event and symbol names once each, every event an array
+    [name, vtime, pc, symbol, reg, addr, field values in events.def's order] with its
+    canonical text as an eighth item only where the script cannot rebuild it. The
+    script's unpack() and unpack() here give back the events as select() made them."""
+    names, syms, ids = [], [], {}
+
+    def idx(table, v):
+        key = (id(table), v)
+        if key not in ids:
+            ids[key] = len(table)
+            table.append(v)
+        return ids[key]
+    packed, types = [], {}
+    for e in events:
+        tf = type_fields[e["name"]]
+        types.setdefault(e["name"], [[n, t] for t, n in tf])
+        row = [idx(names, e["name"]), e["vtime"], _num(e["pc"]), idx(syms, e["sym"]), e["reg"],
+               None if e["addr"] is None else _num(e["addr"]), [e["f"][n] for _, n in tf]]
+        if _js_text(e, tf) != e["text"]:
+            row.append(e["text"])
+        packed.append(row)
+    out = dict(data)
+    out.update({"names": names, "syms": syms, "types": types, "packed": packed})
+    return out
+
+
+def unpack(d):
+    """The events of a packed page's data, as select() made them (for tests)."""
+    out = []
+    for i, row in enumerate(d["packed"]):
+        name = d["names"][row[0]]
+        fields = d["types"][name]
+        hexa = lambda v: v if isinstance(v, str) else "0x%x" % v
+        e = {"i": i, "name": name, "vtime": row[1], "pc": hexa(row[2]), "sym": d["syms"][row[3]],
+             "reg": row[4], "addr": None if row[5] is None else hexa(row[5]),
+             "f": {n: v for (n, _), v in zip(fields, row[6])}}
+        e["text"] = row[7] if len(row) > 7 else _js_text(e, [(t, n) for n, t in fields])
+        out.append(e)
+    return out
+
+
+def page(events, out, dev=None, queue=0, title=None, source=None, time_from=None, time_to=None):
+    """Writes the page to the text stream out; returns the number of events embedded.
+    time_from/time_to: only the queue's events in that window of virtual time (the ring
+    is rebuilt from the events before it, so the first step shows the ring as it was)."""
     dev, evs = select(events, dev, queue)
-    packed = any(e["name"].startswith("packed_") for e in evs)
-    data = {"dev": dev, "queue": queue, "source": source, "events": evs, "layout": "packed" if packed else "split"}
+    start = sum(1 for e in evs if time_from is not None and e["vtime"] < time_from)
+    evs_shown = [e for e in evs if (time_to is None or e["vtime"] <= time_to)]
+    packed_ring = any(e["name"].startswith("packed_") for e in evs)
+    types = {t.name: t.fields for t in rt.load_events_def().values()}
+    data = {"dev": dev, "queue": queue, "source": source, "layout": "packed" if packed_ring else "split",
+            "start": start}
+    data = pack(data, evs_shown, types)
     blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")   # no markup in the script
     tmpl = TEMPLATE
     title = title or "ringside: %s queue %d" % (dev or "?", queue)
     esc = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out.write(tmpl.replace("@TITLE@", esc).replace("@DATA@", blob))
-    return len(evs)
+    return len(evs_shown) - start

@@ -71,7 +71,26 @@ td.done { color: #999; }
 "use strict";
 (function () {
   const data = JSON.parse(document.getElementById("ringside-data").textContent);
-  const evs = data.events;
+  // The events come packed (rt_html.pack): names and symbols once, each event an array.
+  function fieldText(kind, v) {
+    if (kind[0] === "x") return "0x" + v.toString(16);
+    if (kind === "name") return v === null ? "-" : v;
+    return String(v);
+  }
+  function unpack(d) {
+    return d.packed.map((r, i) => {
+      const name = d.names[r[0]], fields = d.types[name], f = {};
+      fields.forEach((nt, k) => { f[nt[0]] = r[6][k]; });
+      const hexa = (v) => typeof v === "string" ? v : "0x" + v.toString(16);
+      const e = { i: i, name: name, vtime: r[1], pc: hexa(r[2]), sym: d.syms[r[3]],
+                  reg: r[4], addr: r[5] === null ? null : hexa(r[5]), f: f };
+      e.text = r.length > 7 ? r[7]
+        : [String(e.vtime), e.pc, e.sym === null ? "-" : e.sym, name]
+            .concat(fields.map((nt, k) => nt[0] + "=" + fieldText(nt[1], r[6][k]))).join(" ");
+      return e;
+    });
+  }
+  const evs = unpack(data);
   const NEXT = 1, WRITE = 2, INDIRECT = 4, P_AVAIL = 0x80, P_USED = 0x8000;
   const PACKED = data.layout === "packed";
   const EVENT_FLAGS = ["enable", "disable", "desc", "reserved"];
@@ -362,7 +381,7 @@ td.done { color: #999; }
   }
   function fromHash() {
     const m = /step=(\d+)/.exec(location.hash || "");
-    return m ? Number(m[1]) : 0;
+    return m ? Number(m[1]) : (data.start || 0);   // html --from: the window's first event
   }
 
   $("first").onclick = () => go(0);

@@ -278,16 +278,23 @@ $T seq $V -o "$WORK/v.svg" && "$PYTHON" -c 'import sys,xml.etree.ElementTree as 
 $T html $D --queue 0 -o "$WORK/d.html" || fail "html exited $?"
 grep -Eq 'https?://' "$WORK/d.html" && fail "html refers to the network"
 grep -Eq '<(link|img|iframe)|src=' "$WORK/d.html" && fail "html loads something"
-"$PYTHON" - "$WORK/d.html" <<'PY' || fail "html data"
+"$PYTHON" - "$WORK/d.html" "$D" <<'PY' || fail "html data"
 import json, re, sys
 page = open(sys.argv[1]).read()
 m = re.search(r'<script type="application/json" id="ringside-data">(.*?)</script>', page, re.S)
 d = json.loads(m.group(1))
 assert d["dev"] == "virtio-net" and d["queue"] == 0
-names = [e["name"] for e in d["events"]]
+sys.path.insert(0, "trace")
+import rt_html
+events = rt_html.unpack(d)       # the page's events, packed as the script unpacks them
+names = [e["name"] for e in events]
 assert names[0] == "virtio_queue_setup" and names.count("desc_write") == 5 and "used_idx" in names
-assert all(e["f"].get("queue", 0) == 0 for e in d["events"])
-regs = {e["name"]: (e["reg"], e["addr"]) for e in d["events"]}
+assert all(e["f"].get("queue", 0) == 0 for e in events)
+import ringside_trace as rt
+with rt.TraceReader(sys.argv[2]) as r:
+    canon = {ev.format() for ev in r}
+assert all(e["text"] in canon for e in events), [e["text"] for e in events if e["text"] not in canon][:3]
+regs = {e["name"]: (e["reg"], e["addr"]) for e in events}
 assert regs["avail_idx"] == ("avail.idx", "0x80200082"), regs["avail_idx"]
 assert regs["used_write"] == ("used.ring[0]", "0x80201004"), regs["used_write"]
 assert "window.ringside" in page
