@@ -1,7 +1,7 @@
 # The `ringside-trace html` page in a real browser (headless chromium): opened at
 # #step=N it shows event N of the queue with the ring state after it (descriptor
 # ownership, ring indices), window.ringside steps forward and back, and a screenshot
-# is a real picture. Skipped when chromium is not installed (Debian package chromium).
+# is a real picture; the whole-device page (html --device) likewise. Skipped when chromium is not installed (Debian package chromium).
 # san: skip
 . tests/integration/lib.sh
 : "${PYTHON:=python3}"
@@ -68,4 +68,46 @@ w, h = struct.unpack(">II", b[16:24])
 assert (w, h) == (1280, 800), (w, h)
 assert len(b) > 20000, "suspiciously small: %d bytes" % len(b)
 PY
+# The whole-device page (html --device): at the step that sets FEATURES_OK the status,
+# both feature words and the queues stand as the trace has them by then; stepping on
+# to DRIVER_OK sets that bit; the fill of a queue is one step.
+$T html --device "$D" -o "$WORK/dev.html" || fail "html --device exited $?"
+k=$("$PYTHON" - "$D" <<'PY'
+import sys
+sys.path.insert(0, "trace")
+import ringside_trace as rt, rt_html_device
+with rt.TraceReader(sys.argv[1]) as r:
+    _, steps = rt_html_device.select(list(r))
+print(next(i for i, s in enumerate(steps) if s["name"] == "virtio_status" and s["f"]["new"] == 0xb))
+PY
+) || fail "cannot find the FEATURES_OK step"
+browse --dump-dom "file://$WORK/dev.html#step=$k" > "$WORK/devdom.html" || fail "chromium --dump-dom (device) failed"
+"$PYTHON" - "$WORK/devdom.html" "$k" <<'PY' || fail "device page state at FEATURES_OK"
+import html, re, sys
+dom, k = open(sys.argv[1]).read(), sys.argv[2]
+def cells(id):
+    m = re.search(r'<tr id="%s"[^>]*>(.*?)</tr>' % re.escape(id), dom, re.S)
+    assert m, "no row %s" % id
+    return [html.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", m.group(1))]
+def cls(id):
+    return re.search(r'<tr id="%s"(?: class="([^"]*)")?' % re.escape(id), dom).group(1) or ""
+assert re.search(r'id="pos"[^>]*>%s<' % k, dom)
+assert cells("status-FEATURES_OK")[1] == "set" and cells("status-DRIVER_OK")[1] == "-"
+assert "touched" in cls("status-FEATURES_OK") and cells("status-value")[1] == "0xb"
+# the demo's driver takes MAC and STATUS, declines CSUM
+assert cells("feature-MAC")[1:] == ["yes", "yes"], cells("feature-MAC")
+assert cells("feature-CSUM")[1:] == ["yes", "-"] and "declined" in cls("feature-CSUM")
+assert "queue-0" not in dom        # the queues come after FEATURES_OK
+PY
+sed 's|</body>|<pre id="test-result"></pre><script>\
+const r = window.ringside, out = [];\
+r.goto(0); while (r.state().step.name !== "virtio_status" \|\| !(r.state().device.status \& 4)) r.step();\
+out.push(r.state().device.status); out.push(Object.keys(r.state().device.queues).length);\
+r.goto(1e9); out.push(r.state().index === r.state().count - 1);\
+out.push(r.state().device.queues[0].role); out.push(r.state().device.queues[1].role);\
+document.getElementById("test-result").textContent = JSON.stringify(out);\
+</script></body>|' "$WORK/dev.html" > "$WORK/devapi.html"
+browse --dump-dom "file://$WORK/devapi.html" > "$WORK/devapi-dom.html" || fail "chromium --dump-dom (device api) failed"
+got=$(sed -n 's|.*<pre id="test-result">\(.*\)</pre>.*|\1|p' "$WORK/devapi-dom.html")
+[ "$got" = '[15,2,true,"rx0","tx0"]' ] || fail "window.ringside on the device page gave $got"
 exit 0

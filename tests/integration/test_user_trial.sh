@@ -122,4 +122,24 @@ assert any("publish avail.idx = 1\u2026256 (rx0\u2026rx3) \u00d71024" in x for x
 assert any(x.startswith("\u00d74: the next") for x in labels), "the pings are not one block"
 assert any("seq=1\u20264" in x for x in labels), "the block does not span seq 1 to 4"
 PY
+# 6. The teacher's pages: small (the rx0 page of the default run was 578 kB as objects),
+# the whole device one step per event, an unknown queue an error, --from opens later.
+$T html "$WORK/a.trace" --queue rx0 -o "$WORK/rx0.html" || fail "html --queue rx0 exited $?"
+$T html --device "$WORK/a.trace" -o "$WORK/dev.html" || fail "html --device exited $?"
+rx=$(wc -c <"$WORK/rx0.html"); dev=$(wc -c <"$WORK/dev.html")
+echo "html: rx0 page $rx bytes, device page $dev bytes"
+[ "$rx" -le 200000 ] && [ "$dev" -le 100000 ] || fail "html pages too large: rx0 $rx, device $dev bytes"
+grep -q '<title>ringside: virtio-net, the whole device</title>' "$WORK/dev.html" || fail "html --device: no title"
+$T html "$WORK/a.trace" --queue rx9 -o "$WORK/none.html" 2>"$WORK/err"; rc=$?
+[ $rc = 1 ] && grep -q 'no queue rx9 .*queues set up: rx0, tx0' "$WORK/err" || { cat "$WORK/err"; fail "html --queue rx9: exit $rc"; }
+$T html "$WORK/a.trace" --queue tx0 --from 1613000 --to 1650000 -o "$WORK/tx0w.html" || fail "html --from/--to"
+"$PYTHON" - "$WORK/tx0w.html" <<'PY' || fail "html --from/--to: not the window"
+import json, re, sys
+sys.path.insert(0, "trace")
+import rt_html
+d = json.loads(re.search(r'id="ringside-data">(.*?)</script>', open(sys.argv[1]).read(), re.S).group(1))
+ev = rt_html.unpack(d)
+assert ev and ev[-1]["vtime"] <= 1650000 and d["start"] > 0, (len(ev), d["start"])
+assert ev[d["start"]]["vtime"] >= 1613000 > ev[d["start"] - 1]["vtime"]
+PY
 exit 0

@@ -148,6 +148,7 @@ def commands(trace, other, out):
             ["diff", "--align", "--ignore", "time", trace, other] + o,
             ["export", "--format", "chrome", trace] + o, ["export", "--format", "pcapng", trace] + o,
             ["seq", trace] + o, ["html", "--queue", "0", trace] + o, ["html", "--queue", "1", trace] + o,
+            ["html", "--device", trace] + o, ["html", "--queue", "0", "--from", "100", "--to", "5000", trace] + o,
             ["golden", "record", trace] + o, ["golden", "check", trace, other] + o]
 
 
