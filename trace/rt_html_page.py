@@ -62,6 +62,7 @@ td.done { color: #999; }
 </div>
 <div class="panes">
   <div class="pane"><h2 id="desc-title">Descriptor table</h2><table id="desc"></table></div>
+  <div class="pane"><h2 id="indirect-title">Indirect table</h2><table id="indirect"></table></div>
   <div class="pane"><h2 id="avail-title">Available ring (driver &rarr; device)</h2><table class="kv" id="availhdr"></table><table id="avail"></table></div>
   <div class="pane"><h2 id="used-title">Used ring (device &rarr; driver)</h2><table class="kv" id="usedhdr"></table><table id="used"></table></div>
   <div class="pane"><h2>Events</h2><div id="list"></div></div>
@@ -100,7 +101,7 @@ td.done { color: #999; }
     const s = { size: size, desc: [], owner: [], queue: q || {}, enabled: false,
       avail: { flags: 0, idx: 0, ring: [], used_event: null },
       used: { flags: 0, idx: 0, ring: [], avail_event: null },
-      last_avail: 0, notifies: 0, irqs: 0, suppressed: 0,
+      last_avail: 0, notifies: 0, irqs: 0, suppressed: 0, indirect: null,
       // packed (§2.8.1): the device's positions and wrap counters, the event areas,
       // and per buffer id the ring positions its chain took
       pk: { avail_pos: 0, avail_wrap: 1, used_pos: 0, used_wrap: 1, drv: null, dev: null, ids: {} } };
@@ -161,11 +162,18 @@ td.done { color: #999; }
       s.avail.idx = f.idx;
       break;
     }
-    case "chain_fetch":
-      for (const d of f.chain) if (d.index < n && !(s.owner[d.index] === "free" && !s.desc[d.index])) s.owner[d.index] = "inflight";
+    case "chain_fetch": {
+      // A descriptor with INDIRECT points at a table of its own (§2.7.5.3): the entries
+      // after it in the chain are that table's, not the ring's, and are shown apart.
+      const k = f.chain.findIndex((d) => d.flags & INDIRECT);
+      const ring = k < 0 ? f.chain : f.chain.slice(0, k + 1);
+      if (k >= 0) s.indirect = { head: f.head, desc: f.chain[k].index, addr: f.chain[k].addr, len: f.chain[k].len,
+                                 entries: f.chain.slice(k + 1), vtime: e.vtime };
+      for (const d of ring) if (d.index < n && !(s.owner[d.index] === "free" && !s.desc[d.index])) s.owner[d.index] = "inflight";
       if (f.head < n && s.owner[f.head] !== "inflight") s.owner[f.head] = "inflight";
       s.last_avail = (s.last_avail + 1) & 0xffff;
       break;
+    }
     case "used_write": s.used.ring[f.slot % n] = { id: f.id, len: f.len }; break;
     case "used_flags_write": s.used.flags = f.flags; break;
     case "avail_event_write": s.used.avail_event = f.value; break;
@@ -252,6 +260,19 @@ td.done { color: #999; }
       if (touched.has(i)) r.className = "touched";
       dt.appendChild(r);
     }
+    const it = $("indirect"), ind = s.indirect;
+    it.textContent = "";
+    $("indirect-title").textContent = ind ? "Indirect table of desc[" + ind.desc + "] at " + hex(ind.addr) + ", " +
+      (ind.len / 16) + " entries (chain of head " + ind.head + ")" : "Indirect table (no chain has used one yet)";
+    if (ind) {
+      head(it, ["#", "addr", "len", "flags", "next"]);
+      for (const d of ind.entries) {
+        const r = row([td(d.index), td(hex(d.addr)), td(d.len), td(flagText(d.flags)), td(d.flags & NEXT ? d.next : "-")],
+                      { id: "indirect-" + d.index });
+        if (name === "chain_fetch" && e.vtime === ind.vtime) r.className = "touched";
+        it.appendChild(r);
+      }
+    }
     kv($("availhdr"), [["driver event", eventText(s.pk.drv), "driver-event", name === "driver_event_write"],
                        ["device next avail (pos, wrap)", s.pk.avail_pos + ", " + s.pk.avail_wrap, "avail-pos",
                         name === "packed_chain_fetch" || (name === "packed_wrap" && f.counter === "avail")]]);
@@ -316,7 +337,10 @@ td.done { color: #999; }
     head(dt, ["#", "addr", "len", "flags", "next", "owner"]);
     const touchedDesc = new Set();
     if (name === "desc_write") touchedDesc.add(f.index);
-    if (name === "chain_fetch") for (const d of f.chain) touchedDesc.add(d.index);
+    if (name === "chain_fetch") {
+      const k = f.chain.findIndex((d) => d.flags & INDIRECT);
+      for (const d of (k < 0 ? f.chain : f.chain.slice(0, k + 1))) touchedDesc.add(d.index);
+    }
     for (let i = 0; i < s.size; i++) {
       const d = s.desc[i];
       const r = row(d ? [td(i), td(hex(d.addr)), td(d.len), td(flagText(d.flags)), td(d.flags & NEXT ? d.next : "-"), td(s.owner[i])]
@@ -324,6 +348,19 @@ td.done { color: #999; }
                     { id: "desc-" + i, "data-owner": s.owner[i] });
       if (touchedDesc.has(i)) r.className = "touched";
       dt.appendChild(r);
+    }
+    const it = $("indirect"), ind = s.indirect;
+    it.textContent = "";
+    $("indirect-title").textContent = ind ? "Indirect table of desc[" + ind.desc + "] at " + hex(ind.addr) + ", " +
+      (ind.len / 16) + " entries (chain of head " + ind.head + ")" : "Indirect table (no chain has used one yet)";
+    if (ind) {
+      head(it, ["#", "addr", "len", "flags", "next"]);
+      for (const d of ind.entries) {
+        const r = row([td(d.index), td(hex(d.addr)), td(d.len), td(flagText(d.flags)), td(d.flags & NEXT ? d.next : "-")],
+                      { id: "indirect-" + d.index });
+        if (name === "chain_fetch" && e.vtime === ind.vtime) r.className = "touched";
+        it.appendChild(r);
+      }
     }
     kv($("availhdr"), [["flags", flagTextAvail(s.avail.flags), "avail-flags", name === "avail_flags_write"],
                        ["idx", s.avail.idx, "avail-idx", name === "avail_idx"],

@@ -110,4 +110,26 @@ document.getElementById("test-result").textContent = JSON.stringify(out);\
 browse --dump-dom "file://$WORK/devapi.html" > "$WORK/devapi-dom.html" || fail "chromium --dump-dom (device api) failed"
 got=$(sed -n 's|.*<pre id="test-result">\(.*\)</pre>.*|\1|p' "$WORK/devapi-dom.html")
 [ "$got" = '[15,2,true,"rx0","tx0"]' ] || fail "window.ringside on the device page gave $got"
+# An indirect table is its own table: the firmware's first control command goes out
+# through one (4 descriptors: the ring's INDIRECT one and its table of 3), and the ring's
+# descriptor table marks only the ring's.
+fw=${RINGSIDE_FW:-guestfw/ringside-fw.elf}
+if [ -f "$fw" ]; then
+    "$RINGSIDE" run --fw "$fw" --trace "$WORK/fw.trace" >/dev/null 2>&1 || fail "the firmware run failed"
+    $T html "$WORK/fw.trace" --queue ctrl -o "$WORK/ctrl.html" || fail "html --queue ctrl exited $?"
+    k=$($T show --raw --queue ctrl "$WORK/fw.trace" | grep -n ' chain_fetch ' | head -1 | cut -d: -f1)
+    [ -n "$k" ] || fail "no chain_fetch on the control queue"
+    browse --dump-dom "file://$WORK/ctrl.html#step=$((k - 1))" > "$WORK/ctrl-dom.html" || fail "chromium (ctrl) failed"
+    "$PYTHON" - "$WORK/ctrl-dom.html" <<'PY' || fail "the indirect table is not shown apart"
+import re, sys
+dom = open(sys.argv[1]).read()
+assert re.search(r'id="event-name"[^>]*>chain_fetch<', dom)
+title = re.search(r'id="indirect-title"[^>]*>([^<]*)<', dom).group(1)
+assert re.match(r"Indirect table of desc\[0\] at 0x[0-9a-f]+, 3 entries \(chain of head 0\)$", title), title
+rows = re.findall(r'<tr id="indirect-(\d+)" class="touched">', dom)
+assert rows == ["0", "1", "2"], rows
+ring = re.findall(r'<tr id="desc-(\d+)" data-owner="(\w+)" class="touched">', dom)
+assert ring == [("0", "inflight")], ring      # only the ring's INDIRECT descriptor
+PY
+fi
 exit 0
