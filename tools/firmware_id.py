@@ -113,7 +113,7 @@ def mismatch(rec, fw, compiler, sha, what="the golden traces (tests/golden)"):
     (same_compiler, message): what was expected and found, and how to fix it."""
     if rec["compiler"] == compiler and rec["sha256"] == sha:
         return None
-    refresh = ("refresh on purpose: tools/refresh-golden && tools/classroom/refresh, "
+    refresh = ("refresh on purpose: tools/refresh-golden && tools/classroom/refresh && tools/docs-quoted, "
                "and commit tests/golden and docs with the change")
     if rec["compiler"] != compiler:
         return False, (
