@@ -14,6 +14,10 @@ for c in info show stats diff export seq html demo golden "golden record" "golde
     $T $c --help >/dev/null || fail "$c --help exited $?"
 done
 $T demo "$D" >/dev/null || fail "demo exited $?"
+# demo -o FILE writes the trace there, as TRACE does; neither, or both, is a usage error
+$T demo -o "$WORK/demo-o.trace" >/dev/null && [ "$($T show --raw "$WORK/demo-o.trace")" = "$($T show --raw "$D")" ] || fail "demo -o did not write the same events"
+$T demo 2>"$WORK/err" && fail "demo without a trace accepted"
+grep -q 'give the trace to write as TRACE or as -o FILE' "$WORK/err" || fail "demo without a trace: no message"
 # the man page describes every command
 for c in info show stats diff export seq html events demo golden; do
     grep -Eq "^\.BI? \"?$c\b" docs/ringside-trace.1 || fail "docs/ringside-trace.1 does not describe $c"
