@@ -120,31 +120,33 @@ EARLY_FILL = ("try_fill_recv: receive buffers made available, here before DRIVER
               "(Linux 6.1 fills them in virtnet_open, after register_netdev)")
 
 
-def phase_of(ev, current, dec):
+def phase_of(ev, current, dec, story=None):
     """The phase ev moves the story to (a PHASE_NAMES key), or current. Linux 6.1 sets
     DRIVER_OK in virtnet_probe, after register_netdev, and fills the receive queues in
     virtnet_open (try_fill_recv); receive buffers posted before DRIVER_OK are the early
     fill ("try_fill_recv" while init_vqs is the last phase, EARLY_FILL), after which
-    register_netdev comes as usual."""
+    register_netdev comes as usual. story: a dict the caller keeps across events, where
+    this notes whether the fill was early."""
+    story = {} if story is None else story
     n, f = ev.name, ev.fields
     at = PHASE_NAMES.index(current) if current in PHASE_NAMES else -1
-    early = current == "try_fill_recv" and getattr(dec, "_seq_early", False)
+    early = current == "try_fill_recv" and story.get("early", False)
     want = None
     if n == "virtio_reset" or (n == "virtio_status" and f["new"] in (0, 1)):
-        dec._seq_early = False
+        story["early"] = False
         return "virtio_pci_probe"
     is_rx = "queue" in f and dec.queue_name(f.get("dev"), f["queue"]).startswith("rx")
     if n == "virtio_status" and f["new"] & _STATUS_DRIVER_OK:
         want = "register_netdev"
         if early:
-            dec._seq_early = False
+            story["early"] = False
             return want
     elif n == "virtio_status" and f["new"] & _STATUS_DRIVER:
         want = "virtnet_probe"
     elif n == "virtio_queue_setup":
         want = "init_vqs"
     elif n in ("avail_idx", "packed_desc_avail") and is_rx and current == "init_vqs":
-        dec._seq_early = True
+        story["early"] = True
         return "try_fill_recv"
     elif n in ("avail_idx", "packed_desc_avail") and is_rx and at >= PHASE_NAMES.index("register_netdev"):
         want = "try_fill_recv"
@@ -315,9 +317,10 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
     dec = rt_decode.Decoder(header)
     runs = []        # per row: [first label, last label, count]
     current = shown = None
+    story = {}       # what phase_of keeps across events (an early receive fill)
     for ev in events:
         dec.observe(ev)
-        current = phase_of(ev, current, dec)
+        current = phase_of(ev, current, dec, story)
         if phase is not None and current != phase:
             continue
         if time_from is not None and ev.vtime < time_from:
@@ -341,7 +344,7 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         if current != shown and current is not None:
             shown = current
             heads.add(len(rows))
-            title = EARLY_FILL if current == "try_fill_recv" and getattr(dec, "_seq_early", False) \
+            title = EARLY_FILL if current == "try_fill_recv" and story.get("early") \
                 else dict(PHASES)[current]
             rows.append((ev, (None, None, title, "phase")))
             runs.append([None, None, 1])
