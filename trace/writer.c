@@ -39,6 +39,16 @@ typedef struct NameInfo {
     uint32_t block;            /* sequence number of the last block that defined it */
 } NameInfo;
 
+/* The last names an event type's name slots (its symbol, then its name fields) had,
+ * with their ids, valid while block is the open block (the names are defined in it):
+ * a device emits the same region, register and function names over and over, so the
+ * id of a name is mostly one pointer compare away. */
+#define W_MAX_NAMES 4
+typedef struct NameCache {
+    const char *ptr;
+    uint32_t id, block;
+} NameCache;
+
 /* All of the writer's state is here (a snapshot saves its position and counts). */
 struct TraceWriter {
     int fd;                    /* -1: no file: events are checked and counted only */
@@ -61,6 +71,7 @@ struct TraceWriter {
     /* x32/x64 fields (addresses, mostly) are written as the difference from the same
      * field of the same event type before, in this block: prev[type][field index] */
     uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];
+    NameCache ncache[TRACE_EV_LIMIT][W_MAX_NAMES];
     PtrSlot *ptrs;
     size_t ptrs_cap, ptrs_used;
     NameSlot *names;           /* keyed by content: ids never depend on addresses */
@@ -402,6 +413,23 @@ static inline bool defined_here(const TraceWriter *tw, uint32_t id)
     return id == 0 || tw->info[id].block == tw->block_seq;
 }
 
+/* A name slot's id from its cache entry (true), else false: the caller then looks it
+ * up and defines it (name_id, make_room) and refreshes the entry. */
+static inline bool name_cached(const TraceWriter *tw, const NameCache *c, const char *s, uint32_t *id)
+{
+    if (c->ptr != s || c->block != tw->block_seq)
+        return false;
+    *id = c->id;
+#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
+    if (s && strcmp(tw->info[c->id].s, s) != 0) {
+        fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
+                tw->info[c->id].s, s);
+        abort();
+    }
+#endif
+    return true;
+}
+
 /* What defining every name of ids would take (an empty block defines them all). */
 static size_t defs_all(const TraceWriter *tw, const uint32_t *ids, unsigned n)
 {
@@ -605,9 +633,14 @@ static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *
             return 0;                                                                               \
         }                                                                                           \
         const char *nm_[] = { sym W_GEN_NAMES(__VA_ARGS__) };                                       \
+        _Static_assert(ARRAY_SIZE(nm_) <= W_MAX_NAMES, "W_MAX_NAMES");                              \
         uint32_t id_[ARRAY_SIZE(nm_)];                                                              \
-        bool here_ = true;                                                                          \
+        NameCache *nc_ = tw->ncache[id];                                                            \
+        bool here_ = true, hit_ = true;                                                             \
         for (unsigned i_ = 0; i_ < ARRAY_SIZE(nm_); i_++) {                                         \
+            if (name_cached(tw, &nc_[i_], nm_[i_], &id_[i_]))                                       \
+                continue;                                                                           \
+            hit_ = false;                                                                           \
             id_[i_] = name_id(tw, nm_[i_]);                                                         \
             if (id_[i_] == NO_ID)                                                                   \
                 return -1;                                                                          \
@@ -615,6 +648,9 @@ static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *
         }                                                                                           \
         if ((!here_ || tw->p + need_ > tw->lim) && make_room(tw, need_, id_, ARRAY_SIZE(nm_)) < 0)  \
             return -1;                                                                              \
+        if (!hit_)                                                                                  \
+            for (unsigned i_ = 0; i_ < ARRAY_SIZE(nm_); i_++)                                       \
+                nc_[i_] = (NameCache){ nm_[i_], id_[i_], tw->block_seq };                           \
         uint8_t *rec_ = tw->p, *p_ = rec_;                                                          \
         *p_++ = id;                                                                                 \
         p_ = trace_put_uleb(p_, vtime - tw->last_vtime);                                            \
