@@ -486,6 +486,14 @@ static int read_block(TraceReader *r, Err *err)
     return 1;
 }
 
+/* The bytes of a TraceEvent that an event of each type uses: the header and its member
+ * of the union (copied instead of the whole union, which the largest type sizes). */
+static const uint16_t event_size[TRACE_EV_LIMIT] = {
+#define EV(id, name, family, ...) [id] = offsetof(TraceEvent, u) + sizeof(TraceEv_##name),
+#include "trace/events.def"
+#undef EV
+};
+
 int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
 {
     if (r->state == 1)
@@ -497,7 +505,7 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         r->last.vtime += r->rep_dt;
         r->last_vtime = r->last.vtime;
         r->count++;
-        *ev = r->last;
+        memcpy(ev, &r->last, event_size[r->last.type]);
         return 1;
     }
     for (;;) {
@@ -537,7 +545,7 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
             r->last.vtime += dt;
             r->last_vtime = r->last.vtime;
             r->count++;
-            *ev = r->last;
+            memcpy(ev, &r->last, event_size[r->last.type]);
             return 1;
         }
         if (!trace_event_name((TraceEventType)type))
@@ -545,7 +553,8 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         if (r->count - r->blk_first == r->blk_events)
             return fail(r, err, r->rec_off, "more events than the block holds");
         r->arena_used = 0;
-        memset(ev, 0, sizeof *ev);
+        /* No memset of the whole event: the decoder sets every field of its member of
+         * the union, and the other members mean nothing for this type. */
         ev->type = (TraceEventType)type;
         uint64_t dt = get_uleb(&c, UINT64_MAX - r->last_vtime, "virtual time overflows");
         ev->vtime = r->last_vtime + dt;
@@ -563,7 +572,7 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         r->last_vtime = ev->vtime;
         r->last_pc = ev->pc;
         r->count++;
-        r->last = *ev;
+        memcpy(&r->last, ev, event_size[type]);   /* the header and this type's member */
         r->have_last = true;
         return 1;
     }
