@@ -41,6 +41,9 @@ struct TraceReader {
     uint64_t last_vtime, last_pc, count;
     TraceEvent last;           /* the last event, for repeat records */
     bool have_last;
+    bool last_skipped;         /* the last event was not one of only: nor its repeats */
+    bool filtered;             /* trace_reader_only: hand out the events of only */
+    TraceTypeSet only;
     uint64_t rep_left, rep_dt;
     uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];   /* as the writer's: x32/x64 differences */
     int state;                 /* 0 reading, 1 clean end seen, -1 failed */
@@ -358,6 +361,46 @@ static void dec_descs(Cur *c, TraceDescList *v)
 #undef EV
 #undef F
 
+/* Stepping over the fields of an event trace_reader_only leaves out: each varint and
+ * length read and bounded as when decoding, nothing stored. */
+static inline void skip_num(Cur *c) { (void)get_uleb(c, UINT64_MAX, "field value out of range"); }
+static inline void skip_raw(Cur *c, uint64_t max, const char *what)
+{
+    size_t n;
+    (void)get_raw(c, max, what, &n);
+}
+#define SKIP_u8(c) skip_num(c);
+#define SKIP_u16(c) skip_num(c);
+#define SKIP_u32(c) skip_num(c);
+#define SKIP_u64(c) skip_num(c);
+#define SKIP_x8(c) skip_num(c);
+#define SKIP_x16(c) skip_num(c);
+#define SKIP_x32(c) skip_num(c);
+#define SKIP_x64(c) skip_num(c);
+#define SKIP_bdf(c) skip_num(c);
+#define SKIP_name(c) (void)get_uleb(c, c->r->nnames, "undefined string id");
+#define SKIP_str(c) skip_raw(c, TRACE_MAX_STRING, "bad string length");
+#define SKIP_bytes(c) skip_raw(c, TRACE_MAX_RECORD, "bad bytes length");
+#define SKIP_descs(c)                                                                      \
+    {                                                                                      \
+        uint64_t n_ = get_uleb(c, (uint64_t)(c->end - c->p) / 5, "bad descriptor count");  \
+        for (uint64_t i_ = 0; i_ < 5 * n_; i_++)                                           \
+            skip_num(c);                                                                   \
+    }
+#define F(type, fname) SKIP_##type(c)
+#define EV(id, name, family, ...) \
+    static void skip_##name(Cur *c) { __VA_ARGS__ }
+#include "trace/events.def"
+#undef EV
+#undef F
+
+void trace_reader_only(TraceReader *r, const TraceTypeSet *types)
+{
+    r->filtered = types != NULL;
+    if (types)
+        r->only = *types;
+}
+
 static bool grow(uint8_t **buf, size_t *cap, size_t need)
 {
     if (need <= *cap)
@@ -540,6 +583,11 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
                 return fail(r, err, r->rec_off, "malformed repeat record: %s", c.why);
             r->blk_pos = (size_t)(c.p - r->blk);
             r->have_last = false;         /* a repeat follows an event, never a repeat */
+            if (r->last_skipped) {        /* repeats of an event left out: counted only */
+                r->last_vtime += n * dt;
+                r->count += n;
+                continue;
+            }
             r->rep_left = n - 1;
             r->rep_dt = dt;
             r->last.vtime += dt;
@@ -552,6 +600,25 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
             return fail(r, err, r->rec_off, "unknown event type %u (written by a newer ringside?)", type);
         if (r->count - r->blk_first == r->blk_events)
             return fail(r, err, r->rec_off, "more events than the block holds");
+        if (r->filtered && !trace_types_has(&r->only, type)) {
+            uint64_t dt = get_uleb(&c, UINT64_MAX - r->last_vtime, "virtual time overflows");
+            uint64_t pc = r->last_pc + trace_unzigzag(get_uleb(&c, UINT64_MAX, "bad pc"));
+            (void)get_uleb(&c, r->nnames, "undefined symbol id");
+            switch (type) {
+#define EV(id, name, family, ...) case TRACE_EV_##name: skip_##name(&c); break;
+#include "trace/events.def"
+#undef EV
+            default: break;
+            }
+            if (c.why)
+                return fail(r, err, r->rec_off, "malformed %s record: %s", trace_event_name((TraceEventType)type), c.why);
+            r->blk_pos = (size_t)(c.p - r->blk);
+            r->last_vtime += dt;
+            r->last_pc = pc;
+            r->count++;
+            r->have_last = r->last_skipped = true;
+            continue;
+        }
         r->arena_used = 0;
         /* No memset of the whole event: the decoder sets every field of its member of
          * the union, and the other members mean nothing for this type. */
@@ -574,6 +641,7 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         r->count++;
         memcpy(&r->last, ev, event_size[type]);   /* the header and this type's member */
         r->have_last = true;
+        r->last_skipped = false;
         return 1;
     }
 }

@@ -190,6 +190,11 @@ TraceReader *trace_reader_open(const char *path, Err *err);
 /* 1: an event in *ev; 0: clean end (end record seen, counts agree, nothing after it);
  * -1: corrupt or truncated, err says at which byte offset. Errors are sticky. */
 int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err);
+/* From now on trace_read_next hands out only the events of these types (NULL: all
+ * again): the others are stepped over, checked less closely (each value's varint and
+ * bounds, not its range or its names), and counted. A pass that wants a few types
+ * (replay's recorded inputs) then skips the cost of decoding every event. */
+void trace_reader_only(TraceReader *r, const TraceTypeSet *types);
 const TraceHeader *trace_reader_header(const TraceReader *r);
 unsigned trace_reader_version(const TraceReader *r);
 /* Byte offset of the record read last (of the next one before the first read). */
