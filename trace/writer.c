@@ -5,14 +5,18 @@
  * (names never change while the writer is open: trace.h), and are defined again in
  * every block that uses them, so that a reader can start at any block. An event equal
  * to the one before (same type, pc, symbol and fields: a UART status poll in a busy
- * loop) at a steady time step is folded into a repeat record. A full block gets its
- * header and CRC-32 and is written out whole; any failure is sticky and the file is cut
- * back to the last complete block. */
+ * loop) at a steady time step is folded into a repeat record. A full block is handed
+ * to a writer thread (double buffering: the run fills the other buffer meanwhile),
+ * which gives it its header and CRC-32, compresses it if asked and writes it out
+ * whole, one block after another in order, so the bytes are those a single thread
+ * would write; any failure is sticky and the file is cut back to the last complete
+ * record. The run learns of a failed write when it seals the next block. */
 #include "trace/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -58,10 +62,8 @@ struct TraceWriter {
     size_t cap;
     uint8_t *p;                /* next free byte */
     uint8_t *lim;              /* a record that would end past it goes to the next block */
-    uint64_t flushed;          /* bytes in the file, all of them complete blocks */
     uint64_t last_vtime, last_pc, count;
     uint64_t block_first, block_vtime;   /* the open block's first event and base time */
-    uint32_t chain;            /* CRC-32 of the CRC-32s of the blocks written, for the end */
     uint32_t block_seq;        /* blocks begun, from 1 */
     /* folding: the last event record of this block (its symbol and fields) */
     const uint8_t *last_body;
@@ -79,11 +81,28 @@ struct TraceWriter {
     NameInfo *info;            /* info[id], id 1..nnames */
     uint32_t nnames;
     size_t info_cap;
+    bool failed;               /* sticky: nothing more is recorded */
+    char error[256];
+    /* The writer thread's side. While a block is in flight (job) the thread alone
+     * touches these and the block; the run waits for it (wait_idle) before it reads them. */
+    bool io_failed;            /* the file itself failed: nothing more is written */
+    char io_error[256];
+    uint64_t flushed;          /* bytes in the file, all of them complete blocks */
+    uint32_t chain;            /* CRC-32 of the CRC-32s of the blocks written, for the end */
     uint8_t *zbuf;             /* compressed block */
     size_t zcap;
-    bool failed;               /* sticky: nothing more is recorded */
-    bool io_failed;            /* the file itself failed: nothing more is written */
-    char error[256];
+    bool threaded;             /* a writer thread runs (else blocks are written in place) */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool job, stop;
+    struct Sealed {
+        uint8_t *buf;          /* block header room, then raw payload bytes */
+        size_t raw;
+        uint64_t first, vtime, events;
+    } sealed;
+    uint8_t *spare;            /* the other buffer of the two */
+    size_t spare_cap;
 };
 
 static int fail(TraceWriter *tw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -116,8 +135,11 @@ static int write_all(int fd, const uint8_t *b, size_t n, size_t *done)
 }
 
 /* Writes n bytes at the end of the file, all or nothing: on a failure the file is cut
- * back to the last complete block, and *room (if given) says how many bytes did fit. */
-static int write_out(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
+ * back to the last complete block, io_failed is set with the reason in io_error, and
+ * *room (if given) says how many bytes did fit. The writer thread's side (or the run's
+ * before the thread starts, after it stopped, or without one): never touches the run's
+ * state. */
+static int io_write(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
 {
     size_t done;
     if (tw->io_failed)
@@ -129,9 +151,18 @@ static int write_out(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
         if (done && ftruncate(tw->fd, (off_t)tw->flushed) == 0)
             lseek(tw->fd, (off_t)tw->flushed, SEEK_SET);
         tw->io_failed = true;
-        return fail(tw, "cannot write trace %s: %s", tw->path, strerror(e));
+        snprintf(tw->io_error, sizeof tw->io_error, "cannot write trace %s: %s", tw->path, strerror(e));
+        return -1;
     }
     tw->flushed += n;
+    return 0;
+}
+
+/* io_write from the run, a failure made its sticky error. */
+static int write_out(TraceWriter *tw, const uint8_t *b, size_t n)
+{
+    if (io_write(tw, b, n, NULL) < 0)
+        return fail(tw, "%s", tw->io_error);
     return 0;
 }
 
@@ -185,9 +216,9 @@ static size_t record_len(const uint8_t *p, const uint8_t *end, uint64_t *events)
 /* A block that did not fit in the file (room bytes did): writes, as a block of its
  * own, the records of it that fit, so that the file ends at the last complete record
  * that could be written rather than at the last block. Nothing if none fits. */
-static void write_what_fits(TraceWriter *tw, size_t room)
+static void write_what_fits(TraceWriter *tw, const struct Sealed *sb, size_t room)
 {
-    const uint8_t *pay = tw->buf + TRACE_BLOCK_HEADER, *end = tw->p;
+    const uint8_t *pay = sb->buf + TRACE_BLOCK_HEADER, *end = pay + sb->raw;
     size_t fit = 0;
     uint64_t events = 0, k_events;
     if (room <= TRACE_BLOCK_HEADER)
@@ -201,8 +232,8 @@ static void write_what_fits(TraceWriter *tw, size_t room)
     }
     if (!events)
         return;
-    uint8_t *h = tw->buf;
-    block_header(h, (uint32_t)fit, (uint32_t)fit, tw->block_first, tw->block_vtime, events, 0, pay);
+    uint8_t *h = sb->buf;
+    block_header(h, (uint32_t)fit, (uint32_t)fit, sb->first, sb->vtime, events, 0, pay);
     size_t done;
     if (write_all(tw->fd, h, TRACE_BLOCK_HEADER + fit, &done) == 0)
         tw->flushed += TRACE_BLOCK_HEADER + fit;
@@ -239,40 +270,106 @@ static void end_fold(TraceWriter *tw)
     tw->last_body = NULL;
 }
 
-/* Seals the open block (if it holds anything) and writes it out; a new one begins. */
+/* Compresses (if asked), checksums and writes one sealed block, and chains its CRC:
+ * the writer thread's work (or the run's when there is no thread). A failure is left
+ * in io_failed and io_error. */
+static void write_block(TraceWriter *tw, const struct Sealed *sb)
+{
+    if (tw->io_failed)
+        return;
+    uint8_t *blk = sb->buf;
+    size_t stored = sb->raw;
+    unsigned flags = 0;
+    if (tw->compress == TRACE_COMPRESS_ZSTD) {
+        size_t bound = trace_zstd_bound(sb->raw) + TRACE_BLOCK_HEADER;
+        if (bound > tw->zcap) {
+            uint8_t *z = realloc(tw->zbuf, bound);
+            if (!z) {
+                tw->io_failed = true;
+                snprintf(tw->io_error, sizeof tw->io_error, "out of memory");
+                return;
+            }
+            tw->zbuf = z;
+            tw->zcap = bound;
+        }
+        size_t k = trace_zstd_compress(tw->zbuf + TRACE_BLOCK_HEADER, bound - TRACE_BLOCK_HEADER,
+                                       sb->buf + TRACE_BLOCK_HEADER, sb->raw);
+        if (k == 0) {
+            tw->io_failed = true;
+            snprintf(tw->io_error, sizeof tw->io_error, "cannot compress trace %s", tw->path);
+            return;
+        }
+        blk = tw->zbuf;
+        stored = k;
+        flags = TRACE_BLK_ZSTD;
+    }
+    block_header(blk, (uint32_t)stored, (uint32_t)sb->raw, sb->first, sb->vtime, sb->events, flags,
+                 blk + TRACE_BLOCK_HEADER);
+    size_t room;
+    if (io_write(tw, blk, TRACE_BLOCK_HEADER + stored, &room) < 0)
+        write_what_fits(tw, sb, room);
+    tw->chain = trace_crc32(tw->chain, blk + TRACE_BLOCK_CRC, 4);
+}
+
+static void *writer_thread(void *arg)
+{
+    TraceWriter *tw = arg;
+    pthread_mutex_lock(&tw->mu);
+    for (;;) {
+        while (!tw->job && !tw->stop)
+            pthread_cond_wait(&tw->cv, &tw->mu);
+        if (!tw->job)
+            break;
+        pthread_mutex_unlock(&tw->mu);
+        write_block(tw, &tw->sealed);
+        pthread_mutex_lock(&tw->mu);
+        tw->job = false;
+        pthread_cond_broadcast(&tw->cv);
+    }
+    pthread_mutex_unlock(&tw->mu);
+    return NULL;
+}
+
+/* Waits until the writer thread has written every block handed to it; its side of
+ * the state is then the run's to read. A write that failed becomes the sticky error. */
+static int wait_idle(TraceWriter *tw)
+{
+    if (tw->threaded) {
+        pthread_mutex_lock(&tw->mu);
+        while (tw->job)
+            pthread_cond_wait(&tw->cv, &tw->mu);
+        pthread_mutex_unlock(&tw->mu);
+    }
+    return tw->io_failed ? fail(tw, "%s", tw->io_error) : 0;
+}
+
+/* Seals the open block (if it holds anything) and hands it to the writer thread,
+ * going on in the other buffer (or writes it in place without a thread); a new block
+ * begins. -1 when a write failed: with a thread, this block's or the one before. */
 static int seal(TraceWriter *tw)
 {
     end_fold(tw);
     size_t raw = (size_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER;
     int r = 0;
-    if (raw && tw->fd >= 0 && !tw->io_failed) {
-        uint8_t *blk = tw->buf;
-        size_t stored = raw;
-        unsigned flags = 0;
-        if (tw->compress == TRACE_COMPRESS_ZSTD) {
-            size_t bound = trace_zstd_bound(raw) + TRACE_BLOCK_HEADER;
-            if (bound > tw->zcap) {
-                uint8_t *z = realloc(tw->zbuf, bound);
-                if (!z)
-                    return fail(tw, "out of memory");
-                tw->zbuf = z;
-                tw->zcap = bound;
-            }
-            size_t k = trace_zstd_compress(tw->zbuf + TRACE_BLOCK_HEADER, bound - TRACE_BLOCK_HEADER,
-                                           tw->buf + TRACE_BLOCK_HEADER, raw);
-            if (k == 0)
-                return fail(tw, "cannot compress trace %s", tw->path);
-            blk = tw->zbuf;
-            stored = k;
-            flags = TRACE_BLK_ZSTD;
+    if (raw && tw->fd >= 0) {
+        r = wait_idle(tw);
+        struct Sealed sb = { tw->buf, raw, tw->block_first, tw->block_vtime, tw->count - tw->block_first };
+        if (r == 0 && tw->threaded) {
+            pthread_mutex_lock(&tw->mu);
+            tw->sealed = sb;
+            tw->job = true;
+            pthread_cond_signal(&tw->cv);
+            pthread_mutex_unlock(&tw->mu);
+            uint8_t *b = tw->buf;
+            size_t c = tw->cap;
+            tw->buf = tw->spare;
+            tw->cap = tw->spare_cap;
+            tw->spare = b;
+            tw->spare_cap = c;
+        } else if (r == 0) {
+            write_block(tw, &sb);
+            r = wait_idle(tw);
         }
-        block_header(blk, (uint32_t)stored, (uint32_t)raw, tw->block_first, tw->block_vtime,
-                     tw->count - tw->block_first, flags, blk + TRACE_BLOCK_HEADER);
-        size_t room;
-        r = write_out(tw, blk, TRACE_BLOCK_HEADER + stored, &room);
-        if (r < 0)
-            write_what_fits(tw, room);
-        tw->chain = trace_crc32(tw->chain, blk + TRACE_BLOCK_CRC, 4);
     }
     reset_block(tw);
     return r;
@@ -731,7 +828,7 @@ static int put_header(TraceWriter *tw, const TraceHeader *hdr)
     st32_le(h + 12, (uint32_t)len);
     st32_le(p, trace_crc32(0, h, len - 4));
     free(argv);
-    int r = write_out(tw, h, len, NULL);
+    int r = write_out(tw, h, len);
     free(h);
     return r;
 }
@@ -746,9 +843,10 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
     tw->fd = fd;
     tw->compress = compress;
     tw->path = strdup(path ? path : "(none)");
-    tw->cap = TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET;
+    tw->cap = tw->spare_cap = TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET;
     tw->buf = malloc(tw->cap);
-    if (!tw->path || !tw->buf) {
+    tw->spare = fd >= 0 ? malloc(tw->spare_cap) : NULL;
+    if (!tw->path || !tw->buf || (fd >= 0 && !tw->spare)) {
         err_set(err, "out of memory");
         trace_close(tw, NULL);
         return NULL;
@@ -765,6 +863,18 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
         err_set(err, "%s", tw->error);
         trace_close(tw, NULL);
         return NULL;
+    }
+    /* Without a thread (none could be made) the blocks are written in place: the same
+     * bytes, on the run's time. */
+    if (fd >= 0 && pthread_mutex_init(&tw->mu, NULL) == 0) {
+        if (pthread_cond_init(&tw->cv, NULL) == 0) {
+            if (pthread_create(&tw->thread, NULL, writer_thread, tw) == 0)
+                tw->threaded = true;
+            else
+                pthread_cond_destroy(&tw->cv);
+        }
+        if (!tw->threaded)
+            pthread_mutex_destroy(&tw->mu);
     }
     return tw;
 }
@@ -802,8 +912,10 @@ void trace_observe(void *tw, const TraceEvent *ev)
 
 int trace_flush(TraceWriter *tw, Err *err)
 {
-    if (tw && tw->fd >= 0)
+    if (tw && tw->fd >= 0) {
         seal(tw);
+        wait_idle(tw);           /* out in the file when this returns */
+    }
     if (tw && tw->failed)
         return err_set(err, "%s", tw->error);
     return 0;
@@ -815,7 +927,18 @@ uint64_t trace_count(const TraceWriter *tw) { return tw ? tw->count : 0; }
 
 uint64_t trace_bytes(const TraceWriter *tw)
 {
-    return tw ? tw->flushed + (uint64_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER : 0;
+    if (!tw)
+        return 0;
+    uint64_t inflight = 0, flushed;
+    pthread_mutex_t *mu = (pthread_mutex_t *)&tw->mu;   /* locking is not a change */
+    if (tw->threaded)
+        pthread_mutex_lock(mu);
+    flushed = tw->flushed;
+    if (tw->job)
+        inflight = tw->sealed.raw;   /* as it will be stored, but for compression */
+    if (tw->threaded)
+        pthread_mutex_unlock(mu);
+    return flushed + inflight + (uint64_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER;
 }
 
 int trace_close(TraceWriter *tw, Err *err)
@@ -827,12 +950,22 @@ int trace_close(TraceWriter *tw, Err *err)
          * are whole and still go out, without the end block, so the file reads as a
          * truncated trace up to the refusal. */
         bool ok = !tw->failed;
-        if (seal(tw) == 0 && ok) {
+        if (seal(tw) == 0 && wait_idle(tw) == 0 && ok) {
             uint8_t end[TRACE_BLOCK_HEADER + 4];
             st32_le(end + TRACE_BLOCK_HEADER, tw->chain);
             block_header(end, 4, 4, tw->count, tw->last_vtime, 0, TRACE_BLK_END, end + TRACE_BLOCK_HEADER);
-            write_out(tw, end, sizeof end, NULL);
+            write_out(tw, end, sizeof end);
         }
+    }
+    if (tw->threaded) {
+        pthread_mutex_lock(&tw->mu);
+        tw->stop = true;
+        pthread_cond_broadcast(&tw->cv);
+        pthread_mutex_unlock(&tw->mu);
+        pthread_join(tw->thread, NULL);
+        pthread_cond_destroy(&tw->cv);
+        pthread_mutex_destroy(&tw->mu);
+        tw->threaded = false;
     }
     if (tw->fd >= 0 && close(tw->fd) < 0)
         fail(tw, "cannot write trace %s: %s", tw->path, strerror(errno));
@@ -843,6 +976,7 @@ int trace_close(TraceWriter *tw, Err *err)
     free(tw->ptrs);
     free(tw->info);
     free(tw->buf);
+    free(tw->spare);
     free(tw->zbuf);
     free(tw->path);
     free(tw);
