@@ -514,9 +514,9 @@ static inline bool defined_here(const TraceWriter *tw, uint32_t id)
  * up and defines it (name_id, make_room) and refreshes the entry. */
 static inline bool name_cached(const TraceWriter *tw, const NameCache *c, const char *s, uint32_t *id)
 {
+    *id = c->id;
     if (c->ptr != s || c->block != tw->block_seq)
         return false;
-    *id = c->id;
 #if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
     if (s && strcmp(tw->info[c->id].s, s) != 0) {
         fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
@@ -580,6 +580,26 @@ static int make_room(TraceWriter *tw, size_t need, const uint32_t *ids, unsigned
     return fail(tw, "out of memory");
 }
 
+/* The slow path of an event's names and room: ids looked up (a name not in its slot's
+ * cache), the names the block lacks defined, the block sealed if the record does not
+ * fit, and the cache refreshed. */
+static __attribute__((noinline)) int names_slow(TraceWriter *tw, NameCache *nc, const char *const *nm,
+                                                uint32_t *id, unsigned n, size_t need)
+{
+    bool here = true;
+    for (unsigned i = 0; i < n; i++) {
+        id[i] = name_id(tw, nm[i]);
+        if (id[i] == NO_ID)
+            return -1;
+        here = here && defined_here(tw, id[i]);
+    }
+    if ((!here || tw->p + need > tw->lim) && make_room(tw, need, id, n) < 0)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        nc[i] = (NameCache){ nm[i], id[i], tw->block_seq };
+    return 0;
+}
+
 static int refuse_time(TraceWriter *tw, unsigned type, uint64_t vtime)
 {
     return fail(tw, "trace event %s at virtual time %" PRIu64 " is before the previous event (%" PRIu64 ")",
@@ -589,7 +609,7 @@ static int refuse_time(TraceWriter *tw, unsigned type, uint64_t vtime)
 /* Ends an encoded event record [rec, end): body is where its symbol starts. Folds it
  * into a repeat when it equals the event before at the same time step (moved: some
  * difference-coded field changed). */
-static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *body, uint8_t *end,
+static inline __attribute__((always_inline)) int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *body, uint8_t *end,
                          uint64_t vtime, uint64_t pc, uint64_t moved)
 {
     uint64_t dt = vtime - tw->last_vtime;
@@ -733,21 +753,13 @@ static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *
         _Static_assert(ARRAY_SIZE(nm_) <= W_MAX_NAMES, "W_MAX_NAMES");                              \
         uint32_t id_[ARRAY_SIZE(nm_)];                                                              \
         NameCache *nc_ = tw->ncache[id];                                                            \
-        bool here_ = true, hit_ = true;                                                             \
+        bool hit_ = true;                                                                           \
         for (unsigned i_ = 0; i_ < ARRAY_SIZE(nm_); i_++) {                                         \
-            if (name_cached(tw, &nc_[i_], nm_[i_], &id_[i_]))                                       \
-                continue;                                                                           \
-            hit_ = false;                                                                           \
-            id_[i_] = name_id(tw, nm_[i_]);                                                         \
-            if (id_[i_] == NO_ID)                                                                   \
-                return -1;                                                                          \
-            here_ = here_ && defined_here(tw, id_[i_]);                                             \
+            hit_ &= name_cached(tw, &nc_[i_], nm_[i_], &id_[i_]);                                   \
         }                                                                                           \
-        if ((!here_ || tw->p + need_ > tw->lim) && make_room(tw, need_, id_, ARRAY_SIZE(nm_)) < 0)  \
+        if (__builtin_expect(!hit_ || tw->p + need_ > tw->lim, 0) &&                                \
+            names_slow(tw, nc_, nm_, id_, ARRAY_SIZE(nm_), need_) < 0)                              \
             return -1;                                                                              \
-        if (!hit_)                                                                                  \
-            for (unsigned i_ = 0; i_ < ARRAY_SIZE(nm_); i_++)                                       \
-                nc_[i_] = (NameCache){ nm_[i_], id_[i_], tw->block_seq };                           \
         uint8_t *rec_ = tw->p, *p_ = rec_;                                                          \
         *p_++ = id;                                                                                 \
         p_ = trace_put_uleb(p_, vtime - tw->last_vtime);                                            \
