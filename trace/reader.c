@@ -646,6 +646,38 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
     }
 }
 
+int64_t trace_reader_seek_time(TraceReader *r, uint64_t t, Err *err)
+{
+    if (r->state == -1)
+        return err_set(err, "%s", r->error);
+    if (r->blk_seq || r->count || r->state == 1)
+        return err_set(err, "%s: seek before reading", r->path);
+    uint8_t h[TRACE_BLOCK_HEADER], next[TRACE_BLOCK_HEADER];
+    uint64_t off = r->off;
+    if (fseek(r->f, (long)off, SEEK_SET) != 0 || fread(h, 1, sizeof h, r->f) != sizeof h)
+        goto done;
+    for (;;) {
+        /* block h holds the events after its base time up to the next block's base time */
+        if (ld16_le(h + 28) & TRACE_BLK_END)
+            break;
+        uint64_t at = off + TRACE_BLOCK_HEADER + ld32_le(h);
+        if (fseek(r->f, (long)at, SEEK_SET) != 0 || fread(next, 1, sizeof next, r->f) != sizeof next ||
+            (ld16_le(next + 28) & TRACE_BLK_END) || ld64_le(next + 16) >= t)
+            break;
+        /* skipped, unchecked; its CRC still joins the chain the end block checks */
+        r->chain = trace_crc32(r->chain, h + TRACE_BLOCK_CRC, 4);
+        r->count = ld64_le(next + 8);
+        r->last_vtime = ld64_le(next + 16);
+        off = at;
+        memcpy(h, next, sizeof h);
+    }
+done:
+    if (fseek(r->f, (long)off, SEEK_SET) != 0)
+        return fail(r, err, off, "cannot seek: %s", strerror(errno));
+    r->off = r->rec_off = off;
+    return (int64_t)r->count;
+}
+
 const TraceHeader *trace_reader_header(const TraceReader *r) { return &r->hdr; }
 unsigned trace_reader_version(const TraceReader *r) { return r->version; }
 uint64_t trace_reader_offset(const TraceReader *r) { return r->rec_off; }

@@ -195,6 +195,12 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err);
  * bounds, not its range or its names), and counted. A pass that wants a few types
  * (replay's recorded inputs) then skips the cost of decoding every event. */
 void trace_reader_only(TraceReader *r, const TraceTypeSet *types);
+/* Before the first read: goes to the block holding the first event at virtual time t
+ * or later, reading only the 36-byte block headers before it (a large trace starts at
+ * once), so that the next read is that block's first event (its events before t still
+ * come). The blocks skipped are not checked, but the end block's checksum still is.
+ * Returns how many events come before the next one read, or -1 (err). */
+int64_t trace_reader_seek_time(TraceReader *r, uint64_t t, Err *err);
 const TraceHeader *trace_reader_header(const TraceReader *r);
 unsigned trace_reader_version(const TraceReader *r);
 /* Byte offset of the record read last (of the next one before the first read). */

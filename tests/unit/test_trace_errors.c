@@ -466,6 +466,52 @@ static void test_damaged_middle_block(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
 }
 
+/* Seeking by time reads block headers only: a long trace is entered at the block
+ * holding the time, the events from there read as they were written, and the end
+ * block's checksum still holds. */
+static void test_seek_time(void)
+{
+    Err err;
+    TraceHeader h;
+    trace_test_header(&h);
+    TraceWriter *tw = trace_open(SMALL, &h, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    const uint64_t total = 60000, T = 3 * 45000;
+    for (uint64_t i = 0; i < total; i++)
+        CU_ASSERT_EQUAL_FATAL(trace_ev_mmio_write(tw, 3 * i, 0x80000000 + 4 * (i % 7), "fill", 0x10000000, 1, i & 0xff,
+                                                  "uart", "THR"), 0);
+    CU_ASSERT_EQUAL_FATAL(trace_close(tw, &err), 0);
+    TraceReader *r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    int64_t before = trace_reader_seek_time(r, T, &err);
+    CU_ASSERT(before > 0 && (uint64_t)before <= T / 3);
+    CU_ASSERT((uint64_t)before > total / 2);      /* most of the trace skipped */
+    TraceEvent ev;
+    uint64_t n = (uint64_t)before;
+    int rc;
+    while ((rc = trace_read_next(r, &ev, &err)) == 1) {
+        CU_ASSERT_EQUAL(ev.vtime, 3 * n);
+        CU_ASSERT_EQUAL(ev.u.mmio_write.value, n & 0xff);
+        n++;
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(n, total);
+    trace_reader_close(r);
+    /* a time past the end: the last block; before every event: from the start */
+    r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    before = trace_reader_seek_time(r, 10 * total, &err);
+    CU_ASSERT(before > 0 && (uint64_t)before < total);
+    CU_ASSERT_EQUAL(trace_reader_seek_time(r, 0, &err), -1);   /* once, before reading */
+    trace_reader_close(r);
+    r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(trace_reader_seek_time(r, 0, &err), 0);
+    CU_ASSERT_EQUAL(trace_read_next(r, &ev, &err), 1);
+    CU_ASSERT_EQUAL(ev.vtime, 0);
+    trace_reader_close(r);
+}
+
 int suite_trace_errors(void)
 {
     CU_pSuite s = CU_add_suite("trace_errors", NULL, trace_test_cleanup);
@@ -482,5 +528,6 @@ int suite_trace_errors(void)
     CU_add_test(s, "damaged vector: the listed errors", test_damaged_vector);
     CU_add_test(s, "a long configuration is kept whole", test_long_configuration);
     CU_add_test(s, "a damaged block in the middle: its offset", test_damaged_middle_block);
+    CU_add_test(s, "seek by time reads block headers only", test_seek_time);
     return 0;
 }
