@@ -103,7 +103,7 @@ bool tracer_wants_family(const Tracer *t, const char *family)
     return false;
 }
 
-const char *tracer_sym(const Tracer *t, uint64_t pc)
+const char *tracer_sym_lookup(const Tracer *t, uint64_t pc)
 {
     if (!t->syms || !pc)
         return NULL;

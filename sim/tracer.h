@@ -84,7 +84,16 @@ static inline bool tracer_wants(const Tracer *t, unsigned type) { return t && t-
 /* Whether anyone observes an event of this family ("bus", "ring_drv", ...). */
 bool tracer_wants_family(const Tracer *t, const char *family);
 
-const char *tracer_sym(const Tracer *t, uint64_t pc);
+/* The symbol of pc: the cached function's name when pc is in it (events come in runs
+ * from one function), else a table look-up. */
+const char *tracer_sym_lookup(const Tracer *t, uint64_t pc);
+static inline const char *tracer_sym(const Tracer *t, uint64_t pc)
+{
+    const SymCache *c = t->sym_cache;
+    if (c && t->syms && pc && pc - c->lo < c->hi - c->lo)
+        return c->name;
+    return tracer_sym_lookup(t, pc);
+}
 /* Hands ev to every observer of its type. */
 void tracer_dispatch(const Tracer *t, const TraceEvent *ev);
 
