@@ -482,6 +482,21 @@ static uint32_t name_new(TraceWriter *tw, const char *s)
     return id;
 }
 
+/* Sanitizer builds, which run every test, check the promise of trace.h: a name seen
+ * at an address still has the content it had there. */
+static inline void check_name(const TraceWriter *tw, uint32_t id, const char *s)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
+    if (strcmp(tw->info[id].s, s) != 0) {
+        fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
+                tw->info[id].s, s);
+        abort();
+    }
+#else
+    (void)tw, (void)id, (void)s;
+#endif
+}
+
 /* The id of a name (0 for NULL), NO_ID after a failure. */
 static inline uint32_t name_id(TraceWriter *tw, const char *s)
 {
@@ -490,14 +505,7 @@ static inline uint32_t name_id(TraceWriter *tw, const char *s)
     if (tw->ptrs_cap) {
         for (size_t j = hash_ptr(s, tw->ptrs_cap); tw->ptrs[j].ptr; j = (j + 1) & (tw->ptrs_cap - 1)) {
             if (tw->ptrs[j].ptr == s) {
-#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
-                /* Sanitizer builds, which run every test, check the promise of trace.h. */
-                if (strcmp(tw->info[tw->ptrs[j].id].s, s) != 0) {
-                    fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
-                            tw->info[tw->ptrs[j].id].s, s);
-                    abort();
-                }
-#endif
+                check_name(tw, tw->ptrs[j].id, s);
                 return tw->ptrs[j].id;
             }
         }
@@ -517,13 +525,8 @@ static inline bool name_cached(const TraceWriter *tw, const NameCache *c, const 
     *id = c->id;
     if (c->ptr != s || c->block != tw->block_seq)
         return false;
-#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
-    if (s && strcmp(tw->info[c->id].s, s) != 0) {
-        fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
-                tw->info[c->id].s, s);
-        abort();
-    }
-#endif
+    if (s)
+        check_name(tw, c->id, s);
     return true;
 }
 
