@@ -78,9 +78,10 @@ static void machine_queue_live(void *ctx, VirtioDevice *vd, unsigned q, bool liv
 }
 
 /* The bus hook reports every device access, unless the driver checker is the only
- * observer of bus events (a run with no trace file and no debugger): then it reports
- * the accesses to the checked device's BARs alone, which is all the checker takes, so
- * the console's accesses build no events. */
+ * observer of bus events besides the trace file (no debugger, no replay): then it
+ * hands the observers the accesses to the checked device's BARs alone, which is all
+ * the checker takes, so the console's accesses build no events (the trace file still
+ * records every access, bus_trace.h). */
 static void machine_bus_filter(Machine *m, bool bus)
 {
     const char *only[2];
@@ -91,7 +92,7 @@ static void machine_bus_filter(Machine *m, bool bus)
         trace_types_add_family(&fam, "bus");
         bool alone = true;
         for (unsigned ty = 0; ty < TRACE_EV_LIMIT; ty++)
-            if (trace_types_has(&fam, ty) && m->tracer.want[ty] != (trace_types_has(&ck, ty) ? 1 : 0))
+            if (trace_types_has(&fam, ty) && m->tracer.want_obs[ty] != (trace_types_has(&ck, ty) ? 1 : 0))
                 alone = false;
         const PciBar *bars = m->net_pci->pci.bars;
         for (unsigned b = 0; alone && b < PCI_NUM_BARS; b++)

@@ -745,6 +745,10 @@ static int recorded_input(const char *path, uint8_t **buf, size_t *len, NetRecor
     TraceReader *r = trace_reader_open(path, err);
     if (!r)
         return -1;
+    TraceTypeSet inputs = { { 0 } };       /* what the loop below takes: the inputs, and */
+    trace_types_add_family(&inputs, "input");
+    trace_types_add(&inputs, TRACE_EV_peer_action);   /* a capture that failed (net_recorded_add) */
+    trace_reader_only(r, &inputs);
     size_t cap = 0, n = 0;
     uint8_t *b = NULL;
     TraceEvent ev;

@@ -17,10 +17,24 @@ typedef struct MemWatcher {
     void *opaque;
 } MemWatcher;
 
+/* The watchers of one RAM page: idx[start .. start + count) of MemWatch. */
+typedef struct MemWatchPage {
+    uint64_t page;           /* address >> RAM_PAGE_SHIFT, plus 1 (0: free slot) */
+    uint32_t start, count;
+} MemWatchPage;
+
 typedef struct MemWatch {
     Ram *ram;
     MemWatcher *w;
     unsigned n, cap;
+    /* An index by page, rebuilt when the watchers change (rarely: a queue set up or
+     * reset), so that a store looks at the watchers of its page only, in registration
+     * order, instead of at all of them (a virtio-net device has dozens). */
+    MemWatchPage *pages;     /* open addressing, npages_cap slots (a power of two) */
+    unsigned npages_cap;
+    uint32_t *idx;           /* watcher indices, grouped by page */
+    unsigned gen;            /* changes with every add/remove */
+    bool index_bad;          /* out of memory building the index: scan all watchers */
 } MemWatch;
 
 /* Becomes ram's watcher (ram->watch_fn). */

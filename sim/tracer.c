@@ -103,7 +103,7 @@ bool tracer_wants_family(const Tracer *t, const char *family)
     return false;
 }
 
-const char *tracer_sym(const Tracer *t, uint64_t pc)
+const char *tracer_sym_lookup(const Tracer *t, uint64_t pc)
 {
     if (!t->syms || !pc)
         return NULL;
@@ -115,14 +115,6 @@ const char *tracer_sym(const Tracer *t, uint64_t pc)
     if (s && c && s->size)
         *c = (SymCache){ s->addr, s->addr + s->size, s->name };
     return s ? s->name : NULL;
-}
-
-/* Whether the writer takes an event of type ty now: it wants the type and, after a
- * snapshot was restored, the run is past what the file already holds. */
-static inline bool writer_takes(const Tracer *t, unsigned ty)
-{
-    return t->writer && trace_types_has(&t->writer_types, ty) &&
-           (!t->writer_recording || recgate_pass(&((Tracer *)t)->writer_gate));
 }
 
 /* The observers other than the writer. Observers may not change the list while it is
@@ -143,7 +135,7 @@ static void dispatch_observers(const Tracer *t, const TraceEvent *ev)
 
 void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
 {
-    if (writer_takes(t, ev->type))
+    if (tracer_writer_takes(t, ev->type))
         trace_emit(t->writer, ev);
     dispatch_observers(t, ev);
 }
@@ -153,7 +145,7 @@ void tracer_dispatch(const Tracer *t, const TraceEvent *ev)
     void tracer_ev_##name(const Tracer *t, uint64_t vtime, uint64_t pc,                          \
                           const char *sym TRACE_GEN_PARAMS(__VA_ARGS__))                         \
     {                                                                                            \
-        if (writer_takes(t, TRACE_EV_##name))                                                    \
+        if (tracer_writer_takes(t, TRACE_EV_##name))                                                    \
             trace_ev_##name(t->writer, vtime, pc, sym TRACE_GEN_CALL(__VA_ARGS__));              \
         if (!t->want_obs[TRACE_EV_##name])                                                       \
             return;                                                                              \

@@ -31,6 +31,10 @@
  * has room; they return the byte after. */
 static inline uint8_t *trace_put_uleb(uint8_t *p, uint64_t v)
 {
+    if (__builtin_expect(v < 0x80, 1)) {   /* most values of a trace: one byte */
+        *p = (uint8_t)v;
+        return p + 1;
+    }
     while (v >= 0x80) {
         *p++ = (uint8_t)(v | 0x80);
         v >>= 7;

@@ -41,6 +41,9 @@ struct TraceReader {
     uint64_t last_vtime, last_pc, count;
     TraceEvent last;           /* the last event, for repeat records */
     bool have_last;
+    bool last_skipped;         /* the last event was not one of only: nor its repeats */
+    bool filtered;             /* trace_reader_only: hand out the events of only */
+    TraceTypeSet only;
     uint64_t rep_left, rep_dt;
     uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];   /* as the writer's: x32/x64 differences */
     int state;                 /* 0 reading, 1 clean end seen, -1 failed */
@@ -358,6 +361,46 @@ static void dec_descs(Cur *c, TraceDescList *v)
 #undef EV
 #undef F
 
+/* Stepping over the fields of an event trace_reader_only leaves out: each varint and
+ * length read and bounded as when decoding, nothing stored. */
+static inline void skip_num(Cur *c) { (void)get_uleb(c, UINT64_MAX, "field value out of range"); }
+static inline void skip_raw(Cur *c, uint64_t max, const char *what)
+{
+    size_t n;
+    (void)get_raw(c, max, what, &n);
+}
+#define SKIP_u8(c) skip_num(c);
+#define SKIP_u16(c) skip_num(c);
+#define SKIP_u32(c) skip_num(c);
+#define SKIP_u64(c) skip_num(c);
+#define SKIP_x8(c) skip_num(c);
+#define SKIP_x16(c) skip_num(c);
+#define SKIP_x32(c) skip_num(c);
+#define SKIP_x64(c) skip_num(c);
+#define SKIP_bdf(c) skip_num(c);
+#define SKIP_name(c) (void)get_uleb(c, c->r->nnames, "undefined string id");
+#define SKIP_str(c) skip_raw(c, TRACE_MAX_STRING, "bad string length");
+#define SKIP_bytes(c) skip_raw(c, TRACE_MAX_RECORD, "bad bytes length");
+#define SKIP_descs(c)                                                                      \
+    {                                                                                      \
+        uint64_t n_ = get_uleb(c, (uint64_t)(c->end - c->p) / 5, "bad descriptor count");  \
+        for (uint64_t i_ = 0; i_ < 5 * n_; i_++)                                           \
+            skip_num(c);                                                                   \
+    }
+#define F(type, fname) SKIP_##type(c)
+#define EV(id, name, family, ...) \
+    static void skip_##name(Cur *c) { __VA_ARGS__ }
+#include "trace/events.def"
+#undef EV
+#undef F
+
+void trace_reader_only(TraceReader *r, const TraceTypeSet *types)
+{
+    r->filtered = types != NULL;
+    if (types)
+        r->only = *types;
+}
+
 static bool grow(uint8_t **buf, size_t *cap, size_t need)
 {
     if (need <= *cap)
@@ -486,6 +529,14 @@ static int read_block(TraceReader *r, Err *err)
     return 1;
 }
 
+/* The bytes of a TraceEvent that an event of each type uses: the header and its member
+ * of the union (copied instead of the whole union, which the largest type sizes). */
+static const uint16_t event_size[TRACE_EV_LIMIT] = {
+#define EV(id, name, family, ...) [id] = offsetof(TraceEvent, u) + sizeof(TraceEv_##name),
+#include "trace/events.def"
+#undef EV
+};
+
 int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
 {
     if (r->state == 1)
@@ -497,7 +548,7 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         r->last.vtime += r->rep_dt;
         r->last_vtime = r->last.vtime;
         r->count++;
-        *ev = r->last;
+        memcpy(ev, &r->last, event_size[r->last.type]);
         return 1;
     }
     for (;;) {
@@ -532,20 +583,45 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
                 return fail(r, err, r->rec_off, "malformed repeat record: %s", c.why);
             r->blk_pos = (size_t)(c.p - r->blk);
             r->have_last = false;         /* a repeat follows an event, never a repeat */
+            if (r->last_skipped) {        /* repeats of an event left out: counted only */
+                r->last_vtime += n * dt;
+                r->count += n;
+                continue;
+            }
             r->rep_left = n - 1;
             r->rep_dt = dt;
             r->last.vtime += dt;
             r->last_vtime = r->last.vtime;
             r->count++;
-            *ev = r->last;
+            memcpy(ev, &r->last, event_size[r->last.type]);
             return 1;
         }
         if (!trace_event_name((TraceEventType)type))
             return fail(r, err, r->rec_off, "unknown event type %u (written by a newer ringside?)", type);
         if (r->count - r->blk_first == r->blk_events)
             return fail(r, err, r->rec_off, "more events than the block holds");
+        if (r->filtered && !trace_types_has(&r->only, type)) {
+            uint64_t dt = get_uleb(&c, UINT64_MAX - r->last_vtime, "virtual time overflows");
+            uint64_t pc = r->last_pc + trace_unzigzag(get_uleb(&c, UINT64_MAX, "bad pc"));
+            (void)get_uleb(&c, r->nnames, "undefined symbol id");
+            switch (type) {
+#define EV(id, name, family, ...) case TRACE_EV_##name: skip_##name(&c); break;
+#include "trace/events.def"
+#undef EV
+            default: break;
+            }
+            if (c.why)
+                return fail(r, err, r->rec_off, "malformed %s record: %s", trace_event_name((TraceEventType)type), c.why);
+            r->blk_pos = (size_t)(c.p - r->blk);
+            r->last_vtime += dt;
+            r->last_pc = pc;
+            r->count++;
+            r->have_last = r->last_skipped = true;
+            continue;
+        }
         r->arena_used = 0;
-        memset(ev, 0, sizeof *ev);
+        /* No memset of the whole event: the decoder sets every field of its member of
+         * the union, and the other members mean nothing for this type. */
         ev->type = (TraceEventType)type;
         uint64_t dt = get_uleb(&c, UINT64_MAX - r->last_vtime, "virtual time overflows");
         ev->vtime = r->last_vtime + dt;
@@ -563,10 +639,43 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         r->last_vtime = ev->vtime;
         r->last_pc = ev->pc;
         r->count++;
-        r->last = *ev;
+        memcpy(&r->last, ev, event_size[type]);   /* the header and this type's member */
         r->have_last = true;
+        r->last_skipped = false;
         return 1;
     }
+}
+
+int64_t trace_reader_seek_time(TraceReader *r, uint64_t t, Err *err)
+{
+    if (r->state == -1)
+        return err_set(err, "%s", r->error);
+    if (r->blk_seq || r->count || r->state == 1)
+        return err_set(err, "%s: seek before reading", r->path);
+    uint8_t h[TRACE_BLOCK_HEADER], next[TRACE_BLOCK_HEADER];
+    uint64_t off = r->off;
+    if (fseek(r->f, (long)off, SEEK_SET) != 0 || fread(h, 1, sizeof h, r->f) != sizeof h)
+        goto done;
+    for (;;) {
+        /* block h holds the events after its base time up to the next block's base time */
+        if (ld16_le(h + 28) & TRACE_BLK_END)
+            break;
+        uint64_t at = off + TRACE_BLOCK_HEADER + ld32_le(h);
+        if (fseek(r->f, (long)at, SEEK_SET) != 0 || fread(next, 1, sizeof next, r->f) != sizeof next ||
+            (ld16_le(next + 28) & TRACE_BLK_END) || ld64_le(next + 16) >= t)
+            break;
+        /* skipped, unchecked; its CRC still joins the chain the end block checks */
+        r->chain = trace_crc32(r->chain, h + TRACE_BLOCK_CRC, 4);
+        r->count = ld64_le(next + 8);
+        r->last_vtime = ld64_le(next + 16);
+        off = at;
+        memcpy(h, next, sizeof h);
+    }
+done:
+    if (fseek(r->f, (long)off, SEEK_SET) != 0)
+        return fail(r, err, off, "cannot seek: %s", strerror(errno));
+    r->off = r->rec_off = off;
+    return (int64_t)r->count;
 }
 
 const TraceHeader *trace_reader_header(const TraceReader *r) { return &r->hdr; }

@@ -38,6 +38,60 @@ static void block(uint32_t h[8], const uint8_t *p)
     h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+/* The same compression with the x86 SHA extensions (Intel SHA-NI: sha256rnds2 does two
+ * rounds, sha256msg1/msg2 the message schedule), about ten times fewer instructions: a
+ * traced run hashes its firmware (about 1.3 MB) for the header, which cost 4 % of a
+ * short ping. Same results bit for bit, so traces do not depend on the host (the unit
+ * tests check both against FIPS 180-4's examples). Chosen at run time by CPUID. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void block_shani(uint32_t h[8], const uint8_t *p)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bll, 0x0405060700010203ll);
+    /* the state as the instructions take it: ABEF and CDGH */
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xb1);   /* CDAB */
+    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1b);  /* EFGH */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);                                          /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xf0);                                               /* CDGH */
+    __m128i abef = s0, cdgh = s1, w[4];
+    for (int i = 0; i < 16; i++) {
+        if (i < 4) {
+            w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+        } else {
+            /* W[t] = W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2]), four at a time */
+            __m128i x = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+            x = _mm_add_epi32(x, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+            w[i & 3] = _mm_sha256msg2_epu32(x, w[(i + 3) & 3]);
+        }
+        __m128i m = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+        s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0e));
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+    t = _mm_shuffle_epi32(s0, 0x1b);                                                 /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xb1);                                                /* DCHG */
+    _mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(t, s1, 0xf0));                /* DCBA */
+    _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(s1, t, 8));                   /* HGFE */
+}
+
+static bool have_shani(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        unsigned a, b, c, d;
+        bool sse = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1);
+        known = sse && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+    }
+    return known;
+}
+#define BLOCK(h, p) (have_shani() ? block_shani(h, p) : block(h, p))
+#else
+#define BLOCK(h, p) block(h, p)
+#endif
+
 void sha256_init(Sha256 *s)
 {
     static const uint32_t iv[8] = {
@@ -54,7 +108,7 @@ void sha256_update(Sha256 *s, const void *data, size_t n)
     s->total += n;
     while (n) {
         if (s->fill == 0 && n >= 64) {
-            block(s->h, p);
+            BLOCK(s->h, p);
             p += 64;
             n -= 64;
             continue;
@@ -65,7 +119,7 @@ void sha256_update(Sha256 *s, const void *data, size_t n)
         p += take;
         n -= take;
         if (s->fill == 64) {
-            block(s->h, s->buf);
+            BLOCK(s->h, s->buf);
             s->fill = 0;
         }
     }

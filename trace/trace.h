@@ -190,6 +190,17 @@ TraceReader *trace_reader_open(const char *path, Err *err);
 /* 1: an event in *ev; 0: clean end (end record seen, counts agree, nothing after it);
  * -1: corrupt or truncated, err says at which byte offset. Errors are sticky. */
 int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err);
+/* From now on trace_read_next hands out only the events of these types (NULL: all
+ * again): the others are stepped over, checked less closely (each value's varint and
+ * bounds, not its range or its names), and counted. A pass that wants a few types
+ * (replay's recorded inputs) then skips the cost of decoding every event. */
+void trace_reader_only(TraceReader *r, const TraceTypeSet *types);
+/* Before the first read: goes to the block holding the first event at virtual time t
+ * or later, reading only the 36-byte block headers before it (a large trace starts at
+ * once), so that the next read is that block's first event (its events before t still
+ * come). The blocks skipped are not checked, but the end block's checksum still is.
+ * Returns how many events come before the next one read, or -1 (err). */
+int64_t trace_reader_seek_time(TraceReader *r, uint64_t t, Err *err);
 const TraceHeader *trace_reader_header(const TraceReader *r);
 unsigned trace_reader_version(const TraceReader *r);
 /* Byte offset of the record read last (of the next one before the first read). */

@@ -5,14 +5,18 @@
  * (names never change while the writer is open: trace.h), and are defined again in
  * every block that uses them, so that a reader can start at any block. An event equal
  * to the one before (same type, pc, symbol and fields: a UART status poll in a busy
- * loop) at a steady time step is folded into a repeat record. A full block gets its
- * header and CRC-32 and is written out whole; any failure is sticky and the file is cut
- * back to the last complete block. */
+ * loop) at a steady time step is folded into a repeat record. A full block is handed
+ * to a writer thread (double buffering: the run fills the other buffer meanwhile),
+ * which gives it its header and CRC-32, compresses it if asked and writes it out
+ * whole, one block after another in order, so the bytes are those a single thread
+ * would write; any failure is sticky and the file is cut back to the last complete
+ * record. The run learns of a failed write when it seals the next block. */
 #include "trace/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -39,6 +43,16 @@ typedef struct NameInfo {
     uint32_t block;            /* sequence number of the last block that defined it */
 } NameInfo;
 
+/* The last names an event type's name slots (its symbol, then its name fields) had,
+ * with their ids, valid while block is the open block (the names are defined in it):
+ * a device emits the same region, register and function names over and over, so the
+ * id of a name is mostly one pointer compare away. */
+#define W_MAX_NAMES 4
+typedef struct NameCache {
+    const char *ptr;
+    uint32_t id, block;
+} NameCache;
+
 /* All of the writer's state is here (a snapshot saves its position and counts). */
 struct TraceWriter {
     int fd;                    /* -1: no file: events are checked and counted only */
@@ -48,10 +62,8 @@ struct TraceWriter {
     size_t cap;
     uint8_t *p;                /* next free byte */
     uint8_t *lim;              /* a record that would end past it goes to the next block */
-    uint64_t flushed;          /* bytes in the file, all of them complete blocks */
     uint64_t last_vtime, last_pc, count;
     uint64_t block_first, block_vtime;   /* the open block's first event and base time */
-    uint32_t chain;            /* CRC-32 of the CRC-32s of the blocks written, for the end */
     uint32_t block_seq;        /* blocks begun, from 1 */
     /* folding: the last event record of this block (its symbol and fields) */
     const uint8_t *last_body;
@@ -61,6 +73,7 @@ struct TraceWriter {
     /* x32/x64 fields (addresses, mostly) are written as the difference from the same
      * field of the same event type before, in this block: prev[type][field index] */
     uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];
+    NameCache ncache[TRACE_EV_LIMIT][W_MAX_NAMES];
     PtrSlot *ptrs;
     size_t ptrs_cap, ptrs_used;
     NameSlot *names;           /* keyed by content: ids never depend on addresses */
@@ -68,11 +81,28 @@ struct TraceWriter {
     NameInfo *info;            /* info[id], id 1..nnames */
     uint32_t nnames;
     size_t info_cap;
+    bool failed;               /* sticky: nothing more is recorded */
+    char error[256];
+    /* The writer thread's side. While a block is in flight (job) the thread alone
+     * touches these and the block; the run waits for it (wait_idle) before it reads them. */
+    bool io_failed;            /* the file itself failed: nothing more is written */
+    char io_error[256];
+    uint64_t flushed;          /* bytes in the file, all of them complete blocks */
+    uint32_t chain;            /* CRC-32 of the CRC-32s of the blocks written, for the end */
     uint8_t *zbuf;             /* compressed block */
     size_t zcap;
-    bool failed;               /* sticky: nothing more is recorded */
-    bool io_failed;            /* the file itself failed: nothing more is written */
-    char error[256];
+    bool threaded;             /* a writer thread runs (else blocks are written in place) */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool job, stop;
+    struct Sealed {
+        uint8_t *buf;          /* block header room, then raw payload bytes */
+        size_t raw;
+        uint64_t first, vtime, events;
+    } sealed;
+    uint8_t *spare;            /* the other buffer of the two */
+    size_t spare_cap;
 };
 
 static int fail(TraceWriter *tw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,8 +135,11 @@ static int write_all(int fd, const uint8_t *b, size_t n, size_t *done)
 }
 
 /* Writes n bytes at the end of the file, all or nothing: on a failure the file is cut
- * back to the last complete block, and *room (if given) says how many bytes did fit. */
-static int write_out(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
+ * back to the last complete block, io_failed is set with the reason in io_error, and
+ * *room (if given) says how many bytes did fit. The writer thread's side (or the run's
+ * before the thread starts, after it stopped, or without one): never touches the run's
+ * state. */
+static int io_write(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
 {
     size_t done;
     if (tw->io_failed)
@@ -118,9 +151,18 @@ static int write_out(TraceWriter *tw, const uint8_t *b, size_t n, size_t *room)
         if (done && ftruncate(tw->fd, (off_t)tw->flushed) == 0)
             lseek(tw->fd, (off_t)tw->flushed, SEEK_SET);
         tw->io_failed = true;
-        return fail(tw, "cannot write trace %s: %s", tw->path, strerror(e));
+        snprintf(tw->io_error, sizeof tw->io_error, "cannot write trace %s: %s", tw->path, strerror(e));
+        return -1;
     }
     tw->flushed += n;
+    return 0;
+}
+
+/* io_write from the run, a failure made its sticky error. */
+static int write_out(TraceWriter *tw, const uint8_t *b, size_t n)
+{
+    if (io_write(tw, b, n, NULL) < 0)
+        return fail(tw, "%s", tw->io_error);
     return 0;
 }
 
@@ -174,9 +216,9 @@ static size_t record_len(const uint8_t *p, const uint8_t *end, uint64_t *events)
 /* A block that did not fit in the file (room bytes did): writes, as a block of its
  * own, the records of it that fit, so that the file ends at the last complete record
  * that could be written rather than at the last block. Nothing if none fits. */
-static void write_what_fits(TraceWriter *tw, size_t room)
+static void write_what_fits(TraceWriter *tw, const struct Sealed *sb, size_t room)
 {
-    const uint8_t *pay = tw->buf + TRACE_BLOCK_HEADER, *end = tw->p;
+    const uint8_t *pay = sb->buf + TRACE_BLOCK_HEADER, *end = pay + sb->raw;
     size_t fit = 0;
     uint64_t events = 0, k_events;
     if (room <= TRACE_BLOCK_HEADER)
@@ -190,8 +232,8 @@ static void write_what_fits(TraceWriter *tw, size_t room)
     }
     if (!events)
         return;
-    uint8_t *h = tw->buf;
-    block_header(h, (uint32_t)fit, (uint32_t)fit, tw->block_first, tw->block_vtime, events, 0, pay);
+    uint8_t *h = sb->buf;
+    block_header(h, (uint32_t)fit, (uint32_t)fit, sb->first, sb->vtime, events, 0, pay);
     size_t done;
     if (write_all(tw->fd, h, TRACE_BLOCK_HEADER + fit, &done) == 0)
         tw->flushed += TRACE_BLOCK_HEADER + fit;
@@ -228,40 +270,106 @@ static void end_fold(TraceWriter *tw)
     tw->last_body = NULL;
 }
 
-/* Seals the open block (if it holds anything) and writes it out; a new one begins. */
+/* Compresses (if asked), checksums and writes one sealed block, and chains its CRC:
+ * the writer thread's work (or the run's when there is no thread). A failure is left
+ * in io_failed and io_error. */
+static void write_block(TraceWriter *tw, const struct Sealed *sb)
+{
+    if (tw->io_failed)
+        return;
+    uint8_t *blk = sb->buf;
+    size_t stored = sb->raw;
+    unsigned flags = 0;
+    if (tw->compress == TRACE_COMPRESS_ZSTD) {
+        size_t bound = trace_zstd_bound(sb->raw) + TRACE_BLOCK_HEADER;
+        if (bound > tw->zcap) {
+            uint8_t *z = realloc(tw->zbuf, bound);
+            if (!z) {
+                tw->io_failed = true;
+                snprintf(tw->io_error, sizeof tw->io_error, "out of memory");
+                return;
+            }
+            tw->zbuf = z;
+            tw->zcap = bound;
+        }
+        size_t k = trace_zstd_compress(tw->zbuf + TRACE_BLOCK_HEADER, bound - TRACE_BLOCK_HEADER,
+                                       sb->buf + TRACE_BLOCK_HEADER, sb->raw);
+        if (k == 0) {
+            tw->io_failed = true;
+            snprintf(tw->io_error, sizeof tw->io_error, "cannot compress trace %s", tw->path);
+            return;
+        }
+        blk = tw->zbuf;
+        stored = k;
+        flags = TRACE_BLK_ZSTD;
+    }
+    block_header(blk, (uint32_t)stored, (uint32_t)sb->raw, sb->first, sb->vtime, sb->events, flags,
+                 blk + TRACE_BLOCK_HEADER);
+    size_t room;
+    if (io_write(tw, blk, TRACE_BLOCK_HEADER + stored, &room) < 0)
+        write_what_fits(tw, sb, room);
+    tw->chain = trace_crc32(tw->chain, blk + TRACE_BLOCK_CRC, 4);
+}
+
+static void *writer_thread(void *arg)
+{
+    TraceWriter *tw = arg;
+    pthread_mutex_lock(&tw->mu);
+    for (;;) {
+        while (!tw->job && !tw->stop)
+            pthread_cond_wait(&tw->cv, &tw->mu);
+        if (!tw->job)
+            break;
+        pthread_mutex_unlock(&tw->mu);
+        write_block(tw, &tw->sealed);
+        pthread_mutex_lock(&tw->mu);
+        tw->job = false;
+        pthread_cond_broadcast(&tw->cv);
+    }
+    pthread_mutex_unlock(&tw->mu);
+    return NULL;
+}
+
+/* Waits until the writer thread has written every block handed to it; its side of
+ * the state is then the run's to read. A write that failed becomes the sticky error. */
+static int wait_idle(TraceWriter *tw)
+{
+    if (tw->threaded) {
+        pthread_mutex_lock(&tw->mu);
+        while (tw->job)
+            pthread_cond_wait(&tw->cv, &tw->mu);
+        pthread_mutex_unlock(&tw->mu);
+    }
+    return tw->io_failed ? fail(tw, "%s", tw->io_error) : 0;
+}
+
+/* Seals the open block (if it holds anything) and hands it to the writer thread,
+ * going on in the other buffer (or writes it in place without a thread); a new block
+ * begins. -1 when a write failed: with a thread, this block's or the one before. */
 static int seal(TraceWriter *tw)
 {
     end_fold(tw);
     size_t raw = (size_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER;
     int r = 0;
-    if (raw && tw->fd >= 0 && !tw->io_failed) {
-        uint8_t *blk = tw->buf;
-        size_t stored = raw;
-        unsigned flags = 0;
-        if (tw->compress == TRACE_COMPRESS_ZSTD) {
-            size_t bound = trace_zstd_bound(raw) + TRACE_BLOCK_HEADER;
-            if (bound > tw->zcap) {
-                uint8_t *z = realloc(tw->zbuf, bound);
-                if (!z)
-                    return fail(tw, "out of memory");
-                tw->zbuf = z;
-                tw->zcap = bound;
-            }
-            size_t k = trace_zstd_compress(tw->zbuf + TRACE_BLOCK_HEADER, bound - TRACE_BLOCK_HEADER,
-                                           tw->buf + TRACE_BLOCK_HEADER, raw);
-            if (k == 0)
-                return fail(tw, "cannot compress trace %s", tw->path);
-            blk = tw->zbuf;
-            stored = k;
-            flags = TRACE_BLK_ZSTD;
+    if (raw && tw->fd >= 0) {
+        r = wait_idle(tw);
+        struct Sealed sb = { tw->buf, raw, tw->block_first, tw->block_vtime, tw->count - tw->block_first };
+        if (r == 0 && tw->threaded) {
+            pthread_mutex_lock(&tw->mu);
+            tw->sealed = sb;
+            tw->job = true;
+            pthread_cond_signal(&tw->cv);
+            pthread_mutex_unlock(&tw->mu);
+            uint8_t *b = tw->buf;
+            size_t c = tw->cap;
+            tw->buf = tw->spare;
+            tw->cap = tw->spare_cap;
+            tw->spare = b;
+            tw->spare_cap = c;
+        } else if (r == 0) {
+            write_block(tw, &sb);
+            r = wait_idle(tw);
         }
-        block_header(blk, (uint32_t)stored, (uint32_t)raw, tw->block_first, tw->block_vtime,
-                     tw->count - tw->block_first, flags, blk + TRACE_BLOCK_HEADER);
-        size_t room;
-        r = write_out(tw, blk, TRACE_BLOCK_HEADER + stored, &room);
-        if (r < 0)
-            write_what_fits(tw, room);
-        tw->chain = trace_crc32(tw->chain, blk + TRACE_BLOCK_CRC, 4);
     }
     reset_block(tw);
     return r;
@@ -374,6 +482,21 @@ static uint32_t name_new(TraceWriter *tw, const char *s)
     return id;
 }
 
+/* Sanitizer builds, which run every test, check the promise of trace.h: a name seen
+ * at an address still has the content it had there. */
+static inline void check_name(const TraceWriter *tw, uint32_t id, const char *s)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
+    if (strcmp(tw->info[id].s, s) != 0) {
+        fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
+                tw->info[id].s, s);
+        abort();
+    }
+#else
+    (void)tw, (void)id, (void)s;
+#endif
+}
+
 /* The id of a name (0 for NULL), NO_ID after a failure. */
 static inline uint32_t name_id(TraceWriter *tw, const char *s)
 {
@@ -382,14 +505,7 @@ static inline uint32_t name_id(TraceWriter *tw, const char *s)
     if (tw->ptrs_cap) {
         for (size_t j = hash_ptr(s, tw->ptrs_cap); tw->ptrs[j].ptr; j = (j + 1) & (tw->ptrs_cap - 1)) {
             if (tw->ptrs[j].ptr == s) {
-#if defined(__SANITIZE_ADDRESS__) || defined(RINGSIDE_CHECK_NAMES)
-                /* Sanitizer builds, which run every test, check the promise of trace.h. */
-                if (strcmp(tw->info[tw->ptrs[j].id].s, s) != 0) {
-                    fprintf(stderr, "trace: name field at %p changed from \"%s\" to \"%s\"\n", (const void *)s,
-                            tw->info[tw->ptrs[j].id].s, s);
-                    abort();
-                }
-#endif
+                check_name(tw, tw->ptrs[j].id, s);
                 return tw->ptrs[j].id;
             }
         }
@@ -400,6 +516,18 @@ static inline uint32_t name_id(TraceWriter *tw, const char *s)
 static inline bool defined_here(const TraceWriter *tw, uint32_t id)
 {
     return id == 0 || tw->info[id].block == tw->block_seq;
+}
+
+/* A name slot's id from its cache entry (true), else false: the caller then looks it
+ * up and defines it (name_id, make_room) and refreshes the entry. */
+static inline bool name_cached(const TraceWriter *tw, const NameCache *c, const char *s, uint32_t *id)
+{
+    *id = c->id;
+    if (c->ptr != s || c->block != tw->block_seq)
+        return false;
+    if (s)
+        check_name(tw, c->id, s);
+    return true;
 }
 
 /* What defining every name of ids would take (an empty block defines them all). */
@@ -455,6 +583,26 @@ static int make_room(TraceWriter *tw, size_t need, const uint32_t *ids, unsigned
     return fail(tw, "out of memory");
 }
 
+/* The slow path of an event's names and room: ids looked up (a name not in its slot's
+ * cache), the names the block lacks defined, the block sealed if the record does not
+ * fit, and the cache refreshed. */
+static __attribute__((noinline)) int names_slow(TraceWriter *tw, NameCache *nc, const char *const *nm,
+                                                uint32_t *id, unsigned n, size_t need)
+{
+    bool here = true;
+    for (unsigned i = 0; i < n; i++) {
+        id[i] = name_id(tw, nm[i]);
+        if (id[i] == NO_ID)
+            return -1;
+        here = here && defined_here(tw, id[i]);
+    }
+    if ((!here || tw->p + need > tw->lim) && make_room(tw, need, id, n) < 0)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        nc[i] = (NameCache){ nm[i], id[i], tw->block_seq };
+    return 0;
+}
+
 static int refuse_time(TraceWriter *tw, unsigned type, uint64_t vtime)
 {
     return fail(tw, "trace event %s at virtual time %" PRIu64 " is before the previous event (%" PRIu64 ")",
@@ -464,7 +612,7 @@ static int refuse_time(TraceWriter *tw, unsigned type, uint64_t vtime)
 /* Ends an encoded event record [rec, end): body is where its symbol starts. Folds it
  * into a repeat when it equals the event before at the same time step (moved: some
  * difference-coded field changed). */
-static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *body, uint8_t *end,
+static inline __attribute__((always_inline)) int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *body, uint8_t *end,
                          uint64_t vtime, uint64_t pc, uint64_t moved)
 {
     uint64_t dt = vtime - tw->last_vtime;
@@ -605,15 +753,15 @@ static inline int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *
             return 0;                                                                               \
         }                                                                                           \
         const char *nm_[] = { sym W_GEN_NAMES(__VA_ARGS__) };                                       \
+        _Static_assert(ARRAY_SIZE(nm_) <= W_MAX_NAMES, "W_MAX_NAMES");                              \
         uint32_t id_[ARRAY_SIZE(nm_)];                                                              \
-        bool here_ = true;                                                                          \
+        NameCache *nc_ = tw->ncache[id];                                                            \
+        bool hit_ = true;                                                                           \
         for (unsigned i_ = 0; i_ < ARRAY_SIZE(nm_); i_++) {                                         \
-            id_[i_] = name_id(tw, nm_[i_]);                                                         \
-            if (id_[i_] == NO_ID)                                                                   \
-                return -1;                                                                          \
-            here_ = here_ && defined_here(tw, id_[i_]);                                             \
+            hit_ &= name_cached(tw, &nc_[i_], nm_[i_], &id_[i_]);                                   \
         }                                                                                           \
-        if ((!here_ || tw->p + need_ > tw->lim) && make_room(tw, need_, id_, ARRAY_SIZE(nm_)) < 0)  \
+        if (__builtin_expect(!hit_ || tw->p + need_ > tw->lim, 0) &&                                \
+            names_slow(tw, nc_, nm_, id_, ARRAY_SIZE(nm_), need_) < 0)                              \
             return -1;                                                                              \
         uint8_t *rec_ = tw->p, *p_ = rec_;                                                          \
         *p_++ = id;                                                                                 \
@@ -695,7 +843,7 @@ static int put_header(TraceWriter *tw, const TraceHeader *hdr)
     st32_le(h + 12, (uint32_t)len);
     st32_le(p, trace_crc32(0, h, len - 4));
     free(argv);
-    int r = write_out(tw, h, len, NULL);
+    int r = write_out(tw, h, len);
     free(h);
     return r;
 }
@@ -710,9 +858,10 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
     tw->fd = fd;
     tw->compress = compress;
     tw->path = strdup(path ? path : "(none)");
-    tw->cap = TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET;
+    tw->cap = tw->spare_cap = TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET;
     tw->buf = malloc(tw->cap);
-    if (!tw->path || !tw->buf) {
+    tw->spare = fd >= 0 ? malloc(tw->spare_cap) : NULL;
+    if (!tw->path || !tw->buf || (fd >= 0 && !tw->spare)) {
         err_set(err, "out of memory");
         trace_close(tw, NULL);
         return NULL;
@@ -729,6 +878,18 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
         err_set(err, "%s", tw->error);
         trace_close(tw, NULL);
         return NULL;
+    }
+    /* Without a thread (none could be made) the blocks are written in place: the same
+     * bytes, on the run's time. */
+    if (fd >= 0 && pthread_mutex_init(&tw->mu, NULL) == 0) {
+        if (pthread_cond_init(&tw->cv, NULL) == 0) {
+            if (pthread_create(&tw->thread, NULL, writer_thread, tw) == 0)
+                tw->threaded = true;
+            else
+                pthread_cond_destroy(&tw->cv);
+        }
+        if (!tw->threaded)
+            pthread_mutex_destroy(&tw->mu);
     }
     return tw;
 }
@@ -766,8 +927,10 @@ void trace_observe(void *tw, const TraceEvent *ev)
 
 int trace_flush(TraceWriter *tw, Err *err)
 {
-    if (tw && tw->fd >= 0)
+    if (tw && tw->fd >= 0) {
         seal(tw);
+        wait_idle(tw);           /* out in the file when this returns */
+    }
     if (tw && tw->failed)
         return err_set(err, "%s", tw->error);
     return 0;
@@ -779,7 +942,18 @@ uint64_t trace_count(const TraceWriter *tw) { return tw ? tw->count : 0; }
 
 uint64_t trace_bytes(const TraceWriter *tw)
 {
-    return tw ? tw->flushed + (uint64_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER : 0;
+    if (!tw)
+        return 0;
+    uint64_t inflight = 0, flushed;
+    pthread_mutex_t *mu = (pthread_mutex_t *)&tw->mu;   /* locking is not a change */
+    if (tw->threaded)
+        pthread_mutex_lock(mu);
+    flushed = tw->flushed;
+    if (tw->job)
+        inflight = tw->sealed.raw;   /* as it will be stored, but for compression */
+    if (tw->threaded)
+        pthread_mutex_unlock(mu);
+    return flushed + inflight + (uint64_t)(tw->p - tw->buf) - TRACE_BLOCK_HEADER;
 }
 
 int trace_close(TraceWriter *tw, Err *err)
@@ -791,12 +965,22 @@ int trace_close(TraceWriter *tw, Err *err)
          * are whole and still go out, without the end block, so the file reads as a
          * truncated trace up to the refusal. */
         bool ok = !tw->failed;
-        if (seal(tw) == 0 && ok) {
+        if (seal(tw) == 0 && wait_idle(tw) == 0 && ok) {
             uint8_t end[TRACE_BLOCK_HEADER + 4];
             st32_le(end + TRACE_BLOCK_HEADER, tw->chain);
             block_header(end, 4, 4, tw->count, tw->last_vtime, 0, TRACE_BLK_END, end + TRACE_BLOCK_HEADER);
-            write_out(tw, end, sizeof end, NULL);
+            write_out(tw, end, sizeof end);
         }
+    }
+    if (tw->threaded) {
+        pthread_mutex_lock(&tw->mu);
+        tw->stop = true;
+        pthread_cond_broadcast(&tw->cv);
+        pthread_mutex_unlock(&tw->mu);
+        pthread_join(tw->thread, NULL);
+        pthread_cond_destroy(&tw->cv);
+        pthread_mutex_destroy(&tw->mu);
+        tw->threaded = false;
     }
     if (tw->fd >= 0 && close(tw->fd) < 0)
         fail(tw, "cannot write trace %s: %s", tw->path, strerror(errno));
@@ -807,6 +991,7 @@ int trace_close(TraceWriter *tw, Err *err)
     free(tw->ptrs);
     free(tw->info);
     free(tw->buf);
+    free(tw->spare);
     free(tw->zbuf);
     free(tw->path);
     free(tw);

@@ -388,6 +388,130 @@ static void test_not_a_trace(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no-such.trace"));
 }
 
+/* The header's configuration is never cut (it once was, at 2,048 bytes): 200 KiB of
+ * key=value lines read back whole, byte for byte. */
+static void test_long_configuration(void)
+{
+    Err err;
+    TraceHeader h;
+    trace_test_header(&h);
+    size_t n = 200 * 1024;
+    char *config = malloc(n + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(config);
+    size_t at = 0;
+    for (unsigned i = 0; at + 40 < n; i++)
+        at += (size_t)snprintf(config + at, n + 1 - at, "key%u=value %u of a long configuration\n", i, i * 7);
+    h.config = config;
+    TraceWriter *tw = trace_open(SMALL, &h, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    CU_ASSERT_EQUAL(trace_ev_virtio_notify(tw, 1, 0x80000000, "kick", "virtio-net", 0), 0);
+    CU_ASSERT_EQUAL_FATAL(trace_close(tw, &err), 0);
+    TraceReader *r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    const TraceHeader *got = trace_reader_header(r);
+    CU_ASSERT_EQUAL(got->config_len, at);
+    CU_ASSERT(got->config && memcmp(got->config, config, at) == 0);
+    TraceEvent ev;
+    CU_ASSERT_EQUAL(trace_read_next(r, &ev, &err), 1);
+    CU_ASSERT_EQUAL(trace_read_next(r, &ev, &err), 0);
+    trace_reader_close(r);
+    free(config);
+}
+
+/* A byte changed in the payload of a block in the middle of a long trace: the reader
+ * hands out every event of the blocks before it, then names that block's offset. */
+static void test_damaged_middle_block(void)
+{
+    Err err;
+    TraceHeader h;
+    trace_test_header(&h);
+    TraceWriter *tw = trace_open(SMALL, &h, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    for (uint64_t i = 0; i < 60000; i++)
+        CU_ASSERT_EQUAL_FATAL(trace_ev_mmio_write(tw, i, 0x80000000 + 4 * (i % 7), "fill", 0x10000000, 1, i & 0xff,
+                                                  "uart", "THR"), 0);
+    CU_ASSERT_EQUAL_FATAL(trace_close(tw, &err), 0);
+    FILE *f = fopen(SMALL, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static uint8_t buf[2 << 20];
+    size_t len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    /* walk the blocks to the third, remembering where each starts and its first event */
+    size_t off = ld32_le(buf + 12);
+    uint64_t first = 0;
+    for (int b = 0; b < 2; b++) {
+        CU_ASSERT_FATAL(off + TRACE_BLOCK_HEADER < len);
+        off += TRACE_BLOCK_HEADER + ld32_le(buf + off);
+    }
+    CU_ASSERT_FATAL(off + TRACE_BLOCK_HEADER + 100 < len);
+    first = ld64_le(buf + off + 8);
+    CU_ASSERT(first > 0);
+    buf[off + TRACE_BLOCK_HEADER + 50] ^= 0x10;
+    f = fopen(MUTANT, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL_FATAL(fwrite(buf, 1, len, f), len);
+    fclose(f);
+    TraceReader *r = trace_reader_open(MUTANT, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    TraceEvent ev;
+    uint64_t n = 0;
+    int rc;
+    while ((rc = trace_read_next(r, &ev, &err)) == 1)
+        n++;
+    trace_reader_close(r);
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT_EQUAL(n, first);
+    char want[80];
+    snprintf(want, sizeof want, "byte offset %zu: block checksum mismatch", off);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
+}
+
+/* Seeking by time reads block headers only: a long trace is entered at the block
+ * holding the time, the events from there read as they were written, and the end
+ * block's checksum still holds. */
+static void test_seek_time(void)
+{
+    Err err;
+    TraceHeader h;
+    trace_test_header(&h);
+    TraceWriter *tw = trace_open(SMALL, &h, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    const uint64_t total = 60000, T = 3 * 45000;
+    for (uint64_t i = 0; i < total; i++)
+        CU_ASSERT_EQUAL_FATAL(trace_ev_mmio_write(tw, 3 * i, 0x80000000 + 4 * (i % 7), "fill", 0x10000000, 1, i & 0xff,
+                                                  "uart", "THR"), 0);
+    CU_ASSERT_EQUAL_FATAL(trace_close(tw, &err), 0);
+    TraceReader *r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    int64_t before = trace_reader_seek_time(r, T, &err);
+    CU_ASSERT(before > 0 && (uint64_t)before <= T / 3);
+    CU_ASSERT((uint64_t)before > total / 2);      /* most of the trace skipped */
+    TraceEvent ev;
+    uint64_t n = (uint64_t)before;
+    int rc;
+    while ((rc = trace_read_next(r, &ev, &err)) == 1) {
+        CU_ASSERT_EQUAL(ev.vtime, 3 * n);
+        CU_ASSERT_EQUAL(ev.u.mmio_write.value, n & 0xff);
+        n++;
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(n, total);
+    trace_reader_close(r);
+    /* a time past the end: the last block; before every event: from the start */
+    r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    before = trace_reader_seek_time(r, 10 * total, &err);
+    CU_ASSERT(before > 0 && (uint64_t)before < total);
+    CU_ASSERT_EQUAL(trace_reader_seek_time(r, 0, &err), -1);   /* once, before reading */
+    trace_reader_close(r);
+    r = trace_reader_open(SMALL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(trace_reader_seek_time(r, 0, &err), 0);
+    CU_ASSERT_EQUAL(trace_read_next(r, &ev, &err), 1);
+    CU_ASSERT_EQUAL(ev.vtime, 0);
+    trace_reader_close(r);
+}
+
 int suite_trace_errors(void)
 {
     CU_pSuite s = CU_add_suite("trace_errors", NULL, trace_test_cleanup);
@@ -402,5 +526,8 @@ int suite_trace_errors(void)
     CU_add_test(s, "not a trace", test_not_a_trace);
     CU_add_test(s, "every block byte changed behind the CRC-32", test_reflipped_everywhere);
     CU_add_test(s, "damaged vector: the listed errors", test_damaged_vector);
+    CU_add_test(s, "a long configuration is kept whole", test_long_configuration);
+    CU_add_test(s, "a damaged block in the middle: its offset", test_damaged_middle_block);
+    CU_add_test(s, "seek by time reads block headers only", test_seek_time);
     return 0;
 }
