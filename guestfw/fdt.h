@@ -46,5 +46,8 @@ const char *bootarg(const char *key);
 int bootarg_is(const char *key, const char *val);
 /* The numeric value of key (strtoul base 0), or dflt. */
 unsigned long bootarg_ulong(const char *key, unsigned long dflt);
+/* Every word's key is one of bootargs.def's and its value of the key's kind: 0, or -1
+ * with what is wrong written to msg. */
+int bootargs_check(char *msg, size_t n);
 
 #endif

@@ -24,6 +24,11 @@ _Noreturn void fw_main(unsigned long hartid, const void *dtb)
         printf("fdt: no valid device tree at %p, using defaults\n", dtb);
     platform_init();
 
+    char msg[160];
+    if (bootargs_check(msg, sizeof msg) != 0) {
+        printf("%s\n", msg);
+        poweroff(2);
+    }
     const char *name = bootarg("scenario");
     if (!name || !*name)
         name = default_scenario();
