@@ -99,4 +99,9 @@ $PYTHON trace/ringside-trace html "$WORK/t.trace" -o "$WORK/t.html" >/dev/null 2
 for f in vp_modern_set_status vp_modern_set_queue_enable virtqueue_add vp_notify; do
     grep -q "$f" "$WORK/t.html" || fail "the ring viewer does not name $f"
 done
+# docs/classroom.md's side-by-side table is true for this build.
+if [ -z "${RINGSIDE_LINUX:-}" ]; then
+    RINGSIDE=$RINGSIDE $PYTHON tools/classroom/linux-handshake --check >"$WORK/hs-check.out" 2>&1 ||
+        { cat "$WORK/hs-check.out"; fail "docs/classroom.md's Linux handshake is stale: tools/classroom/linux-handshake, then tools/classroom/refresh"; }
+fi
 echo "ok: Linux 6.1 probes virtio-net-pci (modern and legacy), gets its lease, pings and powers off; the trace replays and names Linux's functions"
