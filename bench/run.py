@@ -16,6 +16,10 @@ here, outside the simulator, which never reads the host clock.
              recording (target >= 1.0); the Python reader's speed (ringside-trace)
   layouts    ping and udp on the modern interface over split and over packed rings
              (--net-features +ring_packed, ring=packed), side by side
+  linux      Linux 6.1 under OpenSBI from reset to /init's power-off after its three
+             pings (docs/linux.md), with the boot's guest MIPS, and QEMU's wall time
+             for the same images beside it (target: within 10x of QEMU's JIT); only
+             when tools/build-linux has built them and OpenSBI is installed
 
 Environment: RINGSIDE (default ./ringside), BENCH_RUNS (default 5)."""
 import os
@@ -172,6 +176,45 @@ def layout_bench():
                 f"{n} in the run, {insns / n:.0f} guest instructions each")
 
 
+SBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+LINUX_ARGS = "console=hvc0 earlycon=sbi ip=dhcp"
+
+
+def linux_bench():
+    """Reset to power-off of the Linux demo (ringside exits 0 only after the pings)."""
+    b = subprocess.run(["sh", os.path.join(HERE, "..", "tools", "build-linux"), "--cached"],
+                       capture_output=True, text=True)
+    if b.returncode != 0 or not os.path.exists(SBI):
+        print("  linux: skipped (tools/build-linux has not built Linux, or no OpenSBI)")
+        return
+    d = b.stdout.strip()
+    img = ["--bios", SBI, "--kernel", f"{d}/Image", "--initrd", f"{d}/initramfs.cpio"]
+    secs, rss, r = median_run(["run", "--stats", "--max-insns", "400000000"] + img + ["-append", LINUX_ARGS])
+    if "3 of 3 answered" not in r.out:
+        sys.exit("bench: the Linux boot did not ping:\n" + r.out[-2000:])
+    insns = r.num(r"executed (\d+) instructions")
+    note = f"{insns / 1e6:.0f} M insns, {insns / secs / 1e6:.0f} guest MIPS"
+    qemu = "qemu-system-riscv64"
+    if any(os.access(os.path.join(p, qemu), os.X_OK) for p in os.environ.get("PATH", "").split(":")):
+        qs = []
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            q = subprocess.run([qemu, "-M", "virt", "-m", "128", "-nographic", "-no-reboot", "-bios", SBI,
+                                "-kernel", f"{d}/Image", "-initrd", f"{d}/initramfs.cpio", "-append", LINUX_ARGS,
+                                "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0,romfile="],
+                               capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+            qs.append(time.perf_counter() - t0)
+            if "3 of 3 answered" not in q.stdout:
+                note += "; QEMU's run did not ping"
+                break
+        else:
+            qsecs = statistics.median(qs)
+            note += f"; QEMU {qsecs:.3f} s ({secs / qsecs:.2f}x; target within 10x)"
+    else:
+        note += "; no qemu-system-riscv64 to compare"
+    row("linux: boot to power-off", f"{secs:.3f}", "host seconds", secs, rss, note)
+
+
 def main():
     print(f"ringside benchmarks ({RINGSIDE}; wall time is the median of {RUNS} runs, "
           f"peak RSS the largest)")
@@ -184,6 +227,7 @@ def main():
                   udp_frames),
     ]
     layout_bench()
+    linux_bench()
     worst = max(slow)
     print(f"  tracing slowdown (CPU time), worst of ping and udp: {worst:+.1f}% "
           f"({'within' if worst <= TRACE_TARGET else 'over'} the {TRACE_TARGET:.0f}% target)")

@@ -35,10 +35,12 @@ static int cmp_sym(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Keeps the function symbols; a broken symbol table only loses symbols, never the load. */
+/* Keeps the function symbols, added to those t holds; a broken symbol table only loses
+ * symbols, never the load. */
 static void load_symbols(Elf *e, Symtab *t)
 {
     Elf_Scn *scn = NULL;
+    size_t cap = t->n;
     while ((scn = elf_nextscn(e, scn)) != NULL) {
         GElf_Shdr sh;
         if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0)
@@ -54,15 +56,17 @@ static void load_symbols(Elf *e, Symtab *t)
             const char *name = elf_strptr(e, sh.sh_link, s.st_name);
             if (!name || !*name)
                 continue;
-            Symbol *ns = realloc(t->syms, (t->n + 1) * sizeof *ns);
-            char *nm = strdup(name);
-            if (!ns || !nm) {
-                free(nm);
-                if (ns)
-                    t->syms = ns;
-                return;
+            /* Grown by doubling: vmlinux has some 10^4 functions. */
+            if (t->n == cap) {
+                Symbol *ns = realloc(t->syms, (cap ? 2 * cap : 64) * sizeof *ns);
+                if (!ns)
+                    break;
+                t->syms = ns;
+                cap = cap ? 2 * cap : 64;
             }
-            t->syms = ns;
+            char *nm = strdup(name);
+            if (!nm)
+                break;
             t->syms[t->n++] = (Symbol){ s.st_value, s.st_size, nm };
         }
     }
@@ -194,6 +198,32 @@ int fw_load(Ram *ram, const char *path, FwImage *img, Err *err)
     close(fd);
     if (rc != 0)
         fw_free(img);
+    return rc;
+}
+
+int symtab_load(const char *path, Symtab *t, Err *err)
+{
+    if (elf_version(EV_CURRENT) == EV_NONE)
+        return err_set(err, "libelf is unusable: %s", elf_errmsg(-1));
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return err_set(err, "%s: %s", path, strerror(errno));
+    Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr eh;
+    int rc = 0;
+    if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+        rc = err_set(err, "%s: not a readable ELF file: %s", path, elf_errmsg(-1));
+    else if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_RISCV)
+        rc = err_set(err, "%s: not an RV64 ELF file", path);
+    else {
+        size_t before = t->n;
+        load_symbols(e, t);
+        if (t->n == before)
+            rc = err_set(err, "%s: no function symbols (stripped?)", path);
+    }
+    if (e)
+        elf_end(e);
+    close(fd);
     return rc;
 }
 

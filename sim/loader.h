@@ -33,6 +33,10 @@ int raw_load(Ram *ram, const char *path, uint64_t addr, uint64_t limit, uint64_t
 /* The size of the regular file at path, or -1 with *err set. */
 int64_t raw_size(const char *path, Err *err);
 
+/* Adds the function symbols of the RV64 ELF file at path (a kernel's vmlinux) to t,
+ * kept sorted; an error when the file is no such ELF file or has no function symbols. */
+int symtab_load(const char *path, Symtab *t, Err *err);
+
 /* The function containing addr, or NULL; *off receives addr - symbol start. */
 const Symbol *symtab_lookup(const Symtab *t, uint64_t addr, uint64_t *off);
 /* The function called name, or NULL. */

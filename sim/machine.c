@@ -2,6 +2,7 @@
  * CPU, which runs a block that ends exactly at the next scheduled event, and the event
  * queue; wfi with nothing pending skips the clock forward to the next event. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check/check.h"
 #include "dtb.h"
@@ -329,6 +330,25 @@ static int machine_load_kernel(Machine *m, DtbConfig *dc, Err *err)
     return 0;
 }
 
+/* --symbols, or the vmlinux beside --kernel (Linux's build leaves the two in one
+ * directory): its functions join the firmware's in the one table that names every
+ * event's pc. An S-mode pc is a virtual address, and vmlinux's symbols are too. */
+static int machine_load_symbols(Machine *m, Err *err)
+{
+    const char *path = m->cfg.symbols_path;
+    char beside[4096];
+    if (!path && m->cfg.kernel_path) {
+        const char *slash = strrchr(m->cfg.kernel_path, '/');
+        int dir = slash ? (int)(slash - m->cfg.kernel_path + 1) : 0;
+        snprintf(beside, sizeof beside, "%.*svmlinux", dir, m->cfg.kernel_path);
+        if (access(beside, F_OK) == 0)
+            path = beside;
+    }
+    if (!path)
+        return 0;
+    return symtab_load(path, &m->fw.symtab, err);
+}
+
 Machine *machine_create(const MachineConfig *cfg, Err *err)
 {
     Machine *m = calloc(1, sizeof *m);
@@ -433,7 +453,7 @@ Machine *machine_create(const MachineConfig *cfg, Err *err)
     DtbConfig dc = { .ram_base = RAM_BASE, .ram_size = m->ram.size,
                      .bootargs = m->cfg.bootargs, .timebase_hz = TIMEBASE_HZ,
                      .add_soc_nodes = pci_host_add_dtb, .ctx = m->pci };
-    if (machine_load_kernel(m, &dc, err) != 0)
+    if (machine_load_kernel(m, &dc, err) != 0 || machine_load_symbols(m, err) != 0)
         goto fail;
     m->dtb = dtb_build(&dc, &m->dtb_size, err);
     if (!m->dtb)

@@ -27,6 +27,8 @@ typedef struct MachineConfig {
     const char *fw_path;         /* ELF or raw image */
     const char *kernel_path;     /* raw image at KERNEL_BASE, started by fw_dynamic (OpenSBI) */
     const char *initrd_path;     /* with a kernel: placed below the DTB, named in /chosen */
+    const char *symbols_path;    /* ELF whose functions name trace pcs (vmlinux); NULL: the
+                                  * vmlinux beside kernel_path, if there is one */
     uint64_t ram_mib;            /* 1..14336 */
     const char *bootargs;        /* /chosen/bootargs, NULL for none */
     const uint8_t *serial_input; /* bytes fed to the UART */

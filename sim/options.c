@@ -118,6 +118,8 @@ static const OptDesc run_opts[] = {
       FIELD(mc.kernel_path), .key = "kernel", .flags = OPT_MACHINE },
     { "--initrd", NULL, ARG_STR, "FILE", "with --kernel: an initramfs placed below the device tree and named in /chosen",
       FIELD(mc.initrd_path), .key = "initrd", .flags = OPT_MACHINE },
+    { "--symbols", NULL, ARG_STR, "FILE", "name trace events by the functions of this RV64 ELF file too (a kernel's vmlinux; S-mode pcs are virtual addresses, as its symbols are)",
+      FIELD(mc.symbols_path), .dflt = "the vmlinux beside --kernel, if there is one", .flags = OPT_MACHINE },
     { "-m", "--memory", ARG_U64, "MiB", "guest RAM size in MiB", FIELD(mc.ram_mib), 1, 14336, false,
       "RAM from 0x80000000 ends below the PCI 64-bit window at 0x400000000", .key = "ram_mib", .flags = OPT_MACHINE },
     { "-append", "--append", ARG_STR, "ARGS", "kernel command line, passed in /chosen/bootargs (e.g. \"scenario=pci\")",

@@ -170,6 +170,45 @@ static void test_missing_file(void)
     ram_destroy(&ram);
 }
 
+/* --symbols: a kernel's functions (virtual addresses high above RAM) join the table the
+ * firmware's are in, which stays sorted; bad files are errors and leave it as it was. */
+static void test_symbols_file(void)
+{
+    uint8_t b[512];
+    size_t n = make_elf(b, BASE, 243);
+    FwImage img;
+    Err err = { "" };
+    CU_ASSERT_EQUAL_FATAL(load(b, n, &img, &err), 0);
+    const uint64_t kva = 0xffffffff80001000ull;
+    make_elf(b, kva, 243);
+    memcpy(b + 208, "\0kernel_fn\0", 11);
+    st64_le(b + 256 + 2 * 64 + 32, 16);       /* .strtab's size */
+    CU_ASSERT_EQUAL_FATAL(symtab_load(put("vmlinux", b, n), &img.symtab, &err), 0);
+    CU_ASSERT_EQUAL(img.symtab.n, 2);
+    uint64_t off = 0;
+    const Symbol *s = symtab_lookup(&img.symtab, kva + 7, &off);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s->name, "kernel_fn");
+    CU_ASSERT_EQUAL(off, 3);
+    s = symtab_lookup(&img.symtab, BASE + 4, &off);
+    CU_ASSERT(s && strcmp(s->name, "entry_fn") == 0);
+    CU_ASSERT_PTR_NOT_NULL(symtab_find(&img.symtab, "kernel_fn"));
+
+    CU_ASSERT_EQUAL(symtab_load("/nonexistent/vmlinux", &img.symtab, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "No such file"));
+    CU_ASSERT_EQUAL(symtab_load(put("junk", (const uint8_t *)"not an ELF file", 15), &img.symtab, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a readable ELF"));
+    make_elf(b, kva, 62);                     /* x86-64 */
+    CU_ASSERT_EQUAL(symtab_load(put("x86", b, n), &img.symtab, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not an RV64 ELF"));
+    make_elf(b, kva, 243);
+    b[160 + 24 + 4] = 0x11;                   /* the one symbol is an object, not a function */
+    CU_ASSERT_EQUAL(symtab_load(put("nofn", b, n), &img.symtab, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no function symbols"));
+    CU_ASSERT_EQUAL(img.symtab.n, 2);
+    fw_free(&img);
+}
+
 int suite_loader(void)
 {
     CU_pSuite s = CU_add_suite("loader", setup, teardown);
@@ -179,5 +218,6 @@ int suite_loader(void)
     CU_add_test(s, "raw image", test_raw_image);
     CU_add_test(s, "malformed ELF files", test_malformed);
     CU_add_test(s, "missing file", test_missing_file);
+    CU_add_test(s, "symbols from a second ELF file", test_symbols_file);
     return 0;
 }
