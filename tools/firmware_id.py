@@ -113,8 +113,9 @@ def mismatch(rec, fw, compiler, sha, what="the golden traces (tests/golden)"):
     (same_compiler, message): what was expected and found, and how to fix it."""
     if rec["compiler"] == compiler and rec["sha256"] == sha:
         return None
-    refresh = ("refresh on purpose: tools/refresh-golden && tools/classroom/refresh && tools/docs-quoted, "
-               "and commit tests/golden and docs with the change")
+    refresh = ("refresh on purpose: tools/refresh-golden && tools/classroom/refresh && tools/docs-quoted "
+               "(first tools/classroom/linux-handshake --write when Linux is built), "
+               "and commit tests/golden, tools/classroom and docs with the change")
     if rec["compiler"] != compiler:
         return False, (
             "firmware from another compiler: %s were recorded from firmware built by '%s' (sha256 %s);\n"

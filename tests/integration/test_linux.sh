@@ -102,6 +102,6 @@ done
 # docs/classroom.md's side-by-side table is true for this build.
 if [ -z "${RINGSIDE_LINUX:-}" ]; then
     RINGSIDE=$RINGSIDE $PYTHON tools/classroom/linux-handshake --check >"$WORK/hs-check.out" 2>&1 ||
-        { cat "$WORK/hs-check.out"; fail "docs/classroom.md's Linux handshake is stale: tools/classroom/linux-handshake, then tools/classroom/refresh"; }
+        { cat "$WORK/hs-check.out"; fail "docs/classroom.md's Linux handshake is stale: tools/classroom/linux-handshake --write, then tools/classroom/refresh"; }
 fi
 echo "ok: Linux 6.1 probes virtio-net-pci (modern and legacy), gets its lease, pings and powers off; the trace replays and names Linux's functions"
