@@ -189,7 +189,7 @@ uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
     return hi ? bits | (uint32_t)ld16_le(hi) << 16 : 0;
 }
 
-unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
+unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, bool breaks)
 {
     uint64_t pa, pa_hi;
     unsigned cause = fetch_addr(c, pc, &pa);
@@ -213,12 +213,12 @@ unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
         bits |= (uint32_t)ld16_le(hi) << 16;
     }
     cpu_decode(bits, in);
-    if (unlikely(c->nbreaks) && cpu_break_at(c, pc))
-        in->h = OP_BKPT * 2 + (in->len == 4);
+    if (unlikely(c->nbreaks) && breaks && cpu_break_at(c, pc))
+        in->h = (uint8_t)(OP_BKPT * 2 + (in->h & 1));
     Ram *ram = c->cfg.ram;
     if (ram_contains(ram, pa, 2))
         ram->page_flags[(pa - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
-    if (in->len == 4 && ram_contains(ram, pa_hi, 2))
+    if ((in->h & 1) && ram_contains(ram, pa_hi, 2))
         ram->page_flags[(pa_hi - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
     return 0;
 }
@@ -256,7 +256,7 @@ int cpu_break_add(Cpu *c, uint64_t pc)
     c->breaks[c->nbreaks++] = pc;
     Insn *in = decoded_slot(c, pc);
     if (in)
-        in->h = OP_BKPT * 2 + (in->len == 4);
+        in->h = (uint8_t)(OP_BKPT * 2 + (in->h & 1));
     return 0;
 }
 
@@ -271,8 +271,8 @@ void cpu_break_remove(Cpu *c, uint64_t pc)
         return;
     c->nbreaks = j;
     Insn *in = decoded_slot(c, pc);
-    if (in && in->h >> 1 == OP_BKPT)
-        in->h = (uint8_t)(in->op * 2 + (in->len == 4));
+    if (in && INSN_OP(in) == OP_BKPT)
+        in->h = OP_DECODE * 2;       /* decoded afresh when next run */
 }
 
 void cpu_break_step_over(Cpu *c)

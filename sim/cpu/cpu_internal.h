@@ -49,13 +49,18 @@ _Static_assert(OP_COUNT * 2 <= 256, "Insn.h holds op * 2 + 1 in a byte");
 /* rd is 32 (a scratch register) when the architectural rd is x0, so handlers write
  * without testing for x0 (an FP destination keeps its number: f0 is a register). imm
  * holds the raw bits for OP_ILLEGAL, and the CSR number for CSR instructions (whose
- * uimm is in rs1). 16 bytes, a power of two: the next slot is len * 8 bytes on. */
+ * uimm is in rs1). h, the handler, is op * 2 + (len == 4): the op and the length are
+ * read from it (INSN_OP, INSN_LEN), so an Insn is 8 bytes and a page's decoded code
+ * 4 times its size, for the host's caches on large code; the next slot is
+ * len * 4 bytes on. A breakpoint's slot (OP_BKPT) keeps only the length. */
 typedef struct Insn {
     uint8_t h;               /* handler: op * 2 + (len == 4); 0 = not decoded */
-    uint8_t op, rd, rs1, rs2;
-    uint8_t len;
-    int64_t imm;
+    uint8_t rd, rs1, rs2;
+    int32_t imm;
 } Insn;
+_Static_assert(sizeof(Insn) == 8, "Insn is 8 bytes: see above");
+#define INSN_OP(in) ((unsigned)(in)->h >> 1)
+#define INSN_LEN(in) (2u + 2u * ((in)->h & 1u))
 
 #define INSNS_PER_PAGE (RAM_PAGE_SIZE / 2)
 /* A 4-byte instruction in the last slot steps two slots past the end. */
@@ -245,8 +250,10 @@ uint64_t cpu_pending_irq(const Cpu *c);
  * its page's array on first use), or a slot of the slow page for code outside RAM. */
 Insn *cpu_code_insn(Cpu *c, uint64_t pc);
 /* Decodes the insn at pc into *in (len known after decode). Returns 0, or the
- * exception cause (access or page fault) with *fault_addr its tval. */
-unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
+ * exception cause (access or page fault) with *fault_addr its tval. With breaks, a
+ * debugger breakpoint at pc makes it OP_BKPT; without, it is the instruction itself
+ * (a step over the breakpoint). */
+unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, bool breaks);
 
 /* The instruction bits at pc (for mtval of an illegal instruction), or 0. */
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc);

@@ -16,7 +16,7 @@ static inline int32_t sext(uint32_t v, unsigned width)
 
 static void set(Insn *in, unsigned op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
 {
-    in->op = (uint8_t)op;
+    in->h = (uint8_t)(op * 2);          /* cpu_decode adds the length bit */
     in->rd = (uint8_t)(rd ? rd : REG_SCRATCH);
     in->rs1 = (uint8_t)rs1;
     in->rs2 = (uint8_t)rs2;
@@ -73,7 +73,6 @@ static void decode32(uint32_t b, Insn *in)
                          bits_of(b, 20, 20) << 11 | bits_of(b, 30, 21) << 1, 21);
     unsigned op = 0;
 
-    in->len = 4;
     switch (b & 0x7f) {
     case 0x37: set(in, OP_LUI, rd, 0, 0, (int32_t)(b & 0xfffff000u)); return;
     case 0x17: set(in, OP_AUIPC, rd, 0, 0, (int32_t)(b & 0xfffff000u)); return;
@@ -176,7 +175,6 @@ static void decode16(uint32_t b, Insn *in)
     uint32_t lw_off = bits_of(b, 12, 10) << 3 | bits_of(b, 6, 6) << 2 | bits_of(b, 5, 5) << 6;
     uint32_t ld_off = bits_of(b, 12, 10) << 3 | bits_of(b, 6, 5) << 6;
 
-    in->len = 2;
     switch ((b & 3) << 3 | f3) {
     case 000: {     /* c.addi4spn */
         uint32_t u = bits_of(b, 12, 11) << 4 | bits_of(b, 10, 7) << 6 |
@@ -279,9 +277,10 @@ static void decode16(uint32_t b, Insn *in)
 
 void cpu_decode(uint32_t bits, Insn *in)
 {
-    if ((bits & 3) == 3)
+    if ((bits & 3) == 3) {
         decode32(bits, in);
-    else
+        in->h |= 1;
+    } else {
         decode16(bits & 0xffff, in);
-    in->h = (uint8_t)(in->op * 2 + (in->len == 4));
+    }
 }

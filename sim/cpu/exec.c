@@ -21,9 +21,10 @@
  * under -std=c11). The hot path never waits on a load to find the next instruction:
  * sequential code steps the Insn pointer by the handler's own constant length (each
  * common handler exists for 2- and 4-byte instructions) and learns it left the page
- * only by landing on a sentinel slot; jumps and taken branches look the page up. pc
- * and the block's countdown live in locals and are written back (SYNC) before
- * anything that can observe them: device callbacks, CSR reads, traps. */
+ * only by landing on a sentinel slot; jumps and taken branches look the page up. pc is
+ * not counted per instruction: it is set at transfers of control and otherwise derived
+ * from the Insn pointer (PC); it and the block's countdown are written back (SYNC)
+ * before anything that can observe them: device callbacks, CSR reads, traps. */
 #include "cpu/cpu_internal.h"
 
 /* ---- memory paths off the fast path ---- */
@@ -211,7 +212,11 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
     uint64_t *const x = c->x;
     const uint64_t start = c->instret;
     /* The budget left is stop_at + n: n counts down the instructions of this block. */
-    uint64_t pc = c->pc, left, stop_at = budget, n = 0;
+    /* pc is known only at transfers of control (the local pc); in between it is PC,
+     * derived from the Insn pointer: slot k of a page is 2 k bytes into it and
+     * sizeof(Insn) * k bytes into its array, so pc = pcd + in / 4, pcd set with in at
+     * each lookup. Sequential code then costs no pc arithmetic. */
+    uint64_t pc = c->pc, pcd = 0, left, stop_at = budget, n = 0;
     Insn *in;
     /* Code outside RAM is decoded into tmp[0] each time; stepping on from it lands on
      * tmp[1] or tmp[2], which send the next instruction the same way. */
@@ -229,8 +234,11 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
  * instead of sharing one indirect jump. Handlers read their operands from *in; one that can
  * reach a device or store to RAM copies them first, since its Insn may be cleared. */
 #define DISPATCH() goto *labels[in->h]
-#define STEP(l) do { pc += (l); in = (Insn *)((char *)in + (l) * (sizeof(Insn) / 2)); } while (0)
-#define NEXT_L(l) do { STEP(l); if (unlikely(--n == 0)) goto block; DISPATCH(); } while (0)
+_Static_assert(sizeof(Insn) / 2 == 4 && _Alignof(Insn) >= 4, "PC divides the Insn address by 4");
+#define PC (pcd + ((uint64_t)(uintptr_t)in >> 2))
+#define SET_PCD() (pcd = pc - ((uint64_t)(uintptr_t)in >> 2))
+#define STEP(l) (in += (l) / 2)
+#define NEXT_L(l) do { STEP(l); if (unlikely(--n == 0)) { pc = PC; goto block; } DISPATCH(); } while (0)
 #define NEXT() NEXT_L(ilen)
 /* After a transfer of control: pc is set, the instruction is counted. */
 #define LOOKUP() do { \
@@ -240,11 +248,13 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
             in = p_ + ((o_ & (RAM_PAGE_SIZE - 1)) >> 1); \
         else \
             in = cpu_code_insn(c, pc); \
+        SET_PCD(); \
     } while (0)
 #define JUMPED() do { if (unlikely(--n == 0)) goto block; LOOKUP(); DISPATCH(); } while (0)
 /* After an instruction that called out: a device may have asked to stop. */
-#define NEXT_CHECKED(l) do { STEP(l); n--; if (c->stop || n == 0) goto block; DISPATCH(); } while (0)
-#define SYNC() do { c->pc = pc; c->instret = start + (budget - (stop_at + n)); } while (0)
+#define NEXT_CHECKED(l) do { STEP(l); n--; if (c->stop || n == 0) { pc = PC; goto block; } DISPATCH(); } while (0)
+#define SYNC_AT(p) do { c->pc = (p); c->instret = start + (budget - (stop_at + n)); } while (0)
+#define SYNC() SYNC_AT(PC)
 #define END_BLOCK() do { n--; goto block; } while (0)
 #define TRAP(cause, tval) do { SYNC(); cpu_take_trap(c, (cause), (tval)); pc = c->pc; \
                                END_BLOCK(); } while (0)
@@ -260,15 +270,18 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
         uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_; \
         if (likely(o_ < rlim_ld)) { v_ = (expr_fast); RD = conv; NEXT(); } \
         if (xld && likely(TLB_HIT(tld, size))) { o_ = a_ + TLB_OFF(tld); v_ = (expr_fast); RD = conv; NEXT(); } \
-        unsigned rd_ = in->rd, len_ = in->len, cause_; \
+        unsigned rd_ = in->rd, cause_; \
+        uint64_t sv_;                /* v_'s address is not taken: it stays in a register */ \
         SYNC(); \
-        if ((cause_ = load_slow(c, a_, size, &v_)) != 0) TRAP(cause_, a_); \
+        if ((cause_ = load_slow(c, a_, size, &sv_)) != 0) TRAP(cause_, a_); \
+        v_ = sv_; \
         x[rd_] = conv; \
-        NEXT_CHECKED(len_); \
+        NEXT_CHECKED(ilen); \
     }
 #define STORE(store_fast, size) { \
         uint64_t a_ = R1 + IMM, o_ = a_ - rbase, v_ = R2; \
-        unsigned len_ = in->len, cause_; \
+        enum { len_ = ilen }; \
+        unsigned cause_; \
         if (likely(o_ < rlim_st)) { \
             store_fast; \
             if (likely(!(flags[o_ >> RAM_PAGE_SHIFT] | flags[(o_ + size - 1) >> RAM_PAGE_SHIFT]))) \
@@ -297,7 +310,7 @@ CpuExit cpu_run(Cpu *c, uint64_t budget)
     /* A request made between runs is not dropped: this run returns at once. */
 block:
     left = stop_at + n;
-    SYNC();
+    SYNC_AT(pc);
     c->stop = false;
     if (c->exit_req) {
         c->exit_req = false;
@@ -334,45 +347,56 @@ block:
 
     {
         L_OP_DECODE_2: L_OP_DECODE_4:
-            if ((fcause = cpu_fetch_decode(c, pc, in, &fault)) != 0)
+            if ((fcause = cpu_fetch_decode(c, PC, in, &fault, true)) != 0)
                 TRAP(fcause, fault);
             DISPATCH();
         L_OP_FETCH_SLOW_2: L_OP_FETCH_SLOW_4:
             /* Code outside RAM, a page's last slot, a fetch that faults, or a step on
              * from one of them: back to the cache when pc has a slot there. */
+            pc = PC;
             if ((pc & (RAM_PAGE_SIZE - 2)) != RAM_PAGE_SIZE - 2) {
                 Insn *p_ = cpu_code_insn(c, pc);
                 if (p_->h != OP_FETCH_SLOW * 2) {
                     in = p_;
+                    SET_PCD();
                     DISPATCH();
                 }
             }
-            if ((fcause = cpu_fetch_decode(c, pc, &tmp[0], &fault)) != 0)
+            if ((fcause = cpu_fetch_decode(c, pc, &tmp[0], &fault, true)) != 0)
                 TRAP(fcause, fault);
             in = &tmp[0];
+            SET_PCD();
             DISPATCH();
         L_OP_PAGE_END_2: L_OP_PAGE_END_4:                   /* stepped off the end of a page: not an insn */
+            pc = PC;
             LOOKUP();
             DISPATCH();
         L_OP_ILLEGAL_2: L_OP_ILLEGAL_4: TRAP(EXC_ILLEGAL, (uint32_t)in->imm);
         L_OP_BKPT_2: L_OP_BKPT_4:                           /* a debugger breakpoint at pc */
+            pc = PC;
             if (c->bp_skip && pc == c->bp_skip_pc) {
+                /* Its own handler, on a copy decoded without the breakpoint (the
+                 * slot keeps OP_BKPT); stepping on from tmp[0] finds the cache again. */
                 c->bp_skip = false;
-                goto *labels[in->op * 2 + (in->len == 4)];  /* its own handler */
+                if ((fcause = cpu_fetch_decode(c, pc, &tmp[0], &fault, false)) != 0)
+                    TRAP(fcause, fault);
+                in = &tmp[0];
+                SET_PCD();
+                DISPATCH();
             }
             SYNC();
             return CPU_EXIT_BREAK;
 
         H(LUI, RD = IMM; NEXT();)
-        H(AUIPC, RD = pc + IMM; NEXT();)
-        H(JAL, RD = pc + ilen; pc += IMM; JUMPED();)
+        H(AUIPC, RD = PC + IMM; NEXT();)
+        H(JAL, { uint64_t p_ = PC; RD = p_ + ilen; pc = p_ + IMM; JUMPED(); })
         H(JALR, {
             uint64_t t = (R1 + IMM) & ~1ull;
-            RD = pc + ilen;
+            RD = PC + ilen;
             pc = t;
             JUMPED();
         })
-#define BRANCH(cond) do { if (cond) { pc += IMM; JUMPED(); } NEXT(); } while (0)
+#define BRANCH(cond) do { if (cond) { pc = PC + IMM; JUMPED(); } NEXT(); } while (0)
         H(BEQ, BRANCH(R1 == R2);)
         H(BNE, BRANCH(R1 != R2);)
         H(BLT, BRANCH((int64_t)R1 < (int64_t)R2);)
@@ -459,9 +483,9 @@ block:
         L_OP_AMOOR_D_2: L_OP_AMOOR_D_4: L_OP_AMOMIN_D_2: L_OP_AMOMIN_D_4: L_OP_AMOMAX_D_2: L_OP_AMOMAX_D_4: L_OP_AMOMINU_D_2: L_OP_AMOMINU_D_4:
         L_OP_AMOMAXU_D_2: L_OP_AMOMAXU_D_4: {
             uint64_t a = R1, v = 0;
-            unsigned rd = in->rd, len = in->len;
+            unsigned rd = in->rd, len = INSN_LEN(in);
             SYNC();
-            unsigned cause = exec_atomic(c, in->op, a, R2, &v);
+            unsigned cause = exec_atomic(c, INSN_OP(in), a, R2, &v);
             if (cause)
                 TRAP(cause, a);
             x[rd] = v;
@@ -471,7 +495,7 @@ block:
         H(FENCE, NEXT();)
         H(FENCE_I, NEXT();)
         L_OP_ECALL_2: L_OP_ECALL_4: TRAP(EXC_ECALL_U + c->priv, 0);     /* 8, 9 or 11 */
-        L_OP_EBREAK_2: L_OP_EBREAK_4: TRAP(EXC_BREAKPOINT, pc);
+        L_OP_EBREAK_2: L_OP_EBREAK_4: TRAP(EXC_BREAKPOINT, PC);
         L_OP_MRET_2: L_OP_MRET_4:
             if (c->priv != PRV_M)
                 TRAP(EXC_ILLEGAL, 0x30200073u);
@@ -488,27 +512,27 @@ block:
             END_BLOCK();
         L_OP_SFENCE_VMA_2: L_OP_SFENCE_VMA_4: {
             /* §4.2.1: by address when rs1 is not x0; ASIDs are not kept (ASIDLEN 0). */
-            unsigned rs1 = in->rs1, len = in->len;
+            unsigned rs1 = in->rs1, len = INSN_LEN(in);
             if (c->priv < PRV_S || (c->priv == PRV_S && (c->mstatus & MSTATUS_TVM)))
-                TRAP(EXC_ILLEGAL, cpu_insn_bits(c, pc));
+                TRAP(EXC_ILLEGAL, cpu_insn_bits(c, PC));
             SYNC();
             cpu_tlb_flush_va(c, rs1 != 0, x[rs1]);
-            pc += len;
+            pc = PC + len;
             END_BLOCK();
         }
         L_OP_WFI_2: L_OP_WFI_4:
             if (c->priv != PRV_M && (c->mstatus & MSTATUS_TW))
                 TRAP(EXC_ILLEGAL, 0x10500073u);
-            pc += in->len;
+            pc = PC + INSN_LEN(in);
             n--;
             if (c->mip & c->mie)
                 goto block;          /* an interrupt is pending: wfi is a no-op */
-            SYNC();
+            SYNC_AT(pc);
             return CPU_EXIT_WFI;
         L_OP_CSRRW_2: L_OP_CSRRW_4: L_OP_CSRRS_2: L_OP_CSRRS_4: L_OP_CSRRC_2: L_OP_CSRRC_4:
         L_OP_CSRRWI_2: L_OP_CSRRWI_4: L_OP_CSRRSI_2: L_OP_CSRRSI_4: L_OP_CSRRCI_2: L_OP_CSRRCI_4: {
-            unsigned op = in->op, csr = (unsigned)in->imm & 0xfff, in_rd = in->rd, in_rs1 = in->rs1;
-            unsigned len = in->len;
+            unsigned op = INSN_OP(in), csr = (unsigned)in->imm & 0xfff, in_rd = in->rd, in_rs1 = in->rs1;
+            unsigned len = INSN_LEN(in);
             bool is_imm = op >= OP_CSRRWI, is_w = op == OP_CSRRW || op == OP_CSRRWI;
             uint64_t src = is_imm ? in_rs1 : x[in_rs1], old;
             SYNC();
@@ -518,7 +542,7 @@ block:
                 TRAP(EXC_ILLEGAL, bits);
             }
             x[in_rd] = old;
-            pc += len;
+            pc = PC + len;
             END_BLOCK();
         }
 
@@ -527,10 +551,10 @@ block:
          * NaN-boxed in the 64-bit register (unprivileged spec §13.2). */
         L_OP_FLW_2: L_OP_FLW_4: L_OP_FLD_2: L_OP_FLD_4: L_OP_FSW_2: L_OP_FSW_4: L_OP_FSD_2: L_OP_FSD_4:
         L_OP_FMV_X_W_2: L_OP_FMV_X_W_4: L_OP_FMV_W_X_2: L_OP_FMV_W_X_4: L_OP_FMV_X_D_2: L_OP_FMV_X_D_4: L_OP_FMV_D_X_2: L_OP_FMV_D_X_4: {
-            unsigned op = in->op, in_rd = in->rd, in_rs1 = in->rs1, in_rs2 = in->rs2, len = in->len;
+            unsigned op = INSN_OP(in), in_rd = in->rd, in_rs1 = in->rs1, in_rs2 = in->rs2, len = INSN_LEN(in);
             if (!(c->mstatus & MSTATUS_FS)) {
                 SYNC();
-                TRAP(EXC_ILLEGAL, cpu_insn_bits(c, pc));
+                TRAP(EXC_ILLEGAL, cpu_insn_bits(c, PC));
             }
             if (op == OP_FMV_X_W) { x[in_rd] = sx32(c->f[in_rs1]); NEXT_L(len); }
             if (op == OP_FMV_X_D) { x[in_rd] = c->f[in_rs1]; NEXT_L(len); }
@@ -551,6 +575,9 @@ block:
         }
     }
 #undef SYNC
+#undef SYNC_AT
+#undef PC
+#undef SET_PCD
 #undef NEXT
 #undef NEXT_L
 #undef NEXT_CHECKED
