@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "bits_format.h"
 #include "common.h"
 
 #define ONE_BIT16(v) ((v) != 0 && ((v) & ((v) - 1)) == 0 && (v) <= 0x8000)
@@ -24,32 +25,18 @@ static const struct { uint8_t id; const char *name, *spelling; } caps[] = {
 #include "pci/pci_names.def"
 };
 
+static const char *bit_name(uint64_t bit, const void *ctx)
+{
+    PciDomain d = *(const PciDomain *)ctx;
+    for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
+        if (bits[i].d == d && bits[i].value == bit)
+            return bits[i].name;
+    return NULL;
+}
+
 size_t pci_format_bits(PciDomain d, uint16_t value, char *buf, size_t n)
 {
-    size_t len = 0;
-    uint16_t unnamed = 0;
-    buf[0] = 0;
-    for (unsigned b = 0; b < 16; b++) {
-        uint16_t v = (uint16_t)(1u << b);
-        if (!(value & v))
-            continue;
-        const char *name = NULL;
-        for (size_t i = 0; i < ARRAY_SIZE(bits) && !name; i++)
-            if (bits[i].d == d && bits[i].value == v)
-                name = bits[i].name;
-        if (!name) {
-            unnamed |= v;
-            continue;
-        }
-        int k = snprintf(buf + (len < n ? len : n - 1), len < n ? n - len : 1, "%s%s", len ? "|" : "", name);
-        len += k > 0 ? (size_t)k : 0;
-    }
-    if (unnamed || !value) {
-        int k = snprintf(buf + (len < n ? len : n - 1), len < n ? n - len : 1, "%s%#x", len ? "|" : "",
-                         (unsigned)unnamed);
-        len += k > 0 ? (size_t)k : 0;
-    }
-    return len;
+    return bits_format(value, bit_name, &d, buf, n);
 }
 
 const char *pci_cap_name(unsigned id)

@@ -5,6 +5,8 @@
  * can, and by tests/unit/test_virtio_names.c for the rest. */
 #include "virtio/virtio_names.h"
 
+#include "bits_format.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -91,36 +93,18 @@ const char *virtio_bit_name(VirtioDomain d, unsigned device, uint64_t value)
     return r ? r->name : NULL;
 }
 
-/* Appends text at buf + at as snprintf would: at may pass n (nothing more is written
- * then, but the length keeps counting). */
-static size_t append(char *buf, size_t n, size_t at, const char *sep, const char *text)
+struct domain_ctx { VirtioDomain d; unsigned device; };
+
+static const char *domain_bit_name(uint64_t bit, const void *ctx)
 {
-    int k = snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "%s%s", at ? sep : "", text);
-    return at + (k > 0 ? (size_t)k : 0);
+    const struct domain_ctx *c = ctx;
+    return virtio_bit_name(c->d, c->device, bit);
 }
 
 size_t virtio_format_bits(VirtioDomain d, unsigned device, uint64_t bits, char *buf, size_t n)
 {
-    if (n)
-        buf[0] = 0;
-    size_t at = 0;
-    uint64_t unnamed = 0;
-    for (unsigned b = 0; b < 64; b++) {
-        uint64_t v = 1ull << b;
-        const char *name = (bits & v) ? virtio_bit_name(d, device, v) : NULL;
-        if (name)
-            at = append(buf, n, at, "|", name);
-        else
-            unnamed |= bits & v;
-    }
-    if (unnamed) {
-        char hex[24];
-        snprintf(hex, sizeof hex, "0x%" PRIx64, unnamed);
-        at = append(buf, n, at, "|", hex);
-    }
-    if (!bits)
-        at = append(buf, n, at, "|", "0");
-    return at;
+    struct domain_ctx c = { d, device };
+    return bits_format(bits, domain_bit_name, &c, buf, n);
 }
 
 /* "unknown status 'X' (valid: A B C, or a number)", the list cut short with "..."
@@ -287,30 +271,16 @@ const char *virtio_pci_cap_name(unsigned cfg_type)
     return NULL;
 }
 
+static const char *dev_status_name(uint64_t bit, const void *ctx)
+{
+    unsigned device = *(const unsigned *)ctx;
+    for (size_t i = 0; i < ARRAY_SIZE(dev_status); i++)
+        if (dev_status[i].device == device && dev_status[i].value == bit)
+            return dev_status[i].name;
+    return NULL;
+}
+
 size_t virtio_format_dev_status(unsigned device, uint64_t value, char *buf, size_t n)
 {
-    size_t len = 0;
-    uint64_t unnamed = 0;
-    buf[0] = 0;
-    for (unsigned b = 0; b < 64; b++) {
-        uint64_t v = 1ull << b;
-        if (!(value & v))
-            continue;
-        const char *name = NULL;
-        for (size_t i = 0; i < ARRAY_SIZE(dev_status) && !name; i++)
-            if (dev_status[i].device == device && dev_status[i].value == v)
-                name = dev_status[i].name;
-        if (!name) {
-            unnamed |= v;
-            continue;
-        }
-        int k = snprintf(buf + (len < n ? len : n - 1), len < n ? n - len : 1, "%s%s", len ? "|" : "", name);
-        len += k > 0 ? (size_t)k : 0;
-    }
-    if (unnamed || !value) {
-        int k = snprintf(buf + (len < n ? len : n - 1), len < n ? n - len : 1, "%s%#" PRIx64, len ? "|" : "",
-                         unnamed);
-        len += k > 0 ? (size_t)k : 0;
-    }
-    return len;
+    return bits_format(value, dev_status_name, &device, buf, n);
 }
