@@ -29,17 +29,24 @@ const char *bootargs(void)
 
 /* The value is copied so callers get a NUL-terminated string; it stays valid until
  * the next bootarg() call. */
+/* The next space-separated word at *p (its length in *len, 0 at the end); *p moves past it. */
+static const char *next_word(const char **p, size_t *len)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+    const char *w = *p;
+    while (**p && **p != ' ' && **p != '\t')
+        (*p)++;
+    *len = (size_t)(*p - w);
+    return w;
+}
+
 const char *bootarg(const char *key)
 {
     const char *p = bootargs();
-    size_t kl = strlen(key);
+    size_t kl = strlen(key), wl;
     while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *w = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        size_t wl = (size_t)(p - w);
+        const char *w = next_word(&p, &wl);
         if (wl >= kl && strncmp(w, key, kl) == 0 && (wl == kl || w[kl] == '=')) {
             size_t vl = wl == kl ? 0 : wl - kl - 1;
             memcpy(value, w + kl + (wl == kl ? 0 : 1), vl);
@@ -173,14 +180,10 @@ int bootargs_check(char *msg, size_t n)
 {
     const char *p = bootargs();
     while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *w = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if (p == w)
+        size_t wl, kl = 0;
+        const char *w = next_word(&p, &wl);
+        if (wl == 0)
             break;
-        size_t wl = (size_t)(p - w), kl = 0;
         while (kl < wl && w[kl] != '=')
             kl++;
         const struct bootarg_row *r = row_of(w, kl);
