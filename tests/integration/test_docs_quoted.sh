@@ -16,6 +16,9 @@ case $rc in
 esac
 n=$(grep -c '^<!-- quoted: ' docs/user-guide.md)
 [ "$n" -ge 3 ] || fail "docs/user-guide.md has $n quoted blocks, expected the diff, golden and driver-checker ones"
+grep -q '^<!-- quoted: drv-ok ' docs/debugging.md || fail "docs/debugging.md lost its quoted monitor session (drv-ok)"
+grep -A 12 '^<!-- quoted: drv-ok ' docs/debugging.md | grep -q '^stopped: condition 1 (virtio_status new&DRIVER_OK)' ||
+    fail "the monitor session block does not hold the stop the typed lines asked for"
 mkdir -p "$WORK/docs" && cp docs/user-guide.md "$WORK/docs/" || fail "cannot copy the user guide"
 sed -i 's/^    = device features: -EVENT_IDX$/    = device features: -MRG_RXBUF/' "$WORK/docs/user-guide.md"
 cmp -s docs/user-guide.md "$WORK/docs/user-guide.md" && fail "could not make the golden block stale"
