@@ -109,6 +109,11 @@ int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err)
     for (int i = 0; i < 4; i++)
         tracer_ev_mmio_read(&tr, t += 2, 0x80001006, "uart_putc", 0x10000005, 1, 0x0, "uart", "lsr");
     tracer_ev_mmio_read(&tr, t += 5, 0x80001006, "uart_putc", 0x10000005, 1, 0x0, "uart", "lsr");
+    /* poll then write, three bytes: the polls after the first become again records */
+    for (int i = 0; i < 3; i++) {
+        tracer_ev_mmio_read(&tr, t += 4, 0x80001006, "uart_putc", 0x10000005, 1, 0x60, "uart", "lsr");
+        tracer_ev_mmio_write(&tr, t += 3, 0x8000100a, "uart_putc", 0x10000000, 1, (uint64_t)('a' + i), "uart", "thr");
+    }
     tracer_ev_pio_read(&tr, t += 2, 0x80001008, "vp_legacy_get_status", 0x12, 1, 0x3, "virtio-net.bar0", "status");
     tracer_ev_pio_write(&tr, t += 2, 0x8000100c, "vp_legacy_set_status", 0x12, 1, 0x7, "virtio-net.bar0", NULL);
     tracer_ev_unmapped_read(&tr, t += 1, 0x80001010, "probe_hole", "mem", 0x20000000, 8);
