@@ -29,7 +29,7 @@ $T info $V | grep -qF "command line: ringside run -append 'scenario=hello net' -
 [ "$($T show --raw $D --type virtio_notify | wc -l)" = 3 ] || fail "show --type"
 [ "$($T show --raw $D --family ring_dev --queue 1 | wc -l)" = 4 ] || fail "show --family --queue"
 $T show --raw $D --symbol 'virtqueue_*' | grep -qv 'virtqueue_' && fail "show --symbol let other symbols through"
-[ "$($T show --raw $V --from 1099511628980 --to 1099511628980 | wc -l)" = 12 ] || fail "show --from/--to"
+[ "$($T show --raw $V --from 1099511629001 --to 1099511629001 | wc -l)" = 12 ] || fail "show --from/--to"
 $T show --raw $V --family nosuch 2>"$WORK/err" && fail "unknown family accepted"
 [ "$(wc -l < "$WORK/err")" = 1 ] || fail "unknown family: not one line"
 
