@@ -10,6 +10,7 @@
 #define TRACE_FIXED_HEADER 16   /* magic 8, version 2, reserved 2, header length 4 */
 #define TRACE_REC_STRING 0      /* kind, id, length, bytes */
 #define TRACE_REC_REPEAT 1      /* kind, count, time step: the event before, again */
+#define TRACE_REC_AGAIN 2       /* kind, time delta: the event two before, again (version 3) */
 #define TRACE_REC_FIXED 26      /* an event's kind, time delta, pc delta, symbol: at most */
 /* A block header: stored and decoded payload length (u32 each), first event number
  * (u64), virtual time before it (u64), events in it (u32), flags (u16), reserved
@@ -21,6 +22,7 @@
 #define TRACE_MAX_BLOCK (4u << 20)        /* largest payload a reader accepts */
 #define TRACE_BLK_ZSTD 1u       /* block flag: the payload is one zstd frame */
 #define TRACE_BLK_END 2u        /* block flag: the end block (no payload) */
+#define TRACE_V2 2              /* the version before again records, still read */
 #define TRACE_V1 1              /* the previous format, refused with a way to convert */
 #define TRACE_HDR_CONFIG 1
 #define TRACE_HDR_ARGV 2

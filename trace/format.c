@@ -59,6 +59,16 @@ const TraceFieldInfo *trace_event_fields(TraceEventType type, unsigned *n)
     return NULL;
 }
 
+bool trace_event_flat(TraceEventType type)
+{
+    unsigned n;
+    const TraceFieldInfo *f = trace_event_fields(type, &n);
+    for (unsigned i = 0; i < n; i++)
+        if (!trace_field_is_number(f[i].type) && f[i].type != TRACE_FT_name)
+            return false;
+    return f != NULL;
+}
+
 const TraceFieldInfo *trace_event_field(TraceEventType type, const char *name)
 {
     unsigned n;

@@ -42,6 +42,13 @@ struct TraceReader {
     TraceEvent last;           /* the last event, for repeat records */
     bool have_last;
     bool last_skipped;         /* the last event was not one of only: nor its repeats */
+    /* For again records: the event before the last (copied only if handed out), both
+     * events' types, and the x32/x64 values of their type after each */
+    TraceEvent two;
+    bool have_two, two_skipped;
+    unsigned last_type, two_type;
+    uint64_t two_pc;
+    uint64_t last_row[TRACE_MAX_FIELDS], two_row[TRACE_MAX_FIELDS];
     bool filtered;             /* trace_reader_only: hand out the events of only */
     TraceTypeSet only;
     uint64_t rep_left, rep_dt;
@@ -137,8 +144,9 @@ static int read_header(TraceReader *r, Err *err)
     if (r->version == TRACE_V1)
         return fail(r, err, 8, "trace format version 1, this reader knows %u: convert it with "
                     "'ringside-trace convert OLD NEW'", TRACE_VERSION);
-    if (r->version != TRACE_VERSION)
-        return fail(r, err, 8, "trace format version %u, this reader knows %u", r->version, TRACE_VERSION);
+    if (r->version != TRACE_VERSION && r->version != TRACE_V2)
+        return fail(r, err, 8, "trace format version %u, this reader knows %u and %u", r->version, TRACE_V2,
+                    TRACE_VERSION);
     uint32_t len = ld32_le(fixed + 12);
     if (len < TRACE_FIXED_HEADER + 4 || len > TRACE_MAX_HEADER)
         return fail(r, err, 12, "bad header length %" PRIu32, len);
@@ -524,7 +532,7 @@ static int read_block(TraceReader *r, Err *err)
     r->blk_plain = !zstd;
     r->blk_seq++;
     r->last_pc = 0;
-    r->have_last = false;
+    r->have_last = r->have_two = false;
     memset(r->prev, 0, sizeof r->prev);
     return 1;
 }
@@ -536,6 +544,54 @@ static const uint16_t event_size[TRACE_EV_LIMIT] = {
 #include "trace/events.def"
 #undef EV
 };
+
+/* The last event becomes the one before the last (an event or again record was read). */
+static void shift_last(TraceReader *r)
+{
+    r->have_two = r->have_last;
+    r->two_skipped = r->last_skipped;
+    r->two_type = r->last_type;
+    r->two_pc = r->last_pc;
+    memcpy(r->two_row, r->last_row, sizeof r->two_row);
+    if (r->have_last && !r->last_skipped)
+        memcpy(&r->two, &r->last, event_size[r->last.type]);
+}
+
+/* An again record (kind byte read): the event two before, again, dt after the last.
+ * 1 with an event in *ev, 0 with one left out (trace_reader_only), -1 on an error. */
+static int read_again(TraceReader *r, Cur *c, TraceEvent *ev, Err *err)
+{
+    uint64_t dt = get_uleb(c, UINT64_MAX - r->last_vtime, "virtual time overflows");
+    if (!c->why && (r->version == TRACE_V2 || !r->have_last || !r->have_two))
+        c->why = "no event two before";
+    if (!c->why && !trace_event_flat((TraceEventType)r->two_type))
+        c->why = "the event two before has text or bytes";
+    if (!c->why && r->count - r->blk_first == r->blk_events)
+        c->why = "more events than the block holds";
+    if (c->why)
+        return fail(r, err, r->rec_off, "malformed again record: %s", c->why);
+    r->blk_pos = (size_t)(c->p - r->blk);
+    unsigned type = r->two_type;
+    uint64_t pc = r->two_pc, row[TRACE_MAX_FIELDS];
+    bool skipped = r->two_skipped;
+    memcpy(row, r->two_row, sizeof row);
+    if (!skipped)
+        memcpy(ev, &r->two, event_size[type]);
+    shift_last(r);
+    memcpy(r->prev[type], row, sizeof row);   /* its fields' differences go on from its values */
+    memcpy(r->last_row, row, sizeof row);
+    r->last_type = type;
+    r->last_vtime += dt;
+    r->last_pc = pc;
+    r->count++;
+    r->have_last = true;
+    r->last_skipped = skipped;
+    if (skipped)
+        return 0;
+    ev->vtime = r->last_vtime;
+    memcpy(&r->last, ev, event_size[type]);
+    return 1;
+}
 
 int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
 {
@@ -582,7 +638,7 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
             if (c.why)
                 return fail(r, err, r->rec_off, "malformed repeat record: %s", c.why);
             r->blk_pos = (size_t)(c.p - r->blk);
-            r->have_last = false;         /* a repeat follows an event, never a repeat */
+            r->have_last = r->have_two = false;   /* a repeat follows an event, never a repeat */
             if (r->last_skipped) {        /* repeats of an event left out: counted only */
                 r->last_vtime += n * dt;
                 r->count += n;
@@ -595,6 +651,12 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
             r->count++;
             memcpy(ev, &r->last, event_size[r->last.type]);
             return 1;
+        }
+        if (type == TRACE_REC_AGAIN) {
+            int a = read_again(r, &c, ev, err);
+            if (a != 0)
+                return a;
+            continue;
         }
         if (!trace_event_name((TraceEventType)type))
             return fail(r, err, r->rec_off, "unknown event type %u (written by a newer ringside?)", type);
@@ -613,6 +675,8 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
             if (c.why)
                 return fail(r, err, r->rec_off, "malformed %s record: %s", trace_event_name((TraceEventType)type), c.why);
             r->blk_pos = (size_t)(c.p - r->blk);
+            shift_last(r);
+            r->last_type = type;
             r->last_vtime += dt;
             r->last_pc = pc;
             r->count++;
@@ -636,6 +700,9 @@ int trace_read_next(TraceReader *r, TraceEvent *ev, Err *err)
         if (c.why)
             return fail(r, err, r->rec_off, "malformed %s record: %s", trace_event_name(ev->type), c.why);
         r->blk_pos = (size_t)(c.p - r->blk);
+        shift_last(r);
+        r->last_type = type;
+        memcpy(r->last_row, r->prev[type], sizeof r->last_row);
         r->last_vtime = ev->vtime;
         r->last_pc = ev->pc;
         r->count++;

@@ -19,13 +19,15 @@ __all__ = ["TraceError", "EventType", "Event", "Header", "TraceReader", "TraceWr
            "DEFAULT_INSNS_PER_TICK", "format_value", "name_text"]
 
 MAGIC = b"RINGTRC\0"
-VERSION = 2
+VERSION = 3
 FIXED_HEADER = 16
 MAX_HEADER = 16 << 20
 MAX_RECORD = 1 << 20
 MAX_STRING = 65535
 REC_STRING = 0
 REC_REPEAT = 1
+REC_AGAIN = 2
+VERSION_2 = 2
 REC_FIXED = 26            # an event's kind, time delta, pc delta and symbol: at most
 BLOCK_HEADER = 36        # see trace/codec.h
 BLOCK_CRC = 32
@@ -293,6 +295,11 @@ class _Bad(Exception):
     pass
 
 
+def _flat(et):
+    """Every field a number or a name: an again record may stand for such an event."""
+    return all(t not in ("str", "bytes", "descs") for t, _ in et.fields)
+
+
 class _Cursor:
     __slots__ = ("buf", "pos", "end")
 
@@ -482,8 +489,8 @@ class TraceReader:
         if n < FIXED_HEADER:
             self._fail(n, "truncated header")
         version = int.from_bytes(buf[8:10], "little")
-        if version not in (1, VERSION):
-            self._fail(8, "trace format version %d, this reader knows %d" % (version, VERSION))
+        if version not in (1, VERSION_2, VERSION):
+            self._fail(8, "trace format version %d, this reader knows %d and %d" % (version, VERSION_2, VERSION))
         length = int.from_bytes(buf[12:16], "little")
         if length < FIXED_HEADER + 4 or length > MAX_HEADER:
             self._fail(12, "bad header length %d" % length)
@@ -537,7 +544,7 @@ class TraceReader:
         `ringside-trace show --from T` does not decode what comes before. The blocks
         skipped are not checked. Returns how many events come before the first one read
         (the block headers count them)."""
-        if self.header.version != VERSION:
+        if self.header.version not in (VERSION_2, VERSION):
             return 0
         bl = self.blocks()
         start = 0
@@ -612,7 +619,9 @@ class TraceReader:
             prev = {}
             blk_end_count = count + events
             last_pc = 0
-            last = None
+            last = two = None
+            last_row = two_row = None
+            again_ok = self.header.version != VERSION_2
             p = 0
             base = data_at if not zstd else None
             while p < raw:
@@ -639,6 +648,8 @@ class TraceReader:
                     last_vtime = vt
                     last_pc = (last_pc + _unzigzag(zpc)) & M64
                     count += 1
+                    two, two_row = last, last_row
+                    last_row = list(pv)
                     last = Event(types[kind], vt, last_pc, sym, fields,
                                  blk_off if base is None else base + p, q - p)
                     p = q
@@ -661,12 +672,35 @@ class TraceReader:
                         self._fail(at, "malformed repeat record: %s" % e)
                     size = cur.pos - p
                     p = cur.pos
-                    ev, last = last, None
+                    ev, last, two = last, None, None
                     for _ in range(k):
                         last_vtime += dt
                         count += 1
                         yield Event(ev.type, last_vtime, ev.pc, ev.sym, dict(ev.fields), at, size)
                         size = 0
+                elif kind == REC_AGAIN and again_ok:
+                    at = blk_off if base is None else base + p
+                    cur = _Cursor(payload, p + 1, raw)
+                    try:
+                        dt = cur.uleb(M64 - last_vtime, "virtual time overflows")
+                        if last is None or two is None:
+                            raise _Bad("no event two before")
+                        if not _flat(two.type):
+                            raise _Bad("the event two before has text or bytes")
+                        if count == blk_end_count:
+                            raise _Bad("more events than the block holds")
+                    except _Bad as e:
+                        self._fail(at, "malformed again record: %s" % e)
+                    ev = two
+                    prev[ev.type.id] = list(two_row)
+                    last_vtime += dt
+                    last_pc = ev.pc
+                    count += 1
+                    two, two_row = last, last_row
+                    last_row = list(two_row if False else prev[ev.type.id])
+                    last = Event(ev.type, last_vtime, ev.pc, ev.sym, dict(ev.fields), at, cur.pos - p)
+                    p = cur.pos
+                    yield last
                 else:
                     self._fail(blk_off if base is None else base + p,
                                "unknown event type %d (written by a newer ringside?)" % kind)
@@ -792,6 +826,7 @@ class TraceWriter:
         self.seq += 1
         self.last_pc = 0
         self.last_body = None
+        self.two = None            # (type id, pc, body) of the event before the last, for again records
         self.rep_n = 0
         self.prev = {}
 
@@ -895,11 +930,19 @@ class TraceWriter:
                 and (self.rep_n == 0 or (dt == self.rep_dt and self.rep_n < REPEAT_MAX))):
             self.rep_n += 1
             self.rep_dt = dt
+        elif (not moved and self.two is not None and not self.rep_n and self.two == (et.id, pc, body)
+              and et.id != self.last_type and _flat(et)):
+            self.blk += bytes([REC_AGAIN]) + _uleb(dt)
+            self.two = (self.last_type, self.last_pc, self.last_body)
+            self.last_type = et.id
+            self.last_body = body
         else:
+            after_repeat = self.rep_n != 0
             if self.rep_n:
                 self.blk += bytes([REC_REPEAT]) + _uleb(self.rep_n) + _uleb(self.rep_dt)
                 self.rep_n = 0
             self.blk += bytes([et.id]) + _uleb(dt) + _uleb(_zigzag(pc - self.last_pc)) + body
+            self.two = None if after_repeat or self.last_body is None else (self.last_type, self.last_pc, self.last_body)
             self.last_type = et.id
             self.last_body = body
         self.last = vtime

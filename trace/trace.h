@@ -7,7 +7,7 @@
 #include "sim/common.h"
 
 #define TRACE_MAGIC "RINGTRC"        /* 8 bytes on disk, with its NUL */
-#define TRACE_VERSION 2
+#define TRACE_VERSION 3
 #define TRACE_MAX_RECORD (1u << 20)  /* largest record body, bytes */
 #define TRACE_MAX_STRING 65535u      /* longest name or str field */
 
@@ -231,6 +231,8 @@ const TraceFieldInfo *trace_event_fields(TraceEventType type, unsigned *n);
 const TraceFieldInfo *trace_event_field(TraceEventType type, const char *name);
 static inline bool trace_field_is_number(TraceFieldType t) { return t <= TRACE_FT_bdf; }
 static inline bool trace_field_is_text(TraceFieldType t) { return t == TRACE_FT_name || t == TRACE_FT_str; }
+/* Every field of type is a number or a name (an again record may stand for it). */
+bool trace_event_flat(TraceEventType type);
 /* A number field's value (0 for another kind). */
 uint64_t trace_field_num(const TraceEvent *ev, const TraceFieldInfo *f);
 /* A name or str field's text (NULL for a NULL name or another kind). */

@@ -5,7 +5,8 @@
  * (names never change while the writer is open: trace.h), and are defined again in
  * every block that uses them, so that a reader can start at any block. An event equal
  * to the one before (same type, pc, symbol and fields: a UART status poll in a busy
- * loop) at a steady time step is folded into a repeat record. A full block is handed
+ * loop) at a steady time step is folded into a repeat record, and one equal to the
+ * event two before (the poll of a poll-then-write loop) into a one-byte again record. A full block is handed
  * to a writer thread (double buffering: the run fills the other buffer meanwhile),
  * which gives it its header and CRC-32, compresses it if asked and writes it out
  * whole, one block after another in order, so the bytes are those a single thread
@@ -70,6 +71,13 @@ struct TraceWriter {
     size_t last_len;
     unsigned last_type;
     uint64_t rep_n, rep_dt;    /* copies of it waiting to be written as a repeat */
+    /* the event record (or again record) before that one, for again records: valid
+     * (two_body not NULL) only when both it and the last came from such records */
+    const uint8_t *two_body;
+    size_t two_len;
+    unsigned two_type;
+    uint64_t two_pc;
+    bool flat[TRACE_EV_LIMIT]; /* trace_event_flat(), by type */
     /* x32/x64 fields (addresses, mostly) are written as the difference from the same
      * field of the same event type before, in this block: prev[type][field index] */
     uint64_t prev[TRACE_EV_LIMIT][TRACE_MAX_FIELDS];
@@ -199,6 +207,11 @@ static size_t record_len(const uint8_t *p, const uint8_t *end, uint64_t *events)
         return (size_t)(q - p);
     }
     *events = 1;
+    if (type == TRACE_REC_AGAIN) {
+        leb128_get(&q, end, &v);
+        return (size_t)(q - p);
+    }
+    *events = 1;
     for (int i = 0; i < 3; i++)          /* time, pc, symbol */
         leb128_get(&q, end, &v);
     const TraceFieldInfo *f = trace_event_fields((TraceEventType)type, &n);
@@ -250,6 +263,7 @@ static void reset_block(TraceWriter *tw)
     tw->block_seq++;
     tw->last_pc = 0;
     tw->last_body = NULL;
+    tw->two_body = NULL;
     tw->rep_n = 0;
     memset(tw->prev, 0, sizeof tw->prev);
 }
@@ -268,6 +282,7 @@ static void end_fold(TraceWriter *tw)
         tw->p = put_repeat(tw->p, tw->rep_n, tw->rep_dt);
     tw->rep_n = 0;
     tw->last_body = NULL;
+    tw->two_body = NULL;
 }
 
 /* Compresses (if asked), checksums and writes one sealed block, and chains its CRC:
@@ -611,7 +626,9 @@ static int refuse_time(TraceWriter *tw, unsigned type, uint64_t vtime)
 
 /* Ends an encoded event record [rec, end): body is where its symbol starts. Folds it
  * into a repeat when it equals the event before at the same time step (moved: some
- * difference-coded field changed). */
+ * difference-coded field changed), or into an again record when it equals the event
+ * two before and the one between is of another type (so that the differences of
+ * its fields, zero, were taken from that event: equal bytes are equal values). */
 static inline __attribute__((always_inline)) int commit(TraceWriter *tw, unsigned type, uint8_t *rec, uint8_t *body, uint8_t *end,
                          uint64_t vtime, uint64_t pc, uint64_t moved)
 {
@@ -623,8 +640,21 @@ static inline __attribute__((always_inline)) int commit(TraceWriter *tw, unsigne
         (tw->rep_n == 0 || (dt == tw->rep_dt && tw->rep_n < TRACE_REPEAT_MAX)) && memcmp(body, tw->last_body, len) == 0) {
         tw->rep_n++;
         tw->rep_dt = dt;
+    } else if (!moved && tw->two_body && !tw->rep_n && type == tw->two_type && type != tw->last_type &&
+               pc == tw->two_pc && len == tw->two_len && tw->flat[type] && memcmp(body, tw->two_body, len) == 0) {
+        *rec = TRACE_REC_AGAIN;
+        const uint8_t *src = tw->two_body;
+        tw->two_body = tw->last_body;
+        tw->two_len = tw->last_len;
+        tw->two_type = tw->last_type;
+        tw->two_pc = tw->last_pc;
+        tw->last_type = type;
+        tw->last_body = src;      /* the bytes it stands for, for a repeat or again of it */
+        tw->last_len = len;
+        tw->p = trace_put_uleb(rec + 1, dt);
     } else {
-        if (tw->rep_n) {
+        bool after_repeat = tw->rep_n != 0;
+        if (after_repeat) {
             /* Put the repeat before this record (SLACK leaves room for it). */
             uint8_t tmp[24];
             size_t k = (size_t)(put_repeat(tmp, tw->rep_n, tw->rep_dt) - tmp);
@@ -634,6 +664,11 @@ static inline __attribute__((always_inline)) int commit(TraceWriter *tw, unsigne
             end += k;
             tw->rep_n = 0;
         }
+        /* No again right after a repeat: a reader forgets the event two before there. */
+        tw->two_body = after_repeat ? NULL : tw->last_body;
+        tw->two_len = tw->last_len;
+        tw->two_type = tw->last_type;
+        tw->two_pc = tw->last_pc;
         tw->last_type = type;
         tw->last_body = body;
         tw->last_len = len;
@@ -857,6 +892,8 @@ static TraceWriter *writer_new(int fd, const char *path, const TraceHeader *hdr,
     }
     tw->fd = fd;
     tw->compress = compress;
+    for (unsigned t = 0; t < TRACE_EV_LIMIT; t++)
+        tw->flat[t] = trace_event_flat((TraceEventType)t);
     tw->path = strdup(path ? path : "(none)");
     tw->cap = tw->spare_cap = TRACE_BLOCK_HEADER + TRACE_BLOCK_TARGET;
     tw->buf = malloc(tw->cap);

@@ -198,4 +198,37 @@ $T show --raw "$WORK/v2.trace" | cmp -s - "$WORK/v1.txt" || fail "a converted tr
 [ "$(wc -l < "$WORK/v1.txt")" -ge 48 ] || fail "the version 1 vector is too short"
 "$RINGSIDE" replay tests/trace-vectors/version1.trace >"$WORK/v1.err" 2>&1 && fail "the C reader read a version 1 trace"
 grep -q "ringside-trace convert" "$WORK/v1.err" || { cat "$WORK/v1.err"; fail "no advice for a version 1 trace"; }
+# An again record with no event two before (the vector's first event record made one,
+# its block CRC fixed): the Python reader names it at its offset, as the C reader does
+# (build/unit-tests trace_errors), and hands out no event.
+$PYTHON - "$WORK/again.trace" <<'PYEOF' || fail "a bad again record was not reported at its offset"
+import sys, zlib
+sys.path.insert(0, "trace")
+import ringside_trace as rt
+b = bytearray(open("tests/trace-vectors/all-events.trace", "rb").read())
+blk = int.from_bytes(b[12:16], "little")
+def uleb(p):
+    v = s = 0
+    while True:
+        c = b[p]; p += 1; v |= (c & 0x7f) << s; s += 7
+        if c < 0x80:
+            return v, p
+p = blk + 36
+while b[p] == 0:                      # string definitions: kind, id, length, bytes
+    _, q = uleb(p + 1); n, q = uleb(q); p = q + n
+b[p] = 2
+size = int.from_bytes(b[blk:blk + 4], "little")
+b[blk + 32:blk + 36] = zlib.crc32(bytes(b[blk + 36:blk + 36 + size]), zlib.crc32(bytes(b[blk:blk + 32]))).to_bytes(4, "little")
+open(sys.argv[1], "wb").write(b)
+got = 0
+try:
+    with rt.TraceReader(sys.argv[1]) as r:
+        for _ in r:
+            got += 1
+except rt.TraceError as e:
+    assert "byte offset %d: malformed again record: no event two before" % p in str(e), str(e)
+    assert got == 0, got
+else:
+    raise SystemExit("read cleanly")
+PYEOF
 exit 0

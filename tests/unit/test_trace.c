@@ -109,6 +109,11 @@ int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err)
     for (int i = 0; i < 4; i++)
         tracer_ev_mmio_read(&tr, t += 2, 0x80001006, "uart_putc", 0x10000005, 1, 0x0, "uart", "lsr");
     tracer_ev_mmio_read(&tr, t += 5, 0x80001006, "uart_putc", 0x10000005, 1, 0x0, "uart", "lsr");
+    /* poll then write, three bytes: the polls after the first become again records */
+    for (int i = 0; i < 3; i++) {
+        tracer_ev_mmio_read(&tr, t += 4, 0x80001006, "uart_putc", 0x10000005, 1, 0x60, "uart", "lsr");
+        tracer_ev_mmio_write(&tr, t += 3, 0x8000100a, "uart_putc", 0x10000000, 1, (uint64_t)('a' + i), "uart", "thr");
+    }
     tracer_ev_pio_read(&tr, t += 2, 0x80001008, "vp_legacy_get_status", 0x12, 1, 0x3, "virtio-net.bar0", "status");
     tracer_ev_pio_write(&tr, t += 2, 0x8000100c, "vp_legacy_set_status", 0x12, 1, 0x7, "virtio-net.bar0", NULL);
     tracer_ev_unmapped_read(&tr, t += 1, 0x80001010, "probe_hole", "mem", 0x20000000, 8);
@@ -390,6 +395,62 @@ static void test_misuse_is_sticky(void)
     trace_close(tw, NULL);
 }
 
+/* Writes a poll-then-write run of n bytes (the poll at pc 0x80001006 unless bad_pc
+ * moves the third); returns the file's size. */
+static long write_polls(const char *path, int n, bool bad_pc)
+{
+    Err err;
+    TraceHeader h;
+    trace_test_header(&h);
+    TraceWriter *tw = trace_open(path, &h, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
+    uint64_t t = 10;
+    for (int i = 0; i < n; i++) {
+        trace_ev_mmio_read(tw, t += 4, bad_pc && i == 2 ? 0x80001008 : 0x80001006, "uart_putc", 0x10000005, 1,
+                           0x60, "uart", "lsr");
+        trace_ev_mmio_write(tw, t += 3 + (uint64_t)(i & 1), 0x8000100a, "uart_putc", 0x10000000, 1,
+                            (uint64_t)('a' + i), "uart", "thr");
+    }
+    CU_ASSERT_EQUAL(trace_close(tw, &err), 0);
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    return size;
+}
+
+/* A poll-then-write loop: each poll after the second is a 2-byte again record, and the
+ * reader hands out exactly the events written (times, pcs, values). */
+static void test_again_records(void)
+{
+    const char *path = trace_test_path("again.trace");
+    long s10 = write_polls(path, 10, false), s11 = write_polls(path, 11, false);
+    Err err;
+    TraceReader *r = trace_reader_open(path, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    TraceEvent ev;
+    uint64_t t = 10;
+    for (int i = 0; i < 11; i++) {
+        CU_ASSERT_EQUAL_FATAL(trace_read_next(r, &ev, &err), 1);
+        CU_ASSERT_EQUAL(ev.type, TRACE_EV_mmio_read);
+        CU_ASSERT_EQUAL(ev.vtime, t += 4);
+        CU_ASSERT_EQUAL(ev.pc, 0x80001006);
+        CU_ASSERT_EQUAL(ev.u.mmio_read.value, 0x60);
+        CU_ASSERT_STRING_EQUAL(ev.u.mmio_read.reg, "lsr");
+        CU_ASSERT_EQUAL_FATAL(trace_read_next(r, &ev, &err), 1);
+        CU_ASSERT_EQUAL(ev.type, TRACE_EV_mmio_write);
+        CU_ASSERT_EQUAL(ev.vtime, t += 3 + (uint64_t)(i & 1));
+        CU_ASSERT_EQUAL(ev.u.mmio_write.value, (uint64_t)('a' + i));
+    }
+    CU_ASSERT_EQUAL(trace_read_next(r, &ev, &err), 0);
+    trace_reader_close(r);
+    /* one more byte costs the write (about 9 bytes) and a 2-byte again record, not two
+     * full records (about 18) */
+    CU_ASSERT(s11 - s10 <= 12);
+    /* a poll at another pc breaks the run: it is written in full */
+    CU_ASSERT(write_polls(path, 10, true) > s10 + 4);
+}
+
 /* Names are interned once and reused: a second identical MMIO event costs no strings. */
 static void test_interning_is_compact(void)
 {
@@ -425,6 +486,7 @@ int suite_trace(void)
     CU_add_test(s, "vector reads back as the checked-in text", test_vector_text);
     CU_add_test(s, "canonical text", test_format);
     CU_add_test(s, "event equality", test_equal);
+    CU_add_test(s, "poll-then-write folds into again records, read back exactly", test_again_records);
     CU_add_test(s, "NULL writer and a writer without a file", test_no_file_and_null);
     CU_add_test(s, "misuse is a sticky error", test_misuse_is_sticky);
     CU_add_test(s, "names are interned", test_interning_is_compact);

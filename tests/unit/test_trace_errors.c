@@ -376,6 +376,37 @@ static void test_damaged_vector(void)
     free(buf);
 }
 
+/* An again record where the block has no event two before (its first event record
+ * turned into one, the block CRC fixed): one error at its offset, no events made up. */
+static void test_again_without_events(void)
+{
+    size_t len, blk, body, end;
+    unsigned char *buf = load(VEC_TRACE, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    size_t p = ld32_le(buf + 12) + TRACE_BLOCK_HEADER;
+    while (buf[p] == TRACE_REC_STRING) {       /* kind, uleb id, uleb length, bytes */
+        const uint8_t *q = buf + p + 1;
+        uint64_t id, n;
+        CU_ASSERT_EQUAL_FATAL(leb128_get(&q, buf + len, &id), 0);
+        CU_ASSERT_EQUAL_FATAL(leb128_get(&q, buf + len, &n), 0);
+        p = (size_t)(q - buf) + n;
+    }
+    CU_ASSERT_FATAL(block_around(buf, len, p, &blk, &body, &end));
+    buf[p] = TRACE_REC_AGAIN;
+    fix_block_crc(buf, blk, end);
+    FILE *f = fopen(MUTANT, "wb");
+    fwrite(buf, 1, len, f);
+    fclose(f);
+    Err err;
+    unsigned got;
+    CU_ASSERT_EQUAL(read_all(MUTANT, &err, &got), -1);
+    CU_ASSERT_EQUAL(got, 0);
+    char want[80];
+    snprintf(want, sizeof want, "byte offset %zu: malformed again record: no event two before", p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
+    free(buf);
+}
+
 static void test_not_a_trace(void)
 {
     Err err;
@@ -518,6 +549,7 @@ int suite_trace_errors(void)
     if (!s)
         return -1;
     CU_add_test(s, "/dev/full is reported at open", test_dev_full);
+    CU_add_test(s, "again record with no event two before", test_again_without_events);
     CU_add_test(s, "closed pipe: sticky error", test_closed_pipe);
     CU_add_test(s, "file size limit: only whole records remain", test_file_size_limit);
     CU_add_test(s, "a refused event keeps the earlier ones", test_refused_event_keeps_earlier);
