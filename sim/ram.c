@@ -69,9 +69,15 @@ static void invalidate_code(Ram *r, uint64_t addr, uint64_t len)
         return;
     uint64_t first = (addr - r->base) >> RAM_PAGE_SHIFT;
     uint64_t last = (addr - r->base + len - 1) >> RAM_PAGE_SHIFT;
-    for (uint64_t pg = first; pg <= last; pg++)
-        if (r->page_flags[pg] & RAM_PAGE_CODE)
-            r->code_written(r->code_opaque, r->base + (pg << RAM_PAGE_SHIFT));
+    uint64_t end = addr + len;
+    for (uint64_t pg = first; pg <= last; pg++) {
+        if (!(r->page_flags[pg] & RAM_PAGE_CODE))
+            continue;
+        uint64_t lo = r->base + (pg << RAM_PAGE_SHIFT), hi = lo + RAM_PAGE_SIZE;
+        lo = addr > lo ? addr : lo;
+        hi = end < hi ? end : hi;
+        r->code_written(r->code_opaque, lo, hi - lo);
+    }
 }
 
 int ram_write(Ram *r, uint64_t addr, const void *buf, uint64_t len)

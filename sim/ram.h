@@ -20,8 +20,9 @@ typedef struct Ram {
     uint64_t base, size;
     uint8_t *host;
     uint8_t *page_flags;                 /* size >> RAM_PAGE_SHIFT entries */
-    /* Called when a store hits a RAM_PAGE_CODE page (set by the CPU). */
-    void (*code_written)(void *opaque, uint64_t addr);
+    /* Called when a store hits a RAM_PAGE_CODE page (set by the CPU), once per such
+     * page with the bytes [addr, addr + len) written in it. */
+    void (*code_written)(void *opaque, uint64_t addr, uint64_t len);
     void *code_opaque;
     /* Called for every CPU store that touches a RAM_PAGE_WATCH page (set by mem_watch). */
     void (*watch_fn)(void *ctx, uint64_t addr, unsigned size, uint64_t val);

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-static void code_written(void *opaque, uint64_t addr);
+static void code_written(void *opaque, uint64_t addr, uint64_t len);
 
 /* A page's array forgets its decoded instructions. Its last slot is never a cache
  * entry: an instruction there may straddle into the next page, which under Sv39 need
@@ -33,13 +33,17 @@ Cpu *cpu_create(const CpuConfig *cfg, Err *err)
         c->cfg.insns_per_tick = 10;
     c->npages = cfg->ram->size >> RAM_PAGE_SHIFT;
     c->pages = calloc(c->npages, sizeof *c->pages);
-    if (!c->pages) {
+    c->code_gran = calloc(c->npages, sizeof *c->code_gran);
+    if (!c->pages || !c->code_gran) {
+        free(c->pages);
+        free(c->code_gran);
         free(c);
         err_set(err, "cpu: out of memory for the decode cache");
         return NULL;
     }
     if (cpu_csr_index(c, err) < 0) {
         free(c->pages);
+        free(c->code_gran);
         free(c);
         return NULL;
     }
@@ -65,6 +69,7 @@ void cpu_destroy(Cpu *c)
         free(c->pages[i]);
     }
     free(c->pages);
+    free(c->code_gran);
     free(c);
 }
 
@@ -77,6 +82,7 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
             page_clear(c->pages[i]);
             c->cfg.ram->page_flags[i] &= (uint8_t)~RAM_PAGE_CODE;
         }
+        c->code_gran[i] = 0;
     }
     memset(c->x, 0, sizeof c->x);
     memset(c->f, 0, sizeof c->f);
@@ -105,19 +111,38 @@ void cpu_reset(Cpu *c, uint64_t reset_pc)
 
 /* ---- the decoded-instruction cache ---- */
 
-/* A store hit a code page: forget its decoded instructions (they are re-decoded at the
- * next fetch, even in the middle of the running block). No slot of the page before
- * holds bits of this one: last slots are never cached (page_clear). */
-static void code_written(void *opaque, uint64_t addr)
+/* A store wrote [addr, addr + len) of a code page: the granules it touched forget
+ * their decoded instructions (re-decoded at the next fetch, even in the middle of the
+ * running block), and so does the previous granule's last slot when it holds a 4-byte
+ * instruction, whose upper half is here. No
+ * slot of the page before holds bits of this one: last slots are never cached
+ * (page_clear). The page stays RAM_PAGE_CODE while any granule of it holds code. */
+static void code_written(void *opaque, uint64_t addr, uint64_t len)
 {
     Cpu *c = opaque;
     Ram *ram = c->cfg.ram;
-    uint64_t pg = (addr - ram->base) >> RAM_PAGE_SHIFT;
-    if (pg >= c->npages)
+    uint64_t off = addr - ram->base;
+    uint64_t pg = off >> RAM_PAGE_SHIFT;
+    if (pg >= c->npages || len == 0)
         return;
-    if (c->pages[pg])
-        page_clear(c->pages[pg]);
-    ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
+    Insn *p = c->pages[pg];
+    uint32_t m = c->code_gran[pg];
+    unsigned g0 = (unsigned)(off & (RAM_PAGE_SIZE - 1)) >> CODE_GRANULE_SHIFT;
+    unsigned g1 = (unsigned)((off + len - 1) & (RAM_PAGE_SIZE - 1)) >> CODE_GRANULE_SHIFT;
+    enum { SLOTS = CODE_GRANULE / 2 };
+    for (unsigned g = g0; p && g <= g1; g++) {
+        if (!(m & (1u << g)))
+            continue;
+        m &= ~(1u << g);
+        memset(p + g * SLOTS, 0, SLOTS * sizeof(Insn));
+        if (g > 0 && (p[g * SLOTS - 1].h & 1))
+            p[g * SLOTS - 1].h = OP_DECODE * 2;
+    }
+    if (p)
+        p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
+    c->code_gran[pg] = m;
+    if (!m)
+        ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
 }
 
 /* Under Sv39 the cache is keyed by physical page: pc is translated first (the fetch
@@ -189,7 +214,9 @@ uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
     return hi ? bits | (uint32_t)ld16_le(hi) << 16 : 0;
 }
 
-unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, bool breaks)
+/* cpu_fetch_decode, also giving the first parcel's physical address. */
+static unsigned fetch_decode_pa(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, bool breaks,
+                                uint64_t *pa_out)
 {
     uint64_t pa, pa_hi;
     unsigned cause = fetch_addr(c, pc, &pa);
@@ -220,6 +247,28 @@ unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, b
         ram->page_flags[(pa - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
     if ((in->h & 1) && ram_contains(ram, pa_hi, 2))
         ram->page_flags[(pa_hi - ram->base) >> RAM_PAGE_SHIFT] |= RAM_PAGE_CODE;
+    *pa_out = pa;
+    return 0;
+}
+
+unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, bool breaks)
+{
+    uint64_t pa;
+    return fetch_decode_pa(c, pc, in, fault_addr, breaks, &pa);
+}
+
+unsigned cpu_code_fill(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr)
+{
+    uint64_t pa;
+    unsigned cause = fetch_decode_pa(c, pc, in, fault_addr, true, &pa);
+    Ram *ram = c->cfg.ram;
+    if (cause || !ram_contains(ram, pa, 2))
+        return cause;
+    uint64_t off = pa - ram->base, len = INSN_LEN(in);
+    /* A cache slot is never a page's last, so the instruction ends in this page. */
+    c->code_gran[off >> RAM_PAGE_SHIFT] |=
+        1u << ((off & (RAM_PAGE_SIZE - 1)) >> CODE_GRANULE_SHIFT) |
+        1u << (((off + len - 1) & (RAM_PAGE_SIZE - 1)) >> CODE_GRANULE_SHIFT);
     return 0;
 }
 

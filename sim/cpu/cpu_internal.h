@@ -3,9 +3,12 @@
  * (mmu.c) and the decoded-instruction cache.
  *
  * The cache holds one Insn per 2-byte slot of each guest RAM page that has held code,
- * allocated on first execution. An Insn is decoded once and then dispatched without
- * looking at the instruction bits again; a store to a RAM_PAGE_CODE page clears the
- * page's Insns (ram->code_written), so self-modifying code re-decodes.
+ * allocated on first execution. An Insn is decoded once (cpu_code_fill, the one place
+ * a slot is filled) and then dispatched without looking at the instruction bits again.
+ * Invalidation is by granule (CODE_GRANULE bytes): each page keeps a mask of the
+ * granules its slots were decoded from, and a store to a RAM_PAGE_CODE page clears the
+ * Insns of the granules it touched only (ram->code_written), so self-modifying code
+ * re-decodes and data sharing a page with code costs a mask test per store.
  *
  * Each page's array has INSN_SENTINELS extra slots after its last one, holding
  * OP_PAGE_END: the interpreter steps from one Insn to the next by pointer arithmetic
@@ -38,6 +41,7 @@
     X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI) \
     X(FLW) X(FLD) X(FSW) X(FSD) X(FMV_X_W) X(FMV_W_X) X(FMV_X_D) X(FMV_D_X)
 
+
 enum {
 #define X(name) OP_##name,
     CPU_OPS(X)
@@ -66,6 +70,11 @@ _Static_assert(sizeof(Insn) == 8, "Insn is 8 bytes: see above");
 /* A 4-byte instruction in the last slot steps two slots past the end. */
 #define INSN_SENTINELS 2
 #define REG_SCRATCH 32
+/* Invalidation unit: 128 bytes, 64 slots; a page's granule mask is 32 bits. */
+#define CODE_GRANULE_SHIFT 7
+#define CODE_GRANULE (1u << CODE_GRANULE_SHIFT)
+#define GRANULES_PER_PAGE (RAM_PAGE_SIZE / CODE_GRANULE)
+_Static_assert(GRANULES_PER_PAGE <= 32, "a page's granule mask is a uint32_t");
 
 enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 
@@ -198,8 +207,10 @@ struct Cpu {
     bool bp_skip;
     uint64_t bp_skip_pc;
 
-    /* Decoded-instruction cache: one Insn array per RAM page, NULL until executed. */
+    /* Decoded-instruction cache: one Insn array per RAM page, NULL until executed;
+     * code_gran[pg] has bit g set while granule g of the page has decoded slots. */
     Insn **pages;
+    uint32_t *code_gran;
     uint64_t npages;
     Insn slow_page[INSNS_PER_PAGE + INSN_SENTINELS];   /* all OP_FETCH_SLOW: code outside RAM */
 
@@ -254,6 +265,9 @@ Insn *cpu_code_insn(Cpu *c, uint64_t pc);
  * debugger breakpoint at pc makes it OP_BKPT; without, it is the instruction itself
  * (a step over the breakpoint). */
 unsigned cpu_fetch_decode(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr, bool breaks);
+/* Fills the cache slot *in of pc: cpu_fetch_decode, then the granule mask. The one
+ * fill of decoded pages (a check on what is fetched belongs here). */
+unsigned cpu_code_fill(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
 
 /* The instruction bits at pc (for mtval of an illegal instruction), or 0. */
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc);

@@ -347,7 +347,7 @@ block:
 
     {
         L_OP_DECODE_2: L_OP_DECODE_4:
-            if ((fcause = cpu_fetch_decode(c, PC, in, &fault, true)) != 0)
+            if ((fcause = cpu_code_fill(c, PC, in, &fault)) != 0)
                 TRAP(fcause, fault);
             DISPATCH();
         L_OP_FETCH_SLOW_2: L_OP_FETCH_SLOW_4:

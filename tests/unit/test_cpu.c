@@ -768,6 +768,56 @@ static void test_self_modifying(void)
     teardown();
 }
 
+/* Invalidation is by 128-byte granule: a store to data sharing a page with code keeps
+ * the code decoded, a store into a granule drops that granule's slots only (and the
+ * previous granule's last slot when a 4-byte instruction straddles into it). */
+static void test_code_granules(void)
+{
+    setup();
+    Insn *pg;
+    /* Granule 0: x5 = 1, jump to granule 1 at BASE + 0x80; there x6 = 2, and a
+     * 4-byte addi at 0xfe that straddles into granule 2, then stop by budget. */
+    const uint32_t g0[] = { ADDI(5, 0, 1), JAL(0, 0x80 - 4) };
+    load_prog(BASE, g0, 2);
+    put32(BASE + 0x80, JAL(0, 0xfe - 0x80));
+    put32(BASE + 0xfe, ADDI(6, 0, 2));
+    cpu_run(cpu, 4);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 1);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 6), 2);
+    pg = cpu->pages[0];
+    CU_ASSERT_FATAL(pg != NULL);
+    CU_ASSERT_EQUAL(cpu->code_gran[0], 0x7u);
+    /* A CPU store (in granule 4) to data in granule 5 of the same page: nothing
+     * else is forgotten. */
+    cpu_set_reg(cpu, 7, BASE + 0x280);
+    cpu_set_reg(cpu, 8, 0x1234);
+    put32(BASE + 0x200, SW(8, 7, 0));
+    cpu_set_pc(cpu, BASE + 0x200);
+    cpu_run(cpu, 1);
+    CU_ASSERT_EQUAL(get(BASE + 0x280, 4), 0x1234);
+    CU_ASSERT_NOT_EQUAL(pg[0].h, 0);
+    CU_ASSERT_NOT_EQUAL(pg[0x80 / 2].h, 0);
+    CU_ASSERT_NOT_EQUAL(pg[0xfe / 2].h, 0);
+    /* The straddler's upper half rewritten: granule 2 and the straddling slot are
+     * dropped, granules 0 and 1 stay, and the new instruction runs. */
+    put16(BASE + 0x100, (uint16_t)(ADDI(6, 0, 0x33) >> 16));
+    CU_ASSERT_EQUAL(pg[0xfe / 2].h, 0);
+    CU_ASSERT_NOT_EQUAL(pg[0].h, 0);
+    CU_ASSERT_NOT_EQUAL(pg[0x80 / 2].h, 0);
+    CU_ASSERT_EQUAL(cpu->code_gran[0] & 0x4u, 0);
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 4);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 6), 0x33);
+    /* A store into granule 0 drops it alone; the code there re-decodes. */
+    put32(BASE, ADDI(5, 0, 7));
+    CU_ASSERT_EQUAL(pg[0].h, 0);
+    CU_ASSERT_NOT_EQUAL(pg[0x80 / 2].h, 0);
+    cpu_set_pc(cpu, BASE);
+    cpu_run(cpu, 1);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 7);
+    teardown();
+}
+
 /* The interpreter steps from one decoded slot to the next without looking at pc, and
  * notices a page's end only on landing past it: straight-line code that crosses pages
  * (a compressed instruction in the last slot, a 4-byte one straddling), a store over
@@ -1268,6 +1318,7 @@ int suite_cpu(void)
     CU_add_test(s, "lr/sc and amos", test_atomics);
     CU_add_test(s, "branches and jumps", test_branches_jumps);
     CU_add_test(s, "compressed", test_compressed);
+    CU_add_test(s, "code invalidation by granule", test_code_granules);
     CU_add_test(s, "illegal, ecall, mret", test_illegal_and_ecall);
     CU_add_test(s, "csr rules", test_csr_rules);
     CU_add_test(s, "counters", test_counters);
