@@ -1,0 +1,67 @@
+/* The ISA suite's runtime, as a test body sees it (docs/conformance.md, "The ISA
+ * suite"). A test is one file tests/isa/t_NAME.c defining test_main(); the Makefile
+ * links the same object three times, with rt.c built for M mode bare, S mode under
+ * Sv39 (RAM identity-mapped) and U mode under Sv39 (RAM only at RT_UOFF above its
+ * physical address: no identity mapping). test_main returns 0 to pass, else the
+ * failing check's line (CHECK), which the runtime reports on the UART and as
+ * (line << 16) | 0x3333 to the sifive_test device.
+ *
+ * Traps a test expects are taken through probes: rt_arm() then a call of a leaf
+ * function that does the faulting thing; the trap handler (M, or S when delegated)
+ * records cause, tval and the mode it was taken in, and returns from the probe
+ * (pc = ra), so every probe can fault anywhere, even on its own fetch. */
+#ifndef ISA_RT_H
+#define ISA_RT_H
+
+#include <stdint.h>
+
+/* Where the test pages live (every run but M's maps them; privileged spec §4.3-4.4). */
+#define RT_TP     0x2000000000ull
+#define RT_TP_RW  (RT_TP + 0x0000)   /* R W, U as the run's mode */
+#define RT_TP_RO  (RT_TP + 0x1000)   /* R only */
+#define RT_TP_XO  (RT_TP + 0x2000)   /* X only: a `ret` (MXR) */
+#define RT_TP_NONE (RT_TP + 0x3000)  /* not mapped (V = 0) */
+#define RT_TP_USR (RT_TP + 0x4000)   /* R W U, whatever the run's mode (SUM) */
+#define RT_TP_SUP (RT_TP + 0x5000)   /* R W, never U */
+#define RT_UOFF   0x1000000000ull    /* U runs: VA = PA + RT_UOFF */
+
+#define CHECK(cond) do { if (!(cond)) return __LINE__; } while (0)
+
+/* 'M', 'S' or 'U': the mode test_main runs in. */
+extern const char rt_mode;
+/* Traps this test wants delegated to S (medeleg); a test defines it to override 0. */
+extern const uint64_t rt_medeleg;
+
+/* The last expected trap. */
+struct rt_trap {
+    uint64_t taken;     /* 1 once a trap was taken since rt_arm() */
+    uint64_t cause;
+    uint64_t tval;
+    uint64_t mode;      /* 'M' or 'S': which handler took it */
+    uint64_t status;    /* mstatus (M) or sstatus (S) as the handler found it */
+};
+extern volatile struct rt_trap rt_trap;
+void rt_arm(void);
+
+/* Probes (rt_start.S): each returns normally, or through the handler after a trap. */
+uint64_t rt_ld(uint64_t a, int width);          /* width: 1 2 4 8 signed, -1 -2 -4 unsigned */
+void rt_st(uint64_t a, uint64_t v, int width);  /* width: 1 2 4 8 */
+void rt_call(uint64_t a);                        /* jalr to a */
+void rt_ecall(void);
+void rt_sret(void);
+void rt_mret(void);
+uint64_t rt_csrr_mstatus(void);
+void rt_csrw_mstatus(uint64_t v);
+uint64_t rt_csrr_sstatus(void);
+void rt_csrw_sstatus(uint64_t v);
+uint64_t rt_csrr_satp(void);
+void rt_csrw_mvendorid(uint64_t v);  /* read-only CSR */
+void rt_csrw_cycle(uint64_t v);      /* read-only (user counter) CSR */
+uint64_t rt_csrr_cycle(void);
+uint64_t rt_csrr_misa(void);
+void rt_wfi(void);
+/* Sets bits in sstatus (SUM, MXR); allowed in S and M. */
+void rt_sstatus_set(uint64_t bits);
+void rt_sstatus_clear(uint64_t bits);
+
+#endif
