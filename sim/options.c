@@ -10,6 +10,7 @@
 
 #include "check/check.h"
 #include "config.h"
+#include "net/backend.h"
 #include "suggest.h"
 #include "virtio/virtio_net.h"
 #include "virtio/virtio_pci.h"
@@ -59,6 +60,14 @@ static int parse_virtio_mode(RunOpts *ro, const char *val, Err *err)
     if (virtio_pci_parse_mode(val, &mode) != 0)
         return err_set(err, "--virtio %s: expected legacy, modern or transitional", val);
     ro->mc.virtio_mode = val;
+    return 0;
+}
+
+static int parse_net_spec(RunOpts *ro, const char *val, Err *err)
+{
+    if (strcmp(val, "none") != 0 && net_backend_check_spec(val, err) != 0)
+        return -1;
+    ro->mc.net_spec = val;
     return 0;
 }
 
@@ -144,7 +153,7 @@ static const OptDesc run_opts[] = {
     { "--trace-compress", NULL, ARG_STR, "none|zstd", "compress the --trace file's blocks with zstd (for long runs; every reader decompresses them)",
       FIELD(trace_compress), .dflt = "none", .parse = parse_trace_compress, .flags = OPT_OUTPUT },
     { "--net", NULL, ARG_STR, "SPEC", "what the virtio-net device is connected to: peer (built-in host 10.0.2.2), pcap:FILE (feed a capture), none (no NIC)",
-      FIELD(mc.net_spec), .key = "net", .flags = OPT_MACHINE },
+      FIELD(mc.net_spec), .key = "net", .parse = parse_net_spec, .flags = OPT_MACHINE },
     { "--virtio", NULL, ARG_STR, "MODE", "virtio-pci interface: transitional, legacy, modern", FIELD(mc.virtio_mode),
       .key = "virtio", .parse = parse_virtio_mode, .flags = OPT_MACHINE | OPT_NIC },
     { "--net-features", NULL, ARG_STR, "LIST", "switch offered features, e.g. -mrg_rxbuf,-mq,+ring_packed", FIELD(mc.net_features),

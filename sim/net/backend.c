@@ -22,6 +22,28 @@ typedef struct QFrame {
 
 typedef enum { NB_PEER, NB_PCAP } NbKind;
 
+/* The one reading of a backend spec: "peer" or "pcap:FILE". */
+static int parse_spec(const char *spec, NbKind *kind, const char **file, Err *err)
+{
+    if (strcmp(spec, "peer") == 0) {
+        *kind = NB_PEER;
+        return 0;
+    }
+    if (strncmp(spec, "pcap:", 5) == 0 && spec[5]) {
+        *kind = NB_PCAP;
+        *file = spec + 5;
+        return 0;
+    }
+    return err_set(err, "unknown network backend '%s' (expected 'peer', 'pcap:FILE' or 'none')", spec);
+}
+
+int net_backend_check_spec(const char *spec, Err *err)
+{
+    NbKind kind;
+    const char *file = NULL;
+    return parse_spec(spec, &kind, &file, err);
+}
+
 struct NetBackend {
     NbKind kind;
     EventQueue *events;
@@ -345,17 +367,10 @@ NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err)
     const char *spec = cfg->spec && *cfg->spec ? cfg->spec : "peer";
     NbKind kind;
     const char *file = NULL;
-    if (strcmp(spec, "peer") == 0) {
-        kind = NB_PEER;
-    } else if (strncmp(spec, "pcap:", 5) == 0 && spec[5]) {
-        kind = NB_PCAP;
-        file = spec + 5;
-        if (cfg->tftp_dir || cfg->bootfile) {
-            err_set(err, "--tftp and the boot file need the peer backend, not %s", spec);
-            return NULL;
-        }
-    } else {
-        err_set(err, "unknown network backend '%s' (expected 'peer' or 'pcap:FILE')", spec);
+    if (parse_spec(spec, &kind, &file, err) != 0)
+        return NULL;
+    if (kind == NB_PCAP && (cfg->tftp_dir || cfg->bootfile)) {
+        err_set(err, "--tftp and the boot file need the peer backend, not %s", spec);
         return NULL;
     }
 

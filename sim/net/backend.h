@@ -81,6 +81,9 @@ typedef struct NetBackendStats {
 } NetBackendStats;
 
 NetBackend *net_backend_create(const NetBackendConfig *cfg, Err *err);
+/* 0 when spec names a backend ("peer", "pcap:FILE"), else -1 with err: lets the command
+ * line refuse a bad --net as a usage error before any machine is built. */
+int net_backend_check_spec(const char *spec, Err *err);
 
 /* The guest's clock in nanoseconds at virtual time vtime (rounded down), and back: the
  * scale of --pcap timestamps and of a --net pcap: capture's spacing. */

@@ -396,8 +396,8 @@ static void test_trace_events(void)
 static void test_bad_specs(void)
 {
     static const struct { const char *spec; const char *msg; } bad[] = {
-        { "tap", "unknown network backend 'tap' (expected 'peer' or 'pcap:FILE')" },
-        { "pcap:", "unknown network backend 'pcap:' (expected 'peer' or 'pcap:FILE')" },
+        { "tap", "unknown network backend 'tap' (expected 'peer', 'pcap:FILE' or 'none')" },
+        { "pcap:", "unknown network backend 'pcap:' (expected 'peer', 'pcap:FILE' or 'none')" },
         { "pcap:build/no-such.pcap", "cannot open capture build/no-such.pcap: No such file or directory" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
