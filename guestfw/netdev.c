@@ -22,6 +22,19 @@ int netdev_register(struct netdev *nd)
     return 0;
 }
 
+void netdev_unregister(struct netdev *nd)
+{
+    for (struct netdev **pp = &netdevs; *pp; pp = &(*pp)->next) {
+        if (*pp != nd)
+            continue;
+        *pp = nd->next;
+        if (netdevs_tail == &nd->next)
+            netdevs_tail = pp;
+        nd->next = NULL;
+        return;
+    }
+}
+
 struct netdev *netdev_first(void)
 {
     return netdevs;

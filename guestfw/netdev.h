@@ -60,6 +60,8 @@ struct netdev {
 
 /* Registers an interface (register_netdev); the stack finds it with netdev_first. */
 int netdev_register(struct netdev *nd);
+/* Takes a registered interface off the list again (a probe that failed after it). */
+void netdev_unregister(struct netdev *nd);
 struct netdev *netdev_first(void);
 
 #endif

@@ -105,7 +105,7 @@ PHASES = (
     ("virtio_pci_probe", "virtio_pci_probe: reset, ACKNOWLEDGE (virtio 1.2 §3.1.1 steps 1-2)"),
     ("virtnet_probe", "virtnet_probe: DRIVER, feature negotiation, config (steps 3-6)"),
     ("init_vqs", "init_vqs: find_vqs sets up the virtqueues (step 7)"),
-    ("register_netdev", "register_netdev: DRIVER_OK, the device is live (step 8)"),
+    ("register_netdev", "register_netdev: DRIVER_OK, the device is live (step 8), control queue set-up"),
     ("try_fill_recv", "try_fill_recv: receive buffers made available (virtnet_open)"),
     ("traffic", "traffic: start_xmit, receive, control commands"),
 )
@@ -125,7 +125,9 @@ def phase_of(ev, current, dec, story=None):
     DRIVER_OK in virtnet_probe, after register_netdev, and fills the receive queues in
     virtnet_open (try_fill_recv); receive buffers posted before DRIVER_OK are the early
     fill ("try_fill_recv" while init_vqs is the last phase, EARLY_FILL), after which
-    register_netdev comes as usual. story: a dict the caller keeps across events, where
+    register_netdev comes as usual. The control queue's first commands belong to
+    register_netdev's phase (Linux sends them from virtnet_probe, after DRIVER_OK:
+    _virtnet_set_queues), so they do not start the traffic. story: a dict the caller keeps across events, where
     this notes whether the fill was early."""
     story = {} if story is None else story
     n, f = ev.name, ev.fields
@@ -135,7 +137,8 @@ def phase_of(ev, current, dec, story=None):
     if n == "virtio_reset" or (n == "virtio_status" and f["new"] in (0, 1)):
         story["early"] = False
         return "virtio_pci_probe"
-    is_rx = "queue" in f and dec.queue_name(f.get("dev"), f["queue"]).startswith("rx")
+    role = dec.queue_name(f.get("dev"), f["queue"]) if "queue" in f else ""
+    is_rx = role.startswith("rx")
     if n == "virtio_status" and f["new"] & _STATUS_DRIVER_OK:
         want = "register_netdev"
         if early:
@@ -151,7 +154,8 @@ def phase_of(ev, current, dec, story=None):
     elif n in ("avail_idx", "packed_desc_avail") and is_rx and at >= PHASE_NAMES.index("register_netdev"):
         want = "try_fill_recv"
     elif n in ("frame_from_guest", "frame_to_guest") or \
-            (n in ("virtio_notify", "avail_idx") and at >= PHASE_NAMES.index("register_netdev") and not is_rx):
+            (n in ("virtio_notify", "avail_idx") and at >= PHASE_NAMES.index("register_netdev")
+             and not is_rx and role != "ctrl"):
         want = "traffic"
     if want is not None and PHASE_NAMES.index(want) > at and not early:
         return want
@@ -382,7 +386,8 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
         ys.append(y)
         y += 3 if a[3] in ("phase", "repeat") else 0
     end = y + row_h
-    height = end + row_h + 20
+    # room under the last row for the lifelines' ends, and for the truncation note
+    height = end + 10 + (row_h + 10 if more else 0)
     w = out.write
     w('<?xml version="1.0" encoding="UTF-8"?>\n')
     w('<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="%d" height="%d" viewBox="0 0 %d %d">\n'

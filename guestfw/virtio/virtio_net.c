@@ -1,8 +1,8 @@
 /* The virtio-net driver (virtio 1.2 §5.1 "Network Device"), following the order of
  * Linux's virtnet_probe: negotiate, read the config (§5.1.4), find the queues (rx N =
- * 2N, tx N = 2N+1, control last, §5.1.2), fill the receive rings (try_fill_recv),
- * DRIVER_OK, register the interface. Frames travel with the virtio_net_hdr of §5.1.6;
- * control commands follow §5.1.6.5. Interrupts only schedule work (NAPI-style): the
+ * 2N, tx N = 2N+1, control last, §5.1.2), register the interface, DRIVER_OK, and
+ * at open fill the receive rings (try_fill_recv). Frames travel with the
+ * virtio_net_hdr of §5.1.6; control commands follow §5.1.6.5. Interrupts only schedule work (NAPI-style): the
  * frames are delivered from netdev poll, so the stack is never re-entered. */
 #include "fdt.h"
 #include "libc.h"
@@ -186,6 +186,29 @@ static void alloc_buffers(struct vnet *vi)
     vi->ctrl_data = fw_alloc(CTRL_DATA_MAX, 16);
 }
 
+/* Linux's virtnet_open: fill every receive queue (try_fill_recv) and tell the device
+ * (the kick); transmit completions are reaped on the next send, not by interrupt. */
+static int virtnet_open(struct vnet *vi)
+{
+    printf("virtio-net: virtnet_open %s\n", vi->name);
+    for (unsigned q = 0; q < vi->max_pairs; q++) {
+        unsigned n = vnet_try_fill_recv(vi, &vi->rq[q]);
+        if (q == 0)
+            vi->rx_posted0 = n;
+        printf("virtio-net: %s: try_fill_recv posted %u buffers of %u bytes\n",
+               vi->rq[q].vq->name, n, vi->mergeable || vi->any_layout ? vi->rq[q].stride
+                                                     : vi->hdr_len + vi->max_frame);
+        if (n == 0) {
+            virtio_fail(vi->vdev, "no receive buffers could be posted");
+            return -1;
+        }
+        virtqueue_kick(vi->rq[q].vq);
+    }
+    for (unsigned q = 0; q < vi->max_pairs; q++)
+        virtqueue_disable_cb(vi->sq[q].vq);
+    return 0;
+}
+
 /* Layer-2 transmit queue index mapping from Linux's virtnet (rx N = 2N, tx N = 2N+1)
  * is fixed by init_vqs; here the probe proper. */
 static int virtnet_probe(struct virtio_device *vdev)
@@ -217,31 +240,6 @@ static int virtnet_probe(struct virtio_device *vdev)
     alloc_buffers(vi);
     vi->curr_pairs = 1;
 
-    /* Buffers go in before DRIVER_OK; the device hears of them (kick) only after
-     * it, as §3.1.1 forbids notifications before DRIVER_OK. */
-    for (unsigned q = 0; q < vi->max_pairs; q++) {
-        unsigned n = vnet_try_fill_recv(vi, &vi->rq[q]);
-        if (q == 0)
-            vi->rx_posted0 = n;
-        printf("virtio-net: %s: try_fill_recv posted %u buffers of %u bytes\n",
-               vi->rq[q].vq->name, n, vi->mergeable || vi->any_layout ? vi->rq[q].stride
-                                                     : vi->hdr_len + vi->max_frame);
-        if (n == 0) {
-            virtio_fail(vdev, "no receive buffers could be posted");
-            return -1;
-        }
-    }
-    virtio_device_ready(vdev);
-    /* As virtnet_probe does after virtio_device_ready: the device does not notify
-     * config changes before DRIVER_OK (virtio 1.2 §3.1.1), so a link that came up
-     * since the first read is only seen by reading again. */
-    vnet_read_status(vi);
-    for (unsigned q = 0; q < vi->max_pairs; q++)
-        virtqueue_kick(vi->rq[q].vq);
-    /* Transmit completions are reaped on the next send, not by interrupt. */
-    for (unsigned q = 0; q < vi->max_pairs; q++)
-        virtqueue_disable_cb(vi->sq[q].vq);
-
     snprintf(vi->name, sizeof(vi->name), "eth%u", netdev_count++);
     nd->name = vi->name;
     nd->ops = &vnet_ops;
@@ -249,7 +247,19 @@ static int virtnet_probe(struct virtio_device *vdev)
     nd->tx_csum = vi->csum_tx;     /* csum=off already cleared the feature */
     nd->max_queue_pairs = vi->max_pairs;
     nd->queue_pairs = 1;
-    /* One pair until asked for more, as virtnet_probe's virtnet_set_queues. */
+
+    /* Linux 6.1's order: register_netdevice, then virtio_device_ready (DRIVER_OK),
+     * then _virtnet_set_queues; the receive buffers go in at virtnet_open, when the
+     * stack brings the interface up, so the device sees DRIVER_OK before any buffer. */
+    printf("virtio-net: register_netdev %s\n", nd->name);
+    if (netdev_register(nd) != 0)
+        return -1;
+    virtio_device_ready(vdev);
+    /* As virtnet_probe does after virtio_device_ready: the device does not notify
+     * config changes before DRIVER_OK (virtio 1.2 §3.1.1), so a link that came up
+     * since the first read is only seen by reading again. */
+    vnet_read_status(vi);
+    /* One pair until asked for more, as virtnet_probe's _virtnet_set_queues. */
     if (virtio_has_feature(vdev, VIRTIO_NET_F_MQ) && vnet_set_queue_pairs(nd, 1) != 0)
         printf("virtio-net: could not set 1 queue pair; continuing\n");
     if (!virtio_has_feature(vdev, VIRTIO_NET_F_MAC)) {
@@ -260,11 +270,13 @@ static int virtnet_probe(struct virtio_device *vdev)
     }
     if (virtio_check_needs_reset(vdev)) {
         virtio_fail(vdev, "device needs a reset after DRIVER_OK");
+        netdev_unregister(nd);
         return -1;
     }
-    printf("virtio-net: register_netdev %s\n", nd->name);
-    if (netdev_register(nd) != 0)
+    if (virtnet_open(vi) != 0) {
+        netdev_unregister(nd);
         return -1;
+    }
     return 0;
 }
 

@@ -60,9 +60,11 @@ qno=first(lambda e: n(e,'mmio_read') and 'reg=common.queue_notify_off' in e['f']
 A['ALLOC_K']='%d' % round((qno['t']-qen['t'])/1000)
 d0=first(lambda e: n(e,'desc_write') and 'queue=0 ' in e['f'])
 a0=first(lambda e: n(e,'avail_idx') and 'queue=0 ' in e['f'])
-A['T_FILL0']=d0['t']; A['T_FILL0_IDX']=a0['t']; A['T_SETUP_END']=d0['t']-1
 dok=first(lambda e: n(e,'virtio_status') and 'new=0xf' in e['f'])
+A['T_FILL0']=d0['t']; A['T_FILL0_IDX']=a0['t']; A['T_SETUP_END']=dok['t']-1
 A['T_DOK']=dok['t']
+rk=[e for e in E if n(e,'virtio_notify') and re.search(r'queue=[0246]$',e['f'])]
+A['T_RXKICK0']=rk[0]['t']; A['T_RXKICK3']=rk[3]['t']
 i8=first(lambda e: n(e,'irq_raise') and 'queue=8 ' in e['f'])
 A['T_CTRL_IRQ']=i8['t']
 ue8=first(lambda e: n(e,'used_event_write') and 'queue=8 ' in e['f'])
