@@ -359,20 +359,59 @@ def _where(d):
     return tp(d["expected"]), tp(d["actual"])
 
 
-def report(res, dec_a, names=("expected", "actual"), context=()):
-    """The human text of a Result: header notes, then each difference with its names,
-    then the console lines that differ."""
-    lines = ["header: %s" % h for h in res.header]
-    for d in res.differences:
-        if d["kind"] in ("changed", "time_only"):
-            lines.append("event %s (actual #%s): %s" % (d["expected_index"], d["actual_index"],
-                                                         "; ".join(d["explain"])))
-            lines.append("  - %s %s" % (names[0], d["expected"]))
-            lines.append("  + %s %s" % (names[1], d["actual"]))
-        elif d["kind"] == "only_in_expected":
-            lines.append("event %s only in %s: %s" % (d["expected_index"], names[0], d["expected"] or "-"))
+# A run of at least this many events only in one trace, one after the other in the
+# report, is told as one line (the consequences of one difference: the interrupts
+# EVENT_IDX no longer suppresses, the suppression writes a driver no longer makes).
+RUN_MIN = 3
+
+
+def _runs(diffs):
+    """The differences as runs: [d] for one, [d, d, ...] for consecutive events only in
+    the same trace."""
+    out = []
+    for d in diffs:
+        only = d["kind"] in ("only_in_expected", "only_in_actual")
+        if only and out and out[-1][0]["kind"] == d["kind"]:
+            out[-1].append(d)
         else:
-            lines.append("event %s only in %s: %s" % (d["actual_index"], names[1], d["actual"] or "(end)"))
+            out.append([d])
+    return out
+
+
+def _run_line(run, side, names):
+    """One line for a run of events only in one trace: their numbers, how many of each
+    event type in order of first appearance, and where the run starts."""
+    key = "expected" if side == 0 else "actual"
+    idx = [d[key + "_index"] for d in run]
+    counts = {}
+    for d in run:
+        counts[d["event"]] = counts.get(d["event"], 0) + 1
+    kinds = ", ".join(e if n == 1 else "%s \u00d7%d" % (e, n) for e, n in counts.items())
+    first = (run[0][key] or "").split()
+    at = " ".join(first[:3]) if len(first) >= 3 else "-"
+    return "events %s\u2026%s only in %s (%d): %s; from %s" % (idx[0], idx[-1], names[side], len(run), kinds, at)
+
+
+def report(res, dec_a, names=("expected", "actual"), context=(), each=False):
+    """The human text of a Result: header notes, then each difference with its names
+    (a run of events only in one trace as one line, unless each), then the console
+    lines that differ."""
+    lines = ["header: %s" % h for h in res.header]
+    for run in (([d] for d in res.differences) if each else _runs(res.differences)):
+        d = run[0]
+        if len(run) >= RUN_MIN:
+            lines.append(_run_line(run, 0 if d["kind"] == "only_in_expected" else 1, names))
+            continue
+        for d in run:
+            if d["kind"] in ("changed", "time_only"):
+                lines.append("event %s (actual #%s): %s" % (d["expected_index"], d["actual_index"],
+                                                             "; ".join(d["explain"])))
+                lines.append("  - %s %s" % (names[0], d["expected"]))
+                lines.append("  + %s %s" % (names[1], d["actual"]))
+            elif d["kind"] == "only_in_expected":
+                lines.append("event %s only in %s: %s" % (d["expected_index"], names[0], d["expected"] or "-"))
+            else:
+                lines.append("event %s only in %s: %s" % (d["actual_index"], names[1], d["actual"] or "(end)"))
     for c in res.console:
         if c["numbers_only"]:
             continue

@@ -136,12 +136,23 @@ static int run_virtio(const char *force)
     uint8_t frame[60];
     size_t len = build_arp_request(frame, nd->mac);
     for (int t = 0; t < ARP_TRIES && !w.got; t++) {
+        uint64_t deadline = rdtime() + timebase_hz() * ARP_WAIT_MS / 1000;
+        /* No carrier, no transmit (Linux stops the queue while the link is down): the
+         * try waits for the config change that brings the link up. */
+        while (!nd->link_up && rdtime() < deadline) {
+            nd->ops->poll(nd);
+            if (!nd->link_up)
+                idle_until(deadline);
+        }
+        if (!nd->link_up) {
+            printf("virtio: link down, no ARP sent (try %d)\n", t + 1);
+            continue;
+        }
         printf("virtio: ARP who-has 10.0.2.2 tell 10.0.2.15 (try %d)\n", t + 1);
         if (nd->ops->xmit(nd, 0, frame, len) != 0) {
             printf("virtio: transmit refused\n");
             return EXIT_XMIT;
         }
-        uint64_t deadline = rdtime() + timebase_hz() * ARP_WAIT_MS / 1000;
         while (!w.got && rdtime() < deadline) {
             nd->ops->poll(nd);
             if (!w.got)

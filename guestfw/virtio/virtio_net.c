@@ -186,24 +186,17 @@ static void alloc_buffers(struct vnet *vi)
     vi->ctrl_data = fw_alloc(CTRL_DATA_MAX, 16);
 }
 
-/* Linux's virtnet_open: fill every receive queue (try_fill_recv) and tell the device
- * (the kick); transmit completions are reaped on the next send, not by interrupt. */
+/* Linux's virtnet_open: fill the receive queues of the pairs in use (try_fill_recv,
+ * each followed by its kick); pairs taken into use later are filled then
+ * (vnet_set_queue_pairs, as Linux's refill work). Transmit completions are reaped on
+ * the next send, not by interrupt. */
 static int virtnet_open(struct vnet *vi)
 {
     printf("virtio-net: virtnet_open %s\n", vi->name);
-    for (unsigned q = 0; q < vi->max_pairs; q++) {
-        unsigned n = vnet_try_fill_recv(vi, &vi->rq[q]);
-        if (q == 0)
-            vi->rx_posted0 = n;
-        printf("virtio-net: %s: try_fill_recv posted %u buffers of %u bytes\n",
-               vi->rq[q].vq->name, n, vi->mergeable || vi->any_layout ? vi->rq[q].stride
-                                                     : vi->hdr_len + vi->max_frame);
-        if (n == 0) {
-            virtio_fail(vi->vdev, "no receive buffers could be posted");
+    vi->opened = true;
+    for (unsigned q = 0; q < vi->curr_pairs; q++)
+        if (vnet_fill_rx_queue(vi, q) != 0)
             return -1;
-        }
-        virtqueue_kick(vi->rq[q].vq);
-    }
     for (unsigned q = 0; q < vi->max_pairs; q++)
         virtqueue_disable_cb(vi->sq[q].vq);
     return 0;

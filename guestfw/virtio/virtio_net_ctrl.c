@@ -148,6 +148,10 @@ int vnet_set_queue_pairs(struct netdev *nd, unsigned n)
         return -1;
     vi->curr_pairs = n;
     nd->queue_pairs = n;
+    /* The pairs now in use need receive buffers (Linux: the refill work). */
+    for (unsigned q = 0; vi->opened && q < n; q++)
+        if (vnet_fill_rx_queue(vi, q) != 0)
+            return -1;
     return 0;
 }
 

@@ -40,6 +40,7 @@ struct vnet_rq {
     uint8_t *bufs;              /* nbufs slots of stride bytes */
     unsigned nbufs, stride;
     bool pending;               /* an interrupt asked for a poll */
+    bool filled;                /* its buffers are posted (vnet_fill_rx_queue) */
 };
 
 struct vnet_sq {
@@ -64,6 +65,7 @@ struct vnet {
     /* control command buffers: {class, cmd}, data, ack */
     uint8_t *ctrl_hdr, *ctrl_data, *ctrl_ack;
     unsigned rx_posted0;
+    bool opened;                /* virtnet_open ran: queue pairs taken into use get buffers */
     uint64_t rx_irqs, config_irqs;
     char name[8];
 };
@@ -87,6 +89,9 @@ int vnet_announce_ack(struct netdev *nd);
 
 /* virtio_net_rxtx.c: buffers, transmit, receive, poll and the queue callbacks. */
 unsigned vnet_try_fill_recv(struct vnet *vi, struct vnet_rq *rq);
+/* Posts receive queue q's buffers once and kicks the device (virtnet_open for the pairs
+ * in use, the refill when more are taken into use); 0, or -1 with the device FAILED. */
+int vnet_fill_rx_queue(struct vnet *vi, unsigned q);
 int vnet_xmit(struct netdev *nd, unsigned qp, const void *frame, size_t len);
 int vnet_xmit_csum(struct netdev *nd, unsigned qp, const void *frame, size_t len,
                    uint16_t csum_start, uint16_t csum_offset);

@@ -51,6 +51,25 @@ unsigned vnet_try_fill_recv(struct vnet *vi, struct vnet_rq *rq)
     return added;
 }
 
+int vnet_fill_rx_queue(struct vnet *vi, unsigned q)
+{
+    struct vnet_rq *rq = &vi->rq[q];
+    if (rq->filled)
+        return 0;
+    unsigned n = vnet_try_fill_recv(vi, rq);
+    if (q == 0)
+        vi->rx_posted0 = n;
+    printf("virtio-net: %s: try_fill_recv posted %u buffers of %u bytes\n", rq->vq->name, n,
+           vi->mergeable || vi->any_layout ? rq->stride : vi->hdr_len + vi->max_frame);
+    if (n == 0) {
+        virtio_fail(vi->vdev, "no receive buffers could be posted");
+        return -1;
+    }
+    rq->filled = true;
+    virtqueue_kick(rq->vq);
+    return 0;
+}
+
 static bool slot_of(struct vnet_rq *rq, const void *tok)
 {
     const uint8_t *p = tok;

@@ -206,7 +206,14 @@ static void net_set_status(VirtioDevice *vd, uint8_t old, uint8_t s)
         Err err;
         if (HAS(n, VIRTIO_NET_F_CTRL_VQ) && cq < vd->info.num_queues && virtio_queue_pending(vd, cq, &err) != 0)
             ctrl_handle(n, cq);
-        peer_rx_ready(n);
+        /* Receive buffers posted early can take frames now; a driver that posts them
+         * after DRIVER_OK (Linux's virtnet_open) says so by its kick. A capture being
+         * fed (--net pcap:) starts its clock at the first of these signals. */
+        for (unsigned p = 0; p < n->cfg.max_pairs; p++)
+            if (virtio_queue_ready(vd, 2 * p) && virtio_queue_pending(vd, 2 * p, &err) > 0) {
+                peer_rx_ready(n);
+                break;
+            }
     }
 }
 

@@ -1,8 +1,8 @@
 # gdb against the stub (issue 13): a scripted gdb-multiarch session on the bundled
 # firmware's ELF through `ringside run --gdb tcp:127.0.0.1:PORT --gdb-wait --trace T`:
-# a watchpoint on rx0's avail.idx fires at the first try_fill_recv publish; a break on
-# the function that sets DRIVER_OK, its backtrace and registers, stepi; `monitor info
-# vq 0`; `monitor break-on notify queue=tx0` stops at the first transmit; detach. The
+# a break on the function that sets DRIVER_OK, its backtrace and registers, stepi;
+# `monitor info vq 0`; a watchpoint on rx0's avail.idx fires at the first try_fill_recv
+# publish; `monitor break-on notify queue=tx0` stops at the first transmit; detach. The
 # trace then equals an undisturbed run's, byte for byte. Then a raw client over the
 # socket: garbage, Ctrl-C while the machine runs, kill; and a client that vanishes
 # mid-run, after which the run goes on to its end, undisturbed.
@@ -50,14 +50,6 @@ target remote 127.0.0.1:$port
 echo ==attached\n
 p/x \$pc
 p \$priv
-break vnet_try_fill_recv
-continue
-watch -l *(unsigned short *)(rq->vq->avail + 2)
-delete 1
-continue
-echo ==watched\n
-bt
-delete
 break virtio_device_ready
 continue
 echo ==ready\n
@@ -70,6 +62,15 @@ echo ==stepped\n
 p/x \$pc
 echo ==vq\n
 monitor info vq 0
+delete
+break vnet_try_fill_recv
+continue
+watch -l *(unsigned short *)(rq->vq->avail + 2)
+delete 2
+continue
+echo ==watched\n
+bt
+delete
 monitor break-on notify queue=tx0
 delete
 echo ==notify\n
@@ -88,7 +89,7 @@ show() { echo "--- gdb:"; cat "$WORK/gdb.out"; echo "--- ringside:"; cat "$WORK/
 section() { sed -n "/^==$1\$/,/^==/p" "$WORK/gdb.out"; }
 grep -q '^\$1 = 0x1000$' "$WORK/gdb.out" || { show; fail "gdb did not find the machine at the reset vector"; }
 grep -q '^\$2 = 3$' "$WORK/gdb.out" || { show; fail "priv is not M mode (3)"; }
-grep -q 'Hardware watchpoint 2: -location' "$WORK/gdb.out" || { show; fail "no hardware watchpoint"; }
+grep -q 'Hardware watchpoint [0-9]*: -location' "$WORK/gdb.out" || { show; fail "no hardware watchpoint"; }
 grep -A2 '^Old value = 0$' "$WORK/gdb.out" | grep -q '^New value = 1$' || { show; fail "the watchpoint did not see avail.idx go 0 -> 1"; }
 section watched | grep -q 'virtqueue_add_sgs' || { show; fail "the first publish is not in virtqueue_add_sgs"; }
 section watched | grep -q 'in vnet_try_fill_recv\|vnet_try_fill_recv (' || { show; fail "the first publish is not under try_fill_recv"; }
@@ -101,7 +102,7 @@ pc1=$(section ready | sed -n 's/^\$[0-9]* = \(0x8[0-9a-f]*\)$/\1/p' | tail -n 1)
 pc2=$(section stepped | sed -n 's/^\$[0-9]* = \(0x[0-9a-f]*\)$/\1/p')
 [ -n "$pc1" ] && [ -n "$pc2" ] && [ "$pc1" != "$pc2" ] || { show; fail "stepi did not move the pc ($pc1 -> $pc2)"; }
 section vq | grep -q '^queue 0 (rx0) of virtio-net' || { show; fail "monitor info vq 0 printed no queue"; }
-section vq | grep -q 'avail.idx 256' || { show; fail "rx0 does not have its 256 buffers at DRIVER_OK"; }
+section vq | grep -q 'avail.idx 0' || { show; fail "rx0 is not empty at DRIVER_OK (the buffers come at virtnet_open, after it)"; }
 grep -q '^condition [0-9]*: notify queue=tx0' "$WORK/gdb.out" || { show; fail "monitor break-on not taken"; }
 section notify | grep -q 'SIGTRAP' || { show; fail "the condition's stop is not a SIGTRAP"; }
 section notify | grep -q 'stopped: condition [0-9]* (notify queue=tx0)' || { show; fail "monitor why does not name the condition"; }

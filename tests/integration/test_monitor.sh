@@ -22,7 +22,7 @@ info vq ctrl
 until virtio_status new&DRIVER_OK
 info virtio
 trace last 3
-until notify
+until avail_idx queue=ctrl
 until ring_dev used_write
 info vq ctrl
 until notify queue=tx0
@@ -54,7 +54,7 @@ want 'event: .* virtio_queue_enable dev=virtio-net queue=ctrl enable=1$'
 want '^queue 8 \(ctrl\) of virtio-net: split ring'
 want 'status 0x0f ACKNOWLEDGE\|DRIVER\|DRIVER_OK\|FEATURES_OK$'
 want '^  queue 0 \(rx0\): 256 entries, enabled'
-want 'event: .* virtio_notify dev=virtio-net queue=rx0$'
+want 'event: .* avail_idx dev=virtio-net queue=ctrl idx=1$'      # the control queue's first command, after DRIVER_OK
 want 'event: .* used_write dev=virtio-net queue=ctrl slot=0 id=0 len=1$'
 want '^    \[0\] slot 0: id 0, len 1$'
 want 'event: .* virtio_notify dev=virtio-net queue=tx0$'

@@ -67,7 +67,7 @@ for f in "bogus-used-id|8|rx0: BAD_RING: used id out of range (id, queue size) (
 done
 
 # The monitor's picture of a packed queue.
-printf 'until virtio_status new&DRIVER_OK\ninfo vq rx0\ncontinue\n' >"$WORK/mon"
+printf 'until notify queue=rx0\ninfo vq rx0\ncontinue\n' >"$WORK/mon"
 run_fw "$WORK/monitor" --virtio modern $PACKED --monitor-script "$WORK/mon" -append "scenario=ping count=1 ring=packed queue_size=4" ||
     { tail "$WORK/monitor"; fail "monitor: exit $RC"; }
 grep -q "queue 0 (rx0) of virtio-net: packed ring of 4 entries: " "$WORK/monitor" || fail "info vq: no packed ring line"

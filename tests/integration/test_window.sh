@@ -1,10 +1,10 @@
 # The SDL2 console (--display sdl, issue 21), headless under SDL's dummy video driver
 # (the window draws on its own surface, so the pictures are the same as on a screen;
 # the offscreen driver loads EGL, whose leaks LeakSanitizer would report). A scripted
-# session pauses at DRIVER_OK, saves a screenshot, goes to tx0 with the window's own
+# session pauses at rx0's kick (after DRIVER_OK), saves a screenshot, goes to tx0 with the window's own
 # key, runs to the first tx notify and saves another. The run's trace equals the
 # undisturbed run's, byte for byte; the screenshots are PNGs of the window whose pixels
-# show rx0 offered in full at DRIVER_OK and tx0's first chain framed in the device's
+# show rx0 offered in full at its kick and tx0's first chain framed in the device's
 # colour after the notify; a replay with the window matches; keys typed into the
 # console are recorded and replayed; bad uses are refused with clear errors. Skipped
 # (77) when ringside was built without the console.
@@ -19,8 +19,8 @@ fi
 run_fw "$WORK/plain.out" --trace "$WORK/plain.trace" || fail "the plain run exited $RC"
 
 cat >"$WORK/script" <<M
-until virtio_status new&DRIVER_OK
-screenshot $WORK/driver_ok.png
+until notify queue=rx0
+screenshot $WORK/rx_kick.png
 key n
 until notify queue=tx0
 screenshot $WORK/tx_notify.png
@@ -33,7 +33,7 @@ M
 run_fw "$WORK/win.out" --trace "$WORK/win.trace" --display sdl --monitor-script "$WORK/script" \
     --screenshot "$WORK/end.png" || { tail -n 20 "$WORK/win.out"; fail "the windowed run exited $RC, expected 0"; }
 cmp "$WORK/plain.trace" "$WORK/win.trace" || fail "the trace with the window open differs from the undisturbed run's"
-grep -q "saved the window to $WORK/driver_ok.png" "$WORK/win.out" || fail "the screenshot command did not answer"
+grep -q "saved the window to $WORK/rx_kick.png" "$WORK/win.out" || fail "the screenshot command did not answer"
 grep -q "stopped: condition 2 (notify queue=tx0)" "$WORK/win.out" || fail "until did not stop at the tx notify"
 grep -q "scenario ping: ok" "$WORK/win.out" || fail "the guest's console output is missing (the window tees it)"
 grep -q "stopped: condition 3 (ring_dev) " "$WORK/win.out" || fail "the e key after f f did not step to the next ring_dev event"
@@ -80,21 +80,21 @@ _, _, dev_b = count(b, DEVICE)
 _, _, drv_a = count(a, DRIVER)
 _, _, drv_b = count(b, DRIVER)
 print('offered %d -> %d, device %d -> %d, driver %d -> %d' % (off_a, off_b, dev_a, dev_b, drv_a, drv_b))
-# rx0 at DRIVER_OK: 512 cells (descriptors and avail slots) offered, 12x12 pixels each.
-assert off_a > 512 * 100, 'rx0 is not drawn offered in full at DRIVER_OK'
+# rx0 at its kick (virtnet_open, after DRIVER_OK): 512 cells (descriptors and avail slots) offered, 12x12 pixels each.
+assert off_a > 512 * 100, 'rx0 is not drawn offered in full at its kick'
 assert off_b < off_a / 50, 'tx0 after the notify still shows offered slots'
 # tx0 after the notify: its first descriptor framed in the device colour, and the
 # chain (descriptor, avail and used slot) back with the driver.
 assert dev_b > dev_a + 20, 'no chain framed in the device colour after the tx notify'
 assert drv_b > drv_a + 250, 'tx0\'s first chain is not drawn as used (the driver\'s again)'
 P
-"$PYTHON" "$WORK/png.py" "$WORK/driver_ok.png" "$WORK/tx_notify.png" || fail "the screenshots do not show the rings"
+"$PYTHON" "$WORK/png.py" "$WORK/rx_kick.png" "$WORK/tx_notify.png" || fail "the screenshots do not show the rings"
 "$PYTHON" -c "import sys; exec(open(sys.argv[1]).read().split('OFFERED, DEVICE')[0]); load(sys.argv[2])" \
     "$WORK/png.py" "$WORK/end.png" || fail "--screenshot did not write a valid PNG"
 
 # The pictures in docs/debugging.md are these two: RINGSIDE_DOCS_IMG=docs/img refreshes them.
 if [ -n "${RINGSIDE_DOCS_IMG:-}" ]; then
-    cp "$WORK/driver_ok.png" "$RINGSIDE_DOCS_IMG/window-driver-ok.png" &&
+    cp "$WORK/rx_kick.png" "$RINGSIDE_DOCS_IMG/window-rx0-kick.png" &&
         cp "$WORK/tx_notify.png" "$RINGSIDE_DOCS_IMG/window-tx0.png" || fail "cannot write $RINGSIDE_DOCS_IMG"
 fi
 

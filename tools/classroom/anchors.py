@@ -63,8 +63,8 @@ a0=first(lambda e: n(e,'avail_idx') and 'queue=0 ' in e['f'])
 dok=first(lambda e: n(e,'virtio_status') and 'new=0xf' in e['f'])
 A['T_FILL0']=d0['t']; A['T_FILL0_IDX']=a0['t']; A['T_SETUP_END']=dok['t']-1
 A['T_DOK']=dok['t']
-rk=[e for e in E if n(e,'virtio_notify') and re.search(r'queue=[0246]$',e['f'])]
-A['T_RXKICK0']=rk[0]['t']; A['T_RXKICK3']=rk[3]['t']
+rk=first(lambda e: n(e,'virtio_notify') and e['f'].endswith('queue=0'))
+A['T_RXKICK0']=rk['t']
 i8=first(lambda e: n(e,'irq_raise') and 'queue=8 ' in e['f'])
 A['T_CTRL_IRQ']=i8['t']
 ue8=first(lambda e: n(e,'used_event_write') and 'queue=8 ' in e['f'])
