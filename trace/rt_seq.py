@@ -73,6 +73,8 @@ def arrow_of(ev, dec=None):
         return DRIVER, DRIVER, "publish avail.idx = %d (%s)" % (f["idx"], q), "mem"
     if n == "chain_fetch":
         return DRIVER, dev, "fetch chain %s head %d (%d desc)" % (q, f["head"], len(f["chain"])), "mem"
+    if n == "net_ctrl":
+        return dev, dev, "%s %s: %s" % (f["command"], f["args"], f["ack"]), "note"
     if n == "packed_desc_avail":
         return DRIVER, DRIVER, "desc[%d] available: id %d, AVAIL=%d (%s)" % (
             f["index"], f["id"], f["wrap"], q), "mem"

@@ -632,16 +632,30 @@ typedef struct Cmd {
     uint8_t cls, cmd;
     const uint8_t *data;
     size_t len;
-    char what[96];   /* for the trace line */
+    char args[80];   /* the arguments, for the trace's net_ctrl event */
 } Cmd;
+
+/* The name of a class's command (virtio_net_ctrl.def: "MQ_VQ_PAIRS_SET"), NULL for
+ * one the table does not have. */
+static const char *ctrl_name(uint8_t cls, uint8_t cmd)
+{
+    static const struct { uint8_t cls, cmd; const char *name; } tab[] = {
+#define CTRL(c, cn, m, mn) { c, m, #cn "_" #mn },
+#include "virtio/virtio_net_ctrl.def"
+#undef CTRL
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(tab); i++)
+        if (tab[i].cls == cls && tab[i].cmd == cmd)
+            return tab[i].name;
+    return NULL;
+}
 
 static uint8_t ctrl_rx(VirtioNet *n, Cmd *c)
 {
-    static const char *const names[] = { "PROMISC", "ALLMULTI", "ALLUNI", "NOMULTI", "NOUNI", "NOBCAST" };
     bool *const flag[] = { &n->promisc, &n->allmulti, &n->alluni, &n->nomulti, &n->nouni, &n->nobcast };
-    if (c->cmd >= ARRAY_SIZE(names))
+    if (c->cmd >= ARRAY_SIZE(flag))
         return VIRTIO_NET_ERR;
-    snprintf(c->what, sizeof c->what, "RX %s %s", names[c->cmd], c->len == 1 ? (c->data[0] ? "on" : "off") : "?");
+    snprintf(c->args, sizeof c->args, "%s", c->len == 1 ? (c->data[0] ? "on" : "off") : "?");
     unsigned needs = c->cmd <= VIRTIO_NET_CTRL_RX_ALLMULTI ? VIRTIO_NET_F_CTRL_RX : VIRTIO_NET_F_CTRL_RX_EXTRA;
     if (!HAS(n, needs) || c->len != 1)
         return VIRTIO_NET_ERR;
@@ -669,7 +683,7 @@ static uint8_t ctrl_mac_table(VirtioNet *n, Cmd *c)
     }
     if (off != c->len)
         return VIRTIO_NET_ERR;
-    snprintf(c->what, sizeof c->what, "MAC TABLE_SET %u unicast %u multicast", cnt[0], cnt[1]);
+    snprintf(c->args, sizeof c->args, "%u unicast %u multicast", cnt[0], cnt[1]);
     n->n_uni = n->n_multi = 0;
     n->uni_overflow = cnt[0] > VIRTIO_NET_MAC_TABLE;
     if (!n->uni_overflow) {
@@ -687,16 +701,16 @@ static uint8_t ctrl_mac_table(VirtioNet *n, Cmd *c)
 static uint8_t ctrl_mac(VirtioNet *n, Cmd *c)
 {
     if (c->cmd == VIRTIO_NET_CTRL_MAC_TABLE_SET) {
-        snprintf(c->what, sizeof c->what, "MAC TABLE_SET (%zu bytes)", c->len);
+        snprintf(c->args, sizeof c->args, "(%zu bytes)", c->len);
         return HAS(n, VIRTIO_NET_F_CTRL_RX) ? ctrl_mac_table(n, c) : VIRTIO_NET_ERR;
     }
     if (c->cmd != VIRTIO_NET_CTRL_MAC_ADDR_SET)
         return VIRTIO_NET_ERR;
-    snprintf(c->what, sizeof c->what, "MAC ADDR_SET (%zu bytes)", c->len);
+    snprintf(c->args, sizeof c->args, "(%zu bytes)", c->len);
     if (!HAS(n, VIRTIO_NET_F_CTRL_MAC_ADDR) || c->len != 6)
         return VIRTIO_NET_ERR;
     const uint8_t *m = c->data;
-    snprintf(c->what, sizeof c->what, "MAC ADDR_SET %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    snprintf(c->args, sizeof c->args, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
     memcpy(n->mac, m, 6);
     /* The config mac changed: a new generation, but no config interrupt, since the
      * driver that changed it already knows (QEMU does not notify either). */
@@ -707,7 +721,7 @@ static uint8_t ctrl_mac(VirtioNet *n, Cmd *c)
 static uint8_t ctrl_vlan(VirtioNet *n, Cmd *c)
 {
     unsigned vid = c->len == 2 ? ld16_le(c->data) : 0xffff;
-    snprintf(c->what, sizeof c->what, "VLAN %s %u", c->cmd == VIRTIO_NET_CTRL_VLAN_ADD ? "ADD" : c->cmd == VIRTIO_NET_CTRL_VLAN_DEL ? "DEL" : "?", vid);
+    snprintf(c->args, sizeof c->args, "%u", vid);
     if (!HAS(n, VIRTIO_NET_F_CTRL_VLAN) || c->len != 2 || vid >= 4096 || c->cmd > VIRTIO_NET_CTRL_VLAN_DEL)
         return VIRTIO_NET_ERR;
     if (c->cmd == VIRTIO_NET_CTRL_VLAN_ADD)
@@ -719,7 +733,6 @@ static uint8_t ctrl_vlan(VirtioNet *n, Cmd *c)
 
 static uint8_t ctrl_announce(VirtioNet *n, Cmd *c)
 {
-    snprintf(c->what, sizeof c->what, "ANNOUNCE ACK");
     if (!HAS(n, VIRTIO_NET_F_GUEST_ANNOUNCE) || c->cmd != VIRTIO_NET_CTRL_ANNOUNCE_ACK ||
         !(n->status & VIRTIO_NET_S_ANNOUNCE))
         return VIRTIO_NET_ERR;
@@ -731,7 +744,7 @@ static uint8_t ctrl_announce(VirtioNet *n, Cmd *c)
 static uint8_t ctrl_mq(VirtioNet *n, Cmd *c)
 {
     unsigned pairs = c->len == 2 ? ld16_le(c->data) : 0;
-    snprintf(c->what, sizeof c->what, "MQ VQ_PAIRS_SET %u", pairs);
+    snprintf(c->args, sizeof c->args, "%u", pairs);
     /* RSS_CONFIG and HASH_CONFIG need features this device does not offer. */
     if (!HAS(n, VIRTIO_NET_F_MQ) || c->cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || pairs < 1 || pairs > n->cfg.max_pairs)
         return VIRTIO_NET_ERR;
@@ -742,7 +755,7 @@ static uint8_t ctrl_mq(VirtioNet *n, Cmd *c)
 static uint8_t ctrl_offloads(VirtioNet *n, Cmd *c)
 {
     uint64_t o = c->len == 8 ? ld64_le(c->data) : ~0ull;
-    snprintf(c->what, sizeof c->what, "GUEST_OFFLOADS SET %#llx", (unsigned long long)o);
+    snprintf(c->args, sizeof c->args, "%#llx", (unsigned long long)o);
     /* Only offloads the driver negotiated may be switched on (§5.1.6.5.6.2). */
     uint64_t allowed = n->vdev.guest_features & VNET_BIT(VIRTIO_NET_F_GUEST_CSUM);
     if (!HAS(n, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) || c->cmd != VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET || (o & ~allowed))
@@ -781,10 +794,15 @@ static bool ctrl_one(VirtioNet *n, unsigned q, const VqElem *e)
     c.cmd = head[1];
     c.data = n->buf;
     c.len = (size_t)dlen;
-    snprintf(c.what, sizeof c.what, "class %u command %u", c.cls, c.cmd);
+    const char *name = ctrl_name(c.cls, c.cmd);
+    if (name)
+        snprintf(c.args, sizeof c.args, "(%llu bytes)", (unsigned long long)dlen);
+    else
+        snprintf(c.args, sizeof c.args, "(class %u command %u, %llu bytes)", c.cls, c.cmd, (unsigned long long)dlen);
     if (dlen <= SCRATCH_LEN && c.cls < ARRAY_SIZE(ctrl_class) && ctrl_class[c.cls])
         ack = ctrl_class[c.cls](n, &c);
-    note(n, "ctrl: %s: %s", c.what, ack == VIRTIO_NET_OK ? "OK" : "ERR");
+    TRACE(n->vdev.tracer, net_ctrl, n->vdev.info.name, (uint16_t)q, name ? name : "?",
+          ack == VIRTIO_NET_OK ? "OK" : "ERR", c.args);
     if (ack == VIRTIO_NET_OK)
         n->stats.ctrl_ok++;
     else

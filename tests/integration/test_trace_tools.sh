@@ -78,9 +78,9 @@ grep -q 'suppression ratio 0.500' "$WORK/stats" || fail "stats: suppression rati
 $T stats $V --json | "$PYTHON" -c '
 import json, sys
 s = json.load(sys.stdin)
-assert s["events"] == 73, s["events"]
+assert s["events"] == 74, s["events"]
 assert s["types"]["chain_fetch"]["count"] == 2
-assert sum(t["count"] for t in s["types"].values()) == 73
+assert sum(t["count"] for t in s["types"].values()) == 74
 assert s["virtio"]["irq_suppression_ratio"] == 0.5
 ' || fail "stats --json"
 

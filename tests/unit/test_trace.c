@@ -135,6 +135,7 @@ int trace_test_write_all_events(const char *path, TraceObserveFn *tap, Err *err)
     tracer_ev_virtio_config_write(&tr, t += 1, 0x80002020, NULL, dev, 0x6, 2, 0x1, "status");
     tracer_ev_virtio_reset(&tr, t += 1, 0x80002024, "vp_reset", dev);
     tracer_ev_virtio_error(&tr, t += 1, 0x80002028, NULL, dev, "DRIVER_OK before FEATURES_OK");
+    tracer_ev_net_ctrl(&tr, t, 0x8000202c, NULL, dev, 8, "MQ_VQ_PAIRS_SET", "OK", "1");   /* the time after it unchanged */
     tracer_ev_desc_write(&tr, t += 2, 0x80003000, "virtqueue_add_split", dev, 0, 0, 0x80100000, 12, 0x1, 1);
     tracer_ev_avail_write(&tr, t += 1, 0x80003004, "virtqueue_add_split", dev, 0, 0, 0);
     tracer_ev_avail_idx(&tr, t += 1, 0x80003008, "virtqueue_kick_prepare_split", dev, 0, 1);

@@ -825,15 +825,16 @@ static void test_parse_features(void)
     CU_ASSERT_PTR_NULL(virtio_net_feature_name(64));
 }
 
-/* ---- the trace: each control command is one note line ---- */
+/* ---- the trace: each control command is one net_ctrl event, named from the table ---- */
 
-static char notes[8][128];
-static unsigned nnotes;
-static void note_tap(void *o, const TraceEvent *ev)
+static char cmds[8][128];
+static unsigned ncmds;
+static void ctrl_tap(void *o, const TraceEvent *ev)
 {
     (void)o;
-    if (ev->type == TRACE_EV_note && nnotes < ARRAY_SIZE(notes))
-        snprintf(notes[nnotes++], sizeof notes[0], "%s", ev->u.note.text);
+    if (ev->type == TRACE_EV_net_ctrl && ncmds < ARRAY_SIZE(cmds))
+        snprintf(cmds[ncmds++], sizeof cmds[0], "q%u %s %s: %s", ev->u.net_ctrl.queue, ev->u.net_ctrl.command,
+                 ev->u.net_ctrl.args, ev->u.net_ctrl.ack);
 }
 
 static void test_ctrl_traced(void)
@@ -843,19 +844,27 @@ static void test_ctrl_traced(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(tw);
     Tracer tr;
     tracer_init(&tr);
-    tracer_observe(&tr, note_tap, NULL, NULL);
+    tracer_observe(&tr, ctrl_tap, NULL, NULL);
     tracer_observe(&tr, trace_observe, tw, NULL);
     virtio_set_tracer(vd, &tr);
-    nnotes = 0;
+    ncmds = 0;
     ctrl_u8(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0);
     ctrl_u16(VIRTIO_NET_CTRL_VLAN, VIRTIO_NET_CTRL_VLAN_ADD, 4096);
     ctrl_u16(VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 3);
+    ctrl_u8(9, 3, 0);                                   /* no such class: named "?" */
     virtio_set_tracer(vd, NULL);
     trace_close(tw, NULL);
-    CU_ASSERT_EQUAL_FATAL(nnotes, 3);
-    CU_ASSERT_STRING_EQUAL(notes[0], "ctrl: RX PROMISC off: OK");
-    CU_ASSERT_STRING_EQUAL(notes[1], "ctrl: VLAN ADD 4096: ERR");
-    CU_ASSERT_STRING_EQUAL(notes[2], "ctrl: MQ VQ_PAIRS_SET 3: OK");
+    CU_ASSERT_EQUAL_FATAL(ncmds, 4);
+    unsigned cq = virtio_net_ctrl_queue(&net);
+    char want[64];
+    snprintf(want, sizeof want, "q%u RX_PROMISC off: OK", cq);
+    CU_ASSERT_STRING_EQUAL(cmds[0], want);
+    snprintf(want, sizeof want, "q%u VLAN_ADD 4096: ERR", cq);
+    CU_ASSERT_STRING_EQUAL(cmds[1], want);
+    snprintf(want, sizeof want, "q%u MQ_VQ_PAIRS_SET 3: OK", cq);
+    CU_ASSERT_STRING_EQUAL(cmds[2], want);
+    snprintf(want, sizeof want, "q%u ? (class 9 command 3, 1 bytes): ERR", cq);
+    CU_ASSERT_STRING_EQUAL(cmds[3], want);
 }
 
 /* ---- through the real backend: ARP to the built-in peer and its answer ---- */
