@@ -16,13 +16,6 @@
 #define RAM_BASE  0x80000000ull
 #define MAP_PAGES 512                /* the image's first 2 MiB, in 4 KiB pages */
 
-#define PTE_V 0x1
-#define PTE_R 0x2
-#define PTE_W 0x4
-#define PTE_X 0x8
-#define PTE_U 0x10
-#define PTE_A 0x40
-#define PTE_D 0x80
 
 const char rt_mode = RT_MODE;
 __attribute__((weak)) const uint64_t rt_medeleg = 0;
@@ -134,18 +127,27 @@ static void unexpected(const char *who, uint64_t cause, uint64_t epc, uint64_t t
     report(0xffff);
 }
 
+/* An expected trap (rt_arm): records it, makes the probe return 0xdead, and says so;
+ * the caller then resumes at the probe's return address (x[1], into xepc). */
+static int take_armed(uint64_t *x, uint64_t cause, uint64_t tval, char mode, uint64_t status)
+{
+    if (!rt_armed || cause >> 63)
+        return 0;
+    rt_armed = 0;
+    rt_trap.cause = cause;
+    rt_trap.tval = tval;
+    rt_trap.mode = (uint64_t)mode;
+    rt_trap.status = status;
+    rt_trap.taken = 1;
+    x[10] = 0xdead;
+    return 1;
+}
+
 void rt_mtrap(uint64_t *x)
 {
     uint64_t cause = csrr(mcause), epc = csrr(mepc), tval = csrr(mtval);
-    if (rt_armed && !(cause >> 63)) {
-        rt_armed = 0;
-        rt_trap.cause = cause;
-        rt_trap.tval = tval;
-        rt_trap.mode = 'M';
-        rt_trap.status = csrr(mstatus);
-        rt_trap.taken = 1;
+    if (take_armed(x, cause, tval, 'M', csrr(mstatus))) {
         csrw(mepc, x[1]);
-        x[10] = 0xdead;
         return;
     }
     if ((cause == 8 || cause == 9 || cause == 11) && x[17] == RT_EXIT)
@@ -156,16 +158,14 @@ void rt_mtrap(uint64_t *x)
 void rt_strap(uint64_t *x)
 {
     uint64_t cause = csrr(scause), epc = csrr(sepc), tval = csrr(stval);
-    if (rt_armed && !(cause >> 63)) {
-        rt_armed = 0;
-        rt_trap.cause = cause;
-        rt_trap.tval = tval;
-        rt_trap.mode = 'S';
-        rt_trap.status = csrr(sstatus);
-        rt_trap.taken = 1;
+    if (take_armed(x, cause, tval, 'S', csrr(sstatus))) {
         csrw(sepc, x[1]);
-        x[10] = 0xdead;
         return;
+    }
+    /* A U run's exit ecall, delegated here (medeleg bit 8): passed on to M. */
+    if (cause == 8 && x[17] == RT_EXIT) {
+        register uint64_t a0 __asm__("a0") = x[10], a7 __asm__("a7") = RT_EXIT;
+        __asm__ volatile("ecall" ::"r"(a0), "r"(a7));
     }
     unexpected("S", cause, epc, tval);
 }
@@ -235,6 +235,7 @@ static void build_tables(void)
     pt[6][3] = 0;
     pt[6][4] = leaf(pa(tp_page[4]), PTE_R | PTE_W | PTE_A | PTE_D | PTE_U);
     pt[6][5] = leaf(pa(tp_page[5]), PTE_R | PTE_W | PTE_A | PTE_D);
+    pt[6][6] = leaf(pa(tp_page[0]), PTE_R | PTE_W | PTE_A | PTE_D | u);
     /* The execute-only page holds `ret` (jalr x0, 0(ra)); readable ones a pattern. */
     *(volatile uint32_t *)tp_page[2] = 0x00008067;
     for (int p = 0; p < 6; p++)
@@ -250,6 +251,22 @@ static void build_tables(void)
     } else {
         pt[0][vpn(RAM_BASE, 2)] = table(pt[1]);
     }
+}
+
+/* Called from the run's mode: pt[0] is then at its virtual address, and so is every
+ * table below it, at its physical one plus the mode's offset. */
+volatile uint64_t *rt_pte(uint64_t va, int level)
+{
+    if (RT_MODE == 'M')
+        return 0;
+    uint64_t *t = pt[0];
+    for (int l = 2; l > level; l--) {
+        uint64_t e = t[vpn(va, l)];
+        if ((e & (PTE_V | PTE_R | PTE_W | PTE_X)) != PTE_V)
+            return 0;
+        t = (uint64_t *)(uintptr_t)(((e >> 10) << 12) + (RT_MODE == 'U' ? RT_UOFF : 0));
+    }
+    return &t[vpn(va, level)];
 }
 
 void rt_main(void)

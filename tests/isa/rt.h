@@ -1,7 +1,6 @@
-/* The ISA suite's runtime, as a test body sees it (docs/conformance.md, "The ISA
- * suite"). A test is one file tests/isa/t_NAME.c defining test_main(); the Makefile
- * links the same object three times, with rt.c built for M mode bare, S mode under
- * Sv39 (RAM identity-mapped) and U mode under Sv39 (RAM only at RT_UOFF above its
+/* The ISA suite's runtime, as a test body sees it (docs/isa-suite.md). A test is one
+ * file tests/isa/t_NAME.c defining test_main(); the Makefile links the same object
+ * three times, with rt.c built for M mode bare, S mode under Sv39 (RAM identity-mapped) and U mode under Sv39 (RAM only at RT_UOFF above its
  * physical address: no identity mapping). test_main returns 0 to pass, else the
  * failing check's line (CHECK), which the runtime reports on the UART and as
  * (line << 16) | 0x3333 to the sifive_test device.
@@ -23,14 +22,28 @@
 #define RT_TP_NONE (RT_TP + 0x3000)  /* not mapped (V = 0) */
 #define RT_TP_USR (RT_TP + 0x4000)   /* R W U, whatever the run's mode (SUM) */
 #define RT_TP_SUP (RT_TP + 0x5000)   /* R W, never U */
+#define RT_TP_SPARE (RT_TP + 0x6000) /* as RT_TP_RW, same page; for a test to remap */
+#define RT_SUPER  (RT_TP + 0x200000) /* not mapped; its L1 entry is a test's (superpages) */
+/* What the readable test pages hold in their first doubleword: RW, RO, -, -, USR, SUP. */
+#define RT_PATTERN(page) (0x1111111111111111ull * (uint64_t)((page) + 1))
 #define RT_UOFF   0x1000000000ull    /* U runs: VA = PA + RT_UOFF */
 
 #define CHECK(cond) do { if (!(cond)) return __LINE__; } while (0)
+/* The probe just called took the trap expected: cause, tval, in the handler it goes to. */
+#define CHECK_TRAP(c, tv) do { CHECK(rt_trap.taken); CHECK(rt_trap.cause == (c)); \
+    CHECK(rt_trap.tval == (tv)); CHECK(rt_trap.mode == (uint64_t)rt_handler(c)); } while (0)
+#define CHECK_NO_TRAP() CHECK(!rt_trap.taken)
 
 /* 'M', 'S' or 'U': the mode test_main runs in. */
 extern const char rt_mode;
 /* Traps this test wants delegated to S (medeleg); a test defines it to override 0. */
 extern const uint64_t rt_medeleg;
+
+/* The handler that takes an exception of this cause from the run's mode (§3.1.8). */
+static inline char rt_handler(uint64_t cause)
+{
+    return rt_mode != 'M' && (rt_medeleg >> cause & 1) ? 'S' : 'M';
+}
 
 /* The last expected trap. */
 struct rt_trap {
@@ -42,6 +55,18 @@ struct rt_trap {
 };
 extern volatile struct rt_trap rt_trap;
 void rt_arm(void);
+
+/* The runtime's page-table entry for va at level (0: 4 KiB, 1: 2 MiB), as a pointer the
+ * run's mode may use; 0 in M runs or when the walk ends above level. A test that
+ * changes one runs sfence.vma (S) before relying on it. */
+volatile uint64_t *rt_pte(uint64_t va, int level);
+#define PTE_V 0x1
+#define PTE_R 0x2
+#define PTE_W 0x4
+#define PTE_X 0x8
+#define PTE_U 0x10
+#define PTE_A 0x40
+#define PTE_D 0x80
 
 /* Probes (rt_start.S): each returns normally, or through the handler after a trap. */
 uint64_t rt_ld(uint64_t a, int width);          /* width: 1 2 4 8 signed, -1 -2 -4 unsigned */
@@ -60,6 +85,7 @@ void rt_csrw_cycle(uint64_t v);      /* read-only (user counter) CSR */
 uint64_t rt_csrr_cycle(void);
 uint64_t rt_csrr_misa(void);
 void rt_wfi(void);
+void rt_sfence(void);                /* sfence.vma zero, zero */
 /* Sets bits in sstatus (SUM, MXR); allowed in S and M. */
 void rt_sstatus_set(uint64_t bits);
 void rt_sstatus_clear(uint64_t bits);

@@ -115,6 +115,7 @@ rt_call:
     PROBE rt_sret, sret
     PROBE rt_mret, mret
     PROBE rt_wfi, wfi
+    PROBE rt_sfence, sfence.vma
     PROBE rt_csrr_mstatus, csrr a0, mstatus
     PROBE rt_csrw_mstatus, csrw mstatus, a0
     PROBE rt_csrr_sstatus, csrr a0, sstatus
