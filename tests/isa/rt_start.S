@@ -111,7 +111,7 @@ rt_m_trap_stack_top:
     .globl rt_call
 rt_call:
     jr    a0                    /* the target returns to our caller through ra */
-    PROBE rt_ecall, ecall
+    PROBE rt_ecall, li a7, 0; ecall       /* never the exit ecall */
     PROBE rt_sret, sret
     PROBE rt_mret, mret
     PROBE rt_wfi, wfi
