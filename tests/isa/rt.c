@@ -45,6 +45,11 @@ void rt_arm(void)
     rt_armed = 1;
 }
 
+void rt_disarm(void)
+{
+    rt_armed = 0;
+}
+
 static void putc_uart(char ch)
 {
     volatile uint8_t *u = (volatile uint8_t *)UART;
@@ -102,6 +107,15 @@ static __attribute__((noreturn)) void report(uint64_t code)
             puts_uart(".c:");
             putdec(code);
             puts_uart("\n");
+            if (rt_trap.taken) {     /* what the check may have been looking at */
+                puts_uart("isa: the last expected trap: cause ");
+                puthex(rt_trap.cause);
+                puts_uart(" tval ");
+                puthex(rt_trap.tval);
+                puts_uart(" in ");
+                putc_uart((char)rt_trap.mode);
+                puts_uart("\n");
+            }
         }
         *(volatile uint32_t *)TESTDEV = (uint32_t)((code & 0xffff) << 16) | 0x3333;
     }
@@ -281,7 +295,7 @@ void rt_main(void)
         report((uint64_t)test_main());
     build_tables();
     uint64_t off = RT_MODE == 'U' ? RT_UOFF : 0, soff = RT_MODE == 'U' ? RT_SOFF : 0;
-    csrw(medeleg, rt_medeleg);
+    csrw(medeleg, *(const volatile uint64_t *)&rt_medeleg);   /* weak: not folded to 0 */
     csrw(mideleg, 0);
     csrw(stvec, pa(rt_s_trap_entry) + soff);
     csrw(sscratch, pa(s_trap_stack + sizeof s_trap_stack) + soff);

@@ -111,7 +111,11 @@ rt_m_trap_stack_top:
     .globl rt_call
 rt_call:
     jr    a0                    /* the target returns to our caller through ra */
-    PROBE rt_ecall, li a7, 0; ecall       /* never the exit ecall */
+    .globl rt_ecall
+rt_ecall:
+    li    a7, 0                 /* never the exit ecall */
+    ecall
+    ret
     PROBE rt_sret, sret
     PROBE rt_mret, mret
     PROBE rt_wfi, wfi

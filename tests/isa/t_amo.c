@@ -125,6 +125,7 @@ static int misaligned(void)
     CHECK(rt_trap.taken && rt_trap.tval == a && rt_trap.cause >= 4 && rt_trap.cause <= 7);
     rt_arm();
     (void)p_sc_w(a, 1);
+    rt_disarm();
     /* An SC without a reservation may fail without accessing memory (§8.2 lets a
      * failing SC skip the access): a trap or a failure code. */
     CHECK(rt_trap.taken ? rt_trap.tval == a && (rt_trap.cause == 6 || rt_trap.cause == 7) : 1);

@@ -106,9 +106,9 @@ int test_main(void)
     /* c.ebreak: a breakpoint; the zero parcel: illegal instruction. */
     rt_arm();
     (void)p_cebreak();
-    CHECK(rt_trap.taken && rt_trap.cause == 3);
+    CHECK_CAUSE(3);
     rt_arm();
     (void)p_zero_parcel();
-    CHECK(rt_trap.taken && rt_trap.cause == 2);
+    CHECK_CAUSE(2);
     return 0;
 }
