@@ -41,7 +41,7 @@ void rt_enter(uint64_t pc, uint64_t sp) __attribute__((noreturn));
 void rt_arm(void)
 {
     rt_trap.taken = 0;
-    rt_trap.cause = rt_trap.tval = rt_trap.mode = rt_trap.status = 0;
+    rt_trap.cause = rt_trap.tval = rt_trap.mode = rt_trap.status = rt_trap.epc = 0;
     rt_armed = 1;
 }
 
@@ -145,7 +145,8 @@ static void unexpected(const char *who, uint64_t cause, uint64_t epc, uint64_t t
 
 /* An expected trap (rt_arm): records it, makes the probe return 0xdead, and says so;
  * the caller then resumes at the probe's return address (x[1], into xepc). */
-static int take_armed(uint64_t *x, uint64_t cause, uint64_t tval, char mode, uint64_t status)
+static int take_armed(uint64_t *x, uint64_t cause, uint64_t epc, uint64_t tval, char mode,
+                      uint64_t status)
 {
     if (!rt_armed || cause >> 63)
         return 0;
@@ -154,6 +155,7 @@ static int take_armed(uint64_t *x, uint64_t cause, uint64_t tval, char mode, uin
     rt_trap.tval = tval;
     rt_trap.mode = (uint64_t)mode;
     rt_trap.status = status;
+    rt_trap.epc = epc;
     rt_trap.taken = 1;
     x[10] = 0xdead;
     return 1;
@@ -164,7 +166,7 @@ void rt_mtrap(uint64_t *x)
     uint64_t cause = csrr(mcause), epc = csrr(mepc), tval = csrr(mtval);
     if ((cause == 8 || cause == 9 || cause == 11) && x[17] == RT_EXIT)
         report(x[10]);
-    if (take_armed(x, cause, tval, 'M', csrr(mstatus))) {
+    if (take_armed(x, cause, epc, tval, 'M', csrr(mstatus))) {
         csrw(mepc, x[1]);
         return;
     }
@@ -179,7 +181,7 @@ void rt_strap(uint64_t *x)
         register uint64_t a0 __asm__("a0") = x[10], a7 __asm__("a7") = RT_EXIT;
         __asm__ volatile("ecall" ::"r"(a0), "r"(a7));
     }
-    if (take_armed(x, cause, tval, 'S', csrr(sstatus))) {
+    if (take_armed(x, cause, epc, tval, 'S', csrr(sstatus))) {
         csrw(sepc, x[1]);
         return;
     }
@@ -254,6 +256,9 @@ static void build_tables(void)
     pt[6][6] = leaf(pa(tp_page[0]), PTE_R | PTE_W | PTE_A | PTE_D | u);
     /* The execute-only page holds `ret` (jalr x0, 0(ra)); readable ones a pattern. */
     *(volatile uint32_t *)tp_page[2] = 0x00008067;
+    /* Its last 2 bytes: the first half of a 4-byte nop whose second half would be on
+     * the next page, RT_TP_NONE (not mapped). */
+    *(volatile uint16_t *)(tp_page[2] + 4094) = 0x0013;
     for (int p = 0; p < 6; p++)
         if (p != 2)
             *(volatile uint64_t *)tp_page[p] = 0x1111111111111111ull * (uint64_t)(p + 1);
@@ -297,6 +302,8 @@ void rt_main(void)
     uint64_t off = RT_MODE == 'U' ? RT_UOFF : 0, soff = RT_MODE == 'U' ? RT_SOFF : 0;
     csrw(medeleg, *(const volatile uint64_t *)&rt_medeleg);   /* weak: not folded to 0 */
     csrw(mideleg, 0);
+    csrw(mcounteren, 0);     /* no counter below M (§3.1.11): reset values differ */
+    csrw(scounteren, 0);
     csrw(stvec, pa(rt_s_trap_entry) + soff);
     csrw(sscratch, pa(s_trap_stack + sizeof s_trap_stack) + soff);
     csrw(satp, 8ull << 60 | pa(pt[0]) >> 12);

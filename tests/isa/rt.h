@@ -18,7 +18,7 @@
 #define RT_TP     0x2000000000ull
 #define RT_TP_RW  (RT_TP + 0x0000)   /* R W, U as the run's mode */
 #define RT_TP_RO  (RT_TP + 0x1000)   /* R only */
-#define RT_TP_XO  (RT_TP + 0x2000)   /* X only: a `ret` (MXR) */
+#define RT_TP_XO  (RT_TP + 0x2000)   /* X only: a `ret` (MXR); at +4094 half an insn */
 #define RT_TP_NONE (RT_TP + 0x3000)  /* not mapped (V = 0) */
 #define RT_TP_USR (RT_TP + 0x4000)   /* R W U, whatever the run's mode (SUM) */
 #define RT_TP_SUP (RT_TP + 0x5000)   /* R W, never U */
@@ -56,6 +56,7 @@ struct rt_trap {
     uint64_t tval;
     uint64_t mode;      /* 'M' or 'S': which handler took it */
     uint64_t status;    /* mstatus (M) or sstatus (S) as the handler found it */
+    uint64_t epc;       /* mepc or sepc */
 };
 extern volatile struct rt_trap rt_trap;
 void rt_arm(void);
@@ -93,6 +94,8 @@ uint64_t rt_csrr_cycle(void);
 uint64_t rt_csrr_misa(void);
 void rt_wfi(void);
 void rt_sfence(void);                /* sfence.vma zero, zero */
+void rt_sfence_va(uint64_t va);      /* sfence.vma va, zero */
+void rt_csrw_satp(uint64_t v);
 /* Sets bits in sstatus (SUM, MXR); allowed in S and M. */
 void rt_sstatus_set(uint64_t bits);
 void rt_sstatus_clear(uint64_t bits);

@@ -120,6 +120,8 @@ rt_ecall:
     PROBE rt_mret, mret
     PROBE rt_wfi, wfi
     PROBE rt_sfence, sfence.vma
+    PROBE rt_sfence_va, sfence.vma a0
+    PROBE rt_csrw_satp, csrw satp, a0
     PROBE rt_csrr_mstatus, csrr a0, mstatus
     PROBE rt_csrw_mstatus, csrw mstatus, a0
     PROBE rt_csrr_sstatus, csrr a0, sstatus

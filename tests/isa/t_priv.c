@@ -2,13 +2,16 @@
  * 8 U, 9 S, 11 M) and the previous privilege it leaves in xPP; delegation (§3.1.8:
  * medeleg sends U's ecall, load page faults and load access faults to S, taken from S
  * or U but never from M); CSR access by privilege and read-only-ness (§2.1: a CSR above
- * the current mode, or a write to a read-only one, is illegal, cause 2); mret and sret
+ * the current mode, or a write to a read-only one, is illegal, cause 2; counters below M
+ * with mcounteren clear; satp ignoring an unsupported MODE, §4.1.11); mret and sret
  * (§3.3.2: illegal below their mode; xPP, xPIE and xIE afterwards); and under Sv39
  * (§4.3): page faults with the faulting address in tval, U pages from S (SUM, §4.3.1)
  * and execute-only pages (MXR), the hardware's A and D updates (§4.3.1, as ringside and
  * QEMU do them), sfence.vma after a PTE changes (§4.2.1), a misaligned superpage
- * faulting (§4.3.2 step 6) where an aligned one maps, and a leaf naming no memory
- * raising an access fault (or reading all ones: NO_MEMORY_READ). */
+ * faulting (§4.3.2 step 6) where an aligned one maps, reserved PTE encodings and bits,
+ * non-canonical addresses, a fetch faulting on an instruction's second half, and a
+ * leaf naming no memory raising an access fault (or reading all ones: NO_MEMORY_READ).
+ * Page-table changes and SUM/MXR are S runs' (U cannot sfence.vma or write sstatus). */
 #include "rt.h"
 
 const char rt_name[] = "t_priv";
@@ -56,6 +59,13 @@ static int csr_access(void)
     rt_arm();
     rt_csrw_mvendorid(1);                                     /* read-only, any mode */
     CHECK_CAUSE(EXC_ILLEGAL);
+    CHECK(rt_trap.tval == 0 || rt_trap.tval == 0xf1151073u);  /* csrrw x0, mvendorid, a0 */
+    rt_arm();
+    (void)rt_csrr_cycle();                   /* the runtime cleared mcounteren (§3.1.11) */
+    if (rt_mode == 'M')
+        CHECK_NO_TRAP();
+    else
+        CHECK_CAUSE(EXC_ILLEGAL);
     rt_arm();
     rt_csrw_cycle(1);                                         /* read-only counter */
     CHECK_CAUSE(EXC_ILLEGAL);
@@ -95,6 +105,9 @@ static int csr_access(void)
     } else {
         CHECK_NO_TRAP();
         CHECK(satp >> 60 == (rt_mode == 'S' ? 8u : 0u));      /* Sv39, or bare */
+        /* A MODE the hart does not support (1-7 are reserved): no effect at all. */
+        rt_csrw_satp(1ull << 60 | 0x12345);
+        CHECK(rt_csrr_satp() == satp);
     }
     return 0;
 }
@@ -165,6 +178,16 @@ static int faults(void)
     rt_arm();
     (void)rt_ld(RT_TP_XO, 4);                                 /* no R, no MXR */
     CHECK_TRAP(EXC_LOAD_PF, RT_TP_XO);
+    /* A 4-byte instruction whose second half is on an unmapped page: tval is that
+     * half's address, epc the instruction's (§3.1.16). */
+    rt_arm();
+    rt_call(RT_TP_XO + 4094);
+    CHECK_TRAP(EXC_FETCH_PF, RT_TP_NONE);
+    CHECK(rt_trap.epc == RT_TP_XO + 4094);
+    /* Bits 63:39 must all equal bit 38 (§4.3.1): this is RT_TP_RW with bit 39 set. */
+    rt_arm();
+    (void)rt_ld(RT_TP_RW | 1ull << 39, 8);
+    CHECK_TRAP(EXC_LOAD_PF, RT_TP_RW | 1ull << 39);
     if (rt_mode == 'U') {
         rt_arm();
         (void)rt_ld(RT_TP_SUP + 8, 8);                        /* not a U page */
@@ -173,6 +196,9 @@ static int faults(void)
         rt_st(RT_TP_SUP, 1, 8);
         CHECK_TRAP(EXC_STORE_PF, RT_TP_SUP);
         CHECK(rt_ld(RT_TP_USR, 8) == RT_PATTERN(4));
+        rt_arm();
+        rt_call(RT_TP_SUP);                                   /* nor for fetch */
+        CHECK_TRAP(EXC_FETCH_PF, RT_TP_SUP);
     }
     return 0;
 }
@@ -224,9 +250,32 @@ static int page_tables(void)
     CHECK((*spare & PTE_A) && (*spare & PTE_D));
     CHECK(rt_ld(RT_TP_RW + 24, 8) == 5);                      /* the same page */
 
-    /* Remap to the read-only page. */
-    *spare = *rt_pte(RT_TP_RO, 0);
+    /* W without R is reserved (§4.3.1): a page fault for a load and a store. */
+    *spare = orig & ~(uint64_t)PTE_R;
     rt_sfence();
+    rt_arm();
+    (void)rt_ld(RT_TP_SPARE, 8);
+    CHECK_TRAP(EXC_LOAD_PF, RT_TP_SPARE);
+    rt_arm();
+    rt_st(RT_TP_SPARE, 1, 8);
+    CHECK_TRAP(EXC_STORE_PF, RT_TP_SPARE);
+    /* A pointer (no R, W, X) at the last level: a page fault (§4.3.2 step 4). */
+    *spare = orig & ~(uint64_t)(PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);
+    rt_sfence();
+    rt_arm();
+    (void)rt_ld(RT_TP_SPARE, 8);
+    CHECK_TRAP(EXC_LOAD_PF, RT_TP_SPARE);
+
+    /* Bits 63:54 are reserved (§4.4.1, no Svpbmt or Svnapot): set, a page fault. */
+    *spare = orig | 1ull << 60;
+    rt_sfence();
+    rt_arm();
+    (void)rt_ld(RT_TP_SPARE, 8);
+    CHECK_TRAP(EXC_LOAD_PF, RT_TP_SPARE);
+
+    /* Remap to the read-only page, flushing that one address. */
+    *spare = *rt_pte(RT_TP_RO, 0);
+    rt_sfence_va(RT_TP_SPARE);
     CHECK(rt_ld(RT_TP_SPARE, 8) == RT_PATTERN(1));
     rt_arm();
     rt_st(RT_TP_SPARE, 1, 8);
