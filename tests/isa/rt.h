@@ -28,6 +28,30 @@
 #define RT_PATTERN(page) (0x1111111111111111ull * (uint64_t)((page) + 1))
 #define RT_UOFF   0x1000000000ull    /* U runs: VA = PA + RT_UOFF */
 
+/* Exception causes (privileged spec Table 3.6) and the status bits tests look at
+ * (§3.1.6, §4.1.1). */
+#define EXC_FETCH_MISALIGNED 0
+#define EXC_ILLEGAL          2
+#define EXC_BREAKPOINT       3
+#define EXC_LOAD_MISALIGNED  4
+#define EXC_LOAD_AF          5
+#define EXC_STORE_MISALIGNED 6
+#define EXC_STORE_AF         7
+#define EXC_ECALL_U          8
+#define EXC_ECALL_S          9
+#define EXC_ECALL_M          11
+#define EXC_FETCH_PF         12
+#define EXC_LOAD_PF          13
+#define EXC_STORE_PF         15
+#define SSTATUS_SIE  (1ull << 1)
+#define SSTATUS_SPIE (1ull << 5)
+#define SSTATUS_SPP  (1ull << 8)
+#define SSTATUS_SUM  (1ull << 18)
+#define SSTATUS_MXR  (1ull << 19)
+#define MSTATUS_MIE  (1ull << 3)
+#define MSTATUS_MPIE (1ull << 7)
+#define MSTATUS_MPP  (3ull << 11)
+
 #define CHECK(cond) do { if (!(cond)) return __LINE__; } while (0)
 /* The probe just called took the trap expected: cause, tval, in the handler it goes to. */
 #define CHECK_TRAP(c, tv) do { CHECK(rt_trap.taken); CHECK(rt_trap.cause == (c)); \

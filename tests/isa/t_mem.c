@@ -76,14 +76,14 @@ int test_main(void)
     uint64_t v = rt_ld(a, 8);
     rt_disarm();
     if (rt_trap.taken)
-        CHECK(rt_mode != 'M' && rt_trap.cause == 4 && rt_trap.tval == a);
+        CHECK(rt_mode != 'M' && rt_trap.cause == EXC_LOAD_MISALIGNED && rt_trap.tval == a);
     else
         CHECK(v == 0x1716151413121110ull);
     rt_arm();
     rt_st(a, 0x2827262524232221ull, 8);
     rt_disarm();
     if (rt_trap.taken)
-        CHECK(rt_mode != 'M' && rt_trap.cause == 6 && rt_trap.tval == a && edge[0] == 0x10);
+        CHECK(rt_mode != 'M' && rt_trap.cause == EXC_STORE_MISALIGNED && rt_trap.tval == a && edge[0] == 0x10);
     else
         CHECK(edge[0] == 0x21 && edge[7] == 0x28);
     return 0;

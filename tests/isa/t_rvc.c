@@ -106,9 +106,9 @@ int test_main(void)
     /* c.ebreak: a breakpoint; the zero parcel: illegal instruction. */
     rt_arm();
     (void)p_cebreak();
-    CHECK_CAUSE(3);
+    CHECK_CAUSE(EXC_BREAKPOINT);
     rt_arm();
     (void)p_zero_parcel();
-    CHECK_CAUSE(2);
+    CHECK_CAUSE(EXC_ILLEGAL);
     return 0;
 }
