@@ -52,6 +52,11 @@
 #define MSTATUS_MPIE (1ull << 7)
 #define MSTATUS_MPP  (3ull << 11)
 
+/* Instructions a test writes as data (unprivileged spec §2.4, §2.5, ch. 3). */
+#define INSN_LI_A0(imm) ((uint32_t)(imm) << 20 | 0x513u)  /* addi a0, x0, imm */
+#define INSN_RET        0x00008067u                       /* jalr x0, 0(ra) */
+#define FENCE_I() __asm__ volatile(".4byte 0x0000100f" ::: "memory")
+
 #define CHECK(cond) do { if (!(cond)) return __LINE__; } while (0)
 /* The probe just called took the trap expected: cause, tval, in the handler it goes to. */
 #define CHECK_TRAP(c, tv) do { CHECK(rt_trap.taken); CHECK(rt_trap.cause == (c)); \
@@ -103,7 +108,7 @@ volatile uint64_t *rt_pte(uint64_t va, int level);
 /* Probes (rt_start.S): each returns normally, or through the handler after a trap. */
 uint64_t rt_ld(uint64_t a, int width);          /* width: 1 2 4 8 signed, -1 -2 -4 unsigned */
 void rt_st(uint64_t a, uint64_t v, int width);  /* width: 1 2 4 8 */
-void rt_call(uint64_t a);                        /* jalr to a */
+uint64_t rt_call(uint64_t a);   /* jumps to a, whose `ret` returns its a0 to the caller */
 void rt_ecall(void);
 void rt_sret(void);
 void rt_mret(void);

@@ -1,6 +1,7 @@
 /* Loads and stores (unprivileged spec 20191213 §2.6, §5.3): every width, the sign
  * extension of lb/lh/lw and the zero extension of lbu/lhu/lwu, little-endian byte
- * order, stores writing only their width, signed 12-bit offsets, and misaligned
+ * order, stores writing only their width, signed 12-bit offsets, stores to code seen
+ * by fetches after fence.i (ch. 3), and misaligned
  * accesses. The spec lets an EEI either perform a misaligned access or trap (§2.6);
  * ringside and QEMU perform one within a page, so that is asserted; one that crosses a
  * page may instead raise address-misaligned with tval = the address under Sv39
@@ -11,6 +12,7 @@
 const char rt_name[] = "t_mem";
 
 static uint8_t buf[8192] __attribute__((aligned(4096)));
+static volatile uint32_t code[4] __attribute__((aligned(16)));
 
 #define LD(op, p, off) ({ uint64_t _r; __asm__ volatile(NORVC(op " %0, " #off "(%1)") \
     : "=r"(_r) : "r"(p) : "memory"); _r; })
@@ -66,6 +68,16 @@ int test_main(void)
     CHECK(b[0] == 0x80 && b[1] == 0x88 && b[8] == 0x11 && b[9] == 0x89);
     rt_st((uint64_t)(uintptr_t)(b + 7), 0xa1b2, 2);
     CHECK(b[7] == 0xb2 && b[8] == 0xa1);
+
+    /* Stores to code are fetched after fence.i (Zifencei, unprivileged spec ch. 3). */
+    uint64_t at = (uint64_t)(uintptr_t)code;
+    code[0] = INSN_LI_A0(1);
+    code[1] = INSN_RET;
+    FENCE_I();
+    CHECK(rt_call(at) == 1);
+    code[0] = INSN_LI_A0(2);
+    FENCE_I();
+    CHECK(rt_call(at) == 2);
 
     /* Crossing a page: performed, or (Sv39) address-misaligned at the address. */
     volatile uint8_t *edge = buf + 4096 - 4;

@@ -6,7 +6,8 @@
  * addresses (§4.4.1); and in S runs, which may change the runtime's page tables and
  * run sfence.vma: the hardware's A and D updates (§4.3.1, as ringside and QEMU do
  * them), reserved PTE encodings and bits, a last-level pointer, a remapped page seen
- * after sfence.vma (§4.2.1, all and one address), a misaligned superpage faulting
+ * after sfence.vma (§4.2.1, all and one address), code written through an alias and
+ * fetched at its own address after fence.i, a misaligned superpage faulting
  * (§4.3.2 step 6) where an aligned one maps, and a leaf naming no memory raising an
  * access fault (or reading all ones: NO_MEMORY_READ). */
 #include "rt.h"
@@ -147,6 +148,19 @@ static int page_tables(void)
     rt_arm();
     (void)rt_ld(RT_TP_SPARE, 8);
     CHECK_TRAP(EXC_LOAD_PF, RT_TP_SPARE);
+
+    /* Code written through a writable alias of the execute-only page runs at its own
+     * address after fence.i: fetches see the physical page, whatever VA wrote it. */
+    *spare = (*rt_pte(RT_TP_XO, 0) & ~(uint64_t)0x3ff) | PTE_R | PTE_W | PTE_A | PTE_D | PTE_V;
+    rt_sfence();
+    volatile uint32_t *alias = (volatile uint32_t *)(uintptr_t)(RT_TP_SPARE + 16);
+    alias[0] = INSN_LI_A0(0x5a);
+    alias[1] = INSN_RET;
+    FENCE_I();
+    CHECK(rt_call(RT_TP_XO + 16) == 0x5a);
+    alias[0] = INSN_LI_A0(0x6b);
+    FENCE_I();
+    CHECK(rt_call(RT_TP_XO + 16) == 0x6b);
 
     /* Remap to the read-only page, flushing that one address. */
     *spare = *rt_pte(RT_TP_RO, 0);
