@@ -1,14 +1,21 @@
 /* The ISA suite's runtime, as a test body sees it (docs/isa-suite.md). A test is one
- * file tests/isa/t_NAME.c defining test_main(); the Makefile links the same object
- * three times, with rt.c built for M mode bare, S mode under Sv39 (RAM identity-mapped) and U mode under Sv39 (RAM only at RT_UOFF above its
- * physical address: no identity mapping). test_main returns 0 to pass, else the
- * failing check's line (CHECK), which the runtime reports on the UART and as
+ * file tests/isa/t_NAME.c defining rt_name[] and test_main(); the Makefile links its
+ * object three times, with rt.c built for M mode bare, S mode under Sv39 (RAM
+ * identity-mapped) and U mode under Sv39 (RAM only at RT_UOFF above its physical
+ * address: no identity mapping). test_main returns 0 to pass, else the failing
+ * check's line (CHECK), which the runtime reports on the UART and as
  * (line << 16) | 0x3333 to the sifive_test device.
  *
+ * U runs execute at an alias of the addresses the image is linked at, so a body takes
+ * no absolute address at link time (no initialised pointers in data; the Makefile
+ * turns jump tables off): code and data are reached pc-relative (medany).
+ *
  * Traps a test expects are taken through probes: rt_arm() then a call of a leaf
- * function that does the faulting thing; the trap handler (M, or S when delegated)
- * records cause, tval and the mode it was taken in, and returns from the probe
- * (pc = ra), so every probe can fault anywhere, even on its own fetch. */
+ * function that does the faulting thing; the trap handler (M, or S when delegated
+ * through rt_medeleg) records cause, tval, epc, status and the mode it was taken in,
+ * and returns from the probe (pc = ra), so every probe can fault anywhere, even on its
+ * own fetch. A body may write its own probes (a global asm block: the instruction,
+ * then ret). */
 #ifndef ISA_RT_H
 #define ISA_RT_H
 

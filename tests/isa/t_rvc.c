@@ -85,6 +85,7 @@ int test_main(void)
                      "c.bnez %1, 5f\nc.addi %0, 16\n5:\n"
                      : "+r"(t) : "r"(z), "r"(nz));
     CHECK(t == 8 + 16);
+    __asm__ volatile("c.nop");
     register uint64_t at __asm__("a0"), link __asm__("a1");
     __asm__ volatile(".option push\n.option norvc\n"
                      "auipc %0, 0\n"          /* X */
