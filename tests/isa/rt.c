@@ -15,6 +15,10 @@
 #define RT_SOFF   0x1800000000ull    /* U runs: the S handler's alias, VA = PA + RT_SOFF */
 #define RAM_BASE  0x80000000ull
 #define MAP_PAGES 512                /* the image's first 2 MiB, in 4 KiB pages */
+#define PMP_R     0x01               /* pmpcfg fields (§3.7.1) */
+#define PMP_W     0x02
+#define PMP_X     0x04
+#define PMP_NAPOT 0x18
 
 
 const char rt_mode = RT_MODE;
@@ -31,6 +35,7 @@ static uint8_t lower_stack[8192] __attribute__((aligned(16)));
  * L0 (image, U), L0 (test pages). */
 static uint64_t pt[7][512] __attribute__((aligned(4096)));
 static uint8_t tp_page[6][4096] __attribute__((aligned(4096)));
+uint8_t rt_pmp_page[4096] __attribute__((aligned(4096)));
 
 extern char rt_m_trap_entry[], rt_s_trap_entry[], rt_lower_entry[];
 void rt_enter(uint64_t pc, uint64_t sp) __attribute__((noreturn));
@@ -292,10 +297,13 @@ volatile uint64_t *rt_pte(uint64_t va, int level)
 
 void rt_main(void)
 {
-    /* One NAPOT PMP entry over everything, RWX: S and U may then touch memory at all
-     * (§3.7.1; without it QEMU's hart denies them every access). */
-    csrw(pmpaddr0, ~0ull >> 10);
-    csrw(pmpcfg0, 0x1f);
+    /* PMP (§3.7.1): entry 0 NAPOT over rt_pmp_page with no permission, entry 1 NAPOT
+     * over everything with R W X. Without a matching entry S and U may touch nothing
+     * (QEMU checks PMP); M is bound by neither, as neither is locked. */
+    csrw(pmpaddr0, pa(rt_pmp_page) >> 2 | (sizeof rt_pmp_page / 8 - 1));
+    csrw(pmpaddr1, ~0ull >> 10);
+    csrw(pmpcfg0, PMP_NAPOT << 8 | PMP_R << 8 | PMP_W << 8 | PMP_X << 8 | PMP_NAPOT);
+    *(volatile uint32_t *)rt_pmp_page = 0x00008067;          /* ret */
     if (RT_MODE == 'M')
         report((uint64_t)test_main());
     build_tables();

@@ -35,9 +35,15 @@
 #define RT_PATTERN(page) (0x1111111111111111ull * (uint64_t)((page) + 1))
 #define RT_UOFF   0x1000000000ull    /* U runs: VA = PA + RT_UOFF */
 
+/* A page of the image that PMP entry 0 denies to S and U (no R, W or X; M is not
+ * bound, the entry being unlocked); it starts with a `ret`. Reached at its address in
+ * every run (in U runs through the image's U alias). */
+extern uint8_t rt_pmp_page[4096];
+
 /* Exception causes (privileged spec Table 3.6) and the status bits tests look at
  * (§3.1.6, §4.1.1). */
 #define EXC_FETCH_MISALIGNED 0
+#define EXC_FETCH_AF         1
 #define EXC_ILLEGAL          2
 #define EXC_BREAKPOINT       3
 #define EXC_LOAD_MISALIGNED  4
