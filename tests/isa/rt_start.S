@@ -19,6 +19,10 @@ _start:
     csrw  mscratch, t0
     la    t0, rt_m_trap_entry
     csrw  mtvec, t0
+    /* .bss is not in the image: zeroed as guestfw/start.S does. Not shared with it: the
+     * suite stays independent of the firmware, and moving these six lines into a
+     * fragment would change the bundled firmware's ELF (its line table), whose SHA-256
+     * tests/golden/FIRMWARE pins the golden traces to. */
     la    t0, __bss_start
     la    t1, __bss_end
 1:  bgeu  t0, t1, 2f
