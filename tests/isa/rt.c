@@ -20,7 +20,6 @@
 #define PMP_X     0x04
 #define PMP_NAPOT 0x18
 
-
 const char rt_mode = RT_MODE;
 __attribute__((weak)) const uint64_t rt_medeleg = 0;
 extern const char rt_name[];
@@ -32,8 +31,8 @@ static volatile uint64_t rt_armed;
 static uint8_t s_trap_stack[4096] __attribute__((aligned(16)));
 static uint8_t lower_stack[8192] __attribute__((aligned(16)));
 /* root, L1 (identity or S alias), L1 (U alias), L1 (test pages), L0 (image, no U),
- * L0 (image, U), L0 (test pages). */
-static uint64_t pt[7][512] __attribute__((aligned(4096)));
+ * L0 (image, U), L0 (test pages), L1 (devices), L0 (sifive_test), L0 (UART). */
+static uint64_t pt[10][512] __attribute__((aligned(4096)));
 static uint8_t tp_page[6][4096] __attribute__((aligned(4096)));
 uint8_t rt_pmp_page[4096] __attribute__((aligned(4096)));
 
@@ -241,7 +240,8 @@ static uint64_t vpn(uint64_t va, int level)
 }
 
 /* The image's 2 MiB at its physical address (S runs) or at RT_UOFF (U, with U set) and
- * RT_SOFF (U runs' S handler); the test pages at RT_TP. A and D are preset, so the
+ * RT_SOFF (U runs' S handler); the test pages at RT_TP; the two devices the runtime
+ * reports through. A and D are preset, so the
  * hart's A/D policy (update or fault, §4.3.1) does not enter any test. */
 static void build_tables(void)
 {
@@ -271,6 +271,13 @@ static void build_tables(void)
     pt[2][0] = table(pt[5]);
     pt[3][0] = table(pt[6]);
     pt[0][vpn(RT_TP, 2)] = table(pt[3]);
+    /* The UART and sifive_test at their own addresses, for S (not U): an S handler
+     * can then report, in U runs too. */
+    pt[0][vpn(UART, 2)] = table(pt[7]);
+    pt[7][vpn(TESTDEV, 1)] = table(pt[8]);
+    pt[8][vpn(TESTDEV, 0)] = leaf(TESTDEV, PTE_R | PTE_W | PTE_A | PTE_D);
+    pt[7][vpn(UART, 1)] = table(pt[9]);
+    pt[9][vpn(UART, 0)] = leaf(UART, PTE_R | PTE_W | PTE_A | PTE_D);
     if (user) {
         pt[0][vpn(RAM_BASE + RT_UOFF, 2)] = table(pt[2]);
         pt[0][vpn(RAM_BASE + RT_SOFF, 2)] = table(pt[1]);
