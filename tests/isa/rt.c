@@ -11,6 +11,7 @@
 
 #define UART      0x10000000ul
 #define TESTDEV   0x100000ul
+#define CLINT_MSIP 0x2000000ul       /* hart 0's msip (DESIGN.md's memory map) */
 #define RT_EXIT   0x52545845
 #define RT_SOFF   0x1800000000ull    /* U runs: the S handler's alias, VA = PA + RT_SOFF */
 #define RAM_BASE  0x80000000ull
@@ -22,6 +23,7 @@
 
 const char rt_mode = RT_MODE;
 __attribute__((weak)) const uint64_t rt_medeleg = 0;
+__attribute__((weak)) const uint64_t rt_mideleg = 0;
 extern const char rt_name[];
 int test_main(void);
 
@@ -147,13 +149,8 @@ static void unexpected(const char *who, uint64_t cause, uint64_t epc, uint64_t t
     report(0xffff);
 }
 
-/* An expected trap (rt_arm): records it, makes the probe return 0xdead, and says so;
- * the caller then resumes at the probe's return address (x[1], into xepc). */
-static int take_armed(uint64_t *x, uint64_t cause, uint64_t epc, uint64_t tval, char mode,
-                      uint64_t status)
+static void record(uint64_t cause, uint64_t epc, uint64_t tval, char mode, uint64_t status)
 {
-    if (!rt_armed || cause >> 63)
-        return 0;
     rt_armed = 0;
     rt_trap.cause = cause;
     rt_trap.tval = tval;
@@ -161,7 +158,34 @@ static int take_armed(uint64_t *x, uint64_t cause, uint64_t epc, uint64_t tval, 
     rt_trap.status = status;
     rt_trap.epc = epc;
     rt_trap.taken = 1;
+}
+
+/* An expected exception (rt_arm): records it, makes the probe return 0xdead, and says
+ * so; the caller then resumes at the probe's return address (x[1], into xepc). */
+static int take_armed(uint64_t *x, uint64_t cause, uint64_t epc, uint64_t tval, char mode,
+                      uint64_t status)
+{
+    if (!rt_armed || cause >> 63)
+        return 0;
+    record(cause, epc, tval, mode, status);
     x[10] = 0xdead;
+    return 1;
+}
+
+/* An expected software interrupt (rt_arm): records it and clears its source (SSIP, or
+ * the CLINT's msip), so the interrupted code resumes where it was (xepc unchanged). */
+static int take_irq(uint64_t cause, uint64_t epc, char mode, uint64_t status)
+{
+    uint64_t code = cause & ~(1ull << 63);
+    if (!rt_armed || !(cause >> 63) || (code != IRQ_SSI && code != IRQ_MSI))
+        return 0;
+    record(cause, epc, 0, mode, status);
+    if (code == IRQ_MSI)
+        *(volatile uint32_t *)CLINT_MSIP = 0;
+    else if (mode == 'M')
+        __asm__ volatile("csrc mip, %0" ::"r"(1ull << IRQ_SSI));
+    else
+        __asm__ volatile("csrc sip, %0" ::"r"(1ull << IRQ_SSI));
     return 1;
 }
 
@@ -174,6 +198,8 @@ void rt_mtrap(uint64_t *x)
         csrw(mepc, x[1]);
         return;
     }
+    if (take_irq(cause, epc, 'M', csrr(mstatus)))
+        return;
     unexpected("M", cause, epc, tval);
 }
 
@@ -189,6 +215,8 @@ void rt_strap(uint64_t *x)
         csrw(sepc, x[1]);
         return;
     }
+    if (take_irq(cause, epc, 'S', csrr(sstatus)))
+        return;
     unexpected("S", cause, epc, tval);
 }
 
@@ -311,14 +339,15 @@ void rt_main(void)
     csrw(pmpaddr1, ~0ull >> 10);
     csrw(pmpcfg0, PMP_NAPOT << 8 | PMP_R << 8 | PMP_W << 8 | PMP_X << 8 | PMP_NAPOT);
     *(volatile uint32_t *)rt_pmp_page = 0x00008067;          /* ret */
+    /* Delegation in M runs too: what is delegated must still trap to M from M. */
+    csrw(medeleg, *(const volatile uint64_t *)&rt_medeleg);   /* weak: not folded to 0 */
+    csrw(mideleg, *(const volatile uint64_t *)&rt_mideleg);
+    csrw(mcounteren, 0);     /* no counter below M (§3.1.11): reset values differ */
+    csrw(scounteren, 0);
     if (RT_MODE == 'M')
         report((uint64_t)test_main());
     build_tables();
     uint64_t off = RT_MODE == 'U' ? RT_UOFF : 0, soff = RT_MODE == 'U' ? RT_SOFF : 0;
-    csrw(medeleg, *(const volatile uint64_t *)&rt_medeleg);   /* weak: not folded to 0 */
-    csrw(mideleg, 0);
-    csrw(mcounteren, 0);     /* no counter below M (§3.1.11): reset values differ */
-    csrw(scounteren, 0);
     csrw(stvec, pa(rt_s_trap_entry) + soff);
     csrw(sscratch, pa(s_trap_stack + sizeof s_trap_stack) + soff);
     csrw(satp, 8ull << 60 | pa(pt[0]) >> 12);

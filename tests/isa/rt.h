@@ -10,12 +10,13 @@
  * no absolute address at link time (no initialised pointers in data; the Makefile
  * turns jump tables off): code and data are reached pc-relative (medany).
  *
- * Traps a test expects are taken through probes: rt_arm() then a call of a leaf
+ * Exceptions a test expects are taken through probes: rt_arm() then a call of a leaf
  * function that does the faulting thing; the trap handler (M, or S when delegated
  * through rt_medeleg) records cause, tval, epc, status and the mode it was taken in,
  * and returns from the probe (pc = ra), so every probe can fault anywhere, even on its
  * own fetch. A body may write its own probes (a global asm block: the instruction,
- * then ret). */
+ * then ret). An expected software interrupt (SSI, MSI) is recorded the same way, its
+ * source cleared, and the interrupted code resumes where it was. */
 #ifndef ISA_RT_H
 #define ISA_RT_H
 
@@ -56,6 +57,9 @@ extern uint8_t rt_pmp_page[4096];
 #define EXC_FETCH_PF         12
 #define EXC_LOAD_PF          13
 #define EXC_STORE_PF         15
+#define IRQ_SSI              1      /* interrupt causes (mcause bit 63 set) */
+#define IRQ_MSI              3
+#define IRQ(code)            (1ull << 63 | (code))
 #define SSTATUS_SIE  (1ull << 1)
 #define SSTATUS_SPIE (1ull << 5)
 #define SSTATUS_SPP  (1ull << 8)
@@ -82,13 +86,15 @@ extern uint8_t rt_pmp_page[4096];
 
 /* 'M', 'S' or 'U': the mode test_main runs in. */
 extern const char rt_mode;
-/* Traps this test wants delegated to S (medeleg); a test defines it to override 0. */
-extern const uint64_t rt_medeleg;
+/* Traps this test wants delegated to S (medeleg, mideleg); a test defines them to
+ * override 0. */
+extern const uint64_t rt_medeleg, rt_mideleg;
 
-/* The handler that takes an exception of this cause from the run's mode (§3.1.8). */
+/* The handler that takes a trap of this cause from the run's mode (§3.1.8-3.1.9). */
 static inline char rt_handler(uint64_t cause)
 {
-    return rt_mode != 'M' && (rt_medeleg >> cause & 1) ? 'S' : 'M';
+    uint64_t deleg = cause >> 63 ? rt_mideleg : rt_medeleg;
+    return rt_mode != 'M' && (deleg >> (cause & 63) & 1) ? 'S' : 'M';
 }
 
 /* The last expected trap. */
