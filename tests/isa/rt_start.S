@@ -19,6 +19,10 @@ _start:
     csrw  mscratch, t0
     la    t0, rt_m_trap_entry
     csrw  mtvec, t0
+    /* .bss is not in the image: zeroed as guestfw/start.S does. Not shared with it: the
+     * suite stays independent of the firmware, and moving these six lines into a
+     * fragment would change the bundled firmware's ELF (its line table), whose SHA-256
+     * tests/golden/FIRMWARE pins the golden traces to. */
     la    t0, __bss_start
     la    t1, __bss_end
 1:  bgeu  t0, t1, 2f
@@ -111,10 +115,17 @@ rt_m_trap_stack_top:
     .globl rt_call
 rt_call:
     jr    a0                    /* the target returns to our caller through ra */
-    PROBE rt_ecall, ecall
+    .globl rt_ecall
+rt_ecall:
+    li    a7, 0                 /* never the exit ecall */
+    ecall
+    ret
     PROBE rt_sret, sret
     PROBE rt_mret, mret
     PROBE rt_wfi, wfi
+    PROBE rt_sfence, sfence.vma
+    PROBE rt_sfence_va, sfence.vma a0
+    PROBE rt_csrw_satp, csrw satp, a0
     PROBE rt_csrr_mstatus, csrr a0, mstatus
     PROBE rt_csrw_mstatus, csrw mstatus, a0
     PROBE rt_csrr_sstatus, csrr a0, sstatus
