@@ -145,9 +145,14 @@ static void code_written(void *opaque, uint64_t addr, uint64_t len)
         ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
 }
 
-/* Under Sv39 the cache is keyed by physical page: pc is translated first (the fetch
- * TLB, then a walk), so a changed page table never runs code decoded from the page it
- * used to map. A fetch that faults goes to the slow page, whose fetch raises it. */
+/* The cache is keyed by physical page. Under Sv39, and wherever PMP checks fetches
+ * (below M always, in M while a locked entry binds it), pc goes through the fetch TLB
+ * first (a hit, or cpu_translate's walk and PMP check), so a changed page table never
+ * runs code decoded from the page it used to map, and no privilege enters a decoded
+ * page that PMP does not let it execute: the fetch TLB holds only pages PMP allows
+ * whole, and every PMP write flushes it. A fetch that faults, or one in a page whose
+ * PMP decision is not the same for all of it, goes to the slow page, which fetches
+ * (and checks) each instruction afresh. */
 Insn *cpu_code_insn(Cpu *c, uint64_t pc)
 {
     Ram *ram = c->cfg.ram;
@@ -155,11 +160,10 @@ Insn *cpu_code_insn(Cpu *c, uint64_t pc)
     if (c->xl_fetch) {
         const TlbEntry *e = &c->tlb_fetch[(pc >> 12) & (TLB_SIZE - 1)];
         uint64_t pa;
-        if (e->tag == pc >> 12)
-            pa = pc + e->off;
-        else if (cpu_translate(c, pc, ACC_FETCH, &pa) != 0)
-            return &c->slow_page[slot];
-        pc = pa;
+        if (e->tag != pc >> 12 &&
+            (cpu_translate(c, pc, ACC_FETCH, 2, &pa) != 0 || e->tag != pc >> 12))
+            return &c->slow_page[slot];     /* a fault, or not cached (see above) */
+        pc += e->off;
     }
     uint64_t off = pc - ram->base;
     if (off < ram->size) {
@@ -194,7 +198,7 @@ static const uint8_t *fetch_parcel(Cpu *c, uint64_t addr)
 static unsigned fetch_addr(Cpu *c, uint64_t va, uint64_t *pa)
 {
     *pa = va;
-    return c->xl_fetch ? cpu_translate(c, va, ACC_FETCH, pa) : 0;
+    return c->xl_fetch ? cpu_translate(c, va, ACC_FETCH, 2, pa) : 0;
 }
 
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
