@@ -233,9 +233,12 @@ static unsigned fetch_decode_pa(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_a
     pa_hi = pa + 2;
     if ((bits & 3) == 3) {
         /* Parcels are fetched separately: the instruction may straddle a page, and
-         * then its upper half is translated on its own. */
+         * then its upper half is translated on its own. Inside a page the upper half
+         * may still cross a PMP boundary (all are 4-byte aligned) when pc is not. */
         if (((pc + 2) & (RAM_PAGE_SIZE - 1)) == 0)
             cause = fetch_addr(c, pc + 2, &pa_hi);
+        else if ((pc & 2) && c->xl_fetch && !cpu_pmp_ok(c, pa_hi, 2, ACC_FETCH, c->priv))
+            cause = EXC_INSN_ACCESS;
         const uint8_t *hi = cause ? NULL : fetch_parcel(c, pa_hi);
         if (!hi) {
             *fault_addr = pc + 2;

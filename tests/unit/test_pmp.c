@@ -298,7 +298,8 @@ static void test_walk_checked(void)
 
 /* Instruction fetch: U code in a page PMP does not let it execute raises instruction
  * access fault (cause 1, mtval = pc), also when the page was decoded before by M
- * mode and when the boundary lies inside the page (each fetch is checked there). */
+ * mode, when the boundary lies inside the page (each fetch is checked there) and when
+ * only an instruction's upper half is past it. */
 static void test_fetch_denied(void)
 {
     hart_setup();
@@ -327,6 +328,18 @@ static void test_fetch_denied(void)
     CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 64);
     CU_ASSERT_EQUAL(csr(CSR_MCAUSE), EXC_INSN_ACCESS);
     CU_ASSERT_EQUAL(csr(CSR_MTVAL), code + 0x100);
+    /* A 4-byte instruction whose upper half crosses the boundary: c.nop at 0xfc, then
+     * addi at 0xfe; the fault names the upper half's address. */
+    uint8_t cnop[2] = { 0x01, 0x00 };
+    ram_write(&ram, code + 0xfc, cnop, 2);
+    put32(code + 0xfe, ADDI(5, 5, 1));
+    cpu_set_reg(cpu, 5, 0);
+    hart_enter(PRV_U, code + 0xfc, 0);
+    cpu_run(cpu, 2);
+    CU_ASSERT_EQUAL(cpu_get_reg(cpu, 5), 0);
+    CU_ASSERT_EQUAL(csr(CSR_MCAUSE), EXC_INSN_ACCESS);
+    CU_ASSERT_EQUAL(csr(CSR_MTVAL), code + 0x100);
+    CU_ASSERT_EQUAL(csr(CSR_MEPC), code + 0xfe);
     /* S mode with Sv39 off is checked the same way; delegated, the fault reaches S. */
     cpu_csr_write(cpu, CSR_MEDELEG, 1u << EXC_INSN_ACCESS);
     cpu_csr_write(cpu, CSR_STVEC, code);
