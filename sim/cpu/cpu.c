@@ -153,31 +153,57 @@ static void code_written(void *opaque, uint64_t addr, uint64_t len)
  * whole, and every PMP write flushes it. A fetch that faults, or one in a page whose
  * PMP decision is not the same for all of it, goes to the slow page, which fetches
  * (and checks) each instruction afresh. */
+static Insn *code_insn_phys(Cpu *c, uint64_t pc, uint64_t slot);
+
+/* A fetch TLB miss: the page's entry made, or the slow page (a fault, or a page whose
+ * PMP decision is not the same for all of it: no entry). Apart, to keep the hit path
+ * of cpu_code_insn free of the call's register saves. */
+static __attribute__((noinline)) Insn *code_insn_miss(Cpu *c, uint64_t pc, uint64_t slot)
+{
+    uint64_t pa;
+    if (cpu_translate(c, pc, ACC_FETCH, 2, &pa) != 0 ||
+        c->tlb_fetch[(pc >> 12) & (TLB_SIZE - 1)].tag != pc >> 12)
+        return &c->slow_page[slot];
+    return code_insn_phys(c, pa, slot);
+}
+
 Insn *cpu_code_insn(Cpu *c, uint64_t pc)
 {
-    Ram *ram = c->cfg.ram;
     uint64_t slot = (pc & (RAM_PAGE_SIZE - 1)) >> 1;
     if (c->xl_fetch) {
         const TlbEntry *e = &c->tlb_fetch[(pc >> 12) & (TLB_SIZE - 1)];
-        uint64_t pa;
-        if (e->tag != pc >> 12 &&
-            (cpu_translate(c, pc, ACC_FETCH, 2, &pa) != 0 || e->tag != pc >> 12))
-            return &c->slow_page[slot];     /* a fault, or not cached (see above) */
+        if (unlikely(e->tag != pc >> 12))
+            return code_insn_miss(c, pc, slot);
         pc += e->off;
     }
+    return code_insn_phys(c, pc, slot);
+}
+
+/* A RAM page's array on its first execution: NULL without memory (the slow page then
+ * serves, still correct, only slower). */
+static __attribute__((noinline)) Insn *page_alloc(Cpu *c, uint64_t pg)
+{
+    Insn *p = calloc(INSNS_PER_PAGE + INSN_SENTINELS, sizeof(Insn));
+    if (!p)
+        return NULL;
+    for (unsigned i = 0; i < INSN_SENTINELS; i++)
+        p[INSNS_PER_PAGE + i].h = OP_PAGE_END * 2;
+    p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
+    c->pages[pg] = p;
+    return p;
+}
+
+/* The slot of physical pc, allocating its page's array on first use. */
+static Insn *code_insn_phys(Cpu *c, uint64_t pc, uint64_t slot)
+{
+    Ram *ram = c->cfg.ram;
     uint64_t off = pc - ram->base;
     if (off < ram->size) {
         uint64_t pg = off >> RAM_PAGE_SHIFT;
-        if (unlikely(!c->pages[pg])) {
-            Insn *p = calloc(INSNS_PER_PAGE + INSN_SENTINELS, sizeof(Insn));
-            if (!p)
-                return &c->slow_page[slot];     /* still correct, only slower */
-            for (unsigned i = 0; i < INSN_SENTINELS; i++)
-                p[INSNS_PER_PAGE + i].h = OP_PAGE_END * 2;
-            p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
-            c->pages[pg] = p;
-        }
-        return &c->pages[pg][slot];
+        Insn *p = c->pages[pg];
+        if (unlikely(!p) && !(p = page_alloc(c, pg)))
+            return &c->slow_page[slot];
+        return &p[slot];
     }
     return &c->slow_page[slot];
 }

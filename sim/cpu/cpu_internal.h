@@ -139,9 +139,11 @@ enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_EMPTY (~0ull)
-enum { TLB_FETCH_U, TLB_FETCH_S, TLB_FETCH_M,
-       TLB_LOAD_U, TLB_LOAD_S, TLB_LOAD_SUM, TLB_LOAD_M,
-       TLB_STORE_U, TLB_STORE_S, TLB_STORE_SUM, TLB_STORE_M, TLB_SETS };
+enum { TLB_FETCH_U, TLB_FETCH_S, TLB_LOAD_U, TLB_LOAD_S, TLB_LOAD_SUM,
+       TLB_STORE_U, TLB_STORE_S, TLB_STORE_SUM,
+       TLB_FETCH_M, TLB_LOAD_M, TLB_STORE_M, TLB_SETS };
+/* The sets below TLB_FETCH_M are those sfence.vma empties: the M sets never translate. */
+#define TLB_SETS_TRANSLATED TLB_FETCH_M
 typedef struct TlbEntry {
     uint64_t tag;
     uint64_t off;
@@ -149,6 +151,7 @@ typedef struct TlbEntry {
 enum { ACC_FETCH, ACC_LOAD, ACC_STORE };
 
 #define PMP_ENTRIES 16
+#define PMP_PAGE_CACHE 1024
 /* pmpcfg fields of one entry (§3.7.1, Figure 3.28). */
 #define PMP_R 0x01u
 #define PMP_W 0x02u
@@ -238,6 +241,11 @@ struct Cpu {
     bool tlb_super;          /* a superpage piece was cached since the last full flush */
     TlbEntry *tlb_fetch, *tlb_load, *tlb_store;
     TlbEntry tlb[TLB_SETS][TLB_SIZE];
+    /* PMP's page cache (pmp.c): physical page number (TLB_EMPTY: none) and what PMP
+     * says of the whole page (PMP_PAGE_PART, or an allow bit per privilege and access
+     * kind); a cache only, emptied with the TLB. */
+    uint64_t pmp_page_tag[PMP_PAGE_CACHE];
+    uint16_t pmp_page_bits[PMP_PAGE_CACHE];
 };
 
 /* decode.c: decodes the 16- or 32-bit instruction in bits (its length follows from
@@ -258,8 +266,17 @@ uint8_t cpu_pmp_cfg(const Cpu *c, unsigned i);
  * access of kind acc (ACC_*) at privilege priv: PMP_PARTIAL when it does not match all
  * of them (for one access: a failure; for a page: decide access by access). */
 PmpResult cpu_pmp_match(const Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv);
-/* cpu_pmp_match(...) == PMP_ALLOW. */
-bool cpu_pmp_ok(const Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv);
+/* Fills the page cache's slot for physical page number tag. */
+void cpu_pmp_page_fill(Cpu *c, uint64_t tag);
+/* A page cache slot's bits: bit 3 * priv + acc set when the whole page allows that
+ * access at that privilege; PMP_PAGE_PART when an entry matches only part of it. */
+#define PMP_PAGE_PART 0x8000u
+
+/* Inline (below), as every TLB fill and walk step asks them; the cache's fill and
+ * cpu_pmp_match are in pmp.c. */
+static inline PmpResult cpu_pmp_page(Cpu *c, uint64_t addr, unsigned acc, unsigned priv);
+/* cpu_pmp_match(...) == PMP_ALLOW, the page cache answering when it can. */
+static inline bool cpu_pmp_ok(Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv);
 /* A locked entry with A != OFF exists: M mode's accesses are checked too. */
 bool cpu_pmp_binds_m(const Cpu *c);
 
@@ -269,6 +286,7 @@ bool cpu_pmp_binds_m(const Cpu *c);
  * the PMP entries: an access goes through the TLB (cpu_translate) when it translates
  * or PMP checks it -- always below M, in M only while cpu_pmp_binds_m. */
 void cpu_mmu_mode(Cpu *c);
+/* Empties the TLB and PMP's page cache. */
 void cpu_tlb_flush(Cpu *c);
 /* sfence.vma rs1 = va (all addresses when !has_va). */
 void cpu_tlb_flush_va(Cpu *c, bool has_va, uint64_t va);
@@ -303,5 +321,29 @@ unsigned cpu_code_fill(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc);
 
 static inline uint64_t cpu_vclock_now(const Cpu *c) { return c->instret + c->skipped; }
+
+/* cpu_pmp_match for the whole 4 KiB physical page holding addr, through the page cache
+ * (cpu_tlb_flush empties it). */
+static inline PmpResult cpu_pmp_page(Cpu *c, uint64_t addr, unsigned acc, unsigned priv)
+{
+    uint64_t tag = addr >> 12;
+    unsigned k = (unsigned)tag & (PMP_PAGE_CACHE - 1);
+    if (unlikely(c->pmp_page_tag[k] != tag))
+        cpu_pmp_page_fill(c, tag);
+    unsigned b = c->pmp_page_bits[k];
+    if (b & PMP_PAGE_PART)
+        return PMP_PARTIAL;
+    return (b >> (3 * priv + acc)) & 1 ? PMP_ALLOW : PMP_DENY;
+}
+
+static inline bool cpu_pmp_ok(Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv)
+{
+    if ((addr & 0xfff) + len <= 0x1000) {
+        PmpResult r = cpu_pmp_page(c, addr, acc, priv);
+        if (r != PMP_PARTIAL)
+            return r == PMP_ALLOW;
+    }
+    return cpu_pmp_match(c, addr, len, acc, priv) == PMP_ALLOW;
+}
 
 #endif

@@ -76,17 +76,21 @@ void cpu_mmu_mode(Cpu *c)
 void cpu_tlb_flush(Cpu *c)
 {
     memset(c->tlb, 0xff, sizeof c->tlb);       /* every tag TLB_EMPTY */
+    memset(c->pmp_page_tag, 0xff, sizeof c->pmp_page_tag);
     c->tlb_super = false;
 }
 
+/* sfence.vma: the translated sets only. M's sets and the PMP page cache hold no
+ * translation (PMP writes flush everything themselves). */
 void cpu_tlb_flush_va(Cpu *c, bool has_va, uint64_t va)
 {
     if (!has_va || c->tlb_super) {
-        cpu_tlb_flush(c);
+        memset(c->tlb, 0xff, TLB_SETS_TRANSLATED * sizeof c->tlb[0]);
+        c->tlb_super = false;
         return;
     }
     uint64_t tag = va >> 12;
-    for (unsigned s = 0; s < TLB_SETS; s++) {
+    for (unsigned s = 0; s < TLB_SETS_TRANSLATED; s++) {
         TlbEntry *e = &c->tlb[s][tag & (TLB_SIZE - 1)];
         if (e->tag == tag)
             e->tag = TLB_EMPTY;
@@ -173,7 +177,7 @@ unsigned cpu_translate(Cpu *c, uint64_t va, unsigned acc, unsigned len, uint64_t
     }
     *pa = phys;
     uint64_t vpage = va & ~0xfffull, ppage = phys & ~0xfffull;
-    PmpResult page = cpu_pmp_match(c, ppage, RAM_PAGE_SIZE, acc, priv);
+    PmpResult page = cpu_pmp_page(c, ppage, acc, priv);
     if (page == PMP_DENY)
         return access_fault[acc];
     if (page == PMP_PARTIAL)                        /* an entry's boundary in the page */

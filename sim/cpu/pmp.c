@@ -57,28 +57,65 @@ static bool entry_range(const Cpu *c, unsigned i, uint64_t *lo, uint64_t *hi)
     }
 }
 
+/* The lowest-numbered entry matching any byte of [addr, last], or PMP_ENTRIES; *full
+ * says whether it matches all of them. */
+static unsigned first_match(const Cpu *c, uint64_t addr, uint64_t last, bool *full)
+{
+    for (unsigned i = 0; i < PMP_ENTRIES; i++) {
+        uint64_t lo, hi;
+        if (!entry_range(c, i, &lo, &hi) || last < lo || addr > hi)
+            continue;
+        *full = addr >= lo && last <= hi;
+        return i;
+    }
+    *full = true;
+    return PMP_ENTRIES;
+}
+
+/* What entry i (PMP_ENTRIES: none), matching fully or not, says of the access. */
+static PmpResult decide(const Cpu *c, unsigned i, bool full, unsigned acc, unsigned priv)
+{
+    if (i == PMP_ENTRIES)
+        return priv == PRV_M ? PMP_ALLOW : PMP_DENY;
+    if (!full)
+        return PMP_PARTIAL;
+    uint8_t cfg = cpu_pmp_cfg(c, i);
+    if (priv == PRV_M && !(cfg & PMP_L))
+        return PMP_ALLOW;
+    return (cfg & acc_perm[acc]) ? PMP_ALLOW : PMP_DENY;
+}
+
 PmpResult cpu_pmp_match(const Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv)
 {
     uint64_t last = addr + len - 1;
     if (last < addr)
         last = ~0ull;                 /* the range wraps: it reaches the top */
-    for (unsigned i = 0; i < PMP_ENTRIES; i++) {
-        uint64_t lo, hi;
-        if (!entry_range(c, i, &lo, &hi) || last < lo || addr > hi)
-            continue;
-        if (addr < lo || last > hi)
-            return PMP_PARTIAL;
-        uint8_t cfg = cpu_pmp_cfg(c, i);
-        if (priv == PRV_M && !(cfg & PMP_L))
-            return PMP_ALLOW;
-        return (cfg & acc_perm[acc]) ? PMP_ALLOW : PMP_DENY;
-    }
-    return priv == PRV_M ? PMP_ALLOW : PMP_DENY;
+    bool full;
+    unsigned i = first_match(c, addr, last, &full);
+    return decide(c, i, full, acc, priv);
 }
 
-bool cpu_pmp_ok(const Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv)
+/* The page cache holds, per 4 KiB physical page, what the entry first_match finds for
+ * the whole page says to each privilege and access kind (or that it matches only part
+ * of the page). */
+void cpu_pmp_page_fill(Cpu *c, uint64_t tag)
 {
-    return cpu_pmp_match(c, addr, len, acc, priv) == PMP_ALLOW;
+    unsigned k = (unsigned)tag & (PMP_PAGE_CACHE - 1);
+    bool full;
+    unsigned i = first_match(c, tag << 12, (tag << 12) + 0xfff, &full), bits;
+    if (!full) {
+        bits = PMP_PAGE_PART;
+    } else if (i == PMP_ENTRIES) {
+        bits = 7u << (3 * PRV_M);                   /* M only */
+    } else {
+        uint8_t cfg = cpu_pmp_cfg(c, i);
+        unsigned acc = 0;                           /* the entry's bits by ACC_* */
+        for (unsigned a = ACC_FETCH; a <= ACC_STORE; a++)
+            acc |= (cfg & acc_perm[a]) ? 1u << a : 0;
+        bits = acc << (3 * PRV_U) | acc << (3 * PRV_S) | ((cfg & PMP_L) ? acc : 7u) << (3 * PRV_M);
+    }
+    c->pmp_page_bits[k] = (uint16_t)bits;
+    c->pmp_page_tag[k] = tag;
 }
 
 /* Some entry is locked and matches something (A is not OFF): M mode's accesses are
