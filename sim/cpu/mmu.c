@@ -17,10 +17,10 @@
  * access itself at its effective privilege; a PMP failure is an access fault of the
  * original access's kind, never a page fault. With satp Bare, or in M mode, the
  * "translation" is the identity and only PMP is checked. A TLB entry is made only when
- * PMP decides the whole 4 KiB page one way (cpu_pmp_match of the page); a page with an
- * entry's boundary inside is checked access by access, uncached. A PMP CSR write or a
- * change of satp.MODE flushes the TLB (csr.c). Page tables must be in RAM: a PTE
- * address outside RAM is an access fault. */
+ * PMP decides the whole 4 KiB page one way (cpu_pmp_page, from PMP's page cache); a
+ * page with an entry's boundary inside is checked access by access, uncached. A PMP
+ * CSR write or a change of satp.MODE flushes the TLB (csr.c). Page tables must be in
+ * RAM: a PTE address outside RAM is an access fault. */
 #include "cpu/cpu_internal.h"
 
 #define PTE_V (1ull << 0)
@@ -37,8 +37,8 @@
 
 static const uint8_t page_fault[] = { EXC_INSN_PAGE_FAULT, EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT };
 static const uint8_t access_fault[] = { EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS };
-
 static const uint8_t misaligned[] = { EXC_INSN_MISALIGNED, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED };
+
 /* The privilege a data access runs at: MPRV makes M-mode loads and stores use MPP's
  * (§3.1.6.3); fetches always use the current one. */
 static unsigned data_priv(const Cpu *c)
