@@ -145,35 +145,65 @@ static void code_written(void *opaque, uint64_t addr, uint64_t len)
         ram->page_flags[pg] &= (uint8_t)~RAM_PAGE_CODE;
 }
 
-/* Under Sv39 the cache is keyed by physical page: pc is translated first (the fetch
- * TLB, then a walk), so a changed page table never runs code decoded from the page it
- * used to map. A fetch that faults goes to the slow page, whose fetch raises it. */
+/* The cache is keyed by physical page. Under Sv39, and wherever PMP checks fetches
+ * (below M always, in M while a locked entry binds it), pc goes through the fetch TLB
+ * first (a hit, or cpu_translate's walk and PMP check), so a changed page table never
+ * runs code decoded from the page it used to map, and no privilege enters a decoded
+ * page that PMP does not let it execute: the fetch TLB holds only pages PMP allows
+ * whole, and every PMP write flushes it. A fetch that faults, or one in a page whose
+ * PMP decision is not the same for all of it, goes to the slow page, which fetches
+ * (and checks) each instruction afresh. */
+static Insn *code_insn_phys(Cpu *c, uint64_t pc, uint64_t slot);
+
+/* A fetch TLB miss: the page's entry made, or the slow page (a fault, or a page whose
+ * PMP decision is not the same for all of it: no entry). Apart, to keep the hit path
+ * of cpu_code_insn free of the call's register saves. */
+static __attribute__((noinline)) Insn *code_insn_miss(Cpu *c, uint64_t pc, uint64_t slot)
+{
+    uint64_t pa;
+    if (cpu_translate(c, pc, ACC_FETCH, 2, &pa) != 0 ||
+        c->tlb_fetch[(pc >> 12) & (TLB_SIZE - 1)].tag != pc >> 12)
+        return &c->slow_page[slot];
+    return code_insn_phys(c, pa, slot);
+}
+
 Insn *cpu_code_insn(Cpu *c, uint64_t pc)
 {
-    Ram *ram = c->cfg.ram;
     uint64_t slot = (pc & (RAM_PAGE_SIZE - 1)) >> 1;
     if (c->xl_fetch) {
         const TlbEntry *e = &c->tlb_fetch[(pc >> 12) & (TLB_SIZE - 1)];
-        uint64_t pa;
-        if (e->tag == pc >> 12)
-            pa = pc + e->off;
-        else if (cpu_translate(c, pc, ACC_FETCH, &pa) != 0)
-            return &c->slow_page[slot];
-        pc = pa;
+        if (unlikely(e->tag != pc >> 12))
+            return code_insn_miss(c, pc, slot);
+        pc += e->off;
     }
+    return code_insn_phys(c, pc, slot);
+}
+
+/* A RAM page's array on its first execution: NULL without memory (the slow page then
+ * serves, still correct, only slower). */
+static __attribute__((noinline)) Insn *page_alloc(Cpu *c, uint64_t pg)
+{
+    Insn *p = calloc(INSNS_PER_PAGE + INSN_SENTINELS, sizeof(Insn));
+    if (!p)
+        return NULL;
+    for (unsigned i = 0; i < INSN_SENTINELS; i++)
+        p[INSNS_PER_PAGE + i].h = OP_PAGE_END * 2;
+    p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
+    c->pages[pg] = p;
+    return p;
+}
+
+/* The slot of physical pc, allocating its page's array on first use. */
+static Insn *code_insn_phys(Cpu *c, uint64_t pc, uint64_t slot)
+{
+    Ram *ram = c->cfg.ram;
     uint64_t off = pc - ram->base;
     if (off < ram->size) {
         uint64_t pg = off >> RAM_PAGE_SHIFT;
-        if (unlikely(!c->pages[pg])) {
-            Insn *p = calloc(INSNS_PER_PAGE + INSN_SENTINELS, sizeof(Insn));
-            if (!p)
-                return &c->slow_page[slot];     /* still correct, only slower */
-            for (unsigned i = 0; i < INSN_SENTINELS; i++)
-                p[INSNS_PER_PAGE + i].h = OP_PAGE_END * 2;
-            p[INSNS_PER_PAGE - 1].h = OP_FETCH_SLOW * 2;
-            c->pages[pg] = p;
-        }
-        return &c->pages[pg][slot];
+        Insn *p = c->pages[pg];
+        if (unlikely(!p) && !(p = page_alloc(c, pg)))
+            return &c->slow_page[slot];
+        return &p[slot];
     }
     return &c->slow_page[slot];
 }
@@ -194,7 +224,7 @@ static const uint8_t *fetch_parcel(Cpu *c, uint64_t addr)
 static unsigned fetch_addr(Cpu *c, uint64_t va, uint64_t *pa)
 {
     *pa = va;
-    return c->xl_fetch ? cpu_translate(c, va, ACC_FETCH, pa) : 0;
+    return c->xl_fetch ? cpu_translate(c, va, ACC_FETCH, 2, pa) : 0;
 }
 
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc)
@@ -229,9 +259,12 @@ static unsigned fetch_decode_pa(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_a
     pa_hi = pa + 2;
     if ((bits & 3) == 3) {
         /* Parcels are fetched separately: the instruction may straddle a page, and
-         * then its upper half is translated on its own. */
+         * then its upper half is translated on its own. Inside a page the upper half
+         * may still cross a PMP boundary (all are 4-byte aligned) when pc is not. */
         if (((pc + 2) & (RAM_PAGE_SIZE - 1)) == 0)
             cause = fetch_addr(c, pc + 2, &pa_hi);
+        else if ((pc & 2) && c->xl_fetch && !cpu_pmp_ok(c, pa_hi, 2, ACC_FETCH, c->priv))
+            cause = EXC_INSN_ACCESS;
         const uint8_t *hi = cause ? NULL : fetch_parcel(c, pa_hi);
         if (!hi) {
             *fault_addr = pc + 2;

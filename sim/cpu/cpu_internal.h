@@ -1,6 +1,6 @@
 /* Private state of the RISC-V hart (see sim/cpu.h): the register file, the machine and
  * supervisor CSRs of the privileged spec (M, S and U modes), the software TLB of Sv39
- * (mmu.c) and the decoded-instruction cache.
+ * and PMP (mmu.c, pmp.c) and the decoded-instruction cache.
  *
  * The cache holds one Insn per 2-byte slot of each guest RAM page that has held code,
  * allocated on first execution. An Insn is decoded once (cpu_code_fill, the one place
@@ -128,15 +128,22 @@ enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
  * virtual page each. tag is va >> 12 (TLB_EMPTY never matches: it has bits above
  * bit 51). A data entry maps only to RAM: off is (pa page - RAM base) - va page, so
  * that va + off is the RAM offset the interpreter's fast path indexes. A fetch entry
- * holds the physical page (off = pa page - va page), RAM or not. Sets: fetch by U and
- * S; loads and stores by U, S, and S with SUM (Linux sets SUM around every user copy,
- * so it selects a set rather than flushing). An entry exists only for an access its
- * permissions allow (a store entry only once D is set), so a hit needs no checks. */
+ * holds the physical page (off = pa page - va page), RAM or not. Sets: fetch by U, S
+ * and M; loads and stores by U, S, S with SUM (Linux sets SUM around every user copy,
+ * so it selects a set rather than flushing) and M. An entry exists only for an access
+ * its permissions allow -- the page table's (a store entry only once D is set) and
+ * PMP's, for the whole page -- so a hit needs no checks. With satp Bare (or in M
+ * mode) an entry maps a page to itself: the TLB then caches PMP decisions only. The M
+ * sets are used only while a locked PMP entry binds M mode (cpu_pmp_binds_m); else M
+ * mode runs on the untranslated fast paths. */
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_EMPTY (~0ull)
 enum { TLB_FETCH_U, TLB_FETCH_S, TLB_LOAD_U, TLB_LOAD_S, TLB_LOAD_SUM,
-       TLB_STORE_U, TLB_STORE_S, TLB_STORE_SUM, TLB_SETS };
+       TLB_STORE_U, TLB_STORE_S, TLB_STORE_SUM,
+       TLB_FETCH_M, TLB_LOAD_M, TLB_STORE_M, TLB_SETS };
+/* The sets below TLB_FETCH_M are those sfence.vma empties: the M sets never translate. */
+#define TLB_SETS_TRANSLATED TLB_FETCH_M
 typedef struct TlbEntry {
     uint64_t tag;
     uint64_t off;
@@ -144,6 +151,14 @@ typedef struct TlbEntry {
 enum { ACC_FETCH, ACC_LOAD, ACC_STORE };
 
 #define PMP_ENTRIES 16
+#define PMP_PAGE_CACHE 1024
+/* pmpcfg fields of one entry (§3.7.1, Figure 3.28). */
+#define PMP_R 0x01u
+#define PMP_W 0x02u
+#define PMP_X 0x04u
+#define PMP_A 0x18u
+#define PMP_A_TOR 0x08u
+#define PMP_L 0x80u
 
 /* Exception causes (privileged spec Table 3.6), from the one table: EXC_ILLEGAL, ... */
 enum {
@@ -218,14 +233,19 @@ struct Cpu {
      * last, away from the state the interpreter touches per instruction. */
     uint8_t csr_row[4096];
 
-    /* Sv39's software TLB (mmu.c), a cache only: cpu_tlb_flush empties it at any time
-     * without changing behaviour. xl_fetch and xl_data say whether fetches and data
-     * accesses translate now (set at each block start by cpu_mmu_mode); tlb_fetch,
+    /* Sv39's and PMP's software TLB (mmu.c), a cache only: cpu_tlb_flush empties it at
+     * any time without changing behaviour. xl_fetch and xl_data say whether fetches and
+     * data accesses go through it now (set at each block start by cpu_mmu_mode); tlb_fetch,
      * tlb_load and tlb_store point at the sets of the current privilege. */
     bool xl_fetch, xl_data;
     bool tlb_super;          /* a superpage piece was cached since the last full flush */
     TlbEntry *tlb_fetch, *tlb_load, *tlb_store;
     TlbEntry tlb[TLB_SETS][TLB_SIZE];
+    /* PMP's page cache (pmp.c): physical page number (TLB_EMPTY: none) and what PMP
+     * says of the whole page (PMP_PAGE_PART, or an allow bit per privilege and access
+     * kind); a cache only, emptied with the TLB. */
+    uint64_t pmp_page_tag[PMP_PAGE_CACHE];
+    uint16_t pmp_page_bits[PMP_PAGE_CACHE];
 };
 
 /* decode.c: decodes the 16- or 32-bit instruction in bits (its length follows from
@@ -238,16 +258,44 @@ int cpu_csr_index(Cpu *c, Err *err);
 int cpu_csr_op(Cpu *c, unsigned csr, uint64_t *old, bool do_read, bool do_write,
                uint64_t wval, unsigned op);
 
-/* mmu.c: Sv39 translation (privileged spec §4.3-4.4) behind the software TLB. */
-/* Recomputes xl_fetch, xl_data and the TLB set pointers from priv, mstatus and satp. */
+/* pmp.c: physical memory protection (privileged spec §3.7). */
+typedef enum { PMP_DENY, PMP_ALLOW, PMP_PARTIAL } PmpResult;
+/* Entry i's cfg byte. */
+uint8_t cpu_pmp_cfg(const Cpu *c, unsigned i);
+/* What the lowest-numbered entry matching any byte of [addr, addr + len) says of an
+ * access of kind acc (ACC_*) at privilege priv: PMP_PARTIAL when it does not match all
+ * of them (for one access: a failure; for a page: decide access by access). */
+PmpResult cpu_pmp_match(const Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv);
+/* Fills the page cache's slot for physical page number tag. */
+void cpu_pmp_page_fill(Cpu *c, uint64_t tag);
+/* A page cache slot's bits: bit 3 * priv + acc set when the whole page allows that
+ * access at that privilege; PMP_PAGE_PART when an entry matches only part of it. */
+#define PMP_PAGE_PART 0x8000u
+
+/* Inline (below), as every TLB fill and walk step asks them; the cache's fill and
+ * cpu_pmp_match are in pmp.c. */
+static inline PmpResult cpu_pmp_page(Cpu *c, uint64_t addr, unsigned acc, unsigned priv);
+/* cpu_pmp_match(...) == PMP_ALLOW, the page cache answering when it can. */
+static inline bool cpu_pmp_ok(Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv);
+/* A locked entry with A != OFF exists: M mode's accesses are checked too. */
+bool cpu_pmp_binds_m(const Cpu *c);
+
+/* mmu.c: Sv39 translation (privileged spec §4.3-4.4) and PMP checks behind the
+ * software TLB. */
+/* Recomputes xl_fetch, xl_data and the TLB set pointers from priv, mstatus, satp and
+ * the PMP entries: an access goes through the TLB (cpu_translate) when it translates
+ * or PMP checks it -- always below M, in M only while cpu_pmp_binds_m. */
 void cpu_mmu_mode(Cpu *c);
+/* Empties the TLB and PMP's page cache. */
 void cpu_tlb_flush(Cpu *c);
 /* sfence.vma rs1 = va (all addresses when !has_va). */
 void cpu_tlb_flush_va(Cpu *c, bool has_va, uint64_t va);
-/* Translates va for an access of kind acc (ACC_*) at the current effective privilege:
- * 0 and *pa, or the page-fault or access-fault cause. Fills the TLB on success. Only
- * to be called while translation is on for that kind of access. */
-unsigned cpu_translate(Cpu *c, uint64_t va, unsigned acc, uint64_t *pa);
+/* Translates va for an access of kind acc (ACC_*) of len bytes at the current
+ * effective privilege and checks it against PMP: 0 and *pa, or the cause (page fault,
+ * access fault, or address misaligned when a translated access crosses a page). Fills
+ * the TLB on success when the whole page has one PMP decision. Only to be called while
+ * xl_fetch or xl_data is on for that kind of access. */
+unsigned cpu_translate(Cpu *c, uint64_t va, unsigned acc, unsigned len, uint64_t *pa);
 
 /* cpu.c */
 void cpu_take_trap(Cpu *c, uint64_t cause, uint64_t tval);
@@ -273,5 +321,29 @@ unsigned cpu_code_fill(Cpu *c, uint64_t pc, Insn *in, uint64_t *fault_addr);
 uint32_t cpu_insn_bits(Cpu *c, uint64_t pc);
 
 static inline uint64_t cpu_vclock_now(const Cpu *c) { return c->instret + c->skipped; }
+
+/* cpu_pmp_match for the whole 4 KiB physical page holding addr, through the page cache
+ * (cpu_tlb_flush empties it). */
+static inline PmpResult cpu_pmp_page(Cpu *c, uint64_t addr, unsigned acc, unsigned priv)
+{
+    uint64_t tag = addr >> 12;
+    unsigned k = (unsigned)tag & (PMP_PAGE_CACHE - 1);
+    if (unlikely(c->pmp_page_tag[k] != tag))
+        cpu_pmp_page_fill(c, tag);
+    unsigned b = c->pmp_page_bits[k];
+    if (b & PMP_PAGE_PART)
+        return PMP_PARTIAL;
+    return (b >> (3 * priv + acc)) & 1 ? PMP_ALLOW : PMP_DENY;
+}
+
+static inline bool cpu_pmp_ok(Cpu *c, uint64_t addr, uint64_t len, unsigned acc, unsigned priv)
+{
+    if ((addr & 0xfff) + len <= 0x1000) {
+        PmpResult r = cpu_pmp_page(c, addr, acc, priv);
+        if (r != PMP_PARTIAL)
+            return r == PMP_ALLOW;
+    }
+    return cpu_pmp_match(c, addr, len, acc, priv) == PMP_ALLOW;
+}
 
 #endif

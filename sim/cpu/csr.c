@@ -1,8 +1,7 @@
 /* The CSRs of a hart with M, S and U modes (RISC-V privileged spec 1.12, §2, §3 and
  * §4.1): sstatus, sie and sip are views of mstatus, mie and mip; satp selects Bare or
- * Sv39 (mmu.c); 16 PMP entries hold what is written (§3.7.1: WARL, locking) but are
- * not checked -- every access is granted, as if a last entry allowed all (documented
- * in docs/status.md). There is no F extension.
+ * Sv39 (mmu.c); 16 PMP entries hold what is written (§3.7.1: WARL, locking), and
+ * pmp.c checks accesses against them. There is no F extension.
  * Counters follow the virtual clock: cycle is vclock, instret is instructions retired
  * (executed less those that raised an exception), time is cpu_mtime().
  *
@@ -189,26 +188,26 @@ static void csr_wr_sip(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsig
 }
 
 /* satp (§4.1.11): a write of a mode other than Bare or Sv39 has no effect; ASID is
- * read-only zero. The TLB is not flushed (sfence.vma does that), but a mode change
- * takes effect at once: the write ends the block. */
+ * read-only zero. The TLB is not flushed by a new root (sfence.vma does that), but a
+ * mode change takes effect at once: the write ends the block, and the TLB forgets the
+ * entries of the other mode (Bare's map pages to themselves, mmu.c). */
 static void csr_wr_satp(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
 {
     uint64_t mode = v >> SATP_MODE_SHIFT;
     if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39)
         return;
+    uint64_t old = c->satp;
     c->satp = mode == SATP_MODE_BARE ? 0 : (v & (0xfull << SATP_MODE_SHIFT | SATP_PPN_MASK));
+    if ((old ^ c->satp) >> SATP_MODE_SHIFT)
+        cpu_tlb_flush(c);
 }
 
 /* PMP (§3.7.1). pmpcfg0 holds entries 0-7, pmpcfg2 entries 8-15; the others of the
  * range are zero. A locked entry (L) ignores writes to its cfg byte and address, and
- * a locked TOR entry also locks the address below it. R=0 W=1 is reserved: W is then
- * written as 0. The grain is 4 bytes (G = 0): pmpaddr holds bits 55:2. */
-#define PMP_L 0x80u
-#define PMP_A_TOR 0x08u
-static uint8_t pmp_cfg(const Cpu *c, unsigned i)
-{
-    return (uint8_t)(c->pmpcfg[i / 8] >> (8 * (i % 8)));
-}
+ * a locked TOR entry also locks the address below it. R=0 W=1 is reserved (the RWX
+ * field is WARL): W is then written as 0. The grain is 4 bytes (G = 0): pmpaddr holds
+ * bits 55:2. Every write flushes the TLB, which caches PMP decisions (mmu.c); which
+ * privileges are checked follows at the next block, which the write starts. */
 static uint64_t csr_rd_pmpcfg(const Cpu *c, const CsrDesc *d, unsigned csr)
 {
     unsigned k = (csr - d->num) / 2;
@@ -222,12 +221,13 @@ static void csr_wr_pmpcfg(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, un
     for (unsigned b = 0; b < 8; b++) {
         unsigned i = k * 8 + b;
         uint8_t nb = (uint8_t)(v >> (8 * b)) & 0x9f;   /* bits 6:5 are zero */
-        if (pmp_cfg(c, i) & PMP_L)
+        if (cpu_pmp_cfg(c, i) & PMP_L)
             continue;
-        if ((nb & 3) == 2)
-            nb &= (uint8_t)~2u;
+        if ((nb & (PMP_R | PMP_W)) == PMP_W)
+            nb &= (uint8_t)~PMP_W;
         c->pmpcfg[k] = (c->pmpcfg[k] & ~(0xffull << (8 * b))) | (uint64_t)nb << (8 * b);
     }
+    cpu_tlb_flush(c);
 }
 static uint64_t csr_rd_pmpaddr(const Cpu *c, const CsrDesc *d, unsigned csr)
 {
@@ -237,11 +237,12 @@ static uint64_t csr_rd_pmpaddr(const Cpu *c, const CsrDesc *d, unsigned csr)
 static void csr_wr_pmpaddr(Cpu *c, const CsrDesc *d, unsigned csr, uint64_t v, unsigned retiring)
 {
     unsigned i = csr - d->num;
-    if (i >= PMP_ENTRIES || (pmp_cfg(c, i) & PMP_L))
+    if (i >= PMP_ENTRIES || (cpu_pmp_cfg(c, i) & PMP_L))
         return;
-    if (i + 1 < PMP_ENTRIES && (pmp_cfg(c, i + 1) & (PMP_L | 0x18)) == (PMP_L | PMP_A_TOR))
+    if (i + 1 < PMP_ENTRIES && (cpu_pmp_cfg(c, i + 1) & (PMP_L | PMP_A)) == (PMP_L | PMP_A_TOR))
         return;
     c->pmpaddr[i] = v & ((1ull << 54) - 1);
+    cpu_tlb_flush(c);
 }
 
 /* ---- the table ---- */

@@ -36,16 +36,13 @@ static void store_flagged(Cpu *c, uint64_t a, unsigned size, uint64_t v)
     ram_store_done(c->cfg.ram, a, size, v);
 }
 
-/* Under Sv39 an access that crosses a page is split by no one: it raises address
- * misaligned, which the privileged spec allows for any misaligned access (§3.6.3.4
- * of the unprivileged spec's EEI), and M-mode firmware (OpenSBI) emulates it. */
+/* Translation and PMP (mmu.c), when they apply: under Sv39 an access that crosses a
+ * page is split by no one and raises address misaligned, which the privileged spec
+ * allows for any misaligned access (§3.6.3.4 of the unprivileged spec's EEI), and
+ * M-mode firmware (OpenSBI) emulates it. */
 static unsigned data_addr(Cpu *c, uint64_t *a, unsigned size, unsigned acc)
 {
-    if (!c->xl_data)
-        return 0;
-    if ((*a & (RAM_PAGE_SIZE - 1)) + size > RAM_PAGE_SIZE)
-        return acc == ACC_LOAD ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
-    return cpu_translate(c, *a, acc, a);
+    return c->xl_data ? cpu_translate(c, *a, acc, size, a) : 0;
 }
 
 /* 0, or the exception cause (tval is the virtual address). */
@@ -117,7 +114,7 @@ static unsigned exec_atomic(Cpu *c, unsigned op, uint64_t a, uint64_t src, uint6
     /* Translated once, as a store for SC and AMOs (their faults are store/AMO faults,
      * privileged Table 3.6); aligned, so one page. The rest runs on the physical
      * address, so the reservation is physical too. */
-    unsigned cause = c->xl_data ? cpu_translate(c, a, lr ? ACC_LOAD : ACC_STORE, &a) : 0;
+    unsigned cause = c->xl_data ? cpu_translate(c, a, lr ? ACC_LOAD : ACC_STORE, size, &a) : 0;
     if (cause)
         return cause;
     bool xl = c->xl_data;

@@ -2,9 +2,10 @@
 # fw_dynamic.bin (package opensbi) boots through the boot ROM's fw_dynamic info, prints
 # its banner with the hart's privileged version, PMP and delegation, and starts the
 # payload tests/integration/payload/sv39.S in S mode at 0x80200000; the payload turns
-# on Sv39, runs from a high alias, takes a delegated page fault and powers off through
-# SBI SRST, which OpenSBI turns into the test finisher's 16-bit write. The traced run
-# replays exactly.
+# on Sv39, runs from a high alias, takes a delegated page fault, finds OpenSBI's own
+# memory at 0x80000000 refused by the PMP entry OpenSBI programs (load access fault,
+# scause 5) and powers off through SBI SRST, which OpenSBI turns into the test
+# finisher's 16-bit write. The traced run replays exactly.
 . tests/integration/lib.sh
 sbi=${RINGSIDE_OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin}
 [ -f "$sbi" ] || skip "no OpenSBI at $sbi (apt-get install opensbi, or set RINGSIDE_OPENSBI)"
@@ -25,7 +26,8 @@ run_fw "$WORK/out" --bios "$sbi" --kernel "$WORK/sv39.bin" --trace "$WORK/t.trac
 for want in "OpenSBI v1" "Boot HART Priv Version    : v1.12" "Boot HART PMP Count       : 16" \
             "Boot HART MIDELEG         : 0x0000000000000222" "Domain0 Next Mode         : S-mode" \
             "payload: S mode, satp bare" "payload: Sv39 on, running at the high alias" \
-            "payload: load page fault delegated, stval ok"; do
+            "payload: load page fault delegated, stval ok" \
+            "payload: OpenSBI's memory refused by PMP, load access fault"; do
     grep -qF "$want" "$WORK/out" || { cat "$WORK/out"; fail "no '$want' on the console"; }
 done
 grep -q "payload: FAIL" "$WORK/out" && fail "the payload failed"
@@ -35,4 +37,4 @@ grep -q 'events match' "$WORK/replay.out" || { cat "$WORK/replay.out"; fail "no 
 # --initrd without --kernel is refused with a reason.
 run_fw "$WORK/out" --bios "$sbi" --initrd "$WORK/sv39.bin"
 [ $RC != 0 ] && grep -q "needs --kernel" "$WORK/out" || { cat "$WORK/out"; fail "--initrd without --kernel: exit $RC, no reason"; }
-echo "ok: OpenSBI boots ringside, hands off to S mode, Sv39 and delegated faults work, the trace replays"
+echo "ok: OpenSBI boots ringside, hands off to S mode, Sv39, delegated faults and OpenSBI's PMP work, the trace replays"

@@ -117,6 +117,10 @@ static void setup(void)
     cpu = cpu_create(&cfg, NULL);
     CU_ASSERT_FATAL(cpu != NULL);
     cpu_reset(cpu, BASE);
+    /* PMP entry 15: NAPOT over everything, RWX, so that U-mode code may run (priv
+     * §3.7.1: with PMP, an S or U access no entry matches fails). */
+    cpu_csr_write(cpu, 0x3b0 + 15, ~0ull);
+    cpu_csr_write(cpu, 0x3a2, 0x1full << 56);
     ntraps = 0;
     cpu_set_trap_hook(cpu, trap_hook, NULL);
 }

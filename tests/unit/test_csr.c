@@ -47,6 +47,8 @@ static int traps(uint32_t insn, unsigned priv)
 {
     uint8_t b[4];
     cpu_reset(cpu, BASE);
+    cpu_csr_write(cpu, 0x3b0 + 15, ~0ull);            /* PMP entry 15 opens everything */
+    cpu_csr_write(cpu, 0x3a2, 0x1full << 56);         /* to U and S (priv §3.7.1) */
     cpu_csr_write(cpu, 0x305, TRAP_VEC);
     cpu_csr_write(cpu, 0x306, ~0ull);                 /* mcounteren: all counters */
     cpu_csr_write(cpu, 0x106, ~0ull);                 /* scounteren: all counters */

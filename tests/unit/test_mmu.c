@@ -3,13 +3,9 @@
  * superpages and their alignment, permissions with U, SUM and MXR (§4.3.1, §3.1.6.3),
  * A/D updates, canonical addresses (§4.4.1), the TLB and sfence.vma (§4.2.1), trap
  * delegation and S-mode trap entry (§3.1.8, §4.1), sret and TSR (§3.3.2), interrupt
- * delegation (§3.1.9), and PMP's WARL and locking rules (§3.7.1). */
-#include <CUnit/CUnit.h>
+ * delegation (§3.1.9). PMP has its own tests (test_pmp.c). */
+#include "tests/unit/hart.h"
 
-#include "sim/cpu.h"
-#include "sim/cpu/cpu_internal.h"    /* TLB and walk internals */
-
-#define BASE 0x80000000ull
 #define ROOT (BASE + 0x10000)        /* page tables: root, level 1, level 0 */
 #define L1 (BASE + 0x11000)
 #define L0 (BASE + 0x12000)
@@ -21,53 +17,20 @@
 
 enum { V = 1, R = 2, W = 4, X = 8, U = 16, A = 64, D = 128 };
 
-#define SRET 0x10200073u
-#define MRET 0x30200073u
-#define ECALL 0x00000073u
-#define SFENCE(rs1) (0x12000073u | (rs1) << 15)
-static uint32_t enc_i(int32_t imm, unsigned rs1, unsigned f3, unsigned rd, unsigned op)
-{
-    return ((uint32_t)imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-}
-static uint32_t enc_s(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
-{
-    uint32_t u = (uint32_t)imm;
-    return ((u >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 0x1f) << 7 | 0x23;
-}
-#define LD(rd, rs1, off) enc_i(off, rs1, 3, rd, 0x03)
-#define SD(rs2, rs1, off) enc_s(off, rs2, rs1, 3)
-#define ADDI(rd, rs1, imm) enc_i(imm, rs1, 0, rd, 0x13)
-
-static Ram ram;
-static AddrSpace mem;
-static Cpu *cpu;
-
-static void put32(uint64_t a, uint32_t v) { uint8_t b[4]; st32_le(b, v); ram_write(&ram, a, b, 4); }
-static void put64(uint64_t a, uint64_t v) { uint8_t b[8]; st64_le(b, v); ram_write(&ram, a, b, 8); }
-static uint64_t get64(uint64_t a) { uint64_t v = 0; ram_read(&ram, a, &v, 8); return v; }
-static uint64_t csr(unsigned n) { uint64_t v = ~0ull; CU_ASSERT(cpu_csr_read(cpu, n, &v) == 0); return v; }
 static uint64_t pte(uint64_t pa, unsigned flags) { return (pa >> 12) << 10 | flags; }
 
+/* A hart whose PMP lets S and U reach everything (pmp_open), with Sv39 on. */
 static void setup(void)
 {
-    CU_ASSERT_FATAL(ram_init(&ram, BASE, 4 << 20, NULL) == 0);
-    as_init(&mem, "mem", SPACE_MEM);
-    CpuConfig cfg = { .mem = &mem, .ram = &ram, .hartid = 0, .insns_per_tick = 10 };
-    cpu = cpu_create(&cfg, NULL);
-    CU_ASSERT_FATAL(cpu != NULL);
-    cpu_reset(cpu, BASE);
+    hart_setup();
+    pmp_open();
     /* root[1] -> L1, L1[0] -> L0: VAs 0x40000000.. map through L0. */
     put64(ROOT + 8 * 1, pte(L1, V));
     put64(L1 + 0, pte(L0, V));
-    cpu_csr_write(cpu, 0x180, SATP_SV39);
+    cpu_csr_write(cpu, CSR_SATP, SATP_SV39);
 }
 
-static void teardown(void)
-{
-    cpu_destroy(cpu);
-    as_destroy(&mem);
-    ram_destroy(&ram);
-}
+static void teardown(void) { hart_teardown(); }
 
 static void map(uint64_t va, uint64_t pa, unsigned flags) { put64(L0 + ((va >> 12) & 511) * 8, pte(pa, flags)); }
 
@@ -79,7 +42,7 @@ static unsigned xlate(unsigned priv, uint64_t status, uint64_t va, unsigned acc,
     cpu_tlb_flush(cpu);
     cpu_mmu_mode(cpu);
     *pa = 0;
-    return cpu_translate(cpu, va, acc, pa);
+    return cpu_translate(cpu, va, acc, 8, pa);
 }
 
 /* §4.3.2: a three-level walk to a 4 KiB leaf; the offset is kept. */
@@ -118,11 +81,14 @@ static void test_walk(void)
     cpu_mmu_mode(cpu);
     CU_ASSERT_FALSE(cpu->xl_fetch);
     CU_ASSERT_TRUE(cpu->xl_data);
-    /* A bare satp: nothing translates. */
+    /* A bare satp: nothing translates, but S mode's accesses still go through the TLB,
+     * for PMP (pages map to themselves). */
     cpu_csr_write(cpu, 0x180, 0);
     cpu->priv = PRV_S;
     cpu_mmu_mode(cpu);
-    CU_ASSERT_FALSE(cpu->xl_fetch);
+    CU_ASSERT_TRUE(cpu->xl_fetch);
+    CU_ASSERT_EQUAL(cpu_translate(cpu, DATA_VA + 4, ACC_LOAD, 4, &pa), 0);
+    CU_ASSERT_EQUAL(pa, DATA_VA + 4);
     teardown();
 }
 
@@ -181,22 +147,13 @@ static void test_accessed_dirty(void)
     CU_ASSERT_EQUAL(get64(slot) & (A | D), A);
     /* The load's TLB entry does not let a store through without setting D. */
     CU_ASSERT_EQUAL(cpu->tlb[TLB_STORE_S][(DATA_VA >> 12) & (TLB_SIZE - 1)].tag, TLB_EMPTY);
-    CU_ASSERT_EQUAL(cpu_translate(cpu, DATA_VA, ACC_STORE, &pa), 0);
+    CU_ASSERT_EQUAL(cpu_translate(cpu, DATA_VA, ACC_STORE, 8, &pa), 0);
     CU_ASSERT_EQUAL(get64(slot) & (A | D), A | D);
     teardown();
 }
 
-/* Runs S-mode code at CODE_VA: M mode at BASE does mret to it. */
-static void enter_s(uint64_t va)
-{
-    put32(BASE, MRET);
-    cpu_set_pc(cpu, BASE);
-    cpu->priv = PRV_M;
-    cpu_csr_write(cpu, 0x300, 1ull << MSTATUS_MPP_SHIFT);
-    cpu_csr_write(cpu, 0x341, va);
-    cpu_run(cpu, 1);
-    CU_ASSERT_EQUAL_FATAL(cpu_get_priv(cpu), PRV_S);
-}
+/* Runs S-mode code at va: M mode at BASE does mret to it. */
+static void enter_s(uint64_t va) { hart_enter(PRV_S, va, 0); }
 
 /* Translated execution: code and data from virtual pages; a page fault delegated to
  * S has stval = the faulting address and sepc = the instruction (§4.1.9, §4.1.7);
@@ -272,7 +229,7 @@ static void test_sfence(void)
     /* TVM: sfence.vma and satp are illegal in S mode. */
     cpu_csr_write(cpu, 0x305, BASE + 0x100);
     put32(CODE_PA + 24, SFENCE(0));
-    put32(CODE_PA + 28, enc_i(0x180, 0, 2, 5, 0x73));       /* csrr x5, satp */
+    put32(CODE_PA + 28, rv_i(0x180, 0, 2, 5, 0x73));       /* csrr x5, satp */
     cpu->mstatus |= MSTATUS_TVM;
     cpu_run(cpu, 1);
     CU_ASSERT_EQUAL(csr(0x342), EXC_ILLEGAL);
@@ -381,28 +338,6 @@ static void test_interrupt_delegation(void)
     teardown();
 }
 
-/* §3.7.1: pmpcfg fields are WARL (R = 0, W = 1 reads W = 0); a locked entry ignores
- * writes to its cfg and address, and a locked TOR entry also locks the address
- * below it. */
-static void test_pmp(void)
-{
-    setup();
-    cpu_csr_write(cpu, 0x3a0, 0x06);                 /* entry 0: W without R */
-    CU_ASSERT_EQUAL(csr(0x3a0), 0x04);             /* W dropped: X alone */
-    cpu_csr_write(cpu, 0x3b0, 0x1000);
-    cpu_csr_write(cpu, 0x3a0, 0x8f00);               /* entry 1: L, TOR, RWX */
-    CU_ASSERT_EQUAL(csr(0x3a0), 0x8f00);
-    cpu_csr_write(cpu, 0x3b0, 0x2000);               /* locked by entry 1's TOR */
-    CU_ASSERT_EQUAL(csr(0x3b0), 0x1000);
-    cpu_csr_write(cpu, 0x3b1, 0x3000);               /* entry 1 itself is locked */
-    CU_ASSERT_EQUAL(csr(0x3b1), 0);
-    cpu_csr_write(cpu, 0x3a0, 0);                    /* byte 1 stays, byte 0 clears */
-    CU_ASSERT_EQUAL(csr(0x3a0), 0x8f00);
-    cpu_csr_write(cpu, 0x3b2, ~0ull);                /* 54 address bits (G = 0) */
-    CU_ASSERT_EQUAL(csr(0x3b2), (1ull << 54) - 1);
-    teardown();
-}
-
 int suite_mmu(void)
 {
     CU_pSuite s = CU_add_suite("mmu", NULL, NULL);
@@ -416,6 +351,5 @@ int suite_mmu(void)
     CU_add_test(s, "sfence.vma and TVM", test_sfence);
     CU_add_test(s, "delegation, S trap entry, sret, TSR", test_delegation_and_sret);
     CU_add_test(s, "interrupt delegation", test_interrupt_delegation);
-    CU_add_test(s, "pmp warl and locking", test_pmp);
     return 0;
 }

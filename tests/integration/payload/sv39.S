@@ -1,8 +1,10 @@
 /* An S-mode payload for OpenSBI's fw_dynamic (tests/integration/test_opensbi.sh): it
  * turns Sv39 on with two 1 GiB pages -- RAM identity-mapped at 0x80000000 and again at
  * 0xffffffc080000000 -- jumps to the high alias, takes a delegated load page fault on
- * an unmapped address (checking scause and stval), prints through the SBI console
- * (legacy putchar), and shuts down with SBI SRST. Privileged spec 1.12 §4.3-4.4. */
+ * an unmapped address (checking scause and stval), reads OpenSBI's own memory at
+ * 0x80000000, which OpenSBI's PMP entry keeps from S mode (a load access fault, scause
+ * 5, which OpenSBI 1.1 redirects to S), prints through the SBI console (legacy
+ * putchar), and shuts down with SBI SRST. Privileged spec 1.12 §4.3-4.4, §3.7. */
     .section .text
     .globl _start
 _start:
@@ -45,6 +47,22 @@ trap:
     bne   t0, t1, fail
     la    a0, m_fault
     call  puts
+    /* OpenSBI's own memory, through the high alias: PMP refuses S mode. */
+    la    t0, pmp_trap
+    csrw  stvec, t0
+    li    t0, 0xffffffc080000000
+    ld    t1, 0(t0)                   /* load access fault */
+    j     fail
+    .balign 4
+pmp_trap:
+    csrr  t0, scause
+    li    t1, 5
+    bne   t0, t1, fail
+    csrr  t0, stval
+    li    t1, 0xffffffc080000000
+    bne   t0, t1, fail
+    la    a0, m_pmp
+    call  puts
     li    a7, 0x53525354              /* SRST: shutdown, no reason */
     li    a6, 0
     li    a0, 0
@@ -73,6 +91,7 @@ puts:
 m_hello: .asciz "payload: S mode, satp bare\n"
 m_paged: .asciz "payload: Sv39 on, running at the high alias\n"
 m_fault: .asciz "payload: load page fault delegated, stval ok\n"
+m_pmp:   .asciz "payload: OpenSBI's memory refused by PMP, load access fault\n"
 m_fail:  .asciz "payload: FAIL\n"
 
     .section .bss
