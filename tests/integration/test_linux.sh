@@ -111,13 +111,21 @@ n=$($PYTHON trace/ringside-trace show --raw --symbol setup_vq --type mmio_write 
 [ "$n" = 18 ] || fail "expected 18 queue_desc writes (9 queues) under setup_vq, found $n"
 $PYTHON trace/ringside-trace show --symbol try_fill_recv --type avail_idx "$WORK/t.trace" | grep -q "queue=rx0" ||
     fail "ringside-trace show --symbol try_fill_recv finds no rx0 publish"
-# The aligned view and the ring viewer name Linux's functions too.
+# The aligned view and the ring viewer name Linux's functions too: in the ring
 $PYTHON trace/ringside-trace show --type virtio_queue_setup "$WORK/t.trace" | grep -q "vp_modern_set_queue_enable<vp_modern_find_vqs+0x[0-9a-f]*<virtnet_probe+0x" ||
     fail "ringside-trace show does not name vp_modern_set_queue_enable under virtnet_probe"
-$PYTHON trace/ringside-trace html "$WORK/t.trace" -o "$WORK/t.html" >/dev/null 2>&1 || fail "ringside-trace html failed"
-for f in vp_modern_set_status vp_modern_set_queue_enable virtqueue_add vp_notify virtnet_probe try_fill_recv start_xmit; do
-    grep -q "$f" "$WORK/t.html" || fail "the ring viewer does not name $f"
-done
+# viewer: the queue the function works on, and the whole device (what make linux-demo
+# writes).
+ring_names() {
+    $PYTHON trace/ringside-trace html $1 "$WORK/t.trace" -o "$WORK/t.html" >/dev/null 2>&1 || fail "ringside-trace html $1 failed"
+    shift
+    for f; do
+        grep -q "$f" "$WORK/t.html" || fail "the ring viewer ($1) does not name $f"
+    done
+}
+ring_names "--queue rx0" vp_modern_set_queue_enable virtqueue_add vp_notify virtnet_probe try_fill_recv
+ring_names "--queue tx0" virtqueue_add vp_notify start_xmit
+ring_names --device vp_modern_set_status virtio_dev_probe vp_modern_set_queue_enable virtnet_probe try_fill_recv start_xmit
 $PYTHON trace/ringside-trace seq "$WORK/t.trace" -o "$WORK/t.svg" || fail "ringside-trace seq failed"
 grep -q 'class="phase">virtio_dev_probe: DRIVER' "$WORK/t.svg" || fail "seq's phases do not name virtio_dev_probe"
 # Observers change nothing: the same boot without vmlinux (no symbols, no stack
