@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check/check.h"
+#include "cpu/mmu_peek.h"
 #include "dtb.h"
 #include "machine.h"
 #include "pci/host_bridge.h"
@@ -330,6 +331,27 @@ static int machine_load_kernel(Machine *m, DtbConfig *dc, Err *err)
     return 0;
 }
 
+static bool machine_peek(void *ctx, uint64_t va, void *buf, size_t len)
+{
+    return cpu_peek_va(ctx, va, buf, len);
+}
+
+/* The trace's symbol for an event of the kernel: the function pc is in and its callers
+ * (debug/frames.h), read from the hart's registers and its stack without changing
+ * either. Only while the registers are S mode's; anything else keeps its one name. */
+static const char *machine_sym_chain(void *ctx, uint64_t pc, const char *inner)
+{
+    Machine *m = ctx;
+    if (!cpu_in_s_context(m->cpu))
+        return inner;
+    uint64_t off, ret[FRAMES_MAX - 1];
+    const Symbol *s = symtab_lookup(&m->fw.symtab, pc, &off);
+    FrameRegs r = { .pc = pc, .sp = cpu_get_reg(m->cpu, 2), .fp = cpu_get_reg(m->cpu, 8),
+                    .ra = cpu_get_reg(m->cpu, 1) };
+    unsigned n = frames_walk(machine_peek, m->cpu, &r, s ? s->addr : 0, ret, FRAMES_MAX - 1);
+    return frame_names_chain(&m->frame_names, &m->fw.symtab, inner, ret, n);
+}
+
 /* --symbols, or the vmlinux beside --kernel (Linux's build leaves the two in one
  * directory): its functions join the firmware's in the one table that names every
  * event's pc. An S-mode pc is a virtual address, and vmlinux's symbols are too. */
@@ -346,7 +368,11 @@ static int machine_load_symbols(Machine *m, Err *err)
     }
     if (!path)
         return 0;
-    return symtab_load(path, &m->fw.symtab, err);
+    if (symtab_load(path, &m->fw.symtab, err) != 0)
+        return -1;
+    m->tracer.sym_chain = machine_sym_chain;
+    m->tracer.sym_chain_ctx = m;
+    return 0;
 }
 
 Machine *machine_create(const MachineConfig *cfg, Err *err)
@@ -507,6 +533,7 @@ void machine_destroy(Machine *m)
     if (m->cpu)
         cpu_destroy(m->cpu);
     fw_free(&m->fw);
+    frame_names_free(&m->frame_names);
     free(m->dtb);
     ram_destroy(&m->ram);
     as_destroy(&m->mem);

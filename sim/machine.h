@@ -7,6 +7,7 @@
 #include "bus.h"
 #include "bus_trace.h"
 #include "clint.h"
+#include "debug/frames.h"
 #include "cpu.h"
 #include "events.h"
 #include "loader.h"
@@ -112,6 +113,7 @@ typedef struct Machine {
     uint64_t link_next;          /* next entry of cfg.link_toggle */
     Tracer tracer;               /* the event stream: cfg.trace and any other observer */
     SymCache sym_cache;
+    FrameNames frame_names;      /* the trace's call-stack names (kernel symbols loaded) */
     BusTrace bus_trace;          /* the bus hook, on while someone observes bus events */
     MemWatch watch;              /* guest RAM stores reported to whoever asked */
     bool ring_watching;          /* live queues' rings are watched (ring_drv observed) */

@@ -1,7 +1,8 @@
 /* The simulator's event stream (DESIGN.md §8, §11): every module that reports something
  * holds a Tracer pointer and emits through TRACE(), the one API for a trace event, which
  * stamps the event with the virtual time, the guest pc and the symbol of the function
- * the pc is in, and hands it to every observer that asked for its type: the trace file,
+ * the pc is in (with a kernel's symbols, of its call stack: sym_chain), and hands it to
+ * every observer that asked for its type: the trace file,
  * the replay comparison, and later breakpoints, the driver checker, a live view.
  *
  * An event nobody observes costs one branch (want[type] is zero) and is never built.
@@ -40,6 +41,12 @@ typedef struct Tracer {
     uint64_t vtime_fixed;
     const Symtab *syms;      /* firmware symbols, may be NULL */
     SymCache *sym_cache;     /* optional, owned by whoever set up the tracer */
+    /* Optional: the symbol of pc's call stack, given the function pc is in (the machine
+     * sets it when a kernel's symbols are loaded: debug/frames.h). Returns inner when
+     * it has nothing to add; what it returns keeps its content and address for the
+     * run (the trace writer knows a name by its address). Reads, never changes. */
+    const char *(*sym_chain)(void *ctx, uint64_t pc, const char *inner);
+    void *sym_chain_ctx;
 
     TraceObserver obs[TRACER_MAX_OBSERVERS];
     unsigned nobs;
@@ -85,14 +92,14 @@ static inline bool tracer_wants(const Tracer *t, unsigned type) { return t && t-
 bool tracer_wants_family(const Tracer *t, const char *family);
 
 /* The symbol of pc: the cached function's name when pc is in it (events come in runs
- * from one function), else a table look-up. */
+ * from one function), else a table look-up; then, if the tracer has a sym_chain, the
+ * name of the call stack that function is on. */
 const char *tracer_sym_lookup(const Tracer *t, uint64_t pc);
 static inline const char *tracer_sym(const Tracer *t, uint64_t pc)
 {
     const SymCache *c = t->sym_cache;
-    if (c && t->syms && pc && pc - c->lo < c->hi - c->lo)
-        return c->name;
-    return tracer_sym_lookup(t, pc);
+    const char *s = c && t->syms && pc && pc - c->lo < c->hi - c->lo ? c->name : tracer_sym_lookup(t, pc);
+    return s && t->sym_chain ? t->sym_chain(t->sym_chain_ctx, pc, s) : s;
 }
 /* Hands ev to every observer of its type. */
 void tracer_dispatch(const Tracer *t, const TraceEvent *ev);

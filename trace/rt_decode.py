@@ -18,6 +18,7 @@ difference) and its queue count (which queue is the control queue).
 
 import ringside_trace as rt
 import rt_frame
+import rt_callers
 import rt_names
 
 __all__ = ["Decoder", "RULES", "ALIGN"]
@@ -204,8 +205,10 @@ class Decoder:
         return out
 
     def line(self, ev):
-        """time pc symbol event field=value..., in columns (ALIGN)."""
-        sym = rt.name_text(ev.sym)
+        """time pc symbol event field=value..., in columns (ALIGN). A kernel's call
+        stack is shown up to the driver's entry point (rt_callers.short); --raw
+        keeps the whole of it."""
+        sym = rt.name_text(rt_callers.short(ev.sym))
         head = "%*d %-*s %-*s %-*s" % (ALIGN[0], ev.vtime, ALIGN[1], "0x%x" % ev.pc,
                                          ALIGN[2], sym, ALIGN[3], ev.name)
         body = " ".join("%s=%s" % (f, _safe(t)) for f, t in self.fields(ev))

@@ -27,6 +27,7 @@ def escape(text, limit=None):
         text = text[:limit - 1] + "\u2026"
     return saxutils.escape(text)
 
+import rt_callers
 import rt_decode
 import rt_frame
 import rt_names
@@ -162,6 +163,21 @@ def phase_of(ev, current, dec, story=None):
     if want is not None and PHASE_NAMES.index(want) > at and not early:
         return want
     return current
+
+
+def phase_title(phase, ev):
+    """A phase's heading. When the event that starts it has a kernel's call stack for
+    its symbol (rt_callers), the heading names the driver entry point the stack holds
+    instead of the one PHASES expects (Linux 6.1 inlines init_vqs and
+    virtio_features_ok, and negotiates in virtio_dev_probe before virtnet_probe runs)."""
+    title = dict(PHASES)[phase]
+    entry = rt_callers.entry_point(ev.sym)
+    if entry is None:
+        return title
+    inner = rt_callers.functions(ev.sym)[0]
+    if phase == "traffic":
+        return "%s (first in %s, from %s)" % (title, inner, entry)
+    return "%s: %s (in %s)" % (entry, title.split(": ", 1)[1], inner)
 
 
 CHAR_W = 6.7     # pixels per character of the 11 px monospace text
@@ -351,7 +367,7 @@ def svg(events, out, max_events=500, time_from=None, time_to=None, collapse=True
             shown = current
             heads.add(len(rows))
             title = EARLY_FILL if current == "try_fill_recv" and story.get("early") \
-                else dict(PHASES)[current]
+                else phase_title(current, ev)
             rows.append((ev, (None, None, title, "phase")))
             runs.append([None, None, 1])
         for who in a[:2]:

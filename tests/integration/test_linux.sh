@@ -6,7 +6,8 @@
 # ringside exits 0 (init resets it instead, exit 126, when a step failed). The driver
 # checker (on by default) finds nothing. The modern run is traced: it replays exactly,
 # and holds virtio's handshake in Linux's order, named by vmlinux's functions (found
-# beside the Image).
+# beside the Image) and their callers (the kernel has frame pointers); without vmlinux
+# the trace is the same but for the names.
 #
 # tools/build-linux builds what is missing (the kernel once, some 8 minutes on two busy
 # cores, cached by content under ~/.cache/ringside/linux), which is why the runner
@@ -69,39 +70,77 @@ grep -q "^init: virtio features:.* VERSION_1" "$WORK/legacy.out" && fail "legacy
 grep -q 'events match (guest exit 0)' "$WORK/replay.out" || { tail "$WORK/replay.out"; fail "no match summary"; }
 
 # The handshake, in the order Linux's virtio core and virtio_net take it (virtio 1.2
-# §3.1.1), each step at the first event of its kind and in the function of vmlinux
-# that made it: ACKNOWLEDGE, DRIVER, the driver's features, FEATURES_OK, the first
-# queue enabled, DRIVER_OK, the first receive buffers published, the first transmit
-# notified.
+# §3.1.1), each step at the first event of its kind, in the function of vmlinux that
+# made it and under the driver's own entry point the call stack holds (the trace's
+# symbol is the chain "innermost<caller+0xOFF<...", read from the kernel's frame
+# records): ACKNOWLEDGE (virtio_pci_probe), DRIVER, the driver's features and
+# FEATURES_OK (virtio_dev_probe, before virtnet_probe runs: virtio_features_ok is
+# inlined there), the first queue enabled and DRIVER_OK (virtnet_probe: Linux 6.1's
+# virtnet_probe calls virtio_device_ready itself), the first receive buffers published
+# (try_fill_recv), the first transmit notified (start_xmit).
 $PYTHON trace/ringside-trace show --raw --type virtio_status,virtio_features,virtio_queue_enable,avail_idx,virtio_notify \
     "$WORK/t.trace" >"$WORK/hs.txt" || fail "ringside-trace show failed"
 awk '
-function step(n, sym) { if (!(n in at)) { at[n] = NR; fn[n] = $3; want[n] = sym } }
-$4 == "virtio_status" && $0 ~ / new=0x1$/ { step(1, "vp_modern_set_status") }
-$4 == "virtio_status" && $0 ~ / new=0x3$/ { step(2, "vp_modern_set_status") }
-$4 == "virtio_features" && $0 ~ / side=driver / { step(3, "vp_modern_set_features") }
-$4 == "virtio_status" && $0 ~ / new=0xb$/ { step(4, "vp_modern_set_status") }
-$4 == "virtio_queue_enable" && $0 ~ / queue=0 enable=1/ { step(5, "vp_modern_set_queue_enable") }
-$4 == "virtio_status" && $0 ~ / new=0xf$/ { step(6, "vp_modern_set_status") }
-$4 == "avail_idx" && $0 ~ / queue=0 / { step(7, "virtqueue_add") }
-$4 == "virtio_notify" && $0 ~ / queue=1$/ { step(8, "vp_notify") }
+function step(n, sym, under, not_under) {
+    if (n in at) return
+    at[n] = NR; chain[n] = $3; want[n] = sym; below[n] = under; notbelow[n] = not_under
+}
+function has(c, f) { return index(c "<", "<" f "+0x") > 0 }
+$4 == "virtio_status" && $0 ~ / new=0x1$/ { step(1, "vp_modern_set_status", "virtio_pci_probe", "virtio_dev_probe") }
+$4 == "virtio_status" && $0 ~ / new=0x3$/ { step(2, "vp_modern_set_status", "virtio_dev_probe", "virtnet_probe") }
+$4 == "virtio_features" && $0 ~ / side=driver / { step(3, "vp_modern_set_features", "virtio_dev_probe", "virtnet_probe") }
+$4 == "virtio_status" && $0 ~ / new=0xb$/ { step(4, "vp_modern_set_status", "virtio_dev_probe", "virtnet_probe") }
+$4 == "virtio_queue_enable" && $0 ~ / queue=0 enable=1/ { step(5, "vp_modern_set_queue_enable", "virtnet_probe", "-") }
+$4 == "virtio_status" && $0 ~ / new=0xf$/ { step(6, "vp_modern_set_status", "virtnet_probe", "-") }
+$4 == "avail_idx" && $0 ~ / queue=0 / { step(7, "virtqueue_add", "try_fill_recv", "-") }
+$4 == "virtio_notify" && $0 ~ / queue=1$/ { step(8, "vp_notify", "start_xmit", "-") }
 END {
     for (n = 1; n <= 8; n++) {
         if (!(n in at)) { print "step " n " is missing"; exit 1 }
         if (n > 1 && at[n] < at[n - 1]) { print "step " n " comes before step " n - 1; exit 1 }
-        if (fn[n] != want[n]) { print "step " n " is in " fn[n] ", expected " want[n]; exit 1 }
+        split(chain[n], fr, "<")
+        if (fr[1] != want[n]) { print "step " n " is in " fr[1] ", expected " want[n] " (" chain[n] ")"; exit 1 }
+        if (!has(chain[n], below[n])) { print "step " n " is not under " below[n] ": " chain[n]; exit 1 }
+        if (has(chain[n], notbelow[n])) { print "step " n " is under " notbelow[n] ": " chain[n]; exit 1 }
     }
-}' "$WORK/hs.txt" >"$WORK/order.out" || { cat "$WORK/order.out"; fail "the handshake is not Linux's, or not symbolised"; }
-# The aligned view and the ring viewer name Linux's functions too.
-$PYTHON trace/ringside-trace show --type virtio_queue_setup "$WORK/t.trace" | grep -q "vp_modern_set_queue_enable" ||
-    fail "ringside-trace show does not name vp_modern_set_queue_enable"
-$PYTHON trace/ringside-trace html "$WORK/t.trace" -o "$WORK/t.html" >/dev/null 2>&1 || fail "ringside-trace html failed"
-for f in vp_modern_set_status vp_modern_set_queue_enable virtqueue_add vp_notify; do
-    grep -q "$f" "$WORK/t.html" || fail "the ring viewer does not name $f"
-done
+}' "$WORK/hs.txt" >"$WORK/order.out" || { cat "$WORK/order.out"; fail "the handshake is not Linux's, or its call stacks are not named"; }
+# Each queue's registers are written under setup_vq (the queue's size and ring
+# addresses), all nine of them, the 64-bit queue_desc as two 32-bit halves; --symbol
+# matches any function of the chain.
+n=$($PYTHON trace/ringside-trace show --raw --symbol setup_vq --type mmio_write "$WORK/t.trace" | grep -c "reg=common.queue_desc")
+[ "$n" = 18 ] || fail "expected 18 queue_desc writes (9 queues) under setup_vq, found $n"
+$PYTHON trace/ringside-trace show --symbol try_fill_recv --type avail_idx "$WORK/t.trace" | grep -q "queue=rx0" ||
+    fail "ringside-trace show --symbol try_fill_recv finds no rx0 publish"
+# The aligned view and the ring viewer name Linux's functions too: in the ring
+$PYTHON trace/ringside-trace show --type virtio_queue_setup "$WORK/t.trace" | grep -q "vp_modern_set_queue_enable<vp_modern_find_vqs+0x[0-9a-f]*<virtnet_probe+0x" ||
+    fail "ringside-trace show does not name vp_modern_set_queue_enable under virtnet_probe"
+# viewer: the queue the function works on, and the whole device (what make linux-demo
+# writes).
+ring_names() {
+    $PYTHON trace/ringside-trace html $1 "$WORK/t.trace" -o "$WORK/t.html" >/dev/null 2>&1 || fail "ringside-trace html $1 failed"
+    shift
+    for f; do
+        grep -q "$f" "$WORK/t.html" || fail "the ring viewer ($1) does not name $f"
+    done
+}
+ring_names "--queue rx0" vp_modern_set_queue_enable virtqueue_add vp_notify virtnet_probe try_fill_recv
+ring_names "--queue tx0" virtqueue_add vp_notify start_xmit
+ring_names --device vp_modern_set_status virtio_dev_probe vp_modern_set_queue_enable virtnet_probe try_fill_recv start_xmit
+$PYTHON trace/ringside-trace seq "$WORK/t.trace" -o "$WORK/t.svg" || fail "ringside-trace seq failed"
+grep -q 'class="phase">virtio_dev_probe: DRIVER' "$WORK/t.svg" || fail "seq's phases do not name virtio_dev_probe"
+# Observers change nothing: the same boot without vmlinux (no symbols, no stack
+# reading) records the same trace but for the symbols.
+mkdir "$WORK/nosym" && cp "$dir/Image" "$WORK/nosym/" || fail "cannot copy the Image"
+run_fw "$WORK/nosym.out" --bios "$sbi" --kernel "$WORK/nosym/Image" --initrd "$dir/initramfs.cpio" -append "$args" \
+    --max-insns $insns --trace "$WORK/nosym.trace"
+[ $RC = 0 ] || { tail -30 "$WORK/nosym.out"; fail "the boot without symbols exited $RC"; }
+$PYTHON trace/ringside-trace diff -q --no-header --ignore sym "$WORK/nosym.trace" "$WORK/t.trace" >"$WORK/nosym.diff" ||
+    { head -20 "$WORK/nosym.diff"; fail "reading the kernel's call stacks changed the run"; }
+! $PYTHON trace/ringside-trace show --raw "$WORK/nosym.trace" | awk '$3 != "-"' | grep -q . ||
+    fail "a boot without vmlinux has symbols"
 # docs/classroom.md's side-by-side table is true for this build.
 if [ -z "${RINGSIDE_LINUX:-}" ]; then
     RINGSIDE=$RINGSIDE $PYTHON tools/classroom/linux-handshake --check >"$WORK/hs-check.out" 2>&1 ||
         { cat "$WORK/hs-check.out"; fail "docs/classroom.md's Linux handshake is stale: tools/classroom/linux-handshake --write, then tools/classroom/refresh"; }
 fi
-echo "ok: Linux 6.1 probes virtio-net-pci (modern and legacy), gets its lease, pings and powers off; the trace replays and names Linux's functions"
+echo "ok: Linux 6.1 probes virtio-net-pci (modern and legacy), gets its lease, pings and powers off; the trace replays and names Linux's functions and their callers"
