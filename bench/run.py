@@ -132,7 +132,7 @@ def cpu_bench():
         if not m or m.group(1) != want:
             sys.exit(f"bench: bench-mix printed {m.group(1) if m else 'no CRC'}, the host computes {want}")
     cpu_row("cpu: CoreMark-like (mix)",
-            ["run", "--fw", BENCH_FW, "--stats", "-append", f"scenario=bench-mix iters={MIX_ITERS}"],
+            ["run", "--fw", BENCH_FW, "--stats", "-append", f"scenario=bench-mix rounds={MIX_ITERS}"],
             f">= {MIX_TARGET}", mix_check)
     cpu_row("cpu: large code (bigcode)",
             ["run", "--fw", BENCH_FW, "--stats", "-append", f"scenario=bench-bigcode rounds={BIGCODE_ROUNDS}"],

@@ -1,5 +1,5 @@
 /* scenario=bench-mix (the benchmark firmware, bench/guest/): the CoreMark-like mix of
- * mix_core.c, `iters=N` rounds (default 2000). Prints the CRC-16 of the results, which
+ * mix_core.c, `rounds=N` times (default 2000; the bootarg table's key, guestfw/bootargs.def). Prints the CRC-16 of the results, which
  * bench/run.py checks against the same code built for the host. */
 #include "mix_core.h"
 #include "fdt.h"
@@ -9,7 +9,7 @@
 
 static int bench_mix(void)
 {
-    unsigned long iters = bootarg_ulong("iters", 2000);
+    unsigned long iters = bootarg_ulong("rounds", 2000);
     struct mix_mem m = { fw_alloc(MIX_POOL_BYTES, 16), fw_alloc(MIX_TEXT_BYTES, 16) };
     uint64_t t0 = rdtime();
     uint16_t crc = mix_run(&m, iters);
@@ -20,4 +20,4 @@ static int bench_mix(void)
 }
 
 const struct scenario scenario_bench_mix = { "bench-mix", bench_mix,
-                                             "CoreMark-like list/matrix/state/CRC mix x iters" };
+                                             "CoreMark-like list/matrix/state/CRC mix x rounds" };
