@@ -123,6 +123,19 @@ enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 #define SATP_MODE_BARE  0ull
 #define SATP_MODE_SV39  8ull
 #define SATP_PPN_MASK   ((1ull << 44) - 1)
+/* Sv39 page-table entry bits (priv 1.12 §4.4.1), for the walk (mmu.c) and the
+ * observers' side-effect-free reader (mmu_peek.c). */
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_PPN(pte) (((pte) >> 10) & ((1ull << 44) - 1))
+/* Bits 63:54 are reserved for Svnapot/Svpbmt, which this hart lacks (§4.4.1): a
+ * leaf or pointer with any of them set is a page fault. */
+#define PTE_RESERVED (0x3ffull << 54)
 
 /* The software TLB (mmu.c): for each set, TLB_SIZE direct-mapped entries of one 4 KiB
  * virtual page each. tag is va >> 12 (TLB_EMPTY never matches: it has bits above

@@ -23,18 +23,6 @@
  * RAM: a PTE address outside RAM is an access fault. */
 #include "cpu/cpu_internal.h"
 
-#define PTE_V (1ull << 0)
-#define PTE_R (1ull << 1)
-#define PTE_W (1ull << 2)
-#define PTE_X (1ull << 3)
-#define PTE_U (1ull << 4)
-#define PTE_A (1ull << 6)
-#define PTE_D (1ull << 7)
-#define PTE_PPN(pte) (((pte) >> 10) & ((1ull << 44) - 1))
-/* Bits 63:54 are reserved for Svnapot/Svpbmt, which this hart lacks (§4.4.1): a
- * leaf or pointer with any of them set is a page fault. */
-#define PTE_RESERVED (0x3ffull << 54)
-
 static const uint8_t page_fault[] = { EXC_INSN_PAGE_FAULT, EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT };
 static const uint8_t access_fault[] = { EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS };
 static const uint8_t misaligned[] = { EXC_INSN_MISALIGNED, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED };

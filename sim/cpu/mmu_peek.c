@@ -1,18 +1,11 @@
 /* Side-effect-free Sv39 reads for observers (see mmu_peek.h; privileged spec 1.12
  * §4.3.2 steps 2-4 and 6, §4.4.1 for Sv39's PTE format).
  *
- * The PTE bits are spelled again here rather than shared with mmu.c's walk: that walk
- * also checks permissions, sets A and D and fills the TLB, this one must do none of
- * it, and the two keep to one spec table (§4.4.1, Figure 4.21). */
+ * The PTE bits are cpu_internal.h's, as mmu.c's walk uses them; the loop is kept
+ * apart from that walk, which also checks PMP and permissions, sets A and D and fills
+ * the TLB, where this one must do none of it. */
 #include "cpu/mmu_peek.h"
 #include "cpu/cpu_internal.h"
-
-#define PK_V (1ull << 0)
-#define PK_R (1ull << 1)
-#define PK_W (1ull << 2)
-#define PK_X (1ull << 3)
-#define PK_PPN(pte) (((pte) >> 10) & ((1ull << 44) - 1))
-#define PK_RESERVED (0x3ffull << 54)
 
 bool sv39_peek_translate(const Ram *ram, uint64_t satp, uint64_t va, uint64_t *pa)
 {
@@ -30,18 +23,18 @@ bool sv39_peek_translate(const Ram *ram, uint64_t satp, uint64_t va, uint64_t *p
         if (!p)
             return false;
         pte = ld64_le(p);
-        if (!(pte & PK_V) || (!(pte & PK_R) && (pte & PK_W)) || (pte & PK_RESERVED))
+        if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED))
             return false;
-        if (pte & (PK_R | PK_X))
+        if (pte & (PTE_R | PTE_X))
             break;                                  /* a leaf */
         if (level == 0)
             return false;
-        a = PK_PPN(pte) << 12;
+        a = PTE_PPN(pte) << 12;
     }
     uint64_t low = (1ull << (9 * level)) - 1;
-    if (PK_PPN(pte) & low)
+    if (PTE_PPN(pte) & low)
         return false;                               /* misaligned superpage */
-    *pa = (PK_PPN(pte) << 12) + (va & ((1ull << (12 + 9 * level)) - 1));
+    *pa = (PTE_PPN(pte) << 12) + (va & ((1ull << (12 + 9 * level)) - 1));
     return true;
 }
 
